@@ -1,1 +1,110 @@
-fn main() {}
+//! `csp`: check, build and serve the Cloud-Service-Portal. Only argument parsing lives here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "csp",
+    version,
+    about = "Cloud-Service-Portal: Inhalte prüfen, Portal bauen und lokal ansehen"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every content file and report all problems (exit 1 if there are any).
+    Check {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Render the static site into --out and the function's data next to it.
+    Build {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        #[arg(long, default_value = "themes/default")]
+        theme: PathBuf,
+        #[arg(long, default_value = "public")]
+        out: PathBuf,
+        /// Search index and catalog snapshot for the function (never published).
+        #[arg(long, default_value = "function-data")]
+        data_out: PathBuf,
+    },
+    /// Create new content from a template.
+    New {
+        #[command(subcommand)]
+        what: NewWhat,
+    },
+    /// Write the JSON Schemas of the content files into a folder.
+    Schema {
+        #[arg(long, default_value = "schema")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewWhat {
+    /// A complete offering skeleton at content/offerings/<ID>.yaml.
+    Offering {
+        id: String,
+        #[arg(long)]
+        provider: String,
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { content, format } => {
+            let format = match format {
+                Format::Human => generator::check::ReportFormat::Human,
+                Format::Json => generator::check::ReportFormat::Json,
+                Format::Github => generator::check::ReportFormat::Github,
+            };
+            return generator::check::run(&content, format);
+        }
+        Command::Build {
+            content,
+            theme,
+            out,
+            data_out,
+        } => generator::build::run(&generator::build::BuildOptions {
+            content,
+            theme,
+            out,
+            data_out,
+        }),
+        Command::New {
+            what:
+                NewWhat::Offering {
+                    id,
+                    provider,
+                    content,
+                },
+        } => generator::scaffold::run_new_offering(&content, &id, &provider),
+        Command::Schema { out } => generator::scaffold::write_schemas(&out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Fehler: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

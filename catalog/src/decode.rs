@@ -1,0 +1,573 @@
+//! Reading typed values out of the located YAML tree, collecting every problem.
+//!
+//! Decoding never stops at the first error: each field is read on its own and reports what
+//! was expected and what was found at that field's position, so `csp check` shows a provider
+//! every mistake of a file in one run.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Diagnostic, Location, nearest};
+use crate::yaml::{Key, Node, NodeKind};
+
+/// Decoding state for one file: where we are and what went wrong so far.
+pub(crate) struct Ctx<'a> {
+    pub path: &'a Path,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// The entries of one mapping, with the list of keys the format allows there.
+pub(crate) struct Fields<'n> {
+    at: Location,
+    prefix: String,
+    entries: &'n [(Key, Node)],
+}
+
+pub(crate) fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+pub(crate) fn index(prefix: &str, i: usize) -> String {
+    format!("{prefix}[{i}]")
+}
+
+pub(crate) fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(path: &'a Path) -> Self {
+        Ctx {
+            path,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.problems.push(diagnostic);
+    }
+
+    pub fn error(&self, at: Location, field: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.path, at, field, message)
+    }
+
+    /// Opens a mapping and reports every key that `known` does not list, with the nearest
+    /// known key as suggestion.
+    pub fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        field: &str,
+        known: &[&str],
+    ) -> Option<Fields<'n>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            let d = self
+                .error(node.at, field, "wrong kind of value")
+                .expected(format!("a mapping with the keys {}", list_words(known)))
+                .found(node.describe());
+            self.report(d);
+            return None;
+        };
+        for (key, _) in entries {
+            if !known.contains(&key.text.as_str()) {
+                let path = join(field, &key.text);
+                let mut d = self
+                    .error(key.at, &path, format!("unknown field `{}`", key.text))
+                    .expected(format!("one of {}", list_words(known)))
+                    .found(format!("`{}`", key.text));
+                if let Some(close) = nearest(&key.text, known.iter().copied()) {
+                    d = d.suggestion(format!("did you mean `{close}`?"));
+                }
+                self.report(d);
+            }
+        }
+        Some(Fields {
+            at: node.at,
+            prefix: field.to_string(),
+            entries,
+        })
+    }
+
+    /// Opens a mapping whose keys are data, not field names.
+    pub fn fields_open<'n>(&mut self, node: &'n Node, field: &str) -> Option<Fields<'n>> {
+        match &node.kind {
+            NodeKind::Map(entries) => Some(Fields {
+                at: node.at,
+                prefix: field.to_string(),
+                entries,
+            }),
+            _ => {
+                let d = self
+                    .error(node.at, field, "wrong kind of value")
+                    .expected("a mapping (key: value pairs)")
+                    .found(node.describe());
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    /// A required field: reports it missing (or empty) at the mapping's position.
+    pub fn required<'n>(&mut self, fields: &Fields<'n>, key: &str) -> Option<(&'n Node, String)> {
+        let path = join(&fields.prefix, key);
+        match fields.get(key) {
+            Some(node) if !node.is_null() => Some((node, path)),
+            Some(node) => {
+                let d = self
+                    .error(
+                        node.at,
+                        &path,
+                        format!("the required field `{key}` is empty"),
+                    )
+                    .expected("a value")
+                    .found(node.describe());
+                self.report(d);
+                None
+            }
+            None => {
+                let where_ = if fields.prefix.is_empty() {
+                    "the file".to_string()
+                } else {
+                    format!("`{}`", fields.prefix)
+                };
+                let d = self
+                    .error(
+                        fields.at,
+                        &path,
+                        format!("the required field `{key}` is missing in {where_}"),
+                    )
+                    .expected(format!("a line `{key}: …`"))
+                    .found("no such field");
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    /// An optional field: absent and empty (`key:` or `key: ~`) both mean "not given".
+    pub fn optional<'n>(&mut self, fields: &Fields<'n>, key: &str) -> Option<(&'n Node, String)> {
+        let path = join(&fields.prefix, key);
+        fields.get(key).filter(|n| !n.is_null()).map(|n| (n, path))
+    }
+
+    pub fn text(&mut self, node: &Node, field: &str, max_chars: usize) -> Option<String> {
+        let NodeKind::Scalar { text, .. } = &node.kind else {
+            let d = self
+                .error(node.at, field, "wrong kind of value")
+                .expected("text")
+                .found(node.describe());
+            self.report(d);
+            return None;
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            let d = self
+                .error(node.at, field, "this text is empty")
+                .expected("at least one character")
+                .found("an empty text");
+            self.report(d);
+            return None;
+        }
+        if trimmed.starts_with("TODO") {
+            let d = self
+                .error(node.at, field, "this placeholder has not been filled in")
+                .expected("your own text")
+                .found(node.describe())
+                .suggestion("replace the text that starts with `TODO`");
+            self.report(d);
+            return None;
+        }
+        let count = trimmed.chars().count();
+        if count > max_chars {
+            let d = self
+                .error(node.at, field, "this text is too long")
+                .expected(format!("at most {max_chars} characters"))
+                .found(format!("{count} characters"));
+            self.report(d);
+            return None;
+        }
+        Some(trimmed.to_string())
+    }
+
+    /// Markdown keeps its inner whitespace: indentation is meaningful there.
+    pub fn markdown(&mut self, node: &Node, field: &str) -> Option<String> {
+        self.text(node, field, 50_000)?;
+        match &node.kind {
+            NodeKind::Scalar { text, .. } => Some(text.trim_end().to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn slug(&mut self, node: &Node, field: &str) -> Option<String> {
+        let text = self.text(node, field, 80)?;
+        if !is_slug(&text) {
+            let d = self
+                .error(node.at, field, "not a valid id")
+                .expected("lower-case letters a–z and digits, words joined by single hyphens (e.g. `d-messenger-2`)")
+                .found(format!("\"{text}\""))
+                .suggestion(format!("use `{}`", crate::slug::slugify(&text)));
+            self.report(d);
+            return None;
+        }
+        Some(text)
+    }
+
+    pub fn integer(&mut self, node: &Node, field: &str, min: i64, max: i64) -> Option<i64> {
+        let parsed = match &node.kind {
+            NodeKind::Scalar { text, plain: true } => text.parse::<i64>().ok(),
+            _ => None,
+        };
+        let Some(value) = parsed else {
+            let mut d = self
+                .error(node.at, field, "not a whole number")
+                .expected(format!("a whole number from {min} to {max}"))
+                .found(node.describe());
+            if let NodeKind::Scalar { text, plain: false } = &node.kind
+                && text.trim().parse::<i64>().is_ok()
+            {
+                d = d.suggestion(format!("remove the quotes: `{}`", text.trim()));
+            }
+            self.report(d);
+            return None;
+        };
+        if value < min || value > max {
+            let d = self
+                .error(node.at, field, "number out of range")
+                .expected(format!("a whole number from {min} to {max}"))
+                .found(value.to_string());
+            self.report(d);
+            return None;
+        }
+        Some(value)
+    }
+
+    pub fn boolean(&mut self, node: &Node, field: &str) -> Option<bool> {
+        match &node.kind {
+            NodeKind::Scalar { text, plain: true } if text == "true" => Some(true),
+            NodeKind::Scalar { text, plain: true } if text == "false" => Some(false),
+            _ => {
+                let mut d = self
+                    .error(node.at, field, "not a boolean")
+                    .expected("`true` or `false`")
+                    .found(node.describe());
+                if let NodeKind::Scalar { text, .. } = &node.kind {
+                    match text.to_lowercase().as_str() {
+                        "true" | "yes" | "ja" | "on" => d = d.suggestion("write `true`"),
+                        "false" | "no" | "nein" | "off" => d = d.suggestion("write `false`"),
+                        _ => {}
+                    }
+                }
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, node: &Node, field: &str) -> Option<Date> {
+        let text = match &node.kind {
+            NodeKind::Scalar { text, .. } => text.trim(),
+            _ => "",
+        };
+        let well_formed = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if well_formed && let Ok(date) = Date::from_str(text) {
+            return Some(date);
+        }
+        let mut d = self
+            .error(
+                node.at,
+                field,
+                if well_formed {
+                    "not a real date"
+                } else {
+                    "not a date"
+                },
+            )
+            .expected("a date as YYYY-MM-DD, e.g. 2026-03-15")
+            .found(node.describe());
+        if let Some(suggested) = german_date(text) {
+            d = d.suggestion(format!("write `{suggested}`"));
+        }
+        self.report(d);
+        None
+    }
+
+    /// A price: a quoted decimal string with a dot, never a float.
+    pub fn price(&mut self, node: &Node, field: &str) -> Option<Decimal> {
+        let (text, plain) = match &node.kind {
+            NodeKind::Scalar { text, plain } => (text.trim(), *plain),
+            _ => ("", false),
+        };
+        let valid = is_price_text(text);
+        if valid && !plain {
+            return Decimal::from_str_exact(text).ok();
+        }
+        let mut d = self
+            .error(node.at, field, "not a price")
+            .expected("a quoted decimal string with a dot and at most 4 decimal places, e.g. \"3.50\" or \"0\"")
+            .found(node.describe());
+        if valid && plain {
+            d = d
+                .suggestion(format!("put the price in quotes, `\"{text}\"`, so that no tool reads it as an inexact floating-point number"));
+        } else if let Some(fixed) = fix_price(text) {
+            d = d.suggestion(format!("write `\"{fixed}\"`"));
+        }
+        self.report(d);
+        None
+    }
+
+    /// One of a fixed set of keywords, with a suggestion for near misses.
+    pub fn keyword<T: Copy>(
+        &mut self,
+        node: &Node,
+        field: &str,
+        parse: fn(&str) -> Option<T>,
+        keywords: &[&str],
+    ) -> Option<T> {
+        let text = match &node.kind {
+            NodeKind::Scalar { text, .. } => text.trim(),
+            _ => "",
+        };
+        if let Some(value) = parse(text) {
+            return Some(value);
+        }
+        let mut d = self
+            .error(node.at, field, "unknown value")
+            .expected(format!("one of {}", list_words(keywords)))
+            .found(node.describe());
+        if let Some(close) = nearest(text, keywords.iter().copied()) {
+            d = d.suggestion(format!("did you mean `{close}`?"));
+        }
+        self.report(d);
+        None
+    }
+
+    pub fn list<'n>(
+        &mut self,
+        node: &'n Node,
+        field: &str,
+        min_items: usize,
+    ) -> Option<&'n [Node]> {
+        let NodeKind::Seq(items) = &node.kind else {
+            let d = self
+                .error(node.at, field, "wrong kind of value")
+                .expected("a list (lines starting with `- ` or `[a, b]`)")
+                .found(node.describe());
+            self.report(d);
+            return None;
+        };
+        if items.len() < min_items {
+            let d = self
+                .error(node.at, field, "this list is empty")
+                .expected(format!("at least {min_items} entry"))
+                .found("an empty list");
+            self.report(d);
+            return None;
+        }
+        Some(items)
+    }
+
+    /// Decodes every item; returns `None` if any item was invalid (all are still checked).
+    pub fn each<'n, T>(
+        &mut self,
+        items: &'n [Node],
+        field: &str,
+        mut decode: impl FnMut(&mut Self, &'n Node, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match decode(self, item, &index(field, i)) {
+                Some(value) => out.push(value),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// A list of keywords without repeats.
+    pub fn keyword_list<T: Copy + PartialEq>(
+        &mut self,
+        node: &Node,
+        field: &str,
+        parse: fn(&str) -> Option<T>,
+        keywords: &[&str],
+    ) -> Option<Vec<T>> {
+        let items = self.list(node, field, 1)?;
+        let values = self.each(items, field, |ctx, item, path| {
+            ctx.keyword(item, path, parse, keywords)
+        })?;
+        for (i, value) in values.iter().enumerate() {
+            if values[..i].contains(value) {
+                let d = self
+                    .error(items[i].at, &index(field, i), "this value is listed twice")
+                    .expected("each value once")
+                    .found(items[i].describe());
+                self.report(d);
+                return None;
+            }
+        }
+        Some(values)
+    }
+
+    pub fn url(&mut self, node: &Node, field: &str) -> Option<String> {
+        let text = self.text(node, field, 2000)?;
+        match url::Url::parse(&text) {
+            Ok(parsed)
+                if matches!(parsed.scheme(), "https" | "http") && parsed.host().is_some() =>
+            {
+                Some(text)
+            }
+            _ => {
+                let mut d = self
+                    .error(node.at, field, "not a web address")
+                    .expected("an absolute address starting with https://")
+                    .found(node.describe());
+                if text.starts_with("www.") {
+                    d = d.suggestion(format!("write `https://{text}`"));
+                }
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    pub fn email(&mut self, node: &Node, field: &str) -> Option<String> {
+        let text = self.text(node, field, 254)?;
+        if is_email(&text) {
+            return Some(text);
+        }
+        let d = self
+            .error(node.at, field, "not an e-mail address")
+            .expected("an address like name@example.org")
+            .found(node.describe());
+        self.report(d);
+        None
+    }
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, key: &str) -> Option<&'n Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn at(&self) -> Location {
+        self.at
+    }
+
+    /// The entries in file order, for mappings whose keys are data (criterion ids).
+    pub fn entries(&self) -> &'n [(Key, Node)] {
+        self.entries
+    }
+}
+
+pub(crate) fn list_words(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    quoted.join(", ")
+}
+
+pub(crate) fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        && !domain.contains('@')
+}
+
+fn is_price_text(text: &str) -> bool {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (text, None),
+    };
+    let whole_ok = !whole.is_empty()
+        && whole.len() <= 9
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && (whole == "0" || !whole.starts_with('0'));
+    let fraction_ok = fraction
+        .is_none_or(|f| (1..=4).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    whole_ok && fraction_ok
+}
+
+/// "1.249,50 €" → "1249.50": what a German writer most likely meant.
+fn fix_price(text: &str) -> Option<String> {
+    let cleaned: String = text
+        .trim_end_matches('€')
+        .trim()
+        .trim_end_matches("EUR")
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let candidate = if cleaned.contains(',') {
+        cleaned.replace('.', "").replace(',', ".")
+    } else {
+        cleaned
+    };
+    is_price_text(&candidate).then_some(candidate)
+}
+
+/// "15.03.2026" → "2026-03-15".
+fn german_date(text: &str) -> Option<String> {
+    let mut parts = text.split('.');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let date = Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
+    Some(date.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_text_rules() {
+        for ok in ["0", "3.50", "1249.50", "12", "0.0125"] {
+            assert!(is_price_text(ok), "{ok}");
+        }
+        for bad in [
+            "", "3,50", "03.50", "1.", ".5", "1e3", "-1", "3.50001", "1 000",
+        ] {
+            assert!(!is_price_text(bad), "{bad}");
+        }
+        assert_eq!(fix_price("1.249,50 €").as_deref(), Some("1249.50"));
+        assert_eq!(german_date("15.03.2026").as_deref(), Some("2026-03-15"));
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("dmessenger"));
+        assert!(is_slug("km-personal-e-recruiting"));
+        assert!(!is_slug("dMessenger"));
+        assert!(!is_slug("a--b"));
+        assert!(!is_slug("-a"));
+    }
+}

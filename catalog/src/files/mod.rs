@@ -1,0 +1,107 @@
+//! One module per kind of content file: how it is decoded and which rules it must follow.
+
+pub(crate) mod markdown;
+pub(crate) mod maturity;
+pub(crate) mod offering;
+pub(crate) mod portfolio;
+pub(crate) mod provider;
+
+use std::collections::BTreeSet;
+
+use crate::decode::Ctx;
+use crate::diagnostic::nearest;
+use crate::model::{CategoryRef, MaturityModel, Portfolio};
+use crate::yaml::Node;
+
+/// What an offering may refer to. A part is `None` when its own file is broken; references
+/// into it are then not checked (that file's errors are reported instead).
+pub(crate) struct Refs<'a> {
+    pub portfolio: Option<&'a Portfolio>,
+    pub maturity_model: Option<&'a MaturityModel>,
+    pub provider_ids: &'a BTreeSet<String>,
+}
+
+impl Refs<'_> {
+    pub fn category_refs(&self) -> Option<Vec<String>> {
+        self.portfolio.map(Portfolio::all_refs)
+    }
+
+    pub fn check_provider(&self, ctx: &mut Ctx, node: &Node, path: &str, id: &str) -> bool {
+        if self.provider_ids.contains(id) {
+            return true;
+        }
+        let mut d = ctx
+            .error(node.at, path, format!("there is no provider `{id}`"))
+            .expected(format!(
+                "the id of a file in content/providers/ ({})",
+                crate::decode::list_words(
+                    &self
+                        .provider_ids
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                )
+            ))
+            .found(format!("`{id}`"));
+        if let Some(close) = nearest(id, self.provider_ids.iter().map(String::as_str)) {
+            d = d.suggestion(format!("did you mean `{close}`?"));
+        } else {
+            d = d.suggestion(format!("add content/providers/{id}.yaml first"));
+        }
+        ctx.report(d);
+        false
+    }
+
+    pub fn check_category(
+        &self,
+        ctx: &mut Ctx,
+        node: &Node,
+        path: &str,
+        reference: &CategoryRef,
+    ) -> bool {
+        let Some(portfolio) = self.portfolio else {
+            return true;
+        };
+        if portfolio.resolve(reference).is_some() {
+            return true;
+        }
+        let all = portfolio.all_refs();
+        let mut d = ctx
+            .error(
+                node.at,
+                path,
+                format!("there is no portfolio category `{reference}`"),
+            )
+            .expected("a `<top>/<sub>` id from content/portfolio.yaml")
+            .found(format!("`{reference}`"));
+        if let Some(close) = nearest(&reference.to_string(), all.iter().map(String::as_str)) {
+            d = d.suggestion(format!("did you mean `{close}`?"));
+        } else if let Some(top) = portfolio.category(&reference.top) {
+            let subs: Vec<&str> = top.subcategories.iter().map(|s| s.id.as_str()).collect();
+            d = d.suggestion(format!(
+                "sub-categories of `{}` are {}",
+                top.id,
+                crate::decode::list_words(&subs)
+            ));
+        }
+        ctx.report(d);
+        false
+    }
+
+    pub fn minimal_criteria_ids(&self) -> Option<Vec<&str>> {
+        self.maturity_model
+            .map(|m| m.minimal_criteria.iter().map(|c| c.id.as_str()).collect())
+    }
+
+    pub fn criterion_ids(&self) -> Option<Vec<&str>> {
+        self.maturity_model
+            .map(|m| m.criteria().map(|(_, c)| c.id.as_str()).collect())
+    }
+
+    /// Lowest and highest level of a criterion's scale.
+    pub fn criterion_scale(&self, id: &str) -> Option<(u8, u8)> {
+        let criterion = self.maturity_model?.criterion(id)?;
+        let lowest = criterion.levels.iter().map(|l| l.level).min()?;
+        Some((lowest, criterion.max_level()))
+    }
+}

@@ -1,0 +1,87 @@
+//! German presentation of catalog values, shared by the site, the exports and the function's
+//! order documents so that a price reads the same everywhere.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::model::{MaturityModel, Offering};
+
+/// `1249.5` → `1.249,50 €`: thousands separated by dots, a decimal comma, at least two
+/// decimal places (more only if the price has them).
+pub fn euro(price: Decimal) -> String {
+    format!("{} €", german_decimal(price))
+}
+
+/// `1249.5` → `1.249,50`.
+pub fn german_decimal(price: Decimal) -> String {
+    let mut value = price.normalize();
+    if value.scale() < 2 {
+        value.rescale(2);
+    }
+    let text = value.abs().to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    let sign = if value.is_sign_negative() && !value.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{fraction}")
+    }
+}
+
+/// `2026-03-15` → `15.03.2026`.
+pub fn german_date(date: Date) -> String {
+    format!("{:02}.{:02}.{:04}", date.day(), date.month(), date.year())
+}
+
+/// The self-assessed maturity as a percentage of the highest possible levels over every
+/// criterion the offering was assessed on: one number for badges, filters and sorting.
+pub fn maturity_percent(offering: &Offering, model: &MaturityModel) -> u8 {
+    let (mut reached, mut possible) = (0u32, 0u32);
+    for (id, level) in &offering.maturity.levels {
+        if let Some(criterion) = model.criterion(id) {
+            let lowest = criterion.levels.first().map_or(0, |l| l.level);
+            reached += u32::from(level.saturating_sub(lowest));
+            possible += u32::from(criterion.max_level().saturating_sub(lowest));
+        }
+    }
+    if possible == 0 {
+        return 0;
+    }
+    ((reached * 100 + possible / 2) / possible).min(100) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).expect("test decimal")
+    }
+
+    #[test]
+    fn formats_prices_the_german_way() {
+        assert_eq!(euro(d("1249.5")), "1.249,50 €");
+        assert_eq!(euro(d("3.50")), "3,50 €");
+        assert_eq!(euro(d("0")), "0,00 €");
+        assert_eq!(euro(d("1234567")), "1.234.567,00 €");
+        assert_eq!(euro(d("0.0125")), "0,0125 €");
+        assert_eq!(euro(d("999")), "999,00 €");
+    }
+
+    #[test]
+    fn formats_dates_the_german_way() {
+        assert_eq!(german_date(Date::constant(2026, 3, 5)), "05.03.2026");
+    }
+}

@@ -1,0 +1,9 @@
+//! The `csp` command's library: everything the thin binary in `main.rs` calls.
+//!
+//! - [`check`]: validate `content/` and report every problem (the pull-request gate).
+//! - [`scaffold`]: write a new, complete offering skeleton (`csp new offering`).
+//! - [`build`]: render the static site and the artifacts for the function.
+
+pub mod build;
+pub mod check;
+pub mod scaffold;
