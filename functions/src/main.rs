@@ -1,1 +1,178 @@
-fn main() {}
+//! `csp-function`: the portal's function. Serves AWS Lambda invocations when
+//! `AWS_LAMBDA_RUNTIME_API` is set, otherwise the command line below.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use functions::domain::model::Decision;
+use functions::{AppState, router};
+
+#[derive(Parser)]
+#[command(
+    name = "csp-function",
+    version,
+    about = "Die Funktion des Cloud-Service-Portals: lokal als HTTP-Server, auf AWS Lambda über lambda_http."
+)]
+struct Cli {
+    /// Data folder (SQLite, .eml mails, signing key) when no DynamoDB table is configured.
+    #[arg(long, global = true, env = "CSP_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the API over HTTP (routes under /api/).
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Where people reach the portal (links in mails, allowed origin).
+        #[arg(long, env = "CSP_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Operator tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Lists registrations waiting for review.
+    Registrations,
+    /// Approves a registration; the administrator is invited to set a password.
+    Approve { id: String },
+    /// Rejects a registration with a reason.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Creates the DynamoDB table (DynamoDB Local; on AWS the SAM template does it).
+    CreateTable,
+    /// Sends queued mails now.
+    SendMails,
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CSP_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,aws_smithy_runtime=warn,aws_sdk_dynamodb=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().with_current_span(true).without_time().init();
+    } else {
+        builder.with_target(false).init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        init_logging(true);
+        let state = AppState::from_env(None, None).context("configuring the function")?;
+        let app = router(state).fallback(functions::web::not_found);
+        return lambda_http::run(app)
+            .await
+            .map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"));
+    }
+    let cli = Cli::parse();
+    init_logging(false);
+    match cli.command {
+        Command::Serve {
+            port,
+            bind,
+            public_url,
+        } => {
+            let state = AppState::from_env(cli.data_dir.as_deref(), public_url.as_deref())?;
+            let app = router(state.clone()).fallback(functions::web::not_found);
+            tokio::spawn(functions::deliver_outbox_forever(state));
+            let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
+                .await
+                .with_context(|| format!("cannot listen on {bind}:{port}"))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "listening");
+            println!("csp-function listening on http://{addr}");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+        Command::Admin { task } => {
+            let state = AppState::from_env(cli.data_dir.as_deref(), None)?;
+            admin(state, task).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn admin(state: AppState, task: AdminTask) -> Result<()> {
+    let accounts = &state.accounts;
+    match task {
+        AdminTask::Registrations => {
+            let pending = accounts.pending_registrations().await?;
+            if pending.is_empty() {
+                println!("Keine Registrierung wartet auf die Prüfung.");
+            }
+            for org in pending {
+                let admin = accounts.store().get_user(&org.admin_user_id).await?;
+                println!(
+                    "{}  {} ({}), {} {} {}",
+                    org.id, org.name, org.legal_form, org.street, org.postcode, org.city
+                );
+                if let Some(admin) = admin {
+                    println!(
+                        "    Administrator: {} <{}>, Tel. {}",
+                        admin.name, admin.email, admin.phone
+                    );
+                }
+                println!(
+                    "    Inhousefähig: {}",
+                    if org.in_house_capable { "ja" } else { "nein" }
+                );
+            }
+        }
+        AdminTask::Approve { id } => {
+            let org = accounts
+                .decide(&id, Decision::Approve)
+                .await
+                .with_context(|| format!("approving {id}"))?;
+            println!("Freigegeben: {} ({})", org.name, org.id);
+        }
+        AdminTask::Reject { id, reason } => {
+            let org = accounts
+                .decide(&id, Decision::Reject { reason })
+                .await
+                .with_context(|| format!("rejecting {id}"))?;
+            println!("Abgelehnt: {} ({})", org.name, org.id);
+        }
+        AdminTask::CreateTable => {
+            let config = functions::store::DynamoConfig::from_env()
+                .context("CSP_DYNAMODB_TABLE is not set")?;
+            functions::store::DynamoStore::new(&config)
+                .create_table()
+                .await?;
+            println!("Tabelle {} angelegt.", config.table);
+            return Ok(());
+        }
+        AdminTask::SendMails => {}
+    }
+    let sent = functions::mail::deliver_pending(&state).await;
+    if sent > 0 {
+        println!("{sent} E-Mail(s) versendet.");
+    }
+    Ok(())
+}

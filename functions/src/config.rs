@@ -1,0 +1,190 @@
+//! The application state shared by all handlers, and how it is put together.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::domain::Accounts;
+pub use crate::domain::accounts::Settings;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::tokens::{Secret, hex, random_bytes, sha256_hex, unhex};
+use crate::mail::{self, FolderSender, MailError, MailSender};
+use crate::store::{DynamoConfig, DynamoStore, SqliteStore, Store, StoreError};
+
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot use the data folder {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Arc<Accounts>,
+    pub mail_sender: Arc<dyn MailSender>,
+    /// Sender address of every mail.
+    pub mail_from: String,
+    /// SHA-256 of the operator's bearer token (`CSP_OPERATOR_TOKEN`); operator routes are
+    /// closed when absent.
+    pub operator_token_hash: Option<String>,
+    /// Deliver mails before answering (Lambda) instead of in a background loop.
+    pub deliver_inline: bool,
+    pub(crate) mail_queued: Arc<Notify>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("mail_from", &self.mail_from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// A state from its parts (tests, and the binary's configuration).
+    pub fn new(
+        store: Arc<dyn Store>,
+        mail_sender: Arc<dyn MailSender>,
+        settings: Settings,
+        secret: Secret,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            accounts: Arc::new(Accounts::new(store, clock, settings, secret)),
+            mail_sender,
+            mail_from: "Cloud-Service-Portal <noreply@cloud-service-portal.invalid>".to_owned(),
+            operator_token_hash: None,
+            deliver_inline: false,
+            mail_queued: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The local setup used by `csp serve` and `csp-function serve`: SQLite at
+    /// `DATA_DIR/function.sqlite3`, mails as `.eml` files in `DATA_DIR/mail/` (links in the
+    /// log), the signing key in `DATA_DIR/secret.key` (created on first use). The operator
+    /// token comes from `CSP_OPERATOR_TOKEN` if set.
+    pub fn local(data_dir: &Path, public_base_url: &str) -> Result<Self, StateError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StateError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let store = SqliteStore::open(&data_dir.join("function.sqlite3"))?;
+        let sender = FolderSender::new(&data_dir.join("mail"))?;
+        let secret = secret_from_file(&data_dir.join("secret.key"))?;
+        let state = Self::new(
+            Arc::new(store),
+            Arc::new(sender),
+            Settings::new(public_base_url),
+            secret,
+            Arc::new(SystemClock),
+        );
+        Ok(state.with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref()))
+    }
+
+    /// The configuration from the environment (the binary, locally and on Lambda):
+    ///
+    /// | variable | meaning | default |
+    /// | --- | --- | --- |
+    /// | `CSP_PUBLIC_URL` | where people reach the portal | `http://localhost:8080` |
+    /// | `CSP_DYNAMODB_TABLE` | use DynamoDB (see [`DynamoConfig::from_env`]) | SQLite in the data folder |
+    /// | `CSP_DATA_DIR` | data folder (SQLite, mails, key) | `.csp/function` (`/tmp/csp` on Lambda) |
+    /// | `CSP_SECRET` | signing key, ≥ 32 characters | `DATA_DIR/secret.key` |
+    /// | `CSP_MAIL_TRANSPORT` | `smtp://…`, `smtps://…` or `ses` | `.eml` files in `DATA_DIR/mail` |
+    /// | `CSP_MAIL_FROM` | sender address | `Cloud-Service-Portal <noreply@…invalid>` |
+    /// | `CSP_OPERATOR_EMAIL` | receives review requests | `betrieb@…invalid` |
+    /// | `CSP_OPERATOR_TOKEN` | bearer token of the operator routes | routes closed |
+    pub fn from_env(data_dir: Option<&Path>, public_url: Option<&str>) -> Result<Self, StateError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let on_lambda = var("AWS_LAMBDA_RUNTIME_API").is_some();
+        let data_dir = data_dir
+            .map(Path::to_owned)
+            .or_else(|| var("CSP_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| {
+                PathBuf::from(if on_lambda {
+                    "/tmp/csp"
+                } else {
+                    ".csp/function"
+                })
+            });
+        std::fs::create_dir_all(&data_dir).map_err(|source| StateError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let public_url = public_url
+            .map(str::to_owned)
+            .or_else(|| var("CSP_PUBLIC_URL"))
+            .unwrap_or_else(|| "http://localhost:8080".to_owned());
+        let store: Arc<dyn Store> = match DynamoConfig::from_env() {
+            Some(config) => Arc::new(DynamoStore::new(&config)),
+            None => Arc::new(SqliteStore::open(&data_dir.join("function.sqlite3"))?),
+        };
+        let secret = match var("CSP_SECRET") {
+            Some(secret) if secret.len() >= 32 => Secret::new(secret.into_bytes()),
+            Some(_) => {
+                return Err(StateError::Config(
+                    "CSP_SECRET must have at least 32 characters".to_owned(),
+                ));
+            }
+            None if on_lambda => {
+                return Err(StateError::Config(
+                    "CSP_SECRET is required on Lambda: every instance must sign with the same key"
+                        .to_owned(),
+                ));
+            }
+            None => secret_from_file(&data_dir.join("secret.key"))?,
+        };
+        let sender = mail::sender_from_env(&data_dir.join("mail"))?;
+        let mut settings = Settings::new(&public_url);
+        if let Some(operator) = var("CSP_OPERATOR_EMAIL") {
+            settings.operator_email = operator;
+        }
+        let mut state = Self::new(store, sender, settings, secret, Arc::new(SystemClock));
+        if let Some(from) = var("CSP_MAIL_FROM") {
+            state.mail_from = from;
+        }
+        state.deliver_inline = on_lambda;
+        Ok(state.with_operator_token(var("CSP_OPERATOR_TOKEN").as_deref()))
+    }
+
+    /// Opens the operator routes for this bearer token (at least 32 characters).
+    pub fn with_operator_token(mut self, token: Option<&str>) -> Self {
+        self.operator_token_hash = token.filter(|t| t.len() >= 32).map(sha256_hex);
+        self
+    }
+}
+
+/// Reads the signing key from `path`, creating a random one if the file does not exist.
+fn secret_from_file(path: &Path) -> Result<Secret, StateError> {
+    let io = |source| StateError::DataDir {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => unhex(text.trim())
+            .filter(|bytes| bytes.len() >= 32)
+            .map(Secret::new)
+            .ok_or_else(|| {
+                StateError::Config(format!(
+                    "{} does not hold a hex key of 32 bytes or more",
+                    path.display()
+                ))
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let bytes = random_bytes::<32>();
+            std::fs::write(path, hex(&bytes)).map_err(io)?;
+            Ok(Secret::new(bytes.to_vec()))
+        }
+        Err(e) => Err(io(e)),
+    }
+}

@@ -1,0 +1,743 @@
+//! The account flows: register, confirm, review, set password, sign in, session, sign out.
+
+use std::sync::Arc;
+
+use super::clock::Clock;
+use super::human_check::{self, HONEYPOT_FIELD, HumanCheckError};
+use super::mails;
+use super::model::{
+    Decision, NewRegistration, OrgStatus, Organisation, Session, TokenKind, TokenRecord, User,
+};
+use super::password;
+use super::tokens::{Secret, is_well_formed_token, new_id, new_secret_token, sha256_hex};
+use super::validation::{self, FieldErrors, FormInput};
+use crate::store::{Store, StoreError};
+
+/// At most `max` events per `window_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub max: u64,
+    pub window_secs: i64,
+}
+
+/// Rate limits; counted in the store, so they hold across Lambda instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub registration_per_client: RateLimit,
+    pub sign_in_per_account: RateLimit,
+    pub sign_in_per_client: RateLimit,
+    pub reset_per_account: RateLimit,
+    pub reset_per_client: RateLimit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            registration_per_client: RateLimit {
+                max: 10,
+                window_secs: 3600,
+            },
+            sign_in_per_account: RateLimit {
+                max: 10,
+                window_secs: 900,
+            },
+            sign_in_per_client: RateLimit {
+                max: 100,
+                window_secs: 900,
+            },
+            reset_per_account: RateLimit {
+                max: 3,
+                window_secs: 3600,
+            },
+            reset_per_client: RateLimit {
+                max: 20,
+                window_secs: 3600,
+            },
+        }
+    }
+}
+
+/// What the account flows are configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where people reach the portal, without trailing slash (`https://portal.example`);
+    /// links in e-mails start with it and its origin is the only one allowed to post.
+    pub public_base_url: String,
+    /// Further origins allowed to post (e.g. a preview host).
+    pub extra_origins: Vec<String>,
+    /// Who reviews registrations.
+    pub operator_email: String,
+    /// Versions recorded with the consent at registration.
+    pub agb_version: String,
+    pub privacy_version: String,
+    /// Session timeouts in seconds.
+    pub session_idle_secs: i64,
+    pub session_absolute_secs: i64,
+    /// Token lifetimes in seconds.
+    pub confirm_ttl_secs: i64,
+    pub invite_ttl_secs: i64,
+    pub reset_ttl_secs: i64,
+    pub limits: Limits,
+    /// Proof-of-work difficulty (the browser tries on average half of this).
+    pub altcha_max_number: u64,
+    /// Where to send people after signing in.
+    pub after_sign_in: String,
+}
+
+impl Settings {
+    /// Defaults for a portal at `public_base_url`.
+    pub fn new(public_base_url: &str) -> Self {
+        Self {
+            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            extra_origins: Vec::new(),
+            operator_email: "betrieb@cloud-service-portal.invalid".to_owned(),
+            agb_version: "2025-01".to_owned(),
+            privacy_version: "2025-01".to_owned(),
+            session_idle_secs: 60 * 60,
+            session_absolute_secs: 12 * 60 * 60,
+            confirm_ttl_secs: 24 * 60 * 60,
+            invite_ttl_secs: 72 * 60 * 60,
+            reset_ttl_secs: 60 * 60,
+            limits: Limits::default(),
+            altcha_max_number: 50_000,
+            after_sign_in: "/api/konto".to_owned(),
+        }
+    }
+
+    /// Origins allowed to send state-changing requests.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        let mut origins = vec![super::csrf::origin_of(&self.public_base_url)];
+        origins.extend(self.extra_origins.iter().cloned());
+        origins
+    }
+}
+
+/// Why an account operation did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Input to correct, one German message per field.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// Too many attempts; retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after: i64 },
+    /// Wrong address or password, or an account that may not sign in (never says which).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// A link token that is unknown, used or expired (never says which).
+    #[error("invalid link")]
+    InvalidLink,
+    #[error("not found")]
+    NotFound,
+    /// The record is not in the state the operation needs (e.g. already decided).
+    #[error("conflict")]
+    Conflict,
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AccountError::NotFound,
+            StoreError::Conflict => AccountError::Conflict,
+            other => AccountError::Store(other),
+        }
+    }
+}
+
+/// A signed-in person, as a session check sees them.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id_hash: String,
+    pub user: User,
+    pub org: Organisation,
+    /// The token state-changing requests in this session must carry.
+    pub csrf_token: String,
+}
+
+/// The result of a successful sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The new cookie value (the session id; the store knows only its hash).
+    pub session_id: String,
+    pub info: SessionInfo,
+}
+
+/// The account flows over a store.
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    secret: Secret,
+}
+
+impl Accounts {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        secret: Secret,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+            secret,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.settings.public_base_url)
+    }
+
+    /// Counts one event against `limit` for `subject` (hashed: no personal data in keys).
+    async fn rate_limit(
+        &self,
+        name: &str,
+        subject: &str,
+        limit: RateLimit,
+    ) -> Result<(), AccountError> {
+        let now = self.now();
+        let window = limit.window_secs.max(1);
+        let start = now.div_euclid(window);
+        let end = (start + 1) * window;
+        let digest = sha256_hex(subject);
+        let key = format!("rate:{name}:{}:{start}", &digest[..32]);
+        let count = self.store.increment_counter(&key, now, end).await?;
+        if count > limit.max {
+            Err(AccountError::RateLimited {
+                retry_after: end - now,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A new proof-of-work challenge.
+    pub fn altcha_challenge(&self) -> human_check::Challenge {
+        human_check::create_challenge(
+            &self.secret,
+            self.now(),
+            self.settings.altcha_max_number,
+            20 * 60,
+        )
+    }
+
+    /// A new fallback question for browsers without JavaScript.
+    pub fn fallback_question(&self) -> human_check::Question {
+        human_check::create_question(&self.secret, self.now(), 60 * 60)
+    }
+
+    /// Verifies the human check of a form; on success returns the replay key to mark used.
+    fn check_human(&self, input: &FormInput, errors: &mut FieldErrors) -> Option<String> {
+        let now = self.now();
+        let payload = input.get("altcha");
+        let (field, result) = if payload.is_empty() {
+            let answer = input.get("frage_antwort");
+            let result =
+                human_check::verify_answer(&self.secret, input.get("frage_token"), answer, now);
+            ("frage_antwort", result)
+        } else {
+            (
+                "altcha",
+                human_check::verify_solution(&self.secret, payload, now),
+            )
+        };
+        match result {
+            Ok(key) => Some(key),
+            Err(error) => {
+                let message = match error {
+                    HumanCheckError::Missing => "Bitte beantworten Sie die Sicherheitsfrage.",
+                    HumanCheckError::Expired => {
+                        "Die Sicherheitsprüfung ist abgelaufen. Bitte beantworten Sie die neue Frage."
+                    }
+                    _ => {
+                        "Die Antwort auf die Sicherheitsfrage stimmt nicht. Bitte versuchen Sie es erneut."
+                    }
+                };
+                errors.add(field, message);
+                None
+            }
+        }
+    }
+
+    /// Registers an organisation and its administrator, and sends the confirmation link.
+    ///
+    /// Answers the same whether or not the address already has an account (the owner of
+    /// an existing address gets a notice instead), and pretends success for a filled
+    /// honeypot without storing anything.
+    pub async fn register(&self, input: &FormInput, client: &str) -> Result<(), AccountError> {
+        if !input.get(HONEYPOT_FIELD).is_empty() {
+            tracing::info!(event = "honeypot", "registration dropped");
+            return Ok(());
+        }
+        let (registration, mut errors) = match validation::validate_registration(input) {
+            Ok(reg) => (Some(reg), FieldErrors::default()),
+            Err(errors) => (None, errors),
+        };
+        let replay_key = self.check_human(input, &mut errors);
+        let (Some(reg), Some(replay_key)) = (registration, replay_key) else {
+            return Err(AccountError::Invalid(errors));
+        };
+        self.rate_limit(
+            "register",
+            client,
+            self.settings.limits.registration_per_client,
+        )
+        .await?;
+        let now = self.now();
+        if self
+            .store
+            .increment_counter(&replay_key, now, now + 2 * 60 * 60)
+            .await?
+            > 1
+        {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                if input.get("altcha").is_empty() { "frage_antwort" } else { "altcha" },
+                "Diese Sicherheitsprüfung wurde bereits verwendet. Bitte beantworten Sie die neue Frage.",
+            );
+            return Err(AccountError::Invalid(errors));
+        }
+
+        let org_id = new_id();
+        let user_id = new_id();
+        let token = new_secret_token();
+        let link = self.link(&format!("/api/bestaetigen?token={token}"));
+        let registration = NewRegistration {
+            org: Organisation {
+                id: org_id.clone(),
+                name: reg.org_name.clone(),
+                legal_form: reg.legal_form,
+                street: reg.street,
+                postcode: reg.postcode,
+                city: reg.city,
+                in_house_capable: reg.in_house_capable,
+                status: OrgStatus::AwaitingConfirmation,
+                admin_user_id: user_id.clone(),
+                agb_version: self.settings.agb_version.clone(),
+                privacy_version: self.settings.privacy_version.clone(),
+                created_at: now,
+                decided_at: None,
+                reject_reason: None,
+            },
+            user: User {
+                id: user_id.clone(),
+                org_id: org_id.clone(),
+                name: reg.admin_name.clone(),
+                email: reg.email.clone(),
+                phone: reg.phone,
+                password_hash: None,
+                created_at: now,
+            },
+            confirm_token: TokenRecord {
+                hash: sha256_hex(&token),
+                kind: TokenKind::Confirm,
+                user_id,
+                org_id,
+                expires_at: now + self.settings.confirm_ttl_secs,
+                used: false,
+            },
+            mail: mails::confirm_address(&reg.email, &reg.admin_name, &reg.org_name, &link, now),
+        };
+        match self.store.create_registration(&registration).await {
+            Ok(()) => {
+                tracing::info!(event = "registered", org = %registration.org.id);
+                Ok(())
+            }
+            Err(StoreError::EmailTaken) => {
+                let reset = self.link("/api/passwort-vergessen");
+                self.store
+                    .enqueue_mail(&mails::already_registered(&reg.email, &reset, now))
+                    .await?;
+                tracing::info!(event = "registration_for_existing_address");
+                Ok(())
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Reads a link token of one of `kinds`, unused and unexpired.
+    async fn usable_token(
+        &self,
+        token: &str,
+        kinds: &[TokenKind],
+    ) -> Result<TokenRecord, AccountError> {
+        if !is_well_formed_token(token) {
+            return Err(AccountError::InvalidLink);
+        }
+        match self.store.get_token(&sha256_hex(token)).await? {
+            Some(record)
+                if kinds.contains(&record.kind)
+                    && !record.used
+                    && record.expires_at > self.now() =>
+            {
+                Ok(record)
+            }
+            _ => Err(AccountError::InvalidLink),
+        }
+    }
+
+    /// Confirms the address of a registration (the link from the first e-mail).
+    pub async fn confirm(&self, token: &str) -> Result<(), AccountError> {
+        let record = self.usable_token(token, &[TokenKind::Confirm]).await?;
+        let org = self
+            .store
+            .get_org(&record.org_id)
+            .await?
+            .ok_or(AccountError::InvalidLink)?;
+        let now = self.now();
+        let mail = mails::review_requested(&self.settings.operator_email, &org.name, &org.id, now);
+        match self
+            .store
+            .confirm_email(&record.hash, &org.id, now, &mail)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(event = "confirmed", org = %org.id);
+                Ok(())
+            }
+            Err(StoreError::Conflict | StoreError::NotFound) => Err(AccountError::InvalidLink),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Registrations waiting for the operator, oldest first.
+    pub async fn pending_registrations(&self) -> Result<Vec<Organisation>, AccountError> {
+        Ok(self
+            .store
+            .list_orgs_by_status(OrgStatus::AwaitingReview)
+            .await?)
+    }
+
+    /// The operator approves or rejects a confirmed registration.
+    pub async fn decide(
+        &self,
+        org_id: &str,
+        decision: Decision,
+    ) -> Result<Organisation, AccountError> {
+        if let Decision::Reject { reason } = &decision {
+            let length = reason.trim().chars().count();
+            if length == 0 || length > 2000 {
+                let mut errors = FieldErrors::default();
+                errors.add(
+                    "grund",
+                    "Bitte geben Sie eine Begründung an (höchstens 2000 Zeichen).",
+                );
+                return Err(AccountError::Invalid(errors));
+            }
+        }
+        let org = self
+            .store
+            .get_org(org_id)
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        if org.status != OrgStatus::AwaitingReview {
+            return Err(AccountError::Conflict);
+        }
+        let admin = self
+            .store
+            .get_user(&org.admin_user_id)
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        let now = self.now();
+        let (invite, mail) = match &decision {
+            Decision::Approve => {
+                let token = new_secret_token();
+                let link = self.link(&format!("/api/passwort-setzen?token={token}"));
+                let record = TokenRecord {
+                    hash: sha256_hex(&token),
+                    kind: TokenKind::Invite,
+                    user_id: admin.id.clone(),
+                    org_id: org.id.clone(),
+                    expires_at: now + self.settings.invite_ttl_secs,
+                    used: false,
+                };
+                (
+                    Some(record),
+                    mails::approved(&admin.email, &admin.name, &org.name, &link, now),
+                )
+            }
+            Decision::Reject { reason } => (
+                None,
+                mails::rejected(&admin.email, &admin.name, &org.name, reason.trim(), now),
+            ),
+        };
+        self.store
+            .decide_registration(org_id, &decision, now, invite.as_ref(), &mail)
+            .await?;
+        tracing::info!(event = "decided", org = %org_id, approved = matches!(decision, Decision::Approve));
+        self.store
+            .get_org(org_id)
+            .await?
+            .ok_or(AccountError::NotFound)
+    }
+
+    /// "Passwort vergessen": sends a reset link if the address belongs to an approved
+    /// organisation's member; answers the same in every case.
+    pub async fn request_reset(&self, input: &FormInput, client: &str) -> Result<(), AccountError> {
+        let email = match validation::normalize_email(input.get("email")) {
+            Ok(email) => email,
+            Err(message) => {
+                let mut errors = FieldErrors::default();
+                errors.add("email", message);
+                return Err(AccountError::Invalid(errors));
+            }
+        };
+        self.rate_limit(
+            "reset-client",
+            client,
+            self.settings.limits.reset_per_client,
+        )
+        .await?;
+        self.rate_limit(
+            "reset-account",
+            &email,
+            self.settings.limits.reset_per_account,
+        )
+        .await?;
+        let Some(user) = self.store.find_user_by_email(&email).await? else {
+            return Ok(());
+        };
+        let approved = self
+            .store
+            .get_org(&user.org_id)
+            .await?
+            .is_some_and(|org| org.status == OrgStatus::Approved);
+        if !approved {
+            return Ok(());
+        }
+        let now = self.now();
+        let token = new_secret_token();
+        let link = self.link(&format!("/api/passwort-setzen?token={token}"));
+        let record = TokenRecord {
+            hash: sha256_hex(&token),
+            kind: TokenKind::Reset,
+            user_id: user.id.clone(),
+            org_id: user.org_id.clone(),
+            expires_at: now + self.settings.reset_ttl_secs,
+            used: false,
+        };
+        self.store
+            .issue_token(
+                &record,
+                &mails::reset_password(&user.email, &user.name, &link, now),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a confirmation link can still be used (read only: the page shows a button,
+    /// because mail scanners follow links).
+    pub async fn check_confirm_link(&self, token: &str) -> Result<(), AccountError> {
+        self.usable_token(token, &[TokenKind::Confirm])
+            .await
+            .map(|_| ())
+    }
+
+    /// Whether a password link can still be used (to show the form or the "link invalid" page).
+    pub async fn check_password_link(&self, token: &str) -> Result<(), AccountError> {
+        self.usable_token(token, &[TokenKind::Invite, TokenKind::Reset])
+            .await
+            .map(|_| ())
+    }
+
+    /// Sets a password through an invitation or reset link; ends every session of the user.
+    pub async fn set_password(&self, input: &FormInput) -> Result<(), AccountError> {
+        let record = self
+            .usable_token(input.get("token"), &[TokenKind::Invite, TokenKind::Reset])
+            .await?;
+        let password = validation::validate_new_password(input).map_err(AccountError::Invalid)?;
+        let phc = tokio::task::spawn_blocking(move || password::hash(&password))
+            .await
+            .map_err(|e| AccountError::Internal(e.to_string()))?
+            .map_err(|e| AccountError::Internal(e.to_string()))?;
+        match self
+            .store
+            .set_password(&record.hash, &record.user_id, &phc, self.now())
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict | StoreError::NotFound) => {
+                return Err(AccountError::InvalidLink);
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.store.delete_user_sessions(&record.user_id).await?;
+        tracing::info!(event = "password_set", user = %record.user_id);
+        Ok(())
+    }
+
+    /// Signs in with address and password; always a fresh session id, and the session the
+    /// browser had before (if any) ends.
+    pub async fn sign_in(
+        &self,
+        input: &FormInput,
+        client: &str,
+        previous_session: Option<&str>,
+    ) -> Result<SignedIn, AccountError> {
+        let raw_email = input.get("email");
+        let password = input.get("passwort").to_owned();
+        let mut errors = FieldErrors::default();
+        if raw_email.is_empty() {
+            errors.add("email", "Bitte geben Sie Ihre E-Mail-Adresse an.");
+        }
+        if password.is_empty() {
+            errors.add("passwort", "Bitte geben Sie Ihr Passwort ein.");
+        }
+        if !errors.is_empty() {
+            return Err(AccountError::Invalid(errors));
+        }
+        if password.chars().count() > password::MAX_CHARS {
+            return Err(AccountError::InvalidCredentials);
+        }
+        self.rate_limit(
+            "sign-in-client",
+            client,
+            self.settings.limits.sign_in_per_client,
+        )
+        .await?;
+        let email = validation::normalize_email(raw_email).unwrap_or_default();
+        self.rate_limit(
+            "sign-in-account",
+            &email,
+            self.settings.limits.sign_in_per_account,
+        )
+        .await?;
+
+        let user = if email.is_empty() {
+            None
+        } else {
+            self.store.find_user_by_email(&email).await?
+        };
+        let phc = user.as_ref().and_then(|u| u.password_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || match phc {
+            Some(phc) => password::verify(&password, &phc),
+            None => {
+                password::verify_dummy(&password);
+                false
+            }
+        })
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?;
+        let Some(user) = user.filter(|_| matches) else {
+            tracing::info!(event = "sign_in_failed");
+            return Err(AccountError::InvalidCredentials);
+        };
+        let org = self
+            .store
+            .get_org(&user.org_id)
+            .await?
+            .ok_or(AccountError::InvalidCredentials)?;
+        if org.status != OrgStatus::Approved {
+            return Err(AccountError::InvalidCredentials);
+        }
+        if let Some(previous) = previous_session {
+            self.store.delete_session(&sha256_hex(previous)).await?;
+        }
+        let now = self.now();
+        let session_id = new_secret_token();
+        let id_hash = sha256_hex(&session_id);
+        self.store
+            .create_session(&Session {
+                id_hash: id_hash.clone(),
+                user_id: user.id.clone(),
+                org_id: org.id.clone(),
+                created_at: now,
+                last_seen: now,
+                expires_at: now
+                    + self
+                        .settings
+                        .session_idle_secs
+                        .min(self.settings.session_absolute_secs),
+            })
+            .await?;
+        tracing::info!(event = "signed_in", user = %user.id);
+        let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
+        Ok(SignedIn {
+            session_id,
+            info: SessionInfo {
+                id_hash,
+                user,
+                org,
+                csrf_token,
+            },
+        })
+    }
+
+    /// The session behind a cookie value, if it exists and has not timed out.
+    pub async fn session(&self, session_id: &str) -> Result<Option<SessionInfo>, AccountError> {
+        if !is_well_formed_token(session_id) {
+            return Ok(None);
+        }
+        let id_hash = sha256_hex(session_id);
+        let Some(session) = self.store.get_session(&id_hash).await? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let idle_expired = now - session.last_seen > self.settings.session_idle_secs;
+        let absolute_expired = now - session.created_at > self.settings.session_absolute_secs;
+        if idle_expired || absolute_expired {
+            self.store.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
+        // Write activity at most once a minute: session checks run on every page view.
+        if now - session.last_seen >= 60 {
+            let expires = (now + self.settings.session_idle_secs)
+                .min(session.created_at + self.settings.session_absolute_secs);
+            self.store.touch_session(&id_hash, now, expires).await?;
+        }
+        let Some(user) = self.store.get_user(&session.user_id).await? else {
+            return Ok(None);
+        };
+        let Some(org) = self.store.get_org(&session.org_id).await? else {
+            return Ok(None);
+        };
+        let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
+        Ok(Some(SessionInfo {
+            id_hash,
+            user,
+            org,
+            csrf_token,
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, session: &SessionInfo) -> Result<(), AccountError> {
+        self.store.delete_session(&session.id_hash).await?;
+        tracing::info!(event = "signed_out", user = %session.user.id);
+        Ok(())
+    }
+
+    /// An organisation as seen from a session: only the session's own.
+    pub fn organisation_for<'a>(
+        &self,
+        session: &'a SessionInfo,
+        org_id: &str,
+    ) -> Result<&'a Organisation, AccountError> {
+        if session.org.id == org_id {
+            Ok(&session.org)
+        } else {
+            Err(AccountError::NotFound)
+        }
+    }
+}

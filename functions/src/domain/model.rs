@@ -1,0 +1,167 @@
+//! The records the account flows read and write.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a registered organisation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgStatus {
+    /// Registered; the administrator has not yet clicked the confirmation link.
+    AwaitingConfirmation,
+    /// E-mail confirmed; waiting for the operator's review.
+    AwaitingReview,
+    /// Approved by the operator; its members may sign in.
+    Approved,
+    /// Rejected by the operator (with a reason).
+    Rejected,
+}
+
+impl OrgStatus {
+    /// Every status, for parsing and listing.
+    pub const ALL: [OrgStatus; 4] = [
+        OrgStatus::AwaitingConfirmation,
+        OrgStatus::AwaitingReview,
+        OrgStatus::Approved,
+        OrgStatus::Rejected,
+    ];
+
+    /// The stable name stored in the databases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgStatus::AwaitingConfirmation => "awaiting_confirmation",
+            OrgStatus::AwaitingReview => "awaiting_review",
+            OrgStatus::Approved => "approved",
+            OrgStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The inverse of [`OrgStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// The German label shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgStatus::AwaitingConfirmation => "E-Mail-Bestätigung ausstehend",
+            OrgStatus::AwaitingReview => "Prüfung durch den Betreiber",
+            OrgStatus::Approved => "Freigegeben",
+            OrgStatus::Rejected => "Abgelehnt",
+        }
+    }
+}
+
+/// A customer organisation, registered by its first person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    pub legal_form: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    /// In-house capable towards the intermediary (a condition for the Umklappvertrag).
+    pub in_house_capable: bool,
+    pub status: OrgStatus,
+    /// The person who registered the organisation.
+    pub admin_user_id: String,
+    /// Versions of the CSP-AGB and the privacy notice consented to at registration.
+    pub agb_version: String,
+    pub privacy_version: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    pub reject_reason: Option<String>,
+}
+
+/// A person of an organisation who can sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    /// Normalised (NFC, trimmed, lower case): the unique key.
+    pub email: String,
+    pub phone: String,
+    /// PHC string of an argon2id hash; `None` until the invitation is used.
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+/// What a link token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Confirms the e-mail address after registration.
+    Confirm,
+    /// Sets the first password after the operator's approval.
+    Invite,
+    /// Sets a new password after "Passwort vergessen".
+    Reset,
+}
+
+impl TokenKind {
+    /// The stable stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Confirm => "confirm",
+            TokenKind::Invite => "invite",
+            TokenKind::Reset => "reset",
+        }
+    }
+
+    /// The inverse of [`TokenKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [TokenKind::Confirm, TokenKind::Invite, TokenKind::Reset]
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+    }
+}
+
+/// A single-use link token; only its SHA-256 hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub hash: String,
+    pub kind: TokenKind,
+    pub user_id: String,
+    pub org_id: String,
+    pub expires_at: i64,
+    pub used: bool,
+}
+
+/// A server-side session; the cookie holds the id, the store only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: String,
+    pub org_id: String,
+    pub created_at: i64,
+    pub last_seen: i64,
+    /// When the store may forget it (the earlier of the idle and the absolute timeout).
+    pub expires_at: i64,
+}
+
+/// An e-mail in the outbox, written in the same transaction as the change that causes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingMail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// Everything one registration writes, atomically.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    pub org: Organisation,
+    pub user: User,
+    pub confirm_token: TokenRecord,
+    pub mail: OutgoingMail,
+}
+
+/// The operator's decision on a registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+}

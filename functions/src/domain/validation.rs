@@ -1,0 +1,404 @@
+//! Input validation: Unicode normalisation, length limits, e-mail and postcode checks, and
+//! the German message shown at each field.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// Submitted form fields, normalised to NFC and trimmed on the way in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormInput(HashMap<String, String>);
+
+impl FormInput {
+    /// Builds the input from name/value pairs; later duplicates replace earlier ones.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| {
+                    let value: String = v.as_ref().nfc().collect();
+                    (k.as_ref().to_owned(), value.trim().to_owned())
+                })
+                .collect(),
+        )
+    }
+
+    /// The value of a field, `""` when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether a checkbox was ticked (any non-empty value but "false"/"0").
+    pub fn checked(&self, name: &str) -> bool {
+        !matches!(self.get(name), "" | "false" | "0" | "off")
+    }
+
+    /// The fields, for re-rendering a form.
+    pub fn values(&self) -> &HashMap<String, String> {
+        &self.0
+    }
+}
+
+/// One message per field, in the order the fields appear on the form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    /// Adds a message for `field` unless it already has one.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if self.get(field).is_none() {
+            self.0.push((field.to_owned(), message.into()));
+        }
+    }
+
+    /// The message for `field`.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Whether there is no message.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` if there is no message.
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// Legal forms offered on the registration form.
+pub const LEGAL_FORMS: &[&str] = &[
+    "Gebietskörperschaft",
+    "Körperschaft des öffentlichen Rechts",
+    "Anstalt des öffentlichen Rechts",
+    "Stiftung des öffentlichen Rechts",
+    "Oberste Bundes- oder Landesbehörde",
+    "Zweckverband",
+    "Eigenbetrieb",
+    "GmbH in öffentlicher Hand",
+    "AöR / Kommunalunternehmen",
+    "Sonstige",
+];
+
+/// Checks a required single-line text field.
+fn text(
+    input: &FormInput,
+    errors: &mut FieldErrors,
+    field: &str,
+    label: &str,
+    max: usize,
+) -> String {
+    let value = input.get(field);
+    if value.is_empty() {
+        errors.add(field, format!("Bitte geben Sie {label} an."));
+    } else if value.chars().count() > max {
+        errors.add(
+            field,
+            format!("Bitte kürzen Sie die Angabe auf höchstens {max} Zeichen."),
+        );
+    } else if value.chars().any(char::is_control) {
+        errors.add(field, "Die Angabe enthält unzulässige Steuerzeichen.");
+    }
+    value.to_owned()
+}
+
+/// Normalises an e-mail address (NFC, trimmed, lower case) and checks its form.
+pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+    let email: String = raw.nfc().collect::<String>().trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Bitte geben Sie Ihre E-Mail-Adresse an.");
+    }
+    let invalid = "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@behoerde.de.";
+    if email.chars().count() > 254 {
+        return Err("Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein.");
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(invalid);
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| {
+            tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+        });
+    if local_ok && domain_ok {
+        Ok(email)
+    } else {
+        Err(invalid)
+    }
+}
+
+/// A German postcode: exactly five digits.
+pub fn is_valid_postcode(postcode: &str) -> bool {
+    postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A phone number: digits, spaces and `+ ( ) / -`, with at least six digits.
+pub fn is_valid_phone(phone: &str) -> bool {
+    phone.chars().count() <= 40
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +()/-".contains(c))
+        && phone.chars().filter(char::is_ascii_digit).count() >= 6
+}
+
+/// Checks a new password and its repetition; returns the password.
+pub fn validate_new_password(input: &FormInput) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    // Like every field, passwords arrive NFC-normalised and trimmed (leading or trailing
+    // spaces are a copy-paste accident); sign-in applies the same normalisation.
+    let password = input.get("passwort");
+    let chars = password.chars().count();
+    if chars == 0 {
+        errors.add("passwort", "Bitte geben Sie ein Passwort ein.");
+    } else if chars < super::password::MIN_CHARS {
+        errors.add(
+            "passwort",
+            format!(
+                "Das Passwort muss mindestens {} Zeichen lang sein (jetzt: {chars}). Ein Satz, den Sie sich merken können, eignet sich gut.",
+                super::password::MIN_CHARS
+            ),
+        );
+    } else if chars > super::password::MAX_CHARS {
+        errors.add(
+            "passwort",
+            format!(
+                "Das Passwort darf höchstens {} Zeichen lang sein.",
+                super::password::MAX_CHARS
+            ),
+        );
+    }
+    if errors.is_empty() && input.get("passwort_wiederholung") != password {
+        errors.add(
+            "passwort_wiederholung",
+            "Die Wiederholung stimmt nicht mit dem Passwort überein.",
+        );
+    }
+    errors.into_result(password.to_owned())
+}
+
+/// A validated registration (the human check is verified separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationInput {
+    pub org_name: String,
+    pub legal_form: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub in_house_capable: bool,
+    pub admin_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// The registration form's fields in the order they appear.
+pub const REGISTRATION_FIELDS: &[&str] = &[
+    "organisation",
+    "rechtsform",
+    "strasse",
+    "plz",
+    "ort",
+    "inhouse",
+    "name",
+    "email",
+    "telefon",
+    "agb",
+    "datenschutz",
+];
+
+/// Validates the registration form.
+pub fn validate_registration(input: &FormInput) -> Result<RegistrationInput, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let org_name = text(
+        input,
+        &mut errors,
+        "organisation",
+        "den Namen der Organisation",
+        200,
+    );
+    let legal_form = input.get("rechtsform").to_owned();
+    if legal_form.is_empty() {
+        errors.add("rechtsform", "Bitte wählen Sie die Rechtsform aus.");
+    } else if !LEGAL_FORMS.contains(&legal_form.as_str()) {
+        errors.add(
+            "rechtsform",
+            "Bitte wählen Sie eine Rechtsform aus der Liste aus.",
+        );
+    }
+    let street = text(input, &mut errors, "strasse", "Straße und Hausnummer", 200);
+    let postcode = input.get("plz").to_owned();
+    if postcode.is_empty() {
+        errors.add("plz", "Bitte geben Sie die Postleitzahl an.");
+    } else if !is_valid_postcode(&postcode) {
+        errors.add(
+            "plz",
+            "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
+        );
+    }
+    let city = text(input, &mut errors, "ort", "den Ort", 100);
+    let admin_name = text(input, &mut errors, "name", "Ihren Vor- und Nachnamen", 200);
+    let email = match normalize_email(input.get("email")) {
+        Ok(email) => email,
+        Err(message) => {
+            errors.add("email", message);
+            String::new()
+        }
+    };
+    let phone = input.get("telefon").to_owned();
+    if phone.is_empty() {
+        errors.add("telefon", "Bitte geben Sie Ihre Telefonnummer an.");
+    } else if !is_valid_phone(&phone) {
+        errors.add(
+            "telefon",
+            "Bitte geben Sie eine Telefonnummer mit Vorwahl an, zum Beispiel 030 1234567.",
+        );
+    }
+    if !input.checked("agb") {
+        errors.add(
+            "agb",
+            "Bitte stimmen Sie den Allgemeinen Geschäftsbedingungen (CSP-AGB) zu.",
+        );
+    }
+    if !input.checked("datenschutz") {
+        errors.add(
+            "datenschutz",
+            "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben.",
+        );
+    }
+    let in_house_capable = input.checked("inhouse");
+    errors.into_result(RegistrationInput {
+        org_name,
+        legal_form,
+        street,
+        postcode,
+        city,
+        in_house_capable,
+        admin_name,
+        email,
+        phone,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("organisation", "Stadt Musterstadt"),
+            ("rechtsform", "Gebietskörperschaft"),
+            ("strasse", "Rathausplatz 1"),
+            ("plz", "12345"),
+            ("ort", "Musterstadt"),
+            ("name", "Erika Mustermann"),
+            ("email", " Erika.Mustermann@Musterstadt.DE "),
+            ("telefon", "+49 30 1234567"),
+            ("agb", "on"),
+            ("datenschutz", "on"),
+        ]
+    }
+
+    #[test]
+    fn accepts_a_complete_registration_and_normalises_the_address() {
+        let reg = validate_registration(&FormInput::from_pairs(valid())).expect("valid");
+        assert_eq!(reg.email, "erika.mustermann@musterstadt.de");
+        assert!(!reg.in_house_capable);
+    }
+
+    #[test]
+    fn reports_every_missing_field_in_form_order() {
+        let errors = validate_registration(&FormInput::default()).expect_err("invalid");
+        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "organisation",
+                "rechtsform",
+                "strasse",
+                "plz",
+                "ort",
+                "name",
+                "email",
+                "telefon",
+                "agb",
+                "datenschutz"
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_postcode_email_phone_and_overlong_names() {
+        let mut pairs = valid();
+        pairs.retain(|(k, _)| !["plz", "email", "telefon", "organisation"].contains(k));
+        let long = "x".repeat(201);
+        let mut input: Vec<(&str, &str)> = pairs;
+        input.extend([
+            ("plz", "1234"),
+            ("email", "a@b"),
+            ("telefon", "abc"),
+            ("organisation", long.as_str()),
+        ]);
+        let errors = validate_registration(&FormInput::from_pairs(input)).expect_err("invalid");
+        for field in ["plz", "email", "telefon", "organisation"] {
+            assert!(errors.get(field).is_some(), "{field}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn normalises_unicode_to_nfc() {
+        // "Müller" with a combining diaeresis becomes the precomposed form.
+        let input = FormInput::from_pairs([("name", "Mu\u{0308}ller")]);
+        assert_eq!(input.get("name"), "Müller");
+    }
+
+    #[test]
+    fn email_rules() {
+        assert!(normalize_email("name@behörde.de").is_ok());
+        for bad in [
+            "", "a", "a@", "@b.de", "a b@c.de", "a@b..de", "a@-b.de", "a@b.1", ".a@b.de",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_need_25_characters_and_a_matching_repetition() {
+        let short =
+            FormInput::from_pairs([("passwort", "kurz"), ("passwort_wiederholung", "kurz")]);
+        assert!(validate_new_password(&short).is_err());
+        let pw = "ein langer Satz mit vielen Wörtern";
+        let ok = FormInput::from_pairs([("passwort", pw), ("passwort_wiederholung", pw)]);
+        assert_eq!(validate_new_password(&ok).as_deref(), Ok(pw));
+        let mismatch = FormInput::from_pairs([("passwort", pw), ("passwort_wiederholung", "x")]);
+        let errors = validate_new_password(&mismatch).expect_err("mismatch");
+        assert!(errors.get("passwort_wiederholung").is_some());
+    }
+}

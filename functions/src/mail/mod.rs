@@ -1,0 +1,131 @@
+//! Sending the outbox: a sender per transport, and the loop that delivers queued mails.
+//!
+//! Mails are queued in the store in the same transaction as the change that causes them;
+//! delivery claims a batch with a lease (so two instances do not send the same mail while
+//! both are alive), sends each, and marks it sent. A failed send stays queued and is tried
+//! again when its lease expires.
+
+mod folder;
+mod memory;
+mod ses;
+mod smtp;
+
+pub use folder::FolderSender;
+pub use memory::MemorySender;
+pub use ses::SesSender;
+pub use smtp::SmtpSender;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::Message;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
+
+use crate::config::AppState;
+use crate::domain::model::OutgoingMail;
+
+/// What can go wrong while sending.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("invalid address or message: {0}")]
+    Message(String),
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+/// A way to deliver one mail.
+#[async_trait]
+pub trait MailSender: Send + Sync {
+    /// Delivers `mail` from `from` (an address such as `Portal <noreply@portal.example>`).
+    async fn send(&self, from: &str, mail: &OutgoingMail) -> Result<(), MailError>;
+}
+
+/// The RFC 5322 message for a queued mail (plain text, UTF-8).
+pub fn build_message(from: &str, mail: &OutgoingMail) -> Result<Message, MailError> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
+    let to: Mailbox = mail
+        .to
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&mail.subject)
+        .message_id(Some(format!("<{}@cloud-service-portal>", mail.id)))
+        .header(ContentType::TEXT_PLAIN)
+        // 8bit keeps the text (and its links) readable in .eml files; lettre falls back to
+        // an encoding if a line is too long for 8bit.
+        .body(
+            Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::EightBit)
+                .unwrap_or_else(Body::new),
+        )
+        .map_err(|e| MailError::Message(e.to_string()))
+}
+
+/// Delivers up to one batch of queued mails; returns how many were sent.
+pub async fn deliver_pending(state: &AppState) -> usize {
+    let store = state.accounts.store();
+    let now = state.accounts.now();
+    let mails = match store.claim_mails(now, now + 300, 25).await {
+        Ok(mails) => mails,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the outbox");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for mail in mails {
+        match state.mail_sender.send(&state.mail_from, &mail).await {
+            Ok(()) => {
+                if let Err(e) = store.mark_mail_sent(&mail.id, state.accounts.now()).await {
+                    tracing::warn!(mail = %mail.id, error = %e, "sent, but could not mark it sent");
+                }
+                sent += 1;
+            }
+            Err(e) => tracing::warn!(mail = %mail.id, error = %e, "sending failed; will retry"),
+        }
+    }
+    sent
+}
+
+/// Delivers the outbox every few seconds, and at once when a handler queued a mail.
+/// Runs until the process ends (spawn it next to the local server).
+pub async fn deliver_outbox_forever(state: AppState) {
+    loop {
+        while deliver_pending(&state).await > 0 {}
+        tokio::select! {
+            () = state.mail_queued.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(10)) => {}
+        }
+    }
+}
+
+/// Signals the delivery loop (locally), or delivers right away (on Lambda, where nothing
+/// runs after the response is sent).
+pub async fn after_mail_queued(state: &AppState) {
+    if state.deliver_inline {
+        while deliver_pending(state).await > 0 {}
+    } else {
+        state.mail_queued.notify_one();
+    }
+}
+
+/// Which sender to use, from `CSP_MAIL_TRANSPORT`: `smtp://…`/`smtps://…` (lettre URL
+/// syntax), `ses`, or unset for a folder of `.eml` files.
+pub fn sender_from_env(default_folder: &std::path::Path) -> Result<Arc<dyn MailSender>, MailError> {
+    match std::env::var("CSP_MAIL_TRANSPORT")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(url) if url.starts_with("smtp") => Ok(Arc::new(SmtpSender::from_url(&url)?)),
+        Some(ses) if ses == "ses" => Ok(Arc::new(SesSender::from_env()?)),
+        Some(other) => Err(MailError::Message(format!(
+            "CSP_MAIL_TRANSPORT={other} is not understood: use smtp://host:port, smtps://user:password@host or ses"
+        ))),
+        None => Ok(Arc::new(FolderSender::new(default_folder)?)),
+    }
+}

@@ -1,0 +1,819 @@
+//! The DynamoDB store: one table, `PK`/`SK` keys and one overloaded GSI (`GSI1PK`/`GSI1SK`).
+//!
+//! | record | PK | SK | GSI1PK / GSI1SK |
+//! | --- | --- | --- | --- |
+//! | organisation | `ORG#<id>` | `ORG` | `ORGSTATUS#<status>` / `<created>#<id>` (review queue) |
+//! | user | `USER#<id>` | `USER` | `ORGUSERS#<org>` / `<id>` (members of an organisation) |
+//! | e-mail marker | `EMAIL#<address>` | `EMAIL` | (unique address, written in the registration transaction) |
+//! | link token | `TOKEN#<sha256>` | `TOKEN` | |
+//! | session | `SESSION#<sha256>` | `SESSION` | `USERSESSIONS#<user>` / `<sha256>` |
+//! | outbox mail | `MAIL#<id>` | `MAIL` | `OUTBOX` / `<created>#<id>` while unsent (sparse) |
+//! | counter | `COUNTER#<key>` | `COUNTER` | |
+//!
+//! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
+//! condition on the expected status, and multi-record changes (a registration with its
+//! e-mail marker, token and mail; a decision with its invitation and mail) are one
+//! `TransactWriteItems`. Expiring records carry `expires_at` (checked against the clock on
+//! every read) and `ttl` (DynamoDB deletes them eventually). `GSI2PK`/`GSI2SK` exist in the
+//! table for the order records of issue 7.
+//!
+//! The client is built without `aws-config` (which doubles compile time and binary size):
+//! region, endpoint and credentials come from the standard environment variables that
+//! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, TransactWriteItem,
+    Update,
+};
+
+use super::{Store, StoreError};
+use crate::domain::model::{
+    Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
+    TokenRecord, User,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Where the table is and how to reach it.
+#[derive(Debug, Clone)]
+pub struct DynamoConfig {
+    pub table: String,
+    pub region: String,
+    /// `None` for AWS itself; e.g. `http://127.0.0.1:8000` for DynamoDB Local.
+    pub endpoint: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl DynamoConfig {
+    /// From `CSP_DYNAMODB_TABLE`, `CSP_DYNAMODB_ENDPOINT` (or `AWS_ENDPOINT_URL_DYNAMODB`),
+    /// `AWS_REGION` (default `eu-central-1`) and the `AWS_*` credentials; `None` if no table
+    /// is configured. With an endpoint and no credentials, dummy ones are used (DynamoDB
+    /// Local wants a signature, not a valid one).
+    pub fn from_env() -> Option<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let table = var("CSP_DYNAMODB_TABLE")?;
+        let endpoint = var("CSP_DYNAMODB_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL_DYNAMODB"));
+        let local_default =
+            |v: Option<String>| v.or_else(|| endpoint.as_ref().map(|_| "local".to_owned()));
+        Some(Self {
+            table,
+            region: var("AWS_REGION")
+                .or_else(|| var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|| "eu-central-1".to_owned()),
+            access_key_id: local_default(var("AWS_ACCESS_KEY_ID")).unwrap_or_default(),
+            secret_access_key: local_default(var("AWS_SECRET_ACCESS_KEY")).unwrap_or_default(),
+            session_token: var("AWS_SESSION_TOKEN"),
+            endpoint,
+        })
+    }
+
+    /// For DynamoDB Local at `endpoint` with dummy credentials.
+    pub fn local(endpoint: &str, table: &str) -> Self {
+        Self {
+            table: table.to_owned(),
+            region: "eu-central-1".to_owned(),
+            endpoint: Some(endpoint.to_owned()),
+            access_key_id: "local".to_owned(),
+            secret_access_key: "local".to_owned(),
+            session_token: None,
+        }
+    }
+}
+
+/// The single-table DynamoDB store.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn key(pk: impl Into<String>, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Backend(format!("attribute {name} missing or not a string")))
+}
+
+fn get_n(item: &Item, name: &str) -> Result<i64, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| StoreError::Backend(format!("attribute {name} missing or not a number")))
+}
+
+fn doc_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    serde_json::from_str(get_s(item, "doc")?).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn to_doc<T: serde::Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    serde_json::to_string(value)
+        .map(s)
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn backend<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    StoreError::Backend(DisplayErrorContext(&e).to_string())
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// A sortable fixed-width timestamp for sort keys.
+fn sortable(ts: i64) -> String {
+    format!("{ts:020}")
+}
+
+fn org_status_gsi(status: OrgStatus) -> AttributeValue {
+    s(format!("ORGSTATUS#{}", status.as_str()))
+}
+
+fn org_item(org: &Organisation) -> Result<Item, StoreError> {
+    let mut item = key(format!("ORG#{}", org.id), "ORG");
+    item.insert("status".into(), s(org.status.as_str()));
+    item.insert("doc".into(), to_doc(org)?);
+    item.insert("GSI1PK".into(), org_status_gsi(org.status));
+    item.insert(
+        "GSI1SK".into(),
+        s(format!("{}#{}", sortable(org.created_at), org.id)),
+    );
+    Ok(item)
+}
+
+fn user_item(user: &User) -> Result<Item, StoreError> {
+    let mut item = key(format!("USER#{}", user.id), "USER");
+    item.insert("email".into(), s(&user.email));
+    item.insert("doc".into(), to_doc(user)?);
+    item.insert("GSI1PK".into(), s(format!("ORGUSERS#{}", user.org_id)));
+    item.insert("GSI1SK".into(), s(&user.id));
+    Ok(item)
+}
+
+/// Records that expire get a TTL a day after their logical expiry (reads check the clock).
+const TTL_GRACE: i64 = 24 * 60 * 60;
+
+fn token_item(token: &TokenRecord) -> Item {
+    let mut item = key(format!("TOKEN#{}", token.hash), "TOKEN");
+    item.insert("kind".into(), s(token.kind.as_str()));
+    item.insert("user_id".into(), s(&token.user_id));
+    item.insert("org_id".into(), s(&token.org_id));
+    item.insert("expires_at".into(), n(token.expires_at));
+    item.insert("used".into(), AttributeValue::Bool(token.used));
+    item.insert("ttl".into(), n(token.expires_at + TTL_GRACE));
+    item
+}
+
+fn mail_item(mail: &OutgoingMail) -> Result<Item, StoreError> {
+    let mut item = key(format!("MAIL#{}", mail.id), "MAIL");
+    item.insert("doc".into(), to_doc(mail)?);
+    item.insert("lease_until".into(), n(0));
+    item.insert("GSI1PK".into(), s("OUTBOX"));
+    item.insert(
+        "GSI1SK".into(),
+        s(format!("{}#{}", sortable(mail.created_at), mail.id)),
+    );
+    Ok(item)
+}
+
+impl DynamoStore {
+    /// A store for `config` (does not touch the network).
+    pub fn new(config: &DynamoConfig) -> Self {
+        let credentials = Credentials::new(
+            config.access_key_id.clone(),
+            config.secret_access_key.clone(),
+            config.session_token.clone(),
+            None,
+            "environment",
+        );
+        let mut builder = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .credentials_provider(credentials);
+        if let Some(endpoint) = &config.endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        Self {
+            client: Client::from_conf(builder.build()),
+            table: config.table.clone(),
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Creates the table with its GSIs (on-demand billing), as `deploy/template.yaml` does;
+    /// for DynamoDB Local and tests. Waits until it is active.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(build_error)
+        };
+        let key_el = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(build_error)
+        };
+        let gsi = |name: &str| -> Result<GlobalSecondaryIndex, StoreError> {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key_el(&format!("{name}PK"), KeyType::Hash)?)
+                .key_schema(key_el(&format!("{name}SK"), KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(build_error)
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("PK")?)
+            .attribute_definitions(attr("SK")?)
+            .attribute_definitions(attr("GSI1PK")?)
+            .attribute_definitions(attr("GSI1SK")?)
+            .attribute_definitions(attr("GSI2PK")?)
+            .attribute_definitions(attr("GSI2SK")?)
+            .key_schema(key_el("PK", KeyType::Hash)?)
+            .key_schema(key_el("SK", KeyType::Range)?)
+            .global_secondary_indexes(gsi("GSI1")?)
+            .global_secondary_indexes(gsi("GSI2")?)
+            .send()
+            .await
+            .map_err(backend)?;
+        for _ in 0..100 {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(backend)?;
+            let active = described
+                .table()
+                .and_then(|t| t.table_status())
+                .is_some_and(|status| status.as_str() == "ACTIVE");
+            if active {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(StoreError::Backend(format!(
+            "table {} did not become active",
+            self.table
+        )))
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        self.put(item, Some("attribute_not_exists(PK)"))
+    }
+
+    /// The update that uses a token: unused and unexpired at `now`.
+    fn use_token(&self, hash: &str, now: i64) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("TOKEN#{hash}"), "TOKEN")))
+            .update_expression("SET used = :true")
+            .condition_expression("attribute_exists(PK) AND used = :false AND expires_at > :now")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// The update that moves an organisation from `from` to `org.status` (with its new doc).
+    fn change_org_status(
+        &self,
+        org: &Organisation,
+        from: OrgStatus,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("ORG#{}", org.id), "ORG")))
+            .update_expression("SET #status = :to, doc = :doc, GSI1PK = :gsi")
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":to", s(org.status.as_str()))
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":doc", to_doc(org)?)
+            .expression_attribute_values(":gsi", org_status_gsi(org.status))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Runs a transaction; on a failed condition returns the index of the first failed item.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancel)) =
+                    e.as_service_error()
+                {
+                    let failed = cancel
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|reason| reason.code() == Some("ConditionalCheckFailed"));
+                    if let Some(index) = failed {
+                        return Err(TransactError::ConditionFailed(index));
+                    }
+                }
+                Err(TransactError::Store(backend(e)))
+            }
+        }
+    }
+
+    async fn query_gsi1(&self, pk: String, limit: Option<i32>) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :pk")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_limit(limit)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(next) if limit.is_none() => start = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+enum TransactError {
+    ConditionFailed(usize),
+    Store(StoreError),
+}
+
+impl From<TransactError> for StoreError {
+    fn from(e: TransactError) -> Self {
+        match e {
+            TransactError::ConditionFailed(_) => StoreError::Conflict,
+            TransactError::Store(e) => e,
+        }
+    }
+}
+
+fn is_condition_failure<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error().and_then(|se| se.code()) == Some("ConditionalCheckFailedException")
+}
+
+fn session_of(item: &Item) -> Result<Session, StoreError> {
+    Ok(Session {
+        id_hash: get_s(item, "PK")?.trim_start_matches("SESSION#").to_owned(),
+        user_id: get_s(item, "user_id")?.to_owned(),
+        org_id: get_s(item, "org_id")?.to_owned(),
+        created_at: get_n(item, "created_at")?,
+        last_seen: get_n(item, "last_seen")?,
+        expires_at: get_n(item, "expires_at")?,
+    })
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn create_registration(&self, reg: &NewRegistration) -> Result<(), StoreError> {
+        let mut marker = key(format!("EMAIL#{}", reg.user.email), "EMAIL");
+        marker.insert("user_id".into(), s(&reg.user.id));
+        let items = vec![
+            self.put_new(marker)?,
+            self.put_new(org_item(&reg.org)?)?,
+            self.put_new(user_item(&reg.user)?)?,
+            self.put_new(token_item(&reg.confirm_token))?,
+            self.put_new(mail_item(&reg.mail)?)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed(0)) => Err(StoreError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn get_org(&self, org_id: &str) -> Result<Option<Organisation>, StoreError> {
+        self.get(format!("ORG#{org_id}"), "ORG")
+            .await?
+            .map(|item| doc_of(&item))
+            .transpose()
+    }
+
+    async fn list_orgs_by_status(
+        &self,
+        status: OrgStatus,
+    ) -> Result<Vec<Organisation>, StoreError> {
+        let items = self
+            .query_gsi1(format!("ORGSTATUS#{}", status.as_str()), None)
+            .await?;
+        items.iter().map(doc_of).collect()
+    }
+
+    async fn get_user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
+        self.get(format!("USER#{user_id}"), "USER")
+            .await?
+            .map(|item| doc_of(&item))
+            .transpose()
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let Some(marker) = self.get(format!("EMAIL#{email}"), "EMAIL").await? else {
+            return Ok(None);
+        };
+        self.get_user(get_s(&marker, "user_id")?).await
+    }
+
+    async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let Some(item) = self.get(format!("TOKEN#{token_hash}"), "TOKEN").await? else {
+            return Ok(None);
+        };
+        let kind = get_s(&item, "kind")?;
+        Ok(Some(TokenRecord {
+            hash: token_hash.to_owned(),
+            kind: TokenKind::parse(kind)
+                .ok_or_else(|| StoreError::Backend(format!("unknown token kind {kind}")))?,
+            user_id: get_s(&item, "user_id")?.to_owned(),
+            org_id: get_s(&item, "org_id")?.to_owned(),
+            expires_at: get_n(&item, "expires_at")?,
+            used: item
+                .get("used")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(true),
+        }))
+    }
+
+    async fn confirm_email(
+        &self,
+        token_hash: &str,
+        org_id: &str,
+        now: i64,
+        mail: &OutgoingMail,
+    ) -> Result<(), StoreError> {
+        let mut org = self.get_org(org_id).await?.ok_or(StoreError::NotFound)?;
+        if org.status != OrgStatus::AwaitingConfirmation {
+            return Err(StoreError::Conflict);
+        }
+        org.status = OrgStatus::AwaitingReview;
+        let items = vec![
+            self.use_token(token_hash, now)?,
+            self.change_org_status(&org, OrgStatus::AwaitingConfirmation)?,
+            self.put_new(mail_item(mail)?)?,
+        ];
+        Ok(self.transact(items).await?)
+    }
+
+    async fn decide_registration(
+        &self,
+        org_id: &str,
+        decision: &Decision,
+        now: i64,
+        invite: Option<&TokenRecord>,
+        mail: &OutgoingMail,
+    ) -> Result<(), StoreError> {
+        let mut org = self.get_org(org_id).await?.ok_or(StoreError::NotFound)?;
+        if org.status != OrgStatus::AwaitingReview {
+            return Err(StoreError::Conflict);
+        }
+        org.decided_at = Some(now);
+        match decision {
+            Decision::Approve => org.status = OrgStatus::Approved,
+            Decision::Reject { reason } => {
+                org.status = OrgStatus::Rejected;
+                org.reject_reason = Some(reason.clone());
+            }
+        }
+        let mut items = vec![self.change_org_status(&org, OrgStatus::AwaitingReview)?];
+        if let Some(token) = invite {
+            items.push(self.put_new(token_item(token))?);
+        }
+        items.push(self.put_new(mail_item(mail)?)?);
+        Ok(self.transact(items).await?)
+    }
+
+    async fn issue_token(
+        &self,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            self.put_new(token_item(token))?,
+            self.put_new(mail_item(mail)?)?,
+        ];
+        Ok(self.transact(items).await?)
+    }
+
+    async fn set_password(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut user = self.get_user(user_id).await?.ok_or(StoreError::NotFound)?;
+        user.password_hash = Some(password_hash.to_owned());
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{user_id}"), "USER")))
+            .update_expression("SET doc = :doc")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":doc", to_doc(&user)?)
+            .build()
+            .map_err(build_error)?;
+        let items = vec![
+            self.use_token(token_hash, now)?,
+            TransactWriteItem::builder().update(update).build(),
+        ];
+        Ok(self.transact(items).await?)
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut item = key(format!("SESSION#{}", session.id_hash), "SESSION");
+        item.insert("user_id".into(), s(&session.user_id));
+        item.insert("org_id".into(), s(&session.org_id));
+        item.insert("created_at".into(), n(session.created_at));
+        item.insert("last_seen".into(), n(session.last_seen));
+        item.insert("expires_at".into(), n(session.expires_at));
+        item.insert("ttl".into(), n(session.expires_at + TTL_GRACE));
+        item.insert(
+            "GSI1PK".into(),
+            s(format!("USERSESSIONS#{}", session.user_id)),
+        );
+        item.insert("GSI1SK".into(), s(&session.id_hash));
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn get_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        self.get(format!("SESSION#{id_hash}"), "SESSION")
+            .await?
+            .map(|item| session_of(&item))
+            .transpose()
+    }
+
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        last_seen: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("SESSION#{id_hash}"), "SESSION")))
+            .update_expression("SET last_seen = :seen, expires_at = :exp, #ttl = :ttl")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":seen", n(last_seen))
+            .expression_attribute_values(":exp", n(expires_at))
+            .expression_attribute_values(":ttl", n(expires_at + TTL_GRACE))
+            .send()
+            .await;
+        match result {
+            // A session deleted meanwhile (sign-out elsewhere) stays deleted.
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(backend(e)),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("SESSION#{id_hash}"), "SESSION")))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<(), StoreError> {
+        // The GSI is eventually consistent: a session created in the same instant may be
+        // missed, which only matters for a sign-in racing a password change.
+        for item in self
+            .query_gsi1(format!("USERSESSIONS#{user_id}"), None)
+            .await?
+        {
+            let pk = get_s(&item, "PK")?.to_owned();
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(pk, "SESSION")))
+                .send()
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    async fn enqueue_mail(&self, mail: &OutgoingMail) -> Result<(), StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(mail_item(mail)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn claim_mails(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<OutgoingMail>, StoreError> {
+        let page = i32::try_from(limit.saturating_mul(2).max(1)).unwrap_or(100);
+        let mut claimed = Vec::new();
+        for item in self.query_gsi1("OUTBOX".to_owned(), Some(page)).await? {
+            if claimed.len() >= limit {
+                break;
+            }
+            if get_n(&item, "lease_until")? > now {
+                continue;
+            }
+            let mail: OutgoingMail = doc_of(&item)?;
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(format!("MAIL#{}", mail.id), "MAIL")))
+                .update_expression("SET lease_until = :lease")
+                .condition_expression("attribute_exists(GSI1PK) AND lease_until <= :now")
+                .expression_attribute_values(":lease", n(lease_until))
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            match result {
+                Ok(_) => claimed.push(mail),
+                Err(e) if is_condition_failure(&e) => {} // another sender has it
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn mark_mail_sent(&self, mail_id: &str, now: i64) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("MAIL#{mail_id}"), "MAIL")))
+            .update_expression("SET sent_at = :now, #ttl = :ttl REMOVE GSI1PK, GSI1SK")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ttl", n(now + 30 * TTL_GRACE))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn increment_counter(
+        &self,
+        counter: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError> {
+        let pk = format!("COUNTER#{counter}");
+        for _ in 0..5 {
+            // Add one to a live counter (or create it) ...
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(pk.clone(), "COUNTER")))
+                .update_expression("ADD #count :one SET expires_at = if_not_exists(expires_at, :exp), #ttl = if_not_exists(#ttl, :ttl)")
+                .condition_expression("attribute_not_exists(PK) OR expires_at > :now")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":exp", n(expires_at))
+                .expression_attribute_values(":ttl", n(expires_at + TTL_GRACE))
+                .expression_attribute_values(":now", n(now))
+                .return_values(ReturnValue::UpdatedNew)
+                .send()
+                .await;
+            match result {
+                Ok(out) => {
+                    let count = out
+                        .attributes
+                        .as_ref()
+                        .map(|a| get_n(a, "count"))
+                        .transpose()?
+                        .unwrap_or(1);
+                    return Ok(u64::try_from(count).unwrap_or(0));
+                }
+                Err(e) if is_condition_failure(&e) => {}
+                Err(e) => return Err(backend(e)),
+            }
+            // ... or restart one that expired but was not yet deleted by TTL.
+            let mut item = key(pk.clone(), "COUNTER");
+            item.insert("count".into(), n(1));
+            item.insert("expires_at".into(), n(expires_at));
+            item.insert("ttl".into(), n(expires_at + TTL_GRACE));
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK) OR expires_at <= :now")
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(1),
+                Err(e) if is_condition_failure(&e) => {} // raced with another restart: count again
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Err(StoreError::Backend(format!(
+            "counter {counter} kept changing"
+        )))
+    }
+}

@@ -1,0 +1,764 @@
+//! Thin handlers: parse the request, call the domain, map the outcome to a response.
+
+// Early returns carry a ready `Response`; boxing it would only add noise on a cold path.
+#![allow(clippy::result_large_err)]
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::html::{self, FormPage};
+use super::request::{Caller, SESSION_COOKIE, parse_body};
+use crate::config::AppState;
+use crate::domain::accounts::{AccountError, SessionInfo};
+use crate::domain::csrf;
+use crate::domain::model::Decision;
+use crate::domain::tokens::{constant_time_eq, sha256_hex};
+use crate::domain::validation::{FieldErrors, FormInput};
+use crate::mail::after_mail_queued;
+
+// ---- responses ---------------------------------------------------------------------------
+
+fn html_page(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn json_value(status: StatusCode, value: Value) -> Response {
+    (status, Json(value)).into_response()
+}
+
+fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Success: a redirect to the result page, or JSON naming it.
+fn success(caller: &Caller, location: &str) -> Response {
+    if caller.wants_json {
+        json_value(StatusCode::OK, json!({"ok": true, "weiter": location}))
+    } else {
+        see_other(location)
+    }
+}
+
+/// A refusal with one message, as JSON or a small page.
+fn refusal(caller: &Caller, status: StatusCode, message: &str) -> Response {
+    if caller.wants_json {
+        json_value(status, json!({"ok": false, "meldung": message}))
+    } else {
+        html_page(
+            status,
+            html::notice(
+                "Das hat nicht geklappt",
+                message,
+                &[("/", "Zur Startseite")],
+            ),
+        )
+    }
+}
+
+fn errors_json(errors: &FieldErrors) -> Value {
+    Value::Object(
+        errors
+            .0
+            .iter()
+            .map(|(f, m)| (f.clone(), Value::String(m.clone())))
+            .collect(),
+    )
+}
+
+const CORRECT: &str = "Bitte korrigieren Sie die markierten Angaben.";
+const UNAVAILABLE: &str =
+    "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut.";
+
+/// Maps a domain error: field errors and form-level messages re-render the form (HTML) or
+/// become JSON with a message per field.
+fn account_error(
+    caller: &Caller,
+    error: AccountError,
+    rerender: impl FnOnce(&FieldErrors, Option<&str>) -> String,
+) -> Response {
+    let (status, message, errors) = match error {
+        AccountError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, CORRECT.to_owned(), errors),
+        AccountError::RateLimited { retry_after } => {
+            let minutes = (retry_after + 59) / 60;
+            let message = format!("Zu viele Versuche. Bitte warten Sie etwa {minutes} Minute(n) und versuchen Sie es dann erneut.");
+            let mut response = if caller.wants_json {
+                json_value(StatusCode::TOO_MANY_REQUESTS, json!({"ok": false, "meldung": message}))
+            } else {
+                html_page(StatusCode::TOO_MANY_REQUESTS, rerender(&FieldErrors::default(), Some(&message)))
+            };
+            if let Ok(value) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+        AccountError::InvalidCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "Die E-Mail-Adresse oder das Passwort ist nicht richtig, oder das Konto ist noch nicht freigegeben.".to_owned(),
+            FieldErrors::default(),
+        ),
+        AccountError::InvalidLink => {
+            return if caller.wants_json {
+                json_value(StatusCode::BAD_REQUEST, json!({"ok": false, "meldung": "Der Link ist ungültig, abgelaufen oder wurde bereits verwendet."}))
+            } else {
+                see_other("/api/hinweis/link-ungueltig")
+            };
+        }
+        AccountError::NotFound => return refusal(caller, StatusCode::NOT_FOUND, "Nicht gefunden."),
+        AccountError::Conflict => {
+            return refusal(caller, StatusCode::CONFLICT, "Der Vorgang ist nicht mehr in dem Zustand, den diese Aktion voraussetzt.");
+        }
+        AccountError::Store(e) => {
+            tracing::error!(error = %e, "store failed");
+            return refusal(caller, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE);
+        }
+        AccountError::Internal(e) => {
+            tracing::error!(error = %e, "internal error");
+            return refusal(caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE);
+        }
+    };
+    if caller.wants_json {
+        json_value(
+            status,
+            json!({"ok": false, "meldung": message, "fehler": errors_json(&errors)}),
+        )
+    } else {
+        let form_message = if errors.is_empty() {
+            Some(message.as_str())
+        } else {
+            None
+        };
+        html_page(status, rerender(&errors, form_message))
+    }
+}
+
+// ---- request checks ----------------------------------------------------------------------
+
+/// The portal's origin must have sent a state-changing request (see [`csrf`]).
+fn check_origin(state: &AppState, caller: &Caller) -> Result<(), Response> {
+    let allowed = state.accounts.settings().allowed_origins();
+    csrf::check_origin(caller.origin.as_deref(), caller.sec_fetch_site.as_deref(), &allowed).map_err(|e| {
+        tracing::warn!(reason = %e, "request refused by the CSRF check");
+        refusal(caller, StatusCode::FORBIDDEN, "Die Anfrage kam nicht von dieser Website und wurde deshalb abgelehnt. Bitte laden Sie die Seite neu.")
+    })
+}
+
+/// Reads the body as form input.
+fn body_input(caller: &Caller, body: &[u8]) -> Result<FormInput, Response> {
+    parse_body(caller.content_type.as_deref(), body)
+        .map_err(|e| refusal(caller, e.status, e.message))
+}
+
+async fn current_session(state: &AppState, caller: &Caller) -> Option<SessionInfo> {
+    let cookie = caller.session_cookie.as_deref()?;
+    match state.accounts.session(cookie).await {
+        Ok(info) => info,
+        Err(e) => {
+            tracing::error!(error = %e, "session check failed");
+            None
+        }
+    }
+}
+
+fn session_cookie(value: &str, max_age: i64) -> HeaderValue {
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}"
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+// ---- public routes -----------------------------------------------------------------------
+
+pub async fn session_status(State(state): State<AppState>, caller: Caller) -> Response {
+    match current_session(&state, &caller).await {
+        Some(info) => json_value(
+            StatusCode::OK,
+            json!({
+                "angemeldet": true,
+                "name": info.user.name,
+                "organisation": {"id": info.org.id, "name": info.org.name},
+                "csrf": info.csrf_token,
+            }),
+        ),
+        None => json_value(StatusCode::OK, json!({"angemeldet": false})),
+    }
+}
+
+pub async fn altcha_challenge(State(state): State<AppState>) -> Response {
+    json_value(StatusCode::OK, json!(state.accounts.altcha_challenge()))
+}
+
+pub async fn altcha_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/altcha.js"),
+    )
+        .into_response()
+}
+
+pub async fn openapi() -> Response {
+    json_value(StatusCode::OK, super::openapi_document())
+}
+
+pub async fn not_found(caller: Caller) -> Response {
+    refusal(
+        &caller,
+        StatusCode::NOT_FOUND,
+        "Diese Adresse gibt es nicht.",
+    )
+}
+
+// ---- registration ------------------------------------------------------------------------
+
+fn registration_page(
+    state: &AppState,
+    input: &FormInput,
+    errors: &FieldErrors,
+    message: Option<&str>,
+) -> String {
+    let question = state.accounts.fallback_question();
+    let show_question = input.get("altcha").is_empty() && !errors.is_empty();
+    html::form(
+        &FormPage {
+            title: "Organisation registrieren",
+            intro: "Registrieren Sie Ihre Organisation als erste Person. Nach der Bestätigung Ihrer E-Mail-Adresse prüft das Betreiberteam Ihre Angaben.",
+            action: "/api/registrierung",
+            submit: "Registrierung absenden",
+            message,
+            extra: html::human_check(&question.text, &question.token, errors, show_question),
+            after: r#"<p>Bereits registriert? <a href="/api/anmeldung">Anmelden</a></p>"#,
+        },
+        html::REGISTRATION,
+        input,
+        errors,
+    )
+}
+
+pub async fn registration_form(State(state): State<AppState>) -> Response {
+    html_page(
+        StatusCode::OK,
+        registration_page(&state, &FormInput::default(), &FieldErrors::default(), None),
+    )
+}
+
+pub async fn register(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    if let Err(response) = check_origin(&state, &caller) {
+        return response;
+    }
+    let input = match body_input(&caller, &body) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    match state.accounts.register(&input, &caller.client).await {
+        Ok(()) => {
+            after_mail_queued(&state).await;
+            success(&caller, "/api/hinweis/registrierung-eingegangen")
+        }
+        Err(e) => account_error(&caller, e, |errors, message| {
+            registration_page(&state, &input, errors, message)
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let token = query.token;
+    if let Err(e) = state.accounts.check_confirm_link(&token).await {
+        return account_error(&caller, e, |_, _| String::new());
+    }
+    let input = FormInput::from_pairs([("token", token.as_str())]);
+    let page = html::form(
+        &FormPage {
+            title: "E-Mail-Adresse bestätigen",
+            intro: "Bitte bestätigen Sie Ihre E-Mail-Adresse, damit das Betreiberteam Ihre Registrierung prüfen kann.",
+            action: "/api/bestaetigen",
+            submit: "E-Mail-Adresse bestätigen",
+            ..Default::default()
+        },
+        html::CONFIRM,
+        &input,
+        &FieldErrors::default(),
+    );
+    html_page(StatusCode::OK, page)
+}
+
+pub async fn confirm(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    if let Err(response) = check_origin(&state, &caller) {
+        return response;
+    }
+    let input = match body_input(&caller, &body) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    match state.accounts.confirm(input.get("token")).await {
+        Ok(()) => {
+            after_mail_queued(&state).await;
+            success(&caller, "/api/hinweis/email-bestaetigt")
+        }
+        Err(e) => account_error(&caller, e, |_, _| String::new()),
+    }
+}
+
+// ---- sign-in and sign-out ----------------------------------------------------------------
+
+fn sign_in_page(input: &FormInput, errors: &FieldErrors, message: Option<&str>) -> String {
+    html::form(
+        &FormPage {
+            title: "Anmelden",
+            action: "/api/anmeldung",
+            submit: "Anmelden",
+            message,
+            after: r#"<p><a href="/api/passwort-vergessen">Passwort vergessen?</a></p><p>Noch kein Konto? <a href="/api/registrierung">Organisation registrieren</a></p>"#,
+            ..Default::default()
+        },
+        html::SIGN_IN,
+        input,
+        errors,
+    )
+}
+
+pub async fn sign_in_form() -> Response {
+    html_page(
+        StatusCode::OK,
+        sign_in_page(&FormInput::default(), &FieldErrors::default(), None),
+    )
+}
+
+pub async fn sign_in(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    if let Err(response) = check_origin(&state, &caller) {
+        return response;
+    }
+    let input = match body_input(&caller, &body) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    match state
+        .accounts
+        .sign_in(&input, &caller.client, caller.session_cookie.as_deref())
+        .await
+    {
+        Ok(signed_in) => {
+            let settings = state.accounts.settings();
+            let cookie = session_cookie(&signed_in.session_id, settings.session_absolute_secs);
+            let response = if caller.wants_json {
+                json_value(
+                    StatusCode::OK,
+                    json!({"ok": true, "weiter": settings.after_sign_in, "csrf": signed_in.info.csrf_token}),
+                )
+            } else {
+                see_other(&settings.after_sign_in)
+            };
+            with_cookie(response, cookie)
+        }
+        Err(e) => {
+            let keep = FormInput::from_pairs([("email", input.get("email"))]);
+            account_error(&caller, e, |errors, message| {
+                sign_in_page(&keep, errors, message)
+            })
+        }
+    }
+}
+
+pub async fn sign_out_page(State(state): State<AppState>, caller: Caller) -> Response {
+    let Some(info) = current_session(&state, &caller).await else {
+        return html_page(
+            StatusCode::OK,
+            html::notice(
+                "Abmelden",
+                "Sie sind nicht angemeldet.",
+                &[("/api/anmeldung", "Anmelden"), ("/", "Zur Startseite")],
+            ),
+        );
+    };
+    let input = FormInput::from_pairs([("csrf", info.csrf_token.as_str())]);
+    let page = html::form(
+        &FormPage {
+            title: "Abmelden",
+            intro: "Möchten Sie sich abmelden?",
+            action: "/api/abmeldung",
+            submit: "Abmelden",
+            ..Default::default()
+        },
+        html::SIGN_OUT,
+        &input,
+        &FieldErrors::default(),
+    );
+    html_page(StatusCode::OK, page)
+}
+
+pub async fn sign_out(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    if let Err(response) = check_origin(&state, &caller) {
+        return response;
+    }
+    // The token may come as a header (scripts) with an empty body, or as a form field.
+    let input = if body.is_empty() {
+        FormInput::default()
+    } else {
+        match body_input(&caller, &body) {
+            Ok(input) => input,
+            Err(response) => return response,
+        }
+    };
+    let clear = session_cookie("", 0);
+    let Some(info) = current_session(&state, &caller).await else {
+        return with_cookie(success(&caller, "/api/hinweis/abgemeldet"), clear);
+    };
+    let token = caller
+        .csrf_header
+        .as_deref()
+        .unwrap_or_else(|| input.get("csrf"));
+    if !csrf::verify_session_token(state.accounts.secret(), &info.id_hash, token) {
+        tracing::warn!("sign-out refused: missing or wrong CSRF token");
+        return refusal(
+            &caller,
+            StatusCode::FORBIDDEN,
+            "Die Anfrage enthielt kein gültiges Sicherheitstoken. Bitte laden Sie die Seite neu.",
+        );
+    }
+    match state.accounts.sign_out(&info).await {
+        Ok(()) => with_cookie(success(&caller, "/api/hinweis/abgemeldet"), clear),
+        Err(e) => account_error(&caller, e, |_, _| String::new()),
+    }
+}
+
+// ---- passwords ---------------------------------------------------------------------------
+
+fn forgot_page(input: &FormInput, errors: &FieldErrors, message: Option<&str>) -> String {
+    html::form(
+        &FormPage {
+            title: "Passwort vergessen",
+            intro: "Geben Sie Ihre E-Mail-Adresse ein. Gehört sie zu einem freigegebenen Konto, senden wir Ihnen einen Link, der eine Stunde gültig ist.",
+            action: "/api/passwort-vergessen",
+            submit: "Link anfordern",
+            message,
+            ..Default::default()
+        },
+        html::FORGOT,
+        input,
+        errors,
+    )
+}
+
+pub async fn forgot_form() -> Response {
+    html_page(
+        StatusCode::OK,
+        forgot_page(&FormInput::default(), &FieldErrors::default(), None),
+    )
+}
+
+pub async fn forgot(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    if let Err(response) = check_origin(&state, &caller) {
+        return response;
+    }
+    let input = match body_input(&caller, &body) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    match state.accounts.request_reset(&input, &caller.client).await {
+        Ok(()) => {
+            after_mail_queued(&state).await;
+            success(&caller, "/api/hinweis/passwort-link-gesendet")
+        }
+        Err(e) => account_error(&caller, e, |errors, message| {
+            forgot_page(&input, errors, message)
+        }),
+    }
+}
+
+fn set_password_page(token: &str, errors: &FieldErrors, message: Option<&str>) -> String {
+    html::form(
+        &FormPage {
+            title: "Passwort festlegen",
+            action: "/api/passwort-setzen",
+            submit: "Passwort speichern",
+            message,
+            ..Default::default()
+        },
+        html::SET_PASSWORD,
+        &FormInput::from_pairs([("token", token)]),
+        errors,
+    )
+}
+
+pub async fn set_password_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let token = query.token;
+    match state.accounts.check_password_link(&token).await {
+        Ok(()) => html_page(
+            StatusCode::OK,
+            set_password_page(&token, &FieldErrors::default(), None),
+        ),
+        Err(e) => account_error(&caller, e, |_, _| String::new()),
+    }
+}
+
+pub async fn set_password(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    if let Err(response) = check_origin(&state, &caller) {
+        return response;
+    }
+    let input = match body_input(&caller, &body) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    match state.accounts.set_password(&input).await {
+        Ok(()) => success(&caller, "/api/hinweis/passwort-gesetzt"),
+        Err(e) => account_error(&caller, e, |errors, message| {
+            set_password_page(input.get("token"), errors, message)
+        }),
+    }
+}
+
+// ---- account -----------------------------------------------------------------------------
+
+fn org_json(org: &crate::domain::model::Organisation) -> Value {
+    json!({
+        "id": org.id,
+        "name": org.name,
+        "rechtsform": org.legal_form,
+        "strasse": org.street,
+        "plz": org.postcode,
+        "ort": org.city,
+        "inhousefaehig": org.in_house_capable,
+        "status": org.status.as_str(),
+        "status_text": org.status.label(),
+    })
+}
+
+pub async fn account(State(state): State<AppState>, caller: Caller) -> Response {
+    let Some(info) = current_session(&state, &caller).await else {
+        return if caller.wants_json {
+            json_value(
+                StatusCode::UNAUTHORIZED,
+                json!({"ok": false, "meldung": "Bitte melden Sie sich an."}),
+            )
+        } else {
+            see_other("/api/anmeldung")
+        };
+    };
+    if caller.wants_json {
+        return json_value(
+            StatusCode::OK,
+            json!({"person": {"name": info.user.name, "email": info.user.email, "telefon": info.user.phone}, "organisation": org_json(&info.org)}),
+        );
+    }
+    let org = &info.org;
+    let e = html::escape;
+    let main = format!(
+        "<h2>Ihre Angaben</h2><dl><dt>Name</dt><dd>{}</dd><dt>E-Mail-Adresse</dt><dd>{}</dd><dt>Telefon</dt><dd>{}</dd></dl>\n\
+<h2>Ihre Organisation</h2><dl><dt>Name</dt><dd>{}</dd><dt>Rechtsform</dt><dd>{}</dd><dt>Anschrift</dt><dd>{}, {} {}</dd>\
+<dt>Inhousefähig (Umklappvertrag)</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd></dl>\n\
+<p><a href=\"/api/abmeldung\">Abmelden</a></p>",
+        e(&info.user.name),
+        e(&info.user.email),
+        e(&info.user.phone),
+        e(&org.name),
+        e(&org.legal_form),
+        e(&org.street),
+        e(&org.postcode),
+        e(&org.city),
+        if org.in_house_capable { "ja" } else { "nein" },
+        e(org.status.label()),
+    );
+    html_page(StatusCode::OK, html::page("Ihr Konto", &main))
+}
+
+pub async fn organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(info) = current_session(&state, &caller).await else {
+        return refusal(
+            &caller,
+            StatusCode::UNAUTHORIZED,
+            "Bitte melden Sie sich an.",
+        );
+    };
+    match state.accounts.organisation_for(&info, &id) {
+        Ok(org) => json_value(StatusCode::OK, org_json(org)),
+        Err(e) => account_error(&caller, e, |_, _| String::new()),
+    }
+}
+
+pub async fn notice(Path(name): Path<String>, caller: Caller) -> Response {
+    let (title, text, links): (&str, &str, &[(&str, &str)]) = match name.as_str() {
+        "registrierung-eingegangen" => (
+            "Vielen Dank für Ihre Registrierung",
+            "Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie Ihre E-Mail-Adresse innerhalb von 24 Stunden über den Link darin. Danach prüft das Betreiberteam Ihre Registrierung.",
+            &[("/", "Zur Startseite")],
+        ),
+        "email-bestaetigt" => (
+            "E-Mail-Adresse bestätigt",
+            "Vielen Dank. Das Betreiberteam prüft jetzt Ihre Registrierung. Nach der Freigabe erhalten Sie eine E-Mail, mit der Sie Ihr Passwort festlegen.",
+            &[("/", "Zur Startseite")],
+        ),
+        "link-ungueltig" => (
+            "Link ungültig oder abgelaufen",
+            "Dieser Link ist ungültig, abgelaufen oder wurde bereits verwendet. Fordern Sie bei Bedarf einen neuen Link an.",
+            &[
+                (
+                    "/api/passwort-vergessen",
+                    "Neuen Link zum Festlegen des Passworts anfordern",
+                ),
+                ("/api/registrierung", "Organisation registrieren"),
+            ],
+        ),
+        "passwort-link-gesendet" => (
+            "E-Mail unterwegs",
+            "Wenn die Adresse zu einem freigegebenen Konto gehört, haben wir Ihnen einen Link geschickt. Er ist eine Stunde gültig.",
+            &[("/api/anmeldung", "Zur Anmeldung")],
+        ),
+        "passwort-gesetzt" => (
+            "Passwort gespeichert",
+            "Ihr Passwort ist gespeichert. Sie können sich jetzt anmelden.",
+            &[("/api/anmeldung", "Anmelden")],
+        ),
+        "abgemeldet" => (
+            "Sie sind abgemeldet",
+            "Auf Wiedersehen.",
+            &[
+                ("/", "Zur Startseite"),
+                ("/api/anmeldung", "Wieder anmelden"),
+            ],
+        ),
+        _ => return not_found(caller).await,
+    };
+    html_page(StatusCode::OK, html::notice(title, text, links))
+}
+
+// ---- operator ----------------------------------------------------------------------------
+
+fn operator_only(state: &AppState, caller: &Caller) -> Result<(), Response> {
+    let presented = caller
+        .authorization
+        .as_deref()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(sha256_hex);
+    match (&state.operator_token_hash, presented) {
+        (Some(expected), Some(presented))
+            if constant_time_eq(expected.as_bytes(), presented.as_bytes()) =>
+        {
+            Ok(())
+        }
+        _ => Err(json_value(
+            StatusCode::UNAUTHORIZED,
+            json!({"ok": false, "meldung": "Betreiber-Token fehlt oder ist falsch."}),
+        )),
+    }
+}
+
+pub async fn pending_registrations(State(state): State<AppState>, caller: Caller) -> Response {
+    if let Err(response) = operator_only(&state, &caller) {
+        return response;
+    }
+    match state.accounts.pending_registrations().await {
+        Ok(orgs) => {
+            let mut list = Vec::with_capacity(orgs.len());
+            for org in &orgs {
+                let admin = state
+                    .accounts
+                    .store()
+                    .get_user(&org.admin_user_id)
+                    .await
+                    .ok()
+                    .flatten();
+                let mut value = org_json(org);
+                if let (Some(object), Some(admin)) = (value.as_object_mut(), admin) {
+                    object.insert(
+                        "administrator".into(),
+                        json!({"name": admin.name, "email": admin.email, "telefon": admin.phone}),
+                    );
+                    object.insert("registriert".into(), json!(org.created_at));
+                }
+                list.push(value);
+            }
+            json_value(StatusCode::OK, json!({"registrierungen": list}))
+        }
+        Err(e) => account_error(&caller.clone_json(), e, |_, _| String::new()),
+    }
+}
+
+async fn decide(state: AppState, caller: Caller, id: String, decision: Decision) -> Response {
+    let caller = caller.clone_json();
+    match state.accounts.decide(&id, decision).await {
+        Ok(org) => {
+            after_mail_queued(&state).await;
+            json_value(
+                StatusCode::OK,
+                json!({"ok": true, "organisation": org_json(&org)}),
+            )
+        }
+        Err(e) => account_error(&caller, e, |_, _| String::new()),
+    }
+}
+
+pub async fn approve_registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(response) = operator_only(&state, &caller) {
+        return response;
+    }
+    decide(state, caller, id, Decision::Approve).await
+}
+
+pub async fn reject_registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = operator_only(&state, &caller) {
+        return response;
+    }
+    let input = match body_input(&caller.clone_json(), &body) {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let reason = input.get("grund").to_owned();
+    decide(state, caller, id, Decision::Reject { reason }).await
+}
+
+impl Caller {
+    /// Operator routes always answer in JSON.
+    fn clone_json(&self) -> Caller {
+        Caller {
+            wants_json: true,
+            ..self.clone()
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The HTTP side: one axum router whose routes all live under `/api/`, thin handlers that
+//! parse, call the domain and map its result, and the OpenAPI document built from the same
+//! route table as the router (so the two cannot drift apart).
+
+mod handlers;
+pub mod html;
+mod openapi;
+pub mod request;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::config::AppState;
+pub use handlers::not_found;
+pub use openapi::{Auth, RouteDoc, openapi_document};
+
+/// One route: its documentation and its handler.
+pub struct Route {
+    pub doc: RouteDoc,
+    pub handler: MethodRouter<AppState>,
+}
+
+/// Every route of the function, in the order of the OpenAPI document.
+pub fn routes() -> Vec<Route> {
+    use handlers as h;
+    use html::*;
+    let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
+    vec![
+        r(
+            RouteDoc::get(
+                "/api/sitzung",
+                "Anmeldestatus für die Kopfzeile (JSON): Name, Organisation und CSRF-Token der Sitzung",
+            ),
+            get(h::session_status),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/altcha",
+                "Neue Proof-of-Work-Aufgabe (ALTCHA-Format) für die Registrierung",
+            ),
+            get(h::altcha_challenge),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/altcha.js",
+                "Das Skript, das die Proof-of-Work-Aufgabe im Browser löst",
+            ),
+            get(h::altcha_script),
+        ),
+        r(
+            RouteDoc::get("/api/openapi.json", "Dieses Dokument"),
+            get(h::openapi),
+        ),
+        r(
+            RouteDoc::get("/api/registrierung", "Registrierungsformular (HTML)"),
+            get(h::registration_form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/registrierung",
+                "Organisation registrieren; sendet den Bestätigungslink",
+                &[REGISTRATION, HUMAN_CHECK],
+            ),
+            post(h::register),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/bestaetigen",
+                "Seite mit der Schaltfläche zur Bestätigung der E-Mail-Adresse",
+            )
+            .query(&["token"]),
+            get(h::confirm_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/bestaetigen",
+                "E-Mail-Adresse bestätigen (Link aus der ersten E-Mail)",
+                &[CONFIRM],
+            ),
+            post(h::confirm),
+        ),
+        r(
+            RouteDoc::get("/api/anmeldung", "Anmeldeformular (HTML)"),
+            get(h::sign_in_form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/anmeldung",
+                "Anmelden; setzt das Sitzungs-Cookie mit neuer Kennung",
+                &[SIGN_IN],
+            ),
+            post(h::sign_in),
+        ),
+        r(
+            RouteDoc::get("/api/abmeldung", "Abmeldeseite mit Schaltfläche (HTML)"),
+            get(h::sign_out_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/abmeldung",
+                "Abmelden (CSRF-Token der Sitzung erforderlich)",
+                &[SIGN_OUT],
+            )
+            .auth(Auth::Session),
+            post(h::sign_out),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/passwort-vergessen",
+                "Formular „Passwort vergessen“ (HTML)",
+            ),
+            get(h::forgot_form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/passwort-vergessen",
+                "Link zum Zurücksetzen anfordern; antwortet immer gleich",
+                &[FORGOT],
+            ),
+            post(h::forgot),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/passwort-setzen",
+                "Formular zum Festlegen des Passworts (Link aus der E-Mail)",
+            )
+            .query(&["token"]),
+            get(h::set_password_form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/passwort-setzen",
+                "Passwort festlegen (Einladung oder Zurücksetzen); beendet alle Sitzungen",
+                &[SET_PASSWORD],
+            ),
+            post(h::set_password),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto",
+                "„Ihr Konto“: Person und Organisation der Sitzung",
+            )
+            .auth(Auth::Session),
+            get(h::account),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/organisationen/{id}",
+                "Stammdaten einer Organisation, nur für ihre eigenen Mitglieder",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(h::organisation),
+        ),
+        r(
+            RouteDoc::get("/api/hinweis/{name}", "Ergebnisseiten der Formulare (HTML)")
+                .path_param("name"),
+            get(h::notice),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/registrierungen",
+                "Registrierungen, die auf die Prüfung warten",
+            )
+            .auth(Auth::Operator),
+            get(h::pending_registrations),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/registrierungen/{id}/freigabe",
+                "Registrierung freigeben; lädt zum Festlegen des Passworts ein",
+                &[],
+            )
+            .path_param("id")
+            .auth(Auth::Operator),
+            post(h::approve_registration),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/registrierungen/{id}/ablehnung",
+                "Registrierung mit Begründung ablehnen",
+                &[REJECT],
+            )
+            .path_param("id")
+            .auth(Auth::Operator),
+            post(h::reject_registration),
+        ),
+    ]
+}
+
+/// The function's router: every route under `/api/`, with body limit, security headers and
+/// request logging. It has no fallback, so it can be merged into another router; add
+/// [`not_found`] as fallback when it serves alone.
+pub fn router(state: AppState) -> Router {
+    let mut router: Router<AppState> = Router::new();
+    for route in routes() {
+        router = router.route(route.doc.path, route.handler);
+    }
+    router
+        .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
+        .layer(middleware::from_fn(log_and_harden))
+        .with_state(state)
+}
+
+/// Logs each request with an id (Lambda's request id, or a random one) and no personal data
+/// (the path without its query, which may carry a token), and adds security headers.
+async fn log_and_harden(request: Request, next: Next) -> Response {
+    let request_id = request
+        .extensions()
+        .get::<lambda_http::Context>()
+        .map(|ctx| ctx.request_id.clone())
+        .unwrap_or_else(|| crate::domain::tokens::hex(&crate::domain::tokens::random_bytes::<8>()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", id = %request_id);
+    let started = std::time::Instant::now();
+    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    let _entered = span.enter();
+    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(%method, path, status = response.status().as_u16(), ms, "handled");
+    response
+}

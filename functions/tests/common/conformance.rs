@@ -1,0 +1,637 @@
+//! The store conformance suite: every `Store` implementation must pass all of it.
+
+use std::sync::Arc;
+
+use functions::domain::model::*;
+use functions::domain::tokens::{new_id, sha256_hex};
+use functions::store::{Store, StoreError};
+
+const NOW: i64 = 1_800_000_000;
+
+fn mail(to: &str, now: i64) -> OutgoingMail {
+    OutgoingMail {
+        id: new_id(),
+        to: to.to_owned(),
+        subject: "Betreff".to_owned(),
+        body: "Text".to_owned(),
+        created_at: now,
+    }
+}
+
+fn registration(email: &str, now: i64) -> NewRegistration {
+    let org_id = new_id();
+    let user_id = new_id();
+    NewRegistration {
+        org: Organisation {
+            id: org_id.clone(),
+            name: format!("Org {email}"),
+            legal_form: "Zweckverband".to_owned(),
+            street: "Weg 1".to_owned(),
+            postcode: "12345".to_owned(),
+            city: "Ort".to_owned(),
+            in_house_capable: true,
+            status: OrgStatus::AwaitingConfirmation,
+            admin_user_id: user_id.clone(),
+            agb_version: "1".to_owned(),
+            privacy_version: "2".to_owned(),
+            created_at: now,
+            decided_at: None,
+            reject_reason: None,
+        },
+        user: User {
+            id: user_id.clone(),
+            org_id: org_id.clone(),
+            name: "Erika".to_owned(),
+            email: email.to_owned(),
+            phone: "030 123456".to_owned(),
+            password_hash: None,
+            created_at: now,
+        },
+        confirm_token: TokenRecord {
+            hash: sha256_hex(&new_id()),
+            kind: TokenKind::Confirm,
+            user_id,
+            org_id,
+            expires_at: now + 86_400,
+            used: false,
+        },
+        mail: mail(email, now),
+    }
+}
+
+async fn registered_and_confirmed(store: &dyn Store, email: &str) -> NewRegistration {
+    let reg = registration(email, NOW);
+    store.create_registration(&reg).await.expect("create");
+    store
+        .confirm_email(
+            &reg.confirm_token.hash,
+            &reg.org.id,
+            NOW + 1,
+            &mail("op@x.de", NOW),
+        )
+        .await
+        .expect("confirm");
+    reg
+}
+
+/// Runs every check against `store` (which must be empty).
+pub async fn run_all(store: Arc<dyn Store>) {
+    registration_writes_everything_and_reads_back(store.as_ref()).await;
+    duplicate_email_is_refused_and_writes_nothing(store.as_ref()).await;
+    concurrent_registrations_of_one_address_create_one(store.clone()).await;
+    confirmation_uses_the_token_once(store.as_ref()).await;
+    expired_token_is_refused(store.as_ref()).await;
+    failed_condition_leaves_the_token_unused(store.as_ref()).await;
+    decisions_need_the_expected_status(store.as_ref()).await;
+    concurrent_decisions_leave_exactly_one(store.clone()).await;
+    password_is_set_once_per_token(store.as_ref()).await;
+    sessions_are_created_read_touched_and_deleted(store.as_ref()).await;
+    outbox_claims_lease_and_marks_sent(store.as_ref()).await;
+    counters_count_expire_and_survive_concurrency(store.clone()).await;
+}
+
+async fn registration_writes_everything_and_reads_back(store: &dyn Store) {
+    let reg = registration("a@example.de", NOW);
+    store.create_registration(&reg).await.expect("create");
+    assert_eq!(
+        store.get_org(&reg.org.id).await.expect("org"),
+        Some(reg.org.clone())
+    );
+    assert_eq!(
+        store.get_user(&reg.user.id).await.expect("user"),
+        Some(reg.user.clone())
+    );
+    assert_eq!(
+        store
+            .find_user_by_email("a@example.de")
+            .await
+            .expect("find"),
+        Some(reg.user.clone())
+    );
+    assert_eq!(
+        store
+            .find_user_by_email("nobody@example.de")
+            .await
+            .expect("find"),
+        None
+    );
+    assert_eq!(
+        store
+            .get_token(&reg.confirm_token.hash)
+            .await
+            .expect("token"),
+        Some(reg.confirm_token.clone())
+    );
+    assert_eq!(store.get_org("missing").await.expect("org"), None);
+    let waiting = store
+        .list_orgs_by_status(OrgStatus::AwaitingConfirmation)
+        .await
+        .expect("list");
+    assert!(waiting.iter().any(|o| o.id == reg.org.id));
+    assert!(
+        store
+            .list_orgs_by_status(OrgStatus::Approved)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+async fn duplicate_email_is_refused_and_writes_nothing(store: &dyn Store) {
+    let first = registration("dup@example.de", NOW);
+    store.create_registration(&first).await.expect("first");
+    let second = registration("dup@example.de", NOW);
+    assert!(matches!(
+        store.create_registration(&second).await,
+        Err(StoreError::EmailTaken)
+    ));
+    assert_eq!(
+        store.get_org(&second.org.id).await.expect("org"),
+        None,
+        "no organisation written"
+    );
+    assert_eq!(
+        store.get_user(&second.user.id).await.expect("user"),
+        None,
+        "no user written"
+    );
+    assert_eq!(
+        store
+            .get_token(&second.confirm_token.hash)
+            .await
+            .expect("token"),
+        None,
+        "no token written"
+    );
+}
+
+async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .create_registration(&registration("race@example.de", NOW))
+                    .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(()) => created += 1,
+            Err(StoreError::EmailTaken) => {}
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 1);
+}
+
+async fn confirmation_uses_the_token_once(store: &dyn Store) {
+    let reg = registration("confirm@example.de", NOW);
+    store.create_registration(&reg).await.expect("create");
+    let notice = mail("op@example.de", NOW);
+    store
+        .confirm_email(&reg.confirm_token.hash, &reg.org.id, NOW + 10, &notice)
+        .await
+        .expect("confirm");
+    let org = store
+        .get_org(&reg.org.id)
+        .await
+        .expect("org")
+        .expect("exists");
+    assert_eq!(org.status, OrgStatus::AwaitingReview);
+    assert!(
+        store
+            .get_token(&reg.confirm_token.hash)
+            .await
+            .expect("token")
+            .expect("exists")
+            .used
+    );
+    let again = store
+        .confirm_email(
+            &reg.confirm_token.hash,
+            &reg.org.id,
+            NOW + 11,
+            &mail("op@example.de", NOW),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    let waiting = store
+        .list_orgs_by_status(OrgStatus::AwaitingReview)
+        .await
+        .expect("list");
+    assert!(waiting.iter().any(|o| o.id == reg.org.id));
+}
+
+async fn expired_token_is_refused(store: &dyn Store) {
+    let reg = registration("expired@example.de", NOW);
+    store.create_registration(&reg).await.expect("create");
+    let late = reg.confirm_token.expires_at;
+    let result = store
+        .confirm_email(
+            &reg.confirm_token.hash,
+            &reg.org.id,
+            late,
+            &mail("op@example.de", NOW),
+        )
+        .await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+    assert_eq!(
+        store
+            .get_org(&reg.org.id)
+            .await
+            .expect("org")
+            .expect("org")
+            .status,
+        OrgStatus::AwaitingConfirmation
+    );
+}
+
+async fn failed_condition_leaves_the_token_unused(store: &dyn Store) {
+    // The organisation is no longer awaiting confirmation: the whole transaction fails and
+    // the token stays unused.
+    let reg = registered_and_confirmed(store, "atomic@example.de").await;
+    let token = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Confirm,
+        ..reg.confirm_token.clone()
+    };
+    store
+        .issue_token(&token, &mail("atomic@example.de", NOW))
+        .await
+        .expect("issue");
+    let result = store
+        .confirm_email(
+            &token.hash,
+            &reg.org.id,
+            NOW + 5,
+            &mail("op@example.de", NOW),
+        )
+        .await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+    assert!(
+        !store
+            .get_token(&token.hash)
+            .await
+            .expect("token")
+            .expect("exists")
+            .used
+    );
+}
+
+async fn decisions_need_the_expected_status(store: &dyn Store) {
+    let unconfirmed = registration("early@example.de", NOW);
+    store
+        .create_registration(&unconfirmed)
+        .await
+        .expect("create");
+    let early = store
+        .decide_registration(
+            &unconfirmed.org.id,
+            &Decision::Approve,
+            NOW,
+            None,
+            &mail("x@y.de", NOW),
+        )
+        .await;
+    assert!(matches!(early, Err(StoreError::Conflict)), "{early:?}");
+    let missing = store
+        .decide_registration(
+            "missing",
+            &Decision::Approve,
+            NOW,
+            None,
+            &mail("x@y.de", NOW),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+
+    let reg = registered_and_confirmed(store, "decide@example.de").await;
+    let invite = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Invite,
+        ..reg.confirm_token.clone()
+    };
+    store
+        .decide_registration(
+            &reg.org.id,
+            &Decision::Approve,
+            NOW + 20,
+            Some(&invite),
+            &mail("decide@example.de", NOW),
+        )
+        .await
+        .expect("approve");
+    let org = store.get_org(&reg.org.id).await.expect("org").expect("org");
+    assert_eq!(
+        (org.status, org.decided_at),
+        (OrgStatus::Approved, Some(NOW + 20))
+    );
+    assert_eq!(
+        store
+            .get_token(&invite.hash)
+            .await
+            .expect("token")
+            .map(|t| t.kind),
+        Some(TokenKind::Invite)
+    );
+    let twice = store
+        .decide_registration(
+            &reg.org.id,
+            &Decision::Reject { reason: "x".into() },
+            NOW,
+            None,
+            &mail("x@y.de", NOW),
+        )
+        .await;
+    assert!(matches!(twice, Err(StoreError::Conflict)), "{twice:?}");
+    assert_eq!(
+        store
+            .get_org(&reg.org.id)
+            .await
+            .expect("org")
+            .expect("org")
+            .status,
+        OrgStatus::Approved
+    );
+
+    let rejected = registered_and_confirmed(store, "reject@example.de").await;
+    let reason = Decision::Reject {
+        reason: "Keine öffentliche Stelle".to_owned(),
+    };
+    store
+        .decide_registration(
+            &rejected.org.id,
+            &reason,
+            NOW,
+            None,
+            &mail("reject@example.de", NOW),
+        )
+        .await
+        .expect("reject");
+    let org = store
+        .get_org(&rejected.org.id)
+        .await
+        .expect("org")
+        .expect("org");
+    assert_eq!(org.status, OrgStatus::Rejected);
+    assert_eq!(
+        org.reject_reason.as_deref(),
+        Some("Keine öffentliche Stelle")
+    );
+}
+
+async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn Store>) {
+    let reg = registered_and_confirmed(store.as_ref(), "twodecisions@example.de").await;
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let store = store.clone();
+            let id = reg.org.id.clone();
+            tokio::spawn(async move {
+                let decision = if i % 2 == 0 {
+                    Decision::Approve
+                } else {
+                    Decision::Reject {
+                        reason: format!("r{i}"),
+                    }
+                };
+                store
+                    .decide_registration(&id, &decision, NOW, None, &mail("x@y.de", NOW))
+                    .await
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(()) => wins += 1,
+            Err(StoreError::Conflict) => {}
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(wins, 1);
+}
+
+async fn password_is_set_once_per_token(store: &dyn Store) {
+    let reg = registration("password@example.de", NOW);
+    store.create_registration(&reg).await.expect("create");
+    let reset = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Reset,
+        expires_at: NOW + 3600,
+        ..reg.confirm_token.clone()
+    };
+    store
+        .issue_token(&reset, &mail("password@example.de", NOW))
+        .await
+        .expect("issue");
+    store
+        .set_password(&reset.hash, &reg.user.id, "$argon2id$first", NOW + 1)
+        .await
+        .expect("set");
+    let user = store
+        .get_user(&reg.user.id)
+        .await
+        .expect("user")
+        .expect("user");
+    assert_eq!(user.password_hash.as_deref(), Some("$argon2id$first"));
+    assert_eq!(
+        store
+            .find_user_by_email("password@example.de")
+            .await
+            .expect("find")
+            .and_then(|u| u.password_hash)
+            .as_deref(),
+        Some("$argon2id$first")
+    );
+    let again = store
+        .set_password(&reset.hash, &reg.user.id, "$argon2id$second", NOW + 2)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    let expired = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        ..reset.clone()
+    };
+    store
+        .issue_token(&expired, &mail("password@example.de", NOW))
+        .await
+        .expect("issue");
+    let late = store
+        .set_password(&expired.hash, &reg.user.id, "$argon2id$late", NOW + 3600)
+        .await;
+    assert!(matches!(late, Err(StoreError::Conflict)), "{late:?}");
+    let user = store
+        .get_user(&reg.user.id)
+        .await
+        .expect("user")
+        .expect("user");
+    assert_eq!(user.password_hash.as_deref(), Some("$argon2id$first"));
+}
+
+async fn sessions_are_created_read_touched_and_deleted(store: &dyn Store) {
+    let session = |user: &str| Session {
+        id_hash: sha256_hex(&new_id()),
+        user_id: user.to_owned(),
+        org_id: "org".to_owned(),
+        created_at: NOW,
+        last_seen: NOW,
+        expires_at: NOW + 3600,
+    };
+    let a = session("u1");
+    let b = session("u1");
+    let c = session("u2");
+    for s in [&a, &b, &c] {
+        store.create_session(s).await.expect("create");
+    }
+    assert!(matches!(
+        store.create_session(&a).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_session(&a.id_hash).await.expect("get"),
+        Some(a.clone())
+    );
+    store
+        .touch_session(&a.id_hash, NOW + 100, NOW + 3700)
+        .await
+        .expect("touch");
+    let touched = store
+        .get_session(&a.id_hash)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        (touched.last_seen, touched.expires_at),
+        (NOW + 100, NOW + 3700)
+    );
+    store.delete_session(&a.id_hash).await.expect("delete");
+    assert_eq!(store.get_session(&a.id_hash).await.expect("get"), None);
+    store
+        .delete_session(&a.id_hash)
+        .await
+        .expect("deleting twice is fine");
+    store
+        .touch_session(&a.id_hash, NOW + 200, NOW + 3800)
+        .await
+        .expect("touching a deleted session is a no-op");
+    assert_eq!(
+        store.get_session(&a.id_hash).await.expect("get"),
+        None,
+        "touch does not resurrect"
+    );
+    store.delete_user_sessions("u1").await.expect("delete all");
+    assert_eq!(store.get_session(&b.id_hash).await.expect("get"), None);
+    assert!(
+        store.get_session(&c.id_hash).await.expect("get").is_some(),
+        "other users keep theirs"
+    );
+}
+
+async fn outbox_claims_lease_and_marks_sent(store: &dyn Store) {
+    // Drain what earlier checks queued.
+    loop {
+        let batch = store.claim_mails(NOW, NOW + 60, 50).await.expect("claim");
+        if batch.is_empty() {
+            break;
+        }
+        for m in batch {
+            store.mark_mail_sent(&m.id, NOW).await.expect("sent");
+        }
+    }
+    let first = mail("outbox1@example.de", NOW + 1);
+    let second = mail("outbox2@example.de", NOW + 2);
+    store.enqueue_mail(&first).await.expect("enqueue");
+    store.enqueue_mail(&second).await.expect("enqueue");
+    let claimed = store
+        .claim_mails(NOW + 10, NOW + 70, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed, vec![first.clone(), second.clone()], "oldest first");
+    assert!(
+        store
+            .claim_mails(NOW + 20, NOW + 80, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "leased"
+    );
+    store
+        .mark_mail_sent(&first.id, NOW + 30)
+        .await
+        .expect("sent");
+    let again = store
+        .claim_mails(NOW + 70, NOW + 130, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        again,
+        vec![second.clone()],
+        "lease expired, unsent mail comes back"
+    );
+    store
+        .mark_mail_sent(&second.id, NOW + 71)
+        .await
+        .expect("sent");
+    assert!(
+        store
+            .claim_mails(NOW + 500, NOW + 560, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+}
+
+async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn Store>) {
+    assert_eq!(
+        store
+            .increment_counter("c1", NOW, NOW + 60)
+            .await
+            .expect("inc"),
+        1
+    );
+    assert_eq!(
+        store
+            .increment_counter("c1", NOW + 1, NOW + 60)
+            .await
+            .expect("inc"),
+        2
+    );
+    assert_eq!(
+        store
+            .increment_counter("c1", NOW + 60, NOW + 120)
+            .await
+            .expect("inc"),
+        1,
+        "expired counter restarts"
+    );
+    assert_eq!(
+        store
+            .increment_counter("c1", NOW + 61, NOW + 120)
+            .await
+            .expect("inc"),
+        2
+    );
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .increment_counter("c2", NOW, NOW + 60)
+                    .await
+                    .expect("inc")
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.push(task.await.expect("join"));
+    }
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=20).collect::<Vec<u64>>(),
+        "every increment counted once"
+    );
+}

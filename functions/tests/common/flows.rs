@@ -1,0 +1,990 @@
+//! End-to-end account flows and security checks over HTTP, run against every store.
+
+use std::sync::Arc;
+
+use functions::domain::model::OrgStatus;
+use functions::store::Store;
+
+use super::*;
+
+/// Registers (with the proof of work, as a script would), confirms, and has the operator
+/// approve; returns the app's set-password link for `email`.
+pub async fn register_confirm_approve(app: &TestApp, org: &str, email: &str) -> String {
+    let mut fields = registration(org, email);
+    fields.push(("altcha", app.altcha().await));
+    let reply = app
+        .post_form("/api/registrierung", &as_pairs(&fields), Opts::json())
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json()["weiter"],
+        "/api/hinweis/registrierung-eingegangen"
+    );
+
+    let link = app.link_in_mail(email, "bestätigen");
+    let page = app.get(&path_of(&link), Opts::html()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("E-Mail-Adresse bestätigen"));
+    let confirmed = app
+        .post_form(
+            "/api/bestaetigen",
+            &[("token", &token_of(&link))],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(
+        (confirmed.status, confirmed.location.as_deref()),
+        (303, Some("/api/hinweis/email-bestaetigt")),
+        "{}",
+        confirmed.body
+    );
+    assert!(
+        app.mails_to("betrieb@portal.example") >= 1,
+        "operator notified"
+    );
+
+    let pending = app
+        .get("/api/betrieb/registrierungen", Opts::operator())
+        .await;
+    assert_eq!(pending.status, 200, "{}", pending.body);
+    let list = pending.json();
+    let entry = list["registrierungen"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|r| r["name"] == org)
+        .cloned()
+        .expect("pending registration listed");
+    let id = entry["id"].as_str().expect("id").to_owned();
+    assert_eq!(entry["administrator"]["email"], email);
+    let approved = app
+        .post_raw(
+            &format!("/api/betrieb/registrierungen/{id}/freigabe"),
+            "application/json",
+            b"{}".to_vec(),
+            Opts::operator(),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.json()["organisation"]["status"], "approved");
+    app.link_in_mail(email, "freigegeben")
+}
+
+/// Sets the password through `link` and signs in; returns the session cookie.
+pub async fn set_password_and_sign_in(app: &TestApp, link: &str, email: &str) -> String {
+    let form = app.get(&path_of(link), Opts::html()).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("Passwort festlegen"));
+    let set = app
+        .post_form(
+            "/api/passwort-setzen",
+            &[
+                ("token", &token_of(link)),
+                ("passwort", PASSWORD),
+                ("passwort_wiederholung", PASSWORD),
+            ],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(
+        (set.status, set.location.as_deref()),
+        (303, Some("/api/hinweis/passwort-gesetzt")),
+        "{}",
+        set.body
+    );
+    sign_in(app, email, PASSWORD)
+        .await
+        .session_cookie()
+        .expect("session cookie")
+}
+
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Reply {
+    app.post_form(
+        "/api/anmeldung",
+        &[("email", email), ("passwort", password)],
+        Opts::html(),
+    )
+    .await
+}
+
+/// register → confirm → approve → set password → sign in → session → sign out.
+pub async fn full_account_flow(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let email = "erika@musterstadt.de";
+    let link = register_confirm_approve(&app, "Stadt Musterstadt", email).await;
+    let cookie = set_password_and_sign_in(&app, &link, email).await;
+
+    let signed_in = sign_in(&app, email, PASSWORD).await;
+    assert_eq!(
+        (signed_in.status, signed_in.location.as_deref()),
+        (303, Some("/api/konto"))
+    );
+    let set_cookie = &signed_in.set_cookie[0];
+    for attribute in [
+        "__Host-csp-sitzung=",
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+    ] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{set_cookie} lacks {attribute}"
+        );
+    }
+
+    let session = app.get("/api/sitzung", Opts::json().cookie(&cookie)).await;
+    let json = session.json();
+    assert_eq!(json["angemeldet"], true);
+    assert_eq!(json["organisation"]["name"], "Stadt Musterstadt");
+    assert_eq!(
+        session
+            .headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let csrf = json["csrf"].as_str().expect("csrf").to_owned();
+
+    let account = app.get("/api/konto", Opts::html().cookie(&cookie)).await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("Stadt Musterstadt") && account.body.contains(email));
+
+    let page = app
+        .get("/api/abmeldung", Opts::html().cookie(&cookie))
+        .await;
+    assert!(page.body.contains(&csrf), "sign-out form carries the token");
+    let out = app
+        .post_form(
+            "/api/abmeldung",
+            &[("csrf", &csrf)],
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(
+        (out.status, out.location.as_deref()),
+        (303, Some("/api/hinweis/abgemeldet")),
+        "{}",
+        out.body
+    );
+    assert!(out.set_cookie.iter().any(|c| c.contains("Max-Age=0")));
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        false
+    );
+    assert_eq!(
+        app.get("/api/konto", Opts::html().cookie(&cookie))
+            .await
+            .location
+            .as_deref(),
+        Some("/api/anmeldung")
+    );
+}
+
+/// The same flow without JavaScript: HTML forms, the arithmetic question, 303 redirects.
+pub async fn flow_without_javascript(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let form = app.get("/api/registrierung", Opts::html()).await;
+    assert!(form.body.contains("<noscript>") && form.body.contains("Sicherheitsfrage"));
+    let fields = registration("Landkreis Ohnejs", "ohne@js.de");
+    // First attempt without any human check: the form comes back with the question visible.
+    let first = app
+        .post_form("/api/registrierung", &as_pairs(&fields), Opts::html())
+        .await;
+    assert_eq!(first.status, 422, "{}", first.body);
+    assert!(
+        first.body.contains(r##"<a href="#feld-frage_antwort">"##),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains(r#"value="Landkreis Ohnejs""#),
+        "entries are kept"
+    );
+    let token = first
+        .body
+        .split(r#"name="frage_token" value=""#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("question token")
+        .to_owned();
+    let text = first
+        .body
+        .split("Sicherheitsfrage: Wie viel ist ")
+        .nth(1)
+        .expect("question")
+        .to_owned();
+    let words = [
+        "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun",
+    ];
+    let mut parts = text.split(' ');
+    let (first_word, plus, second_word) = (
+        parts.next().expect("a"),
+        parts.next(),
+        parts.next().expect("b"),
+    );
+    assert_eq!(plus, Some("plus"));
+    let a = words.iter().position(|w| *w == first_word).expect("a");
+    let b = words
+        .iter()
+        .position(|w| *w == second_word.trim_end_matches('?'))
+        .expect("b");
+    let mut pairs = as_pairs(&fields);
+    let answer = (a + b).to_string();
+    pairs.push(("frage_token", &token));
+    pairs.push(("frage_antwort", &answer));
+    let second = app
+        .post_form("/api/registrierung", &pairs, Opts::html())
+        .await;
+    assert_eq!(
+        (second.status, second.location.as_deref()),
+        (303, Some("/api/hinweis/registrierung-eingegangen")),
+        "{}",
+        second.body
+    );
+    let replay = app
+        .post_form("/api/registrierung", &pairs, Opts::html())
+        .await;
+    assert_eq!(replay.status, 422, "an answered question cannot be reused");
+    let notice = app
+        .get("/api/hinweis/registrierung-eingegangen", Opts::html())
+        .await;
+    assert!(notice.body.contains("Vielen Dank"));
+}
+
+/// Wrong input: per-field messages, nothing stored, no 5xx.
+pub async fn bad_input_changes_nothing(store: Arc<dyn Store>) {
+    let app = spawn(store.clone()).await;
+    let mut fields = registration("", "keine-adresse");
+    fields.retain(|(k, _)| *k != "agb");
+    fields.push(("plz", "1234".to_owned()));
+    fields.push(("altcha", app.altcha().await));
+    let reply = app
+        .post_form("/api/registrierung", &as_pairs(&fields), Opts::json())
+        .await;
+    assert_eq!(reply.status, 422);
+    let errors = reply.json()["fehler"].clone();
+    for field in ["organisation", "email", "plz", "agb"] {
+        assert!(errors[field].is_string(), "{field}: {errors}");
+    }
+    assert!(app.mails.sent().is_empty());
+    assert!(
+        store
+            .list_orgs_by_status(OrgStatus::AwaitingConfirmation)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    let html = app
+        .post_form("/api/registrierung", &as_pairs(&fields), Opts::html())
+        .await;
+    assert_eq!(html.status, 422);
+    assert!(
+        html.body.contains("error-summary")
+            && html
+                .body
+                .contains(r#"aria-describedby="feld-email-fehler""#)
+    );
+
+    let wrong_type = app
+        .post_raw(
+            "/api/registrierung",
+            "text/plain",
+            b"x".to_vec(),
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(wrong_type.status, 415);
+    let too_big = app
+        .post_raw(
+            "/api/anmeldung",
+            "application/x-www-form-urlencoded",
+            vec![b'a'; 64 * 1024],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(too_big.status, 413);
+    let broken_json = app
+        .post_raw(
+            "/api/anmeldung",
+            "application/json",
+            b"{".to_vec(),
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(broken_json.status, 400);
+    let garbage_token = app
+        .get("/api/passwort-setzen?token=%00%ff", Opts::json())
+        .await;
+    assert_eq!(garbage_token.status, 400);
+    let long_email = format!("{}@example.de", "a".repeat(300));
+    let long = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", &long_email), ("passwort", &"p".repeat(5000))],
+            Opts::json(),
+        )
+        .await;
+    assert!(long.status < 500 && long.status >= 400, "{}", long.status);
+    assert_eq!(
+        app.get("/api/gibt-es-nicht", Opts::json()).await.status,
+        404
+    );
+
+    let honeypot = {
+        let mut f = registration("Bot GmbH", "bot@example.de");
+        f.push(("website", "http://spam.example".to_owned()));
+        f.push(("altcha", app.altcha().await));
+        f
+    };
+    let bot = app
+        .post_form("/api/registrierung", &as_pairs(&honeypot), Opts::html())
+        .await;
+    assert_eq!(bot.status, 303, "a bot sees success");
+    assert_eq!(
+        store
+            .find_user_by_email("bot@example.de")
+            .await
+            .expect("find"),
+        None,
+        "but nothing is stored"
+    );
+}
+
+/// Cross-site posts are refused; a session's sign-out needs its token.
+pub async fn csrf_is_refused(store: Arc<dyn Store>) {
+    let app = spawn(store.clone()).await;
+    let mut fields = registration("Fremd", "fremd@example.de");
+    fields.push(("altcha", app.altcha().await));
+    let evil = app
+        .post_form(
+            "/api/registrierung",
+            &as_pairs(&fields),
+            Opts::html().origin("https://evil.example"),
+        )
+        .await;
+    assert_eq!(evil.status, 403);
+    let no_origin = app
+        .post_form(
+            "/api/registrierung",
+            &as_pairs(&fields),
+            Opts::html().origin(""),
+        )
+        .await;
+    assert_eq!(no_origin.status, 403);
+    assert_eq!(
+        store
+            .find_user_by_email("fremd@example.de")
+            .await
+            .expect("find"),
+        None
+    );
+
+    let link = register_confirm_approve(&app, "Amt A", "a@amt.de").await;
+    let cookie = set_password_and_sign_in(&app, &link, "a@amt.de").await;
+    let without_token = app
+        .post_form("/api/abmeldung", &[], Opts::html().cookie(&cookie))
+        .await;
+    assert_eq!(without_token.status, 403);
+    let wrong_token = app
+        .post_form(
+            "/api/abmeldung",
+            &[("csrf", "00")],
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(wrong_token.status, 403);
+    let cross_site = app
+        .post_form(
+            "/api/abmeldung",
+            &[],
+            Opts::html().cookie(&cookie).origin("https://evil.example"),
+        )
+        .await;
+    assert_eq!(cross_site.status, 403);
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        true,
+        "still signed in"
+    );
+    let login_csrf = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "a@amt.de"), ("passwort", PASSWORD)],
+            Opts::html().origin("https://evil.example"),
+        )
+        .await;
+    assert_eq!(login_csrf.status, 403, "no sign-in from another site");
+    let csrf = app
+        .get("/api/sitzung", Opts::json().cookie(&cookie))
+        .await
+        .json()["csrf"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    let scripted = app
+        .post_raw(
+            "/api/abmeldung",
+            "application/json",
+            Vec::new(),
+            Opts::json().cookie(&cookie).csrf(&csrf),
+        )
+        .await;
+    assert_eq!(scripted.status, 200, "{}", scripted.body);
+}
+
+/// Sign-in issues a fresh id and ends the session the browser brought along.
+pub async fn session_fixation_is_prevented(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let link = register_confirm_approve(&app, "Amt Fix", "fix@amt.de").await;
+    let first = set_password_and_sign_in(&app, &link, "fix@amt.de").await;
+    let planted = "a".repeat(64);
+    let reply = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "fix@amt.de"), ("passwort", PASSWORD)],
+            Opts::html().cookie(&planted),
+        )
+        .await;
+    let fresh = reply.session_cookie().expect("cookie");
+    assert_ne!(fresh, planted, "a planted id is never adopted");
+    let again = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "fix@amt.de"), ("passwort", PASSWORD)],
+            Opts::html().cookie(&first),
+        )
+        .await;
+    let newest = again.session_cookie().expect("cookie");
+    assert_ne!(newest, first);
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&first))
+            .await
+            .json()["angemeldet"],
+        false,
+        "the old session ended"
+    );
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&newest))
+            .await
+            .json()["angemeldet"],
+        true
+    );
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&planted))
+            .await
+            .json()["angemeldet"],
+        false
+    );
+}
+
+/// Session timeouts: idle and absolute.
+pub async fn sessions_time_out(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let link = register_confirm_approve(&app, "Amt Zeit", "zeit@amt.de").await;
+    let cookie = set_password_and_sign_in(&app, &link, "zeit@amt.de").await;
+    let idle = app.state.accounts.settings().session_idle_secs;
+    app.clock.advance(idle - 10);
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        true,
+        "activity keeps it alive"
+    );
+    app.clock.advance(idle - 10);
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        true
+    );
+    app.clock.advance(idle + 1);
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        false,
+        "idle timeout"
+    );
+
+    let cookie = sign_in(&app, "zeit@amt.de", PASSWORD)
+        .await
+        .session_cookie()
+        .expect("cookie");
+    let absolute = app.state.accounts.settings().session_absolute_secs;
+    let mut elapsed = 0;
+    while elapsed + idle / 2 < absolute {
+        app.clock.advance(idle / 2);
+        elapsed += idle / 2;
+        assert_eq!(
+            app.get("/api/sitzung", Opts::json().cookie(&cookie))
+                .await
+                .json()["angemeldet"],
+            true
+        );
+    }
+    app.clock.advance(absolute - elapsed + 1);
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        false,
+        "absolute timeout"
+    );
+}
+
+/// Registration, sign-in and reset answer the same whether or not the address exists.
+pub async fn no_account_enumeration(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let link = register_confirm_approve(&app, "Amt Enum", "enum@amt.de").await;
+    set_password_and_sign_in(&app, &link, "enum@amt.de").await;
+
+    let mut again = registration("Amt Enum Zwei", "enum@amt.de");
+    again.push(("altcha", app.altcha().await));
+    let mut fresh = registration("Amt Neu", "neu@amt.de");
+    fresh.push(("altcha", app.altcha().await));
+    let existing = app
+        .post_form("/api/registrierung", &as_pairs(&again), Opts::json())
+        .await;
+    let new = app
+        .post_form("/api/registrierung", &as_pairs(&fresh), Opts::json())
+        .await;
+    assert_eq!(
+        (existing.status, existing.body.clone()),
+        (new.status, new.body.clone())
+    );
+    assert!(
+        app.link_in_mail("enum@amt.de", "Registrierungsversuch")
+            .contains("/api/passwort-vergessen"),
+        "the owner is told"
+    );
+
+    let wrong_password = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "enum@amt.de"), ("passwort", "falsch")],
+            Opts::json(),
+        )
+        .await;
+    let unknown = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "niemand@amt.de"), ("passwort", "falsch")],
+            Opts::json(),
+        )
+        .await;
+    let unapproved = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "neu@amt.de"), ("passwort", "falsch")],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(wrong_password.status, 401);
+    assert_eq!(
+        (wrong_password.status, &wrong_password.body),
+        (unknown.status, &unknown.body)
+    );
+    assert_eq!(
+        (wrong_password.status, &wrong_password.body),
+        (unapproved.status, &unapproved.body)
+    );
+
+    let before = app.mails.sent().len();
+    let known = app
+        .post_form(
+            "/api/passwort-vergessen",
+            &[("email", "enum@amt.de")],
+            Opts::html(),
+        )
+        .await;
+    let nobody = app
+        .post_form(
+            "/api/passwort-vergessen",
+            &[("email", "niemand@amt.de")],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(
+        (known.status, &known.location),
+        (nobody.status, &nobody.location)
+    );
+    assert_eq!(
+        known.location.as_deref(),
+        Some("/api/hinweis/passwort-link-gesendet")
+    );
+    assert_eq!(
+        app.mails.sent().len(),
+        before + 1,
+        "only the real account got a mail"
+    );
+}
+
+/// Links work once and expire: confirmation after 24 h, reset after 1 h.
+pub async fn tokens_are_single_use_and_expire(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let link = register_confirm_approve(&app, "Amt Token", "token@amt.de").await;
+    // The confirmation link was used in register_confirm_approve.
+    let confirm_link = app.link_in_mail("token@amt.de", "bestätigen");
+    let reuse = app
+        .post_form(
+            "/api/bestaetigen",
+            &[("token", &token_of(&confirm_link))],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(
+        reuse.location.as_deref(),
+        Some("/api/hinweis/link-ungueltig")
+    );
+
+    set_password_and_sign_in(&app, &link, "token@amt.de").await;
+    let reuse = app
+        .post_form(
+            "/api/passwort-setzen",
+            &[
+                ("token", &token_of(&link)),
+                ("passwort", PASSWORD),
+                ("passwort_wiederholung", PASSWORD),
+            ],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(
+        reuse.location.as_deref(),
+        Some("/api/hinweis/link-ungueltig"),
+        "invitation used twice"
+    );
+
+    app.post_form(
+        "/api/passwort-vergessen",
+        &[("email", "token@amt.de")],
+        Opts::html(),
+    )
+    .await;
+    let reset = app.link_in_mail("token@amt.de", "Neues Passwort");
+    app.clock.advance(3601);
+    let late = app.get(&path_of(&reset), Opts::json()).await;
+    assert_eq!(late.status, 400, "reset link expired after an hour");
+    let late_post = app
+        .post_form(
+            "/api/passwort-setzen",
+            &[
+                ("token", &token_of(&reset)),
+                ("passwort", PASSWORD),
+                ("passwort_wiederholung", PASSWORD),
+            ],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(late_post.status, 400);
+
+    let mut fields = registration("Amt Spät", "spaet@amt.de");
+    fields.push(("altcha", app.altcha().await));
+    app.post_form("/api/registrierung", &as_pairs(&fields), Opts::json())
+        .await;
+    let confirm = app.link_in_mail("spaet@amt.de", "bestätigen");
+    app.clock.advance(24 * 3600 + 1);
+    let expired = app
+        .post_form(
+            "/api/bestaetigen",
+            &[("token", &token_of(&confirm))],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(
+        expired.status, 400,
+        "confirmation link expired after 24 hours"
+    );
+
+    // A new password ends existing sessions; the new password works, the old does not.
+    app.post_form(
+        "/api/passwort-vergessen",
+        &[("email", "token@amt.de")],
+        Opts::html(),
+    )
+    .await;
+    let cookie = sign_in(&app, "token@amt.de", PASSWORD)
+        .await
+        .session_cookie()
+        .expect("cookie");
+    let reset = app.link_in_mail("token@amt.de", "Neues Passwort");
+    let new_password = "ein ganz anderes, ebenfalls langes Passwort";
+    let set = app
+        .post_form(
+            "/api/passwort-setzen",
+            &[
+                ("token", &token_of(&reset)),
+                ("passwort", new_password),
+                ("passwort_wiederholung", new_password),
+            ],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(
+        set.location.as_deref(),
+        Some("/api/hinweis/passwort-gesetzt"),
+        "{}",
+        set.body
+    );
+    assert_eq!(
+        app.get("/api/sitzung", Opts::json().cookie(&cookie))
+            .await
+            .json()["angemeldet"],
+        false
+    );
+    assert_eq!(sign_in(&app, "token@amt.de", PASSWORD).await.status, 401);
+    assert_eq!(
+        sign_in(&app, "token@amt.de", new_password).await.status,
+        303
+    );
+}
+
+/// Rate limits hold (counted in the store) and answer 429 with Retry-After.
+pub async fn rate_limits_hold(store: Arc<dyn Store>) {
+    let app = spawn_with(store, |s| {
+        s.limits.registration_per_client = functions::domain::RateLimit {
+            max: 2,
+            window_secs: 3600,
+        };
+    })
+    .await;
+    for i in 0..5 {
+        let reply = app
+            .post_form(
+                "/api/anmeldung",
+                &[("email", "ziel@amt.de"), ("passwort", "falsch")],
+                Opts::json(),
+            )
+            .await;
+        assert_eq!(reply.status, 401, "attempt {i}");
+    }
+    let blocked = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "ziel@amt.de"), ("passwort", "falsch")],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(blocked.status, 429);
+    assert!(blocked.headers.get("retry-after").is_some());
+    let html = app
+        .post_form(
+            "/api/anmeldung",
+            &[("email", "ziel@amt.de"), ("passwort", "falsch")],
+            Opts::html(),
+        )
+        .await;
+    assert!(html.status == 429 && html.body.contains("Zu viele Versuche"));
+    assert_eq!(
+        app.post_form(
+            "/api/anmeldung",
+            &[("email", "andere@amt.de"), ("passwort", "falsch")],
+            Opts::json()
+        )
+        .await
+        .status,
+        401,
+        "other accounts are not locked"
+    );
+    app.clock.advance(901);
+    assert_eq!(
+        app.post_form(
+            "/api/anmeldung",
+            &[("email", "ziel@amt.de"), ("passwort", "falsch")],
+            Opts::json()
+        )
+        .await
+        .status,
+        401,
+        "the window passed"
+    );
+
+    for i in 0..2 {
+        let mut f = registration("Amt Rate", &format!("rate{i}@amt.de"));
+        f.push(("altcha", app.altcha().await));
+        assert_eq!(
+            app.post_form("/api/registrierung", &as_pairs(&f), Opts::json())
+                .await
+                .status,
+            200
+        );
+    }
+    let mut f = registration("Amt Rate", "rate9@amt.de");
+    f.push(("altcha", app.altcha().await));
+    assert_eq!(
+        app.post_form("/api/registrierung", &as_pairs(&f), Opts::json())
+            .await
+            .status,
+        429
+    );
+
+    for _ in 0..3 {
+        app.post_form(
+            "/api/passwort-vergessen",
+            &[("email", "reset@amt.de")],
+            Opts::json(),
+        )
+        .await;
+    }
+    assert_eq!(
+        app.post_form(
+            "/api/passwort-vergessen",
+            &[("email", "reset@amt.de")],
+            Opts::json()
+        )
+        .await
+        .status,
+        429
+    );
+}
+
+/// A session of one organisation never reads another's data; operator routes need the token.
+pub async fn organisations_are_isolated(store: Arc<dyn Store>) {
+    let app = spawn(store).await;
+    let link_a = register_confirm_approve(&app, "Amt A", "a@a.de").await;
+    let link_b = register_confirm_approve(&app, "Amt B", "b@b.de").await;
+    let cookie_a = set_password_and_sign_in(&app, &link_a, "a@a.de").await;
+    let cookie_b = set_password_and_sign_in(&app, &link_b, "b@b.de").await;
+    let org_a = app
+        .get("/api/sitzung", Opts::json().cookie(&cookie_a))
+        .await
+        .json()["organisation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let org_b = app
+        .get("/api/sitzung", Opts::json().cookie(&cookie_b))
+        .await
+        .json()["organisation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let own = app
+        .get(
+            &format!("/api/organisationen/{org_a}"),
+            Opts::json().cookie(&cookie_a),
+        )
+        .await;
+    assert_eq!(own.status, 200);
+    assert_eq!(own.json()["name"], "Amt A");
+    let other = app
+        .get(
+            &format!("/api/organisationen/{org_b}"),
+            Opts::json().cookie(&cookie_a),
+        )
+        .await;
+    assert_eq!(other.status, 404);
+    assert!(!other.body.contains("Amt B"));
+    assert_eq!(
+        app.get(&format!("/api/organisationen/{org_a}"), Opts::json())
+            .await
+            .status,
+        401
+    );
+    let account_b = app
+        .get("/api/konto", Opts::json().cookie(&cookie_b))
+        .await
+        .json();
+    assert_eq!(account_b["organisation"]["name"], "Amt B");
+
+    assert_eq!(
+        app.get("/api/betrieb/registrierungen", Opts::json())
+            .await
+            .status,
+        401
+    );
+    let mut wrong = Opts::json();
+    wrong.bearer = Some("x".repeat(40));
+    assert_eq!(
+        app.get("/api/betrieb/registrierungen", wrong).await.status,
+        401
+    );
+    let session_only = app
+        .post_raw(
+            &format!("/api/betrieb/registrierungen/{org_b}/ablehnung"),
+            "application/json",
+            br#"{"grund":"x"}"#.to_vec(),
+            Opts::json().cookie(&cookie_a),
+        )
+        .await;
+    assert_eq!(
+        session_only.status, 401,
+        "a customer session is not an operator"
+    );
+    let decided_twice = app
+        .post_raw(
+            &format!("/api/betrieb/registrierungen/{org_b}/freigabe"),
+            "application/json",
+            b"{}".to_vec(),
+            Opts::operator(),
+        )
+        .await;
+    assert_eq!(decided_twice.status, 409);
+    let no_reason = app
+        .post_raw(
+            &format!("/api/betrieb/registrierungen/{org_b}/ablehnung"),
+            "application/json",
+            b"{}".to_vec(),
+            Opts::operator(),
+        )
+        .await;
+    assert_eq!(no_reason.status, 422);
+}
+
+/// Generates one `#[tokio::test]` per flow for a store constructor.
+#[macro_export]
+macro_rules! store_tests {
+    ($make:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn conformance_suite() {
+            common::conformance::run_all($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn full_account_flow() {
+            common::flows::full_account_flow($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn flow_without_javascript() {
+            common::flows::flow_without_javascript($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn bad_input_changes_nothing() {
+            common::flows::bad_input_changes_nothing($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn csrf_is_refused() {
+            common::flows::csrf_is_refused($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn session_fixation_is_prevented() {
+            common::flows::session_fixation_is_prevented($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sessions_time_out() {
+            common::flows::sessions_time_out($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn no_account_enumeration() {
+            common::flows::no_account_enumeration($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn tokens_are_single_use_and_expire() {
+            common::flows::tokens_are_single_use_and_expire($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn rate_limits_hold() {
+            common::flows::rate_limits_hold($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn organisations_are_isolated() {
+            common::flows::organisations_are_isolated($make.await).await;
+        }
+    };
+}

@@ -1,0 +1,331 @@
+//! Shared test helpers: a server on a free port with a chosen store, an HTTP client that
+//! behaves like a browser form (Origin, cookies by hand, no redirects), and mail lookup.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod conformance;
+pub mod flows;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use functions::domain::clock::ManualClock;
+use functions::domain::tokens::Secret;
+use functions::domain::{Limits, RateLimit};
+use functions::mail::MemorySender;
+use functions::store::Store;
+use functions::{AppState, Settings};
+
+pub const OPERATOR_TOKEN: &str = "operator-token-for-tests-0123456789abcdef";
+pub const START: i64 = 1_800_000_000;
+
+/// A running function with its clock and mailbox.
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub mails: MemorySender,
+    pub http: reqwest::Client,
+}
+
+pub fn test_settings(base: &str) -> Settings {
+    let mut settings = Settings::new(base);
+    settings.operator_email = "betrieb@portal.example".to_owned();
+    // Cheap proof of work keeps the tests fast; the check itself is the same.
+    settings.altcha_max_number = 1000;
+    settings.limits = Limits {
+        registration_per_client: RateLimit {
+            max: 100,
+            window_secs: 3600,
+        },
+        sign_in_per_account: RateLimit {
+            max: 5,
+            window_secs: 900,
+        },
+        sign_in_per_client: RateLimit {
+            max: 100,
+            window_secs: 900,
+        },
+        reset_per_account: RateLimit {
+            max: 3,
+            window_secs: 3600,
+        },
+        reset_per_client: RateLimit {
+            max: 100,
+            window_secs: 3600,
+        },
+    };
+    settings
+}
+
+/// Starts the router on a free loopback port over `store`.
+pub async fn spawn(store: Arc<dyn Store>) -> TestApp {
+    spawn_with(store, |_| {}).await
+}
+
+pub async fn spawn_with(store: Arc<dyn Store>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let clock = Arc::new(ManualClock::new(START));
+    let mails = MemorySender::default();
+    let mut settings = test_settings(&base);
+    adjust(&mut settings);
+    let mut state = AppState::new(
+        store,
+        Arc::new(mails.clone()),
+        settings,
+        Secret::new(b"t".repeat(32)),
+        clock.clone(),
+    )
+    .with_operator_token(Some(OPERATOR_TOKEN));
+    state.deliver_inline = true;
+    let app = functions::router(state.clone()).fallback(functions::web::not_found);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        base,
+        state,
+        clock,
+        mails,
+        http,
+    }
+}
+
+/// A response reduced to what the tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookie: Vec<String>,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The session cookie value set by this response, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie.iter().find_map(|c| {
+            let value = c.strip_prefix("__Host-csp-sitzung=")?.split(';').next()?;
+            (!value.is_empty()).then(|| value.to_owned())
+        })
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let location = headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let set_cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let body = response.text().await.expect("body");
+    Reply {
+        status,
+        location,
+        set_cookie,
+        body,
+        headers,
+    }
+}
+
+/// How a request presents itself.
+#[derive(Debug, Clone, Default)]
+pub struct Opts {
+    pub json: bool,
+    pub cookie: Option<String>,
+    /// `None`: the portal's own origin; `Some("")`: no Origin header; else that origin.
+    pub origin: Option<String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Opts {
+    pub fn json() -> Self {
+        Self {
+            json: true,
+            ..Self::default()
+        }
+    }
+    pub fn html() -> Self {
+        Self::default()
+    }
+    pub fn cookie(mut self, cookie: &str) -> Self {
+        self.cookie = Some(cookie.to_owned());
+        self
+    }
+    pub fn origin(mut self, origin: &str) -> Self {
+        self.origin = Some(origin.to_owned());
+        self
+    }
+    pub fn csrf(mut self, token: &str) -> Self {
+        self.csrf = Some(token.to_owned());
+        self
+    }
+    pub fn operator() -> Self {
+        Self {
+            json: true,
+            bearer: Some(OPERATOR_TOKEN.to_owned()),
+            ..Self::default()
+        }
+    }
+}
+
+impl TestApp {
+    fn request(&self, method: reqwest::Method, path: &str, opts: &Opts) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        req = req.header(
+            "accept",
+            if opts.json {
+                "application/json"
+            } else {
+                "text/html"
+            },
+        );
+        match opts.origin.as_deref() {
+            None => req = req.header("origin", &self.base),
+            Some("") => {}
+            Some(origin) => req = req.header("origin", origin),
+        }
+        if let Some(cookie) = &opts.cookie {
+            req = req.header("cookie", format!("__Host-csp-sitzung={cookie}"));
+        }
+        if let Some(token) = &opts.csrf {
+            req = req.header("x-csrf-token", token);
+        }
+        if let Some(token) = &opts.bearer {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str, opts: Opts) -> Reply {
+        reply(
+            self.request(reqwest::Method::GET, path, &opts)
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    /// Posts `fields` as a URL-encoded form.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], opts: Opts) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let req = self
+            .request(reqwest::Method::POST, path, &opts)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        reply(req.send().await.expect("POST")).await
+    }
+
+    /// Posts a raw body with a content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        opts: Opts,
+    ) -> Reply {
+        let req = self
+            .request(reqwest::Method::POST, path, &opts)
+            .header("content-type", content_type)
+            .body(body);
+        reply(req.send().await.expect("POST")).await
+    }
+
+    /// The link in the newest mail to `to` whose subject contains `subject`.
+    pub fn link_in_mail(&self, to: &str, subject: &str) -> String {
+        let mail = self
+            .mails
+            .sent()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to && m.subject.contains(subject))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no mail to {to} about {subject:?}; sent: {:#?}",
+                    self.mails.sent()
+                )
+            });
+        mail.body
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(&self.base))
+            .unwrap_or_else(|| panic!("no link in {}", mail.body))
+            .to_owned()
+    }
+
+    pub fn mails_to(&self, to: &str) -> usize {
+        self.mails.sent().iter().filter(|m| m.to == to).count()
+    }
+
+    /// A solved proof-of-work challenge from `/api/altcha`.
+    pub async fn altcha(&self) -> String {
+        let challenge: functions::domain::human_check::Challenge =
+            serde_json::from_str(&self.get("/api/altcha", Opts::json()).await.body)
+                .expect("challenge");
+        functions::domain::human_check::solve(&challenge).expect("solvable")
+    }
+}
+
+/// The path and query of a link in a mail.
+pub fn path_of(link: &str) -> String {
+    let rest = link.split_once("://").map(|(_, r)| r).unwrap_or(link);
+    rest.find('/')
+        .map(|i| rest[i..].to_owned())
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// The `token` query parameter of a link.
+pub fn token_of(link: &str) -> String {
+    link.split("token=")
+        .nth(1)
+        .expect("token in link")
+        .to_owned()
+}
+
+/// A complete, valid registration form for `email`.
+pub fn registration(org: &str, email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("organisation", org.to_owned()),
+        ("rechtsform", "Gebietskörperschaft".to_owned()),
+        ("strasse", "Rathausplatz 1".to_owned()),
+        ("plz", "12345".to_owned()),
+        ("ort", "Musterstadt".to_owned()),
+        ("inhouse", "ja".to_owned()),
+        ("name", "Erika Mustermann".to_owned()),
+        ("email", email.to_owned()),
+        ("telefon", "030 1234567".to_owned()),
+        ("agb", "ja".to_owned()),
+        ("datenschutz", "ja".to_owned()),
+    ]
+}
+
+pub fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+pub const PASSWORD: &str = "ein sehr langes Passwort mit vielen Wörtern";
