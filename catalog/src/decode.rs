@@ -24,6 +24,8 @@ pub(crate) struct Fields<'n> {
     at: Location,
     prefix: String,
     entries: &'n [(Key, Node)],
+    /// The keys the format allows here; `None` for mappings whose keys are data.
+    known: Option<Vec<String>>,
 }
 
 pub(crate) fn join(prefix: &str, key: &str) -> String {
@@ -97,6 +99,7 @@ impl<'a> Ctx<'a> {
             at: node.at,
             prefix: field.to_string(),
             entries,
+            known: Some(known.iter().map(|k| k.to_string()).collect()),
         })
     }
 
@@ -107,6 +110,7 @@ impl<'a> Ctx<'a> {
                 at: node.at,
                 prefix: field.to_string(),
                 entries,
+                known: None,
             }),
             _ => {
                 let d = self
@@ -137,6 +141,16 @@ impl<'a> Ctx<'a> {
                 None
             }
             None => {
+                // A misspelt key (`provisoning_time`) was already reported with this field as
+                // its suggestion; saying "missing" as well would only repeat it.
+                let misspelt = fields.entries.iter().any(|(k, _)| {
+                    k.text != key
+                        && nearest(&k.text, [key]).is_some()
+                        && !fields.known_contains(&k.text)
+                });
+                if misspelt {
+                    return None;
+                }
                 let where_ = if fields.prefix.is_empty() {
                     "the file".to_string()
                 } else {
@@ -470,6 +484,12 @@ impl<'n> Fields<'n> {
             .iter()
             .find(|(k, _)| k.text == key)
             .map(|(_, v)| v)
+    }
+
+    fn known_contains(&self, key: &str) -> bool {
+        self.known
+            .as_ref()
+            .is_none_or(|known| known.iter().any(|k| k == key))
     }
 
     pub fn at(&self) -> Location {

@@ -18,6 +18,9 @@
 //! }
 //! ```
 
+// A Diagnostic is the error of a cold path (a broken file); boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 mod decode;
 pub mod diagnostic;
 mod files;

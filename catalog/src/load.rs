@@ -52,7 +52,7 @@ pub fn load_catalog(content: &Path) -> Result<Catalog, Diagnostics> {
     let maturity_model = load_yaml(
         &content.join(MATURITY_MODEL_FILE),
         &mut problems,
-        |ctx, node| decode_maturity_model(ctx, node),
+        decode_maturity_model,
     );
 
     let provider_files = list_files(&content.join(PROVIDERS_DIR), "yaml", true, &mut problems);

@@ -1,0 +1,247 @@
+//! `csp check` and `csp new offering` as a provider runs them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sample_content() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn csp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_csp"))
+        .args(args)
+        .output()
+        .expect("run csp")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A copy of the sample content with two mistakes in dmessenger.yaml.
+fn broken_content() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&sample_content(), dir.path());
+    let file = dir.path().join("offerings/dmessenger.yaml");
+    let text = fs::read_to_string(&file).expect("read");
+    let text = text
+        .replacen("provisioning_time:", "provisoning_time:", 1)
+        .replacen("price: \"2.90\"", "price: \"2,90\"", 1);
+    fs::write(&file, text).expect("write");
+    dir
+}
+
+fn line_of(path: &Path, needle: &str) -> usize {
+    let text = fs::read_to_string(path).expect("read");
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle")
+        + 1
+}
+
+#[test]
+fn passes_on_the_sample_content() {
+    let content = sample_content();
+    let output = csp(&["check", "--content", content.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).contains("Alles in Ordnung"));
+}
+
+#[test]
+fn human_format_shows_the_line_with_a_marker_and_the_suggestion() {
+    let dir = broken_content();
+    let output = csp(&["check", "--content", dir.path().to_str().expect("path")]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let file = dir.path().join("offerings/dmessenger.yaml");
+    let line = line_of(&file, "provisoning_time:");
+    assert!(
+        text.contains(&format!("dmessenger.yaml:{line}:1")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{line} | provisoning_time:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: did you mean `provisioning_time`?"),
+        "{text}"
+    );
+    assert!(text.contains("help: write `\"2.90\"`"), "{text}");
+    assert!(text.contains("Fehler in 1 Datei gefunden"), "{text}");
+}
+
+#[test]
+fn json_format_gives_one_object_per_error_with_location_and_field() {
+    let dir = broken_content();
+    let output = csp(&[
+        "check",
+        "--content",
+        dir.path().to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+        .collect();
+    assert_eq!(errors.len(), 2, "unknown field and bad price: {errors:#?}");
+    let price = errors
+        .iter()
+        .find(|e| e["field"] == "plans[0].price")
+        .expect("price error");
+    let file = dir.path().join("offerings/dmessenger.yaml");
+    assert_eq!(price["line"], line_of(&file, "price: \"2,90\"") as u64);
+    assert_eq!(price["column"], 12);
+    assert!(
+        price["file"]
+            .as_str()
+            .expect("file")
+            .ends_with("offerings/dmessenger.yaml")
+    );
+    assert_eq!(price["suggestion"], "write `\"2.90\"`");
+    assert!(price["message"].as_str().is_some());
+}
+
+#[test]
+fn github_format_prints_annotations() {
+    let dir = broken_content();
+    let output = csp(&[
+        "check",
+        "--content",
+        dir.path().to_str().expect("path"),
+        "--format",
+        "github",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let file = dir.path().join("offerings/dmessenger.yaml");
+    let line = line_of(&file, "provisoning_time:");
+    let annotation = text
+        .lines()
+        .find(|l| l.contains("provisoning_time"))
+        .expect("annotation for the unknown field");
+    assert!(annotation.starts_with("::error file="), "{annotation}");
+    assert!(
+        annotation.contains(&format!(",line={line},col=1,")),
+        "{annotation}"
+    );
+    assert!(
+        annotation.contains("%0Ahelp: did you mean `provisioning_time`?"),
+        "{annotation}"
+    );
+}
+
+#[test]
+fn new_offering_skeleton_is_refused_until_placeholders_are_filled_then_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&sample_content(), dir.path());
+    let content = dir.path().to_str().expect("path");
+    let output = csp(&[
+        "new",
+        "offering",
+        "mein-dienst",
+        "--provider",
+        "dataport",
+        "--content",
+        content,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let file = dir.path().join("offerings/mein-dienst.yaml");
+    let skeleton = fs::read_to_string(&file).expect("skeleton written");
+    assert!(
+        skeleton.starts_with("# yaml-language-server: $schema=../../schema/offering.schema.json")
+    );
+
+    let output = csp(&["check", "--content", content, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let fields: Vec<String> = stdout(&output)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["field"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    for placeholder in [
+        "name",
+        "summary",
+        "description",
+        "provisioning_time",
+        "conditions",
+        "contact.email",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == placeholder),
+            "placeholder {placeholder} not reported: {fields:?}"
+        );
+    }
+
+    let filled = skeleton
+        .replace("\"TODO Name des Dienstes\"", "Mein Dienst")
+        .replace(
+            "\"TODO Ein bis zwei Sätze: was der Dienst leistet und für wen.\"",
+            "Ein Dienst für Tests.",
+        )
+        .replace(
+            "TODO Beschreiben Sie den Dienst: Zweck, Zielgruppe, wichtigste Funktionen.",
+            "Beschreibung.",
+        )
+        .replace("\"TODO z. B. 5 Werktage\"", "5 Werktage")
+        .replace(
+            "TODO Nennen Sie die Bedingungen, die für diesen Dienst gelten.",
+            "Keine besonderen.",
+        )
+        .replace("\"TODO support@example.org\"", "support@example.org");
+    fs::write(&file, filled).expect("write");
+    let output = csp(&["check", "--content", content]);
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
+#[test]
+fn new_offering_refuses_unknown_provider_and_existing_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&sample_content(), dir.path());
+    let content = dir.path().to_str().expect("path");
+    let output = csp(&[
+        "new",
+        "offering",
+        "x",
+        "--provider",
+        "niemand",
+        "--content",
+        content,
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("keinen Anbieter `niemand`"));
+    let output = csp(&[
+        "new",
+        "offering",
+        "dmessenger",
+        "--provider",
+        "dataport",
+        "--content",
+        content,
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("gibt es schon"));
+}
