@@ -1,0 +1,56 @@
+//! `function-data/`: what the function reads at start-up and what is never published.
+//!
+//! - `catalog.json`: the whole validated catalog (including providers' `order_email`), the
+//!   snapshot the order route validates against.
+//! - `shell.html`: the site's layout with the markers `<!--csp:title-->`,
+//!   `<!--csp:description-->` and `<!--csp:main-->`, so pages the function renders look like
+//!   the static ones without the function needing Tera.
+//! - `search-index/`: the full-text index (written by the `search-index` crate).
+
+use std::path::Path;
+
+use catalog::Catalog;
+
+use super::render::Renderer;
+use super::{BuildError, io_error, output};
+
+pub const TITLE_MARKER: &str = "<!--csp:title-->";
+pub const DESCRIPTION_MARKER: &str = "<!--csp:description-->";
+pub const MAIN_MARKER: &str = "<!--csp:main-->";
+
+// Plain tokens survive Tera's escaping and minifying; they become the markers afterwards.
+const TITLE_TOKEN: &str = "CSPSHELLTITLETOKEN";
+const DESCRIPTION_TOKEN: &str = "CSPSHELLDESCRIPTIONTOKEN";
+const MAIN_TOKEN: &str = "CSPSHELLMAINTOKEN";
+
+/// Writes everything the function needs into `dir` (a staging folder).
+pub fn write_function_data(
+    catalog: &Catalog,
+    renderer: &Renderer<'_, '_>,
+    dir: &Path,
+) -> Result<(), BuildError> {
+    let snapshot = serde_json::to_string(catalog).map_err(|e| BuildError::Data(e.to_string()))?;
+    output::write(dir, "/catalog.json", snapshot.as_bytes()).map_err(|e| io_error(dir, e))?;
+
+    let shell = shell_html(renderer)?;
+    output::write(dir, "/shell.html", shell.as_bytes()).map_err(|e| io_error(dir, e))?;
+
+    write_search_index(catalog, dir)
+}
+
+/// The layout with the three markers.
+pub fn shell_html(renderer: &Renderer<'_, '_>) -> Result<String, BuildError> {
+    // Not minified: the minifier would unquote the description attribute around its marker.
+    let html = renderer.render_shell(TITLE_TOKEN, DESCRIPTION_TOKEN, MAIN_TOKEN)?;
+    Ok(html
+        .replace(TITLE_TOKEN, TITLE_MARKER)
+        .replace(DESCRIPTION_TOKEN, DESCRIPTION_MARKER)
+        .replace(MAIN_TOKEN, MAIN_MARKER))
+}
+
+/// `function-data/search-index/`. The `search-index` crate is written in parallel; once it
+/// offers `search_index::build_index(&Catalog, &Path)`, call it here:
+/// `search_index::build_index(catalog, &dir.join("search-index"))`.
+fn write_search_index(_catalog: &Catalog, _dir: &Path) -> Result<(), BuildError> {
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! The internal-link check: every `href`, `src` and `action` between generated files must
+//! point at a file the build wrote. Links are collected from each page while it is rendered
+//! (before minifying, when every attribute is still double-quoted) and checked at the end.
+
+use std::collections::{HashMap, HashSet};
+
+use memchr::memmem;
+
+/// Where links point (normalised URL paths) and the first page that links there.
+#[derive(Default)]
+pub struct LinkIndex {
+    pub targets: HashMap<String, String>,
+}
+
+impl LinkIndex {
+    pub fn merge(mut self, other: LinkIndex) -> LinkIndex {
+        if self.targets.len() < other.targets.len() {
+            return other.merge(self);
+        }
+        for (target, source) in other.targets {
+            self.targets.entry(target).or_insert(source);
+        }
+        self
+    }
+
+    /// Adds the internal links of one page.
+    pub fn add_page(&mut self, page_path: &str, html: &str) {
+        for target in internal_links(page_path, html) {
+            self.targets
+                .entry(target)
+                .or_insert_with(|| page_path.to_owned());
+        }
+    }
+
+    /// Links whose target the build did not write, as (target, linking page), sorted.
+    pub fn broken(&self, files: &HashSet<String>) -> Vec<(String, String)> {
+        let mut broken: Vec<(String, String)> = self
+            .targets
+            .iter()
+            .filter(|(target, _)| !exists(files, target))
+            .map(|(t, s)| (t.clone(), s.clone()))
+            .collect();
+        broken.sort();
+        broken
+    }
+}
+
+/// Does a URL path resolve to a written file? `/a/` is `/a/index.html`.
+fn exists(files: &HashSet<String>, target: &str) -> bool {
+    if target.ends_with('/') {
+        files.contains(&format!("{target}index.html"))
+    } else {
+        files.contains(target) || files.contains(&format!("{target}/index.html"))
+    }
+}
+
+/// Internal link targets of a page as URL paths without query or fragment. Links to the
+/// function (`/api/…`) are not files of the site and are skipped.
+pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
+    let mut found = HashSet::new();
+    for attribute in [" href=\"", " src=\"", " action=\""] {
+        for start in memmem::find_iter(html.as_bytes(), attribute.as_bytes()) {
+            let value_start = start + attribute.len();
+            let Some(len) = html[value_start..].find('"') else {
+                continue;
+            };
+            let value = decode_amp(&html[value_start..value_start + len]);
+            if let Some(target) = resolve(page_path, &value) {
+                found.insert(target);
+            }
+        }
+    }
+    found
+}
+
+fn decode_amp(value: &str) -> String {
+    if value.contains('&') {
+        value.replace("&amp;", "&").replace("&#x2F;", "/")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Resolves a link against the page it is on; `None` for external links, fragments on the
+/// same page, other schemes and the function's routes.
+pub fn resolve(page_path: &str, href: &str) -> Option<String> {
+    let href = href.trim();
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    let path = &href[..end];
+    if path.is_empty() || path.starts_with("//") {
+        return None;
+    }
+    if let Some(colon) = path.find(':') {
+        // A scheme ("https:", "mailto:") comes before any slash.
+        if !path[..colon].contains('/') {
+            return None;
+        }
+    }
+    let joined = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        let base = &page_path[..page_path.rfind('/').map_or(0, |i| i + 1)];
+        format!("{base}{path}")
+    };
+    let normalised = normalise(&joined);
+    if normalised == "/api" || normalised.starts_with("/api/") {
+        return None;
+    }
+    Some(normalised)
+}
+
+/// Removes `.` and `..` segments; keeps a trailing slash.
+fn normalise(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let mut out = String::from("/");
+    out.push_str(&segments.join("/"));
+    if path.ends_with('/') && !segments.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_and_absolute_links() {
+        assert_eq!(resolve("/a/b/", "c/").as_deref(), Some("/a/b/c/"));
+        assert_eq!(resolve("/a/b/", "../x.json").as_deref(), Some("/a/x.json"));
+        assert_eq!(
+            resolve("/a/", "/kontakt/#form").as_deref(),
+            Some("/kontakt/")
+        );
+        assert_eq!(resolve("/a/", "https://example.org/"), None);
+        assert_eq!(resolve("/a/", "mailto:x@y.de"), None);
+        assert_eq!(resolve("/a/", "#top"), None);
+        assert_eq!(resolve("/a/", "/api/suche?q=x"), None);
+        assert_eq!(resolve("/a/", "//cdn.example.org/x.js"), None);
+    }
+
+    #[test]
+    fn finds_broken_links() {
+        let mut index = LinkIndex::default();
+        index.add_page(
+            "/a/",
+            r#"<a href="/b/">b</a> <a href="/c/">c</a> <img src="/x.svg">"#,
+        );
+        let files: HashSet<String> = ["/b/index.html".to_owned(), "/x.svg".to_owned()].into();
+        assert_eq!(
+            index.broken(&files),
+            vec![("/c/".to_owned(), "/a/".to_owned())]
+        );
+    }
+}

@@ -1,0 +1,406 @@
+//! `csp build` on the real sample content: the pages, URLs and contents a visitor relies on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod build_support;
+
+use build_support::{has_attr, sample, sample_content, tile_names};
+use generator::build::site::collation_key;
+
+const PUBLISHED_SAMPLE: usize = 34;
+
+#[test]
+fn every_page_type_exists_at_its_contract_url() {
+    let site = sample();
+    for url in [
+        "/",
+        "/cloud-services/",
+        "/cloud-services/seite/2/",
+        "/cloud-services/ddatabox/",
+        "/cloud-services/kategorie/infrastruktur/",
+        "/cloud-services/kategorie/infrastruktur/hosting-und-compute/",
+        "/cloud-services/typ/saas/",
+        "/cloud-services/typ/paas/",
+        "/cloud-services/typ/iaas/",
+        "/anbieter/",
+        "/anbieter/dataport/",
+        "/vergleich/",
+        "/merkliste/",
+        "/hilfe/",
+        "/hilfe/kunden/",
+        "/hilfe/anbieter/",
+        "/reifegradmodell/",
+        "/ueber/",
+        "/kontakt/",
+        "/impressum/",
+        "/datenschutz/",
+        "/barrierefreiheit/",
+        "/agb/",
+        "/404.html",
+        "/registrieren/",
+        "/anmelden/",
+        "/bedarf-melden/",
+        "/bestellen/ddatabox/",
+        "/cloud-services/katalog.json",
+        "/cloud-services/katalog.csv",
+        "/cloud-services/filter-data.json",
+        "/feed.xml",
+        "/cloud-services/kategorie/infrastruktur/feed.xml",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/assets/portal.css",
+        "/assets/portal.js",
+    ] {
+        assert!(site.exists(url), "{url} is missing");
+    }
+}
+
+#[test]
+fn every_portfolio_category_has_its_page() {
+    let site = sample();
+    let catalog = catalog::load_catalog(&sample_content()).unwrap();
+    for top in &catalog.portfolio.categories {
+        assert!(site.exists(&format!("/cloud-services/kategorie/{}/", top.id)));
+        for sub in &top.subcategories {
+            let url = format!("/cloud-services/kategorie/{}/{}/", top.id, sub.id);
+            assert!(site.exists(&url), "{url} is missing");
+        }
+    }
+    for offering in catalog.published() {
+        assert!(site.exists(&format!("/cloud-services/{}/", offering.id)));
+        assert!(site.exists(&format!("/bestellen/{}/", offering.id)));
+    }
+}
+
+#[test]
+fn every_html_page_has_the_accessible_frame() {
+    let site = sample();
+    for (path, bytes) in site.all_files() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        assert!(
+            html.contains("<html lang=de>") || html.contains("<html lang=\"de\">"),
+            "{path}: lang"
+        );
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: exactly one h1");
+        assert!(
+            html.contains("<title>") && !html.contains("<title></title>"),
+            "{path}: title"
+        );
+        assert!(html.contains("name=description"), "{path}: description");
+        assert!(html.contains("Zum Inhalt springen"), "{path}: skip link");
+        assert!(
+            has_attr(&html, "id", "inhalt") && html.contains("<main"),
+            "{path}: main"
+        );
+        assert!(
+            html.contains("<header") && html.contains("<footer") && html.contains("<nav"),
+            "{path}: landmarks"
+        );
+        assert!(
+            has_attr(&html, "role", "search") && has_attr(&html, "action", "/api/suche"),
+            "{path}: search"
+        );
+        assert!(
+            has_attr(&html, "name", "q") && has_attr(&html, "for", "suche-q"),
+            "{path}: labelled search field"
+        );
+        assert!(
+            html.contains(">Merkliste")
+                && html.contains(">Anmelden<")
+                && html.contains(">Registrieren<"),
+            "{path}: header links"
+        );
+        if path != "404.html" {
+            assert!(html.contains("rel=canonical"), "{path}: canonical");
+        }
+        assert!(
+            !html.contains("http://") || !html.contains("<script src=http"),
+            "{path}: no third-party script"
+        );
+    }
+}
+
+#[test]
+fn detail_page_shows_prices_in_german_and_the_maturity_self_assessment() {
+    let html = sample().page("/cloud-services/ddatabox/");
+    assert!(html.contains("4,20 €"), "German price of the standard plan");
+    assert!(html.contains("0,08 €"), "German price of the storage plan");
+    assert!(html.contains("je Nutzer und Monat"));
+    assert!(html.contains("netto"));
+    assert!(html.contains("Zur Bestellung") && has_attr(&html, "href", "/bestellen/ddatabox/"));
+    assert!(html.contains("Auf die Merkliste"));
+    assert!(html.contains("Bereitstellungszeit") && html.contains("3 Werktage"));
+    assert!(html.contains("Kundenkreis") && html.contains("Kommunen"));
+    assert!(html.contains("Direktvertrag, Umklappvertrag"));
+    assert!(html.contains("Anzahl Nutzer"), "configurable option");
+    assert!(html.contains("Leistungsbeschreibung"), "document");
+    assert!(html.contains("Servicespezifische Bedingungen"));
+    assert!(html.contains("Selbstauskunft des Anbieters"));
+    assert!(html.contains("08.12.2025"), "assessment date in German");
+    assert!(html.contains("Alle 11 Minimalkriterien sind erfüllt"));
+    assert!(
+        html.contains("Digitale Souveränität"),
+        "criteria grouped by dimension"
+    );
+    assert!(html.contains("Stufe 4 von 4"));
+}
+
+#[test]
+fn pages_stay_within_their_size_budgets() {
+    let site = sample();
+    for (path, bytes) in site.all_files() {
+        if path.starts_with("cloud-services/")
+            && path.ends_with("/index.html")
+            && path.matches('/').count() == 2
+        {
+            assert!(bytes.len() <= 30 * 1024, "{path}: {} bytes", bytes.len());
+        }
+    }
+    let css = std::fs::metadata(site.file("/assets/portal.css"))
+        .unwrap()
+        .len();
+    let js = std::fs::metadata(site.file("/assets/portal.js"))
+        .unwrap()
+        .len();
+    assert!(css <= 25 * 1024, "CSS {css} bytes");
+    assert!(js <= 15 * 1024, "JS {js} bytes");
+}
+
+#[test]
+fn overview_paginates_in_a_stable_german_alphabetical_order() {
+    let site = sample();
+    let first = site.page("/cloud-services/");
+    let second = site.page("/cloud-services/seite/2/");
+    let mut names = tile_names(&first);
+    assert_eq!(names.len(), 24);
+    names.extend(tile_names(&second));
+    assert_eq!(names.len(), PUBLISHED_SAMPLE);
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| collation_key(n));
+    assert_eq!(names, sorted);
+    assert!(first.contains(&format!("{PUBLISHED_SAMPLE} Cloud-Services")));
+    assert!(has_attr(&second, "rel", "prev") && has_attr(&first, "rel", "next"));
+    assert!(!site.exists("/cloud-services/seite/3/"));
+    // Building again gives the same order.
+    let again = build_support::build_content(&sample_content());
+    assert_eq!(again.page("/cloud-services/"), first);
+}
+
+#[test]
+fn overview_offers_every_filter_value_as_a_link_and_the_instant_filter_form() {
+    let html = sample().page("/cloud-services/");
+    for url in [
+        "/cloud-services/kategorie/infrastruktur/",
+        "/cloud-services/typ/iaas/",
+        "/anbieter/dataport/",
+        "/cloud-services/vertragsmodell/umklappvertrag/",
+        "/cloud-services/kundenkreis/kommune/",
+        "/cloud-services/reifegrad/ab-75/",
+    ] {
+        assert!(has_attr(&html, "href", url), "facet link {url}");
+    }
+    for name in [
+        "kategorie",
+        "typ",
+        "anbieter",
+        "vertragsmodell",
+        "kundenkreis",
+        "reifegrad",
+        "sortierung",
+    ] {
+        assert!(has_attr(&html, "name", name), "filter field {name}");
+    }
+}
+
+#[test]
+fn faq_questions_have_their_own_anchors() {
+    let html = sample().page("/hilfe/kunden/");
+    let catalog = catalog::load_catalog(&sample_content()).unwrap();
+    let kunden = catalog.faq.iter().find(|a| a.id == "kunden").unwrap();
+    for question in kunden.sections.iter().flat_map(|s| &s.questions) {
+        assert!(
+            has_attr(&html, "id", &question.id),
+            "anchor {}",
+            question.id
+        );
+        assert!(has_attr(&html, "href", &format!("#{}", question.id)));
+    }
+}
+
+#[test]
+fn maturity_model_page_lists_every_criterion_and_level() {
+    let html = sample().page("/reifegradmodell/");
+    let catalog = catalog::load_catalog(&sample_content()).unwrap();
+    for criterion in &catalog.maturity_model.minimal_criteria {
+        assert!(html.contains(&criterion.name), "{}", criterion.name);
+    }
+    for (dimension, criterion) in catalog.maturity_model.criteria() {
+        assert!(html.contains(&dimension.name));
+        assert!(has_attr(
+            &html,
+            "id",
+            &format!("kriterium-{}", criterion.id)
+        ));
+        for level in &criterion.levels {
+            let start: String = level.description.chars().take(30).collect();
+            assert!(
+                html.contains(&start),
+                "{}: level {}",
+                criterion.id,
+                level.level
+            );
+        }
+    }
+}
+
+#[test]
+fn forms_post_to_the_function_with_the_agreed_field_names() {
+    let site = sample();
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "/registrieren/",
+            "/api/registrierung",
+            &[
+                "org_name",
+                "org_legal_form",
+                "org_street",
+                "org_postcode",
+                "org_city",
+                "admin_name",
+                "admin_email",
+                "admin_phone",
+                "inhouse_capable",
+                "consent_agb",
+                "consent_privacy",
+                "website",
+                "csrf_token",
+            ],
+        ),
+        (
+            "/anmelden/",
+            "/api/anmeldung",
+            &["email", "password", "csrf_token"],
+        ),
+        (
+            "/bedarf-melden/",
+            "/api/bedarf",
+            &[
+                "title",
+                "description",
+                "category",
+                "expected_users",
+                "wished_date",
+                "contact_preference",
+                "csrf_token",
+            ],
+        ),
+        (
+            "/bestellen/ddatabox/",
+            "/api/bestellungen",
+            &[
+                "offering",
+                "plan",
+                "contract_model",
+                "option_nutzer",
+                "option_kontingent",
+                "billing_org",
+                "billing_street",
+                "billing_postcode",
+                "billing_city",
+                "reference",
+                "note",
+                "consent_agb",
+                "consent_conditions",
+                "idempotency_key",
+                "csrf_token",
+            ],
+        ),
+    ];
+    for (url, action, fields) in cases {
+        let html = site.page(url);
+        assert!(has_attr(&html, "action", action), "{url} posts to {action}");
+        assert!(has_attr(&html, "method", "post"), "{url} uses post");
+        for field in *fields {
+            assert!(has_attr(&html, "name", field), "{url}: field {field}");
+        }
+        assert!(
+            html.contains("csp serve"),
+            "{url} explains that sending needs the service"
+        );
+        assert!(html.contains("data-error-summary"), "{url}: error summary");
+    }
+    let register = site.page("/registrieren/");
+    assert!(register.contains("data-altcha"));
+    assert!(has_attr(&register, "tabindex", "-1") && has_attr(&register, "autocomplete", "off"));
+    let order = site.page("/bestellen/ddatabox/");
+    assert!(
+        has_attr(&order, "min", "5") && has_attr(&order, "max", "10000"),
+        "integer option bounds"
+    );
+    assert!(order.contains("4,20 €"));
+}
+
+#[test]
+fn header_and_footer_link_everything_a_visitor_needs() {
+    let html = sample().page("/");
+    for url in [
+        "/cloud-services/",
+        "/reifegradmodell/",
+        "/hilfe/",
+        "/merkliste/",
+        "/anmelden/",
+        "/registrieren/",
+        "/ueber/",
+        "/kontakt/",
+        "/impressum/",
+        "/datenschutz/",
+        "/barrierefreiheit/",
+    ] {
+        assert!(has_attr(&html, "href", url), "{url}");
+    }
+    assert!(html.contains("Empfohlene Cloud-Services"));
+    assert!(html.contains("Portfolio-Kategorien"));
+}
+
+#[test]
+fn nothing_is_loaded_from_other_hosts() {
+    for (path, bytes) in sample().all_files() {
+        if !path.ends_with(".html") && !path.ends_with(".css") {
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        for needle in [
+            "src=http",
+            "src=\"http",
+            "src=//",
+            "src=\"//",
+            "url(http",
+            "@import",
+        ] {
+            assert!(!text.contains(needle), "{path} loads {needle}");
+        }
+    }
+}
+
+#[test]
+fn function_data_holds_the_catalog_snapshot_and_the_shell() {
+    let site = sample();
+    let shell = std::fs::read_to_string(site.data().join("shell.html")).unwrap();
+    for marker in [
+        "<!--csp:title-->",
+        "<!--csp:description-->",
+        "<!--csp:main-->",
+    ] {
+        assert_eq!(shell.matches(marker).count(), 1, "{marker}");
+    }
+    assert!(
+        shell.contains("content=\"<!--csp:description-->\""),
+        "description marker is quoted"
+    );
+    let snapshot: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.data().join("catalog.json")).unwrap()).unwrap();
+    let catalog = catalog::load_catalog(&sample_content()).unwrap();
+    assert_eq!(snapshot, serde_json::to_value(&catalog).unwrap());
+}
