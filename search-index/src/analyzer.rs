@@ -1,0 +1,390 @@
+//! The one German analyzer, used for indexing, for querying and for highlighting.
+//!
+//! A text is cut into words at everything that is not a letter or digit. Each word is
+//! lower-cased and folded, and product names written in camel case (`dMessenger`,
+//! `PostgreSQL`) also yield their parts, at the same position as the whole word:
+//!
+//! | step | `dMessenger`, `Grünflächen`, `Gruenflaechen` |
+//! | --- | --- |
+//! | words and case parts | `dMessenger` + `d`, `Messenger`; `Grünflächen`; `Gruenflaechen` |
+//! | lower-case + fold | `dmessenger` + `d`, `messenger`; `grunflachen`; `grunflachen` |
+//! | German stem (only the stemmed fields) | `dmesseng` + `d`, `messeng`; `grunflach`; `grunflach` |
+//!
+//! Folding maps `ä`/`ae` → `a`, `ö`/`oe` → `o`, `ü`/`ue` → `u` (not in `que`), `ß` → `ss`
+//! and strips accents, so `Grünflächen`, `Gruenflaechen` and `Grunflachen` meet. It is the
+//! "german2" variant of Snowball's umlaut rule, pushed one step further so that people who
+//! type umlauts as plain vowels also find the word. The same folding runs on both sides, so
+//! the rare collision it causes (`Poesie` and `Posie`) costs little.
+//!
+//! Three tantivy tokenizers are built from it (see [`register_tokenizers`]):
+//! - [`STEMMED`]: folded words and parts, stemmed with Snowball German (tantivy's `Stemmer`);
+//! - [`PLAIN`]: folded words and parts, not stemmed: the field for prefix and typo matches;
+//! - [`SUFFIXES`]: every suffix (at least [`MIN_SUFFIX_CHARS`] long) of each folded word,
+//!   the word itself included, so that a prefix query is a substring query: `signatur` finds
+//!   `fernsignaturdienst` through its suffix `signaturdienst`, `grunflach` finds
+//!   `grunflachenkataster` through the whole word. Compound parts without a dictionary.
+
+use tantivy::Index;
+use tantivy::tokenizer::{
+    Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+
+/// Name of the stemmed analyzer.
+pub const STEMMED: &str = "de_stemmed";
+/// Name of the folded, unstemmed analyzer.
+pub const PLAIN: &str = "de_plain";
+/// Name of the analyzer that emits the suffixes of each word.
+pub const SUFFIXES: &str = "de_suffixes";
+
+/// Words longer than this (in bytes, after folding) are not indexed: they are hashes, URLs
+/// or garbage, and would only bloat the term dictionary.
+pub const MAX_WORD_BYTES: usize = 48;
+/// The shortest suffix the suffix field keeps; shorter ones match far too much.
+pub const MIN_SUFFIX_CHARS: usize = 4;
+
+/// One word of a text with its byte range, and its camel-case parts if it has several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub folded: String,
+    pub from: usize,
+    pub to: usize,
+    /// The parts of a camel-case word (`dMessenger` → `d`, `messenger`); empty otherwise.
+    pub parts: Vec<Word>,
+}
+
+/// Cuts `text` into folded words with their camel-case parts. Words that fold to more than
+/// [`MAX_WORD_BYTES`] are dropped.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            push_word(text, s, i, &mut out);
+        }
+    }
+    if let Some(s) = start {
+        push_word(text, s, text.len(), &mut out);
+    }
+    out
+}
+
+fn push_word(text: &str, from: usize, to: usize, out: &mut Vec<Word>) {
+    let raw = &text[from..to];
+    let folded = fold(raw);
+    if folded.is_empty() || folded.len() > MAX_WORD_BYTES {
+        return;
+    }
+    let bounds = case_parts(raw);
+    let parts = if bounds.len() > 1 {
+        bounds
+            .into_iter()
+            .map(|(a, b)| Word {
+                folded: fold(&raw[a..b]),
+                from: from + a,
+                to: from + b,
+                parts: Vec::new(),
+            })
+            .filter(|w| !w.folded.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    out.push(Word {
+        folded,
+        from,
+        to,
+        parts,
+    });
+}
+
+/// Byte ranges of the camel-case parts of one word: a split before an upper-case letter that
+/// follows a lower-case one (`dMessenger`), and before the last capital of a run of capitals
+/// that is followed by a lower-case letter (`XMLParser` → `XML`, `Parser`).
+fn case_parts(word: &str) -> Vec<(usize, usize)> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    for k in 1..chars.len() {
+        let (i, c) = chars[k];
+        let prev = chars[k - 1].1;
+        let next_lower = chars.get(k + 1).is_some_and(|(_, n)| n.is_lowercase());
+        let split = c.is_uppercase()
+            && (prev.is_lowercase() || (prev.is_uppercase() && next_lower && k >= 2));
+        if split {
+            bounds.push((start, i));
+            start = i;
+        }
+    }
+    bounds.push((start, word.len()));
+    bounds
+}
+
+/// Lower-cases and folds one word: umlauts and their `ae`/`oe`/`ue` spellings to plain
+/// vowels, `ß` to `ss`, accents stripped.
+pub fn fold(word: &str) -> String {
+    let mut spelled = String::with_capacity(word.len());
+    for c in word.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' => spelled.push('a'),
+            'ö' | 'ò' | 'ó' | 'ô' | 'õ' | 'ø' => spelled.push('o'),
+            'ü' | 'ù' | 'ú' | 'û' => spelled.push('u'),
+            'ß' => spelled.push_str("ss"),
+            'æ' => spelled.push('a'),
+            'œ' => spelled.push('o'),
+            'ç' => spelled.push('c'),
+            'è' | 'é' | 'ê' | 'ë' => spelled.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => spelled.push('i'),
+            'ñ' => spelled.push('n'),
+            'ý' | 'ÿ' => spelled.push('y'),
+            other => spelled.push(other),
+        }
+    }
+    // ae/oe/ue → a/o/u, but `que` stays (Quelle, Frequenz).
+    let bytes = spelled.as_bytes();
+    let mut out = String::with_capacity(spelled.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if i + 1 < bytes.len()
+            && bytes[i + 1] == b'e'
+            && matches!(c, b'a' | b'o' | b'u')
+            && !(c == b'u' && i > 0 && bytes[i - 1] == b'q')
+        {
+            out.push(c as char);
+            i += 2;
+            continue;
+        }
+        // Copy one whole UTF-8 character.
+        let len = utf8_len(c);
+        out.push_str(&spelled[i..i + len]);
+        i += len;
+    }
+    out
+}
+
+fn utf8_len(first_byte: u8) -> usize {
+    match first_byte {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// Stems folded words with Snowball German, the same filter the [`STEMMED`] analyzer uses.
+pub struct GermanStemmer(TextAnalyzer);
+
+impl Default for GermanStemmer {
+    fn default() -> Self {
+        Self(
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::German))
+                .build(),
+        )
+    }
+}
+
+impl GermanStemmer {
+    pub fn stem(&mut self, folded: &str) -> String {
+        let mut stream = self.0.token_stream(folded);
+        let mut out = String::new();
+        if stream.advance() {
+            out.push_str(&stream.token().text);
+        }
+        out
+    }
+}
+
+/// Registers the three analyzers on `index`. Call it for every index that is created or
+/// opened: tantivy does not store analyzers in the index, only their names.
+pub fn register_tokenizers(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(
+        STEMMED,
+        TextAnalyzer::builder(GermanTokenizer { suffixes: false })
+            .filter(Stemmer::new(Language::German))
+            .build(),
+    );
+    manager.register(
+        PLAIN,
+        TextAnalyzer::builder(GermanTokenizer { suffixes: false }).build(),
+    );
+    manager.register(
+        SUFFIXES,
+        TextAnalyzer::builder(GermanTokenizer { suffixes: true }).build(),
+    );
+}
+
+/// The tantivy side of [`words`]: whole words and their parts at the same position, or the
+/// suffixes of each of them.
+#[derive(Clone)]
+pub struct GermanTokenizer {
+    suffixes: bool,
+}
+
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for GermanTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut tokens = Vec::new();
+        for (position, word) in words(text).into_iter().enumerate() {
+            for w in std::iter::once(&word).chain(&word.parts) {
+                if self.suffixes {
+                    push_suffixes(w, position, &mut tokens);
+                } else {
+                    tokens.push(Token {
+                        offset_from: w.from,
+                        offset_to: w.to,
+                        position,
+                        text: w.folded.clone(),
+                        position_length: 1,
+                    });
+                }
+            }
+        }
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+fn push_suffixes(word: &Word, position: usize, tokens: &mut Vec<Token>) {
+    let starts: Vec<usize> = word.folded.char_indices().map(|(i, _)| i).collect();
+    if starts.len() < MIN_SUFFIX_CHARS {
+        return;
+    }
+    for &start in &starts[..=starts.len() - MIN_SUFFIX_CHARS] {
+        tokens.push(Token {
+            offset_from: word.from,
+            offset_to: word.to,
+            position,
+            text: word.folded[start..].to_owned(),
+            position_length: 1,
+        });
+    }
+}
+
+/// Optimal-string-alignment distance of `a` and `b` if it is at most `max`, else `None`:
+/// the same notion of one typo (insert, delete, replace, swap neighbours) as tantivy's
+/// `FuzzyTermQuery` with transpositions, used for highlighting.
+pub fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; a.len() + 1];
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[i][0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    let d = rows[a.len()][b.len()];
+    (d <= max).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> Vec<String> {
+        words(text).into_iter().map(|w| w.folded).collect()
+    }
+
+    #[test]
+    fn folds_umlauts_and_their_spellings_alike() {
+        assert_eq!(fold("Grünflächen"), "grunflachen");
+        assert_eq!(fold("Gruenflaechen"), "grunflachen");
+        assert_eq!(fold("Grunflachen"), "grunflachen");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("Quelle"), "quelle");
+        assert_eq!(fold("Gebäudeerkennung"), "gebaudeerkennung");
+    }
+
+    #[test]
+    fn splits_camel_case_product_names_and_keeps_the_whole_word() {
+        let w = words("dMessenger");
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].folded, "dmessenger");
+        let parts: Vec<_> = w[0].parts.iter().map(|p| p.folded.as_str()).collect();
+        assert_eq!(parts, ["d", "messenger"]);
+        let parts: Vec<_> = words("XMLParser")[0]
+            .parts
+            .iter()
+            .map(|p| p.folded.clone())
+            .collect();
+        assert_eq!(parts, ["xml", "parser"]);
+        assert!(words("Messenger")[0].parts.is_empty());
+        assert!(words("DIPAS")[0].parts.is_empty());
+    }
+
+    #[test]
+    fn cuts_at_punctuation_and_keeps_offsets() {
+        let text = "Fernsignaturdienst sign-me, „S3“!";
+        assert_eq!(folded(text), ["fernsignaturdienst", "sign", "me", "s3"]);
+        let w = &words(text)[3];
+        assert_eq!(&text[w.from..w.to], "S3");
+    }
+
+    #[test]
+    fn stems_german_plurals_to_the_singular_stem() {
+        let mut stemmer = GermanStemmer::default();
+        assert_eq!(stemmer.stem("signaturen"), stemmer.stem("signatur"));
+        assert_eq!(stemmer.stem("messengern"), stemmer.stem("messenger"));
+        assert_eq!(stemmer.stem("grunflachen"), stemmer.stem("grunflache"));
+    }
+
+    #[test]
+    fn suffix_tokens_cover_inner_compound_parts() {
+        let mut tokenizer = GermanTokenizer { suffixes: true };
+        let mut stream = tokenizer.token_stream("Fernsignaturdienst");
+        let mut all = Vec::new();
+        while stream.advance() {
+            all.push(stream.token().text.clone());
+        }
+        assert!(all.contains(&"signaturdienst".to_owned()));
+        assert!(all.contains(&"dienst".to_owned()));
+        assert!(all.contains(&"fernsignaturdienst".to_owned()));
+        assert!(!all.contains(&"nst".to_owned()));
+        assert!(all.iter().all(|s| s.chars().count() >= MIN_SUFFIX_CHARS));
+    }
+
+    #[test]
+    fn counts_one_typo_like_the_fuzzy_query() {
+        assert_eq!(distance_within("mesenger", "messenger", 1), Some(1));
+        assert_eq!(distance_within("messegner", "messenger", 1), Some(1));
+        assert_eq!(distance_within("mssngr", "messenger", 1), None);
+    }
+}

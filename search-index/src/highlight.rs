@@ -1,0 +1,179 @@
+//! Marking the matched words of a text, as safe HTML.
+
+use crate::analyzer::{GermanStemmer, MIN_SUFFIX_CHARS, distance_within, words};
+use crate::query::{MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, QueryWord};
+
+/// Texts longer than this (in characters) are cut to a snippet of about this length around
+/// the first marked word, so that ten hits stay a few KB.
+pub const SNIPPET_CHARS: usize = 180;
+
+/// `text` as HTML with every word the query matched in `<mark>`…`</mark>` and everything
+/// else escaped, cut to [`SNIPPET_CHARS`] around the first match (with `…` where cut). A
+/// word is marked by the same rules that made it match: same stem, prefix of the word being
+/// typed, compound part, one typo; of a camel-case word only the matching part is marked
+/// when the whole does not match.
+pub(crate) fn highlight_html(
+    text: &str,
+    query: &[QueryWord],
+    stemmer: &mut GermanStemmer,
+) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    if !query.is_empty() {
+        for word in words(text) {
+            if matches(&word.folded, query, stemmer) {
+                ranges.push((word.from, word.to));
+            } else {
+                for part in &word.parts {
+                    if matches(&part.folded, query, stemmer) {
+                        ranges.push((part.from, part.to));
+                    }
+                }
+            }
+        }
+    }
+    let (start, end) = snippet(text, ranges.first().map_or(0, |r| r.0));
+    let mut html = String::with_capacity(end - start + ranges.len() * 13 + 8);
+    if start > 0 {
+        html.push('…');
+    }
+    let mut at = start;
+    for (from, to) in ranges {
+        if from < start || to > end {
+            continue;
+        }
+        escape_into(&text[at..from], &mut html);
+        html.push_str("<mark>");
+        escape_into(&text[from..to], &mut html);
+        html.push_str("</mark>");
+        at = to;
+    }
+    escape_into(&text[at..end], &mut html);
+    if end < text.len() {
+        html.push('…');
+    }
+    html
+}
+
+/// The byte range of at most [`SNIPPET_CHARS`] characters of `text` to show: all of it if
+/// short enough, else a window that starts at a word boundary shortly before `focus` and ends
+/// at a word boundary.
+fn snippet(text: &str, focus: usize) -> (usize, usize) {
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    if boundaries.len() <= SNIPPET_CHARS + 1 {
+        return (0, text.len());
+    }
+    // Character index of the focus, then start up to 40 characters before it.
+    let focus_char = boundaries.partition_point(|&b| b < focus);
+    let max_start = boundaries.len() - 1 - SNIPPET_CHARS;
+    let mut start_char = focus_char.saturating_sub(40).min(max_start);
+    if start_char > 0 {
+        // Move forward to the start of a word.
+        while start_char < focus_char && !text[..boundaries[start_char]].ends_with(' ') {
+            start_char += 1;
+        }
+    }
+    let start = boundaries[start_char];
+    let mut end = boundaries[(start_char + SNIPPET_CHARS).min(boundaries.len() - 1)];
+    if end < text.len()
+        && let Some(space) = text[start..end].rfind(' ')
+    {
+        end = start + space;
+    }
+    (start, end)
+}
+
+fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bool {
+    let stem = stemmer.stem(folded);
+    query.iter().any(|q| {
+        let n = q.folded.chars().count();
+        stem == q.stem
+            || q.parts
+                .iter()
+                .any(|(_, s)| s.chars().count() >= 3 && *s == stem)
+            || (q.prefix && n >= MIN_PREFIX_CHARS && folded.starts_with(&q.folded))
+            || (!q.stop && q.stem.chars().count() >= MIN_SUFFIX_CHARS && folded.contains(&q.stem))
+            || (n >= MIN_FUZZY_CHARS && distance_within(folded, &q.folded, 1).is_some())
+    })
+}
+
+/// Escapes `&`, `<`, `>`, `"` and `'`: safe in element content and in quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::analyze;
+
+    fn mark(text: &str, q: &str) -> String {
+        let mut s = GermanStemmer::default();
+        let words = analyze(q, &mut s);
+        highlight_html(text, &words, &mut s)
+    }
+
+    #[test]
+    fn marks_stems_parts_prefixes_and_typos() {
+        assert_eq!(
+            mark("Sicherer Messenger für Behörden", "messengern "),
+            "Sicherer <mark>Messenger</mark> für Behörden"
+        );
+        assert_eq!(mark("dMessenger", "messenger "), "<mark>dMessenger</mark>");
+        assert_eq!(mark("dMessenger", "d "), "<mark>d</mark>Messenger");
+        assert_eq!(
+            mark("Das Grünflächenkataster", "gruenfl"),
+            "Das <mark>Grünflächenkataster</mark>"
+        );
+        assert_eq!(
+            mark("Qualifizierte Signaturen", "Signatuer "),
+            "Qualifizierte <mark>Signaturen</mark>"
+        );
+    }
+
+    #[test]
+    fn cuts_long_texts_around_the_first_match() {
+        let text = format!(
+            "{} Messenger {}",
+            "Vorwort ".repeat(30),
+            "Nachwort ".repeat(30)
+        );
+        let html = mark(&text, "messenger ");
+        assert!(html.starts_with("…Vorwort"), "{html}");
+        assert!(html.ends_with("Nachwort…"), "{html}");
+        assert!(html.contains("<mark>Messenger</mark>"));
+        assert!(html.chars().count() <= SNIPPET_CHARS + 2 + 13);
+        let short = "Kurzer Text";
+        assert_eq!(mark(short, "nichts "), short);
+    }
+
+    #[test]
+    fn escapes_everything_it_does_not_mark() {
+        assert_eq!(
+            mark("<b>Chat</b> & \"Räume\"", "chat "),
+            "&lt;b&gt;<mark>Chat</mark>&lt;/b&gt; &amp; &quot;Räume&quot;"
+        );
+        assert_eq!(
+            mark("a <script>", "<script>"),
+            "a &lt;<mark>script</mark>&gt;"
+        );
+    }
+}
