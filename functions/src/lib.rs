@@ -37,4 +37,4 @@ pub mod web;
 
 pub use config::{AppState, Settings, StateError};
 pub use mail::deliver_outbox_forever;
-pub use web::{openapi_document, router};
+pub use web::{openapi_document, router, standalone_router};

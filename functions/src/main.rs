@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use functions::domain::model::Decision;
-use functions::{AppState, router};
+use functions::{AppState, standalone_router};
 
 #[derive(Parser)]
 #[command(
@@ -80,7 +80,7 @@ async fn main() -> Result<()> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         init_logging(true);
         let state = AppState::from_env(None, None).context("configuring the function")?;
-        let app = router(state).fallback(functions::web::not_found);
+        let app = standalone_router(state);
         return lambda_http::run(app)
             .await
             .map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"));
@@ -94,7 +94,7 @@ async fn main() -> Result<()> {
             public_url,
         } => {
             let state = AppState::from_env(cli.data_dir.as_deref(), public_url.as_deref())?;
-            let app = router(state.clone()).fallback(functions::web::not_found);
+            let app = standalone_router(state.clone());
             tokio::spawn(functions::deliver_outbox_forever(state));
             let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
                 .await

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::Message;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Body, Mailbox};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 
 use crate::config::AppState;
 use crate::domain::model::OutgoingMail;
@@ -47,8 +47,7 @@ pub fn build_message(from: &str, mail: &OutgoingMail) -> Result<Message, MailErr
     let from: Mailbox = from
         .parse()
         .map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
-    let to: Mailbox = mail
-        .to
+    let to: Mailbox = ascii_domain(&mail.to)
         .parse()
         .map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
     Message::builder()
@@ -57,13 +56,20 @@ pub fn build_message(from: &str, mail: &OutgoingMail) -> Result<Message, MailErr
         .subject(&mail.subject)
         .message_id(Some(format!("<{}@cloud-service-portal>", mail.id)))
         .header(ContentType::TEXT_PLAIN)
-        // 8bit keeps the text (and its links) readable in .eml files; lettre falls back to
-        // an encoding if a line is too long for 8bit.
-        .body(
-            Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::EightBit)
-                .unwrap_or_else(Body::new),
-        )
+        .body(mail.body.clone())
         .map_err(|e| MailError::Message(e.to_string()))
+}
+
+/// The address with its domain in punycode (`amt-müller.de` → `xn--amt-mller-…`): the
+/// envelope then needs no SMTPUTF8, which many servers lack.
+fn ascii_domain(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => address.to_owned(),
+        },
+        _ => address.to_owned(),
+    }
 }
 
 /// Delivers up to one batch of queued mails; returns how many were sent.

@@ -193,13 +193,27 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// The function's router: every route under `/api/`, with body limit, security headers and
-/// request logging. It has no fallback, so it can be merged into another router; add
-/// [`not_found`] as fallback when it serves alone.
+/// request logging. It has no fallback, so it can be merged into a router that serves the
+/// static site (`csp serve`); see [`standalone_router`] for serving it alone.
 pub fn router(state: AppState) -> Router {
+    harden(api_routes(), state)
+}
+
+/// [`router`] with a German 404 for unknown paths: what the binary serves locally and on
+/// Lambda.
+pub fn standalone_router(state: AppState) -> Router {
+    harden(api_routes().fallback(not_found), state)
+}
+
+fn api_routes() -> Router<AppState> {
     let mut router: Router<AppState> = Router::new();
     for route in routes() {
         router = router.route(route.doc.path, route.handler);
     }
+    router
+}
+
+fn harden(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
         .layer(middleware::from_fn(log_and_harden))

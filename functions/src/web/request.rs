@@ -52,9 +52,34 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// The header named by `CSP_CLIENT_IP_HEADER`, if any: set it only where a proxy in front
+/// always overwrites that header (the SAM template uses CloudFront's
+/// `cloudfront-viewer-address`, `ip:port`).
+fn trusted_client_header() -> Option<&'static str> {
+    static HEADER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    HEADER
+        .get_or_init(|| {
+            std::env::var("CSP_CLIENT_IP_HEADER")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| v.to_ascii_lowercase())
+        })
+        .as_deref()
+}
+
 /// The client's address: from the TCP connection locally, from API Gateway's request
-/// context on Lambda. Forwarding headers are not trusted (anyone can set them).
+/// context on Lambda, or from the trusted proxy header. Other forwarding headers are not
+/// trusted (anyone can set them).
 fn client_address(parts: &Parts) -> String {
+    if let Some(name) = trusted_client_header()
+        && let Some(value) = parts.headers.get(name).and_then(|v| v.to_str().ok())
+    {
+        let address = value
+            .rsplit_once(':')
+            .map(|(ip, _port)| ip)
+            .unwrap_or(value);
+        return address.to_owned();
+    }
     if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
         return addr.ip().to_string();
     }

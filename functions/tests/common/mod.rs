@@ -80,7 +80,7 @@ pub async fn spawn_with(store: Arc<dyn Store>, adjust: impl FnOnce(&mut Settings
     )
     .with_operator_token(Some(OPERATOR_TOKEN));
     state.deliver_inline = true;
-    let app = functions::router(state.clone()).fallback(functions::web::not_found);
+    let app = functions::standalone_router(state.clone());
     tokio::spawn(async move {
         axum::serve(
             listener,
