@@ -179,10 +179,7 @@ async fn registration_mail_travels_through_a_real_smtp_server() {
     // aiosmtpd writes the message into its Maildir; read it back.
     let mut mails = Vec::new();
     for _ in 0..50 {
-        mails = received(
-            &maildir,
-            &email.split('@').next().expect("local part").to_owned(),
-        );
+        mails = received(&maildir, email.split('@').next().expect("local part"));
         if !mails.is_empty() {
             break;
         }
