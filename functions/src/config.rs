@@ -104,6 +104,8 @@ impl AppState {
     /// | `CSP_MAIL_FROM` | sender address | `Cloud-Service-Portal <noreply@…invalid>` |
     /// | `CSP_OPERATOR_EMAIL` | receives review requests | `betrieb@…invalid` |
     /// | `CSP_OPERATOR_TOKEN` | bearer token of the operator routes | routes closed |
+    /// | `CSP_CLIENT_IP_HEADER` | header with the client address set by a trusted proxy | connection / API Gateway |
+    /// | `CSP_RATE_LIMIT_SCALE` | multiplies every rate limit (benchmarks only) | 1 |
     pub fn from_env(data_dir: Option<&Path>, public_url: Option<&str>) -> Result<Self, StateError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let on_lambda = var("AWS_LAMBDA_RUNTIME_API").is_some();
@@ -146,6 +148,19 @@ impl AppState {
         };
         let sender = mail::sender_from_env(&data_dir.join("mail"))?;
         let mut settings = Settings::new(&public_url);
+        // Benchmarks raise the limits (e.g. CSP_RATE_LIMIT_SCALE=1000000); never in production.
+        if let Some(scale) = var("CSP_RATE_LIMIT_SCALE").and_then(|v| v.parse::<u64>().ok()) {
+            let limits = &mut settings.limits;
+            for limit in [
+                &mut limits.registration_per_client,
+                &mut limits.sign_in_per_account,
+                &mut limits.sign_in_per_client,
+                &mut limits.reset_per_account,
+                &mut limits.reset_per_client,
+            ] {
+                limit.max = limit.max.saturating_mul(scale);
+            }
+        }
         if let Some(operator) = var("CSP_OPERATOR_EMAIL") {
             settings.operator_email = operator;
         }
