@@ -20,12 +20,12 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// The entries of one mapping, with the list of keys the format allows there.
-pub(crate) struct Fields<'n> {
+pub(crate) struct Fields<'n, 'k> {
     at: Location,
     prefix: String,
     entries: &'n [(Key, Node)],
     /// The keys the format allows here; `None` for mappings whose keys are data.
-    known: Option<Vec<String>>,
+    known: Option<&'k [&'k str]>,
 }
 
 pub(crate) fn join(prefix: &str, key: &str) -> String {
@@ -68,12 +68,12 @@ impl<'a> Ctx<'a> {
 
     /// Opens a mapping and reports every key that `known` does not list, with the nearest
     /// known key as suggestion.
-    pub fn fields<'n>(
+    pub fn fields<'n, 'k>(
         &mut self,
         node: &'n Node,
         field: &str,
-        known: &[&str],
-    ) -> Option<Fields<'n>> {
+        known: &'k [&'k str],
+    ) -> Option<Fields<'n, 'k>> {
         let NodeKind::Map(entries) = &node.kind else {
             let d = self
                 .error(node.at, field, "wrong kind of value")
@@ -99,12 +99,12 @@ impl<'a> Ctx<'a> {
             at: node.at,
             prefix: field.to_string(),
             entries,
-            known: Some(known.iter().map(|k| k.to_string()).collect()),
+            known: Some(known),
         })
     }
 
     /// Opens a mapping whose keys are data, not field names.
-    pub fn fields_open<'n>(&mut self, node: &'n Node, field: &str) -> Option<Fields<'n>> {
+    pub fn fields_open<'n>(&mut self, node: &'n Node, field: &str) -> Option<Fields<'n, 'static>> {
         match &node.kind {
             NodeKind::Map(entries) => Some(Fields {
                 at: node.at,
@@ -124,7 +124,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A required field: reports it missing (or empty) at the mapping's position.
-    pub fn required<'n>(&mut self, fields: &Fields<'n>, key: &str) -> Option<(&'n Node, String)> {
+    pub fn required<'n>(&mut self, fields: &Fields<'n, '_>, key: &str) -> Option<(&'n Node, String)> {
         let path = join(&fields.prefix, key);
         match fields.get(key) {
             Some(node) if !node.is_null() => Some((node, path)),
@@ -171,7 +171,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// An optional field: absent and empty (`key:` or `key: ~`) both mean "not given".
-    pub fn optional<'n>(&mut self, fields: &Fields<'n>, key: &str) -> Option<(&'n Node, String)> {
+    pub fn optional<'n>(&mut self, fields: &Fields<'n, '_>, key: &str) -> Option<(&'n Node, String)> {
         let path = join(&fields.prefix, key);
         fields.get(key).filter(|n| !n.is_null()).map(|n| (n, path))
     }
@@ -478,7 +478,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-impl<'n> Fields<'n> {
+impl<'n> Fields<'n, '_> {
     fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
@@ -487,9 +487,7 @@ impl<'n> Fields<'n> {
     }
 
     fn known_contains(&self, key: &str) -> bool {
-        self.known
-            .as_ref()
-            .is_none_or(|known| known.iter().any(|k| k == key))
+        self.known.is_none_or(|known| known.contains(&key))
     }
 
     pub fn at(&self) -> Location {

@@ -3,7 +3,9 @@
 //! - [`check`]: validate `content/` and report every problem (the pull-request gate).
 //! - [`scaffold`]: write a new, complete offering skeleton (`csp new offering`).
 //! - [`build`]: render the static site and the artifacts for the function.
+//! - [`serve`]: the whole portal on one machine, with live preview.
 
 pub mod build;
 pub mod check;
 pub mod scaffold;
+pub mod serve;

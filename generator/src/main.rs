@@ -37,6 +37,23 @@ enum Command {
         #[arg(long, default_value = "function-data")]
         data_out: PathBuf,
     },
+    /// Build and serve the whole portal locally, rebuilding on every change.
+    Serve {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        #[arg(long, default_value = "themes/default")]
+        theme: PathBuf,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Poll for changes (network drives, containers) instead of inotify.
+        #[arg(long)]
+        poll: bool,
+        /// Where the preview keeps its site, data, store and mails.
+        #[arg(long, default_value = ".csp")]
+        state_dir: PathBuf,
+    },
     /// Create new content from a template.
     New {
         #[command(subcommand)]
@@ -89,6 +106,21 @@ fn main() -> ExitCode {
             theme,
             out,
             data_out,
+        }),
+        Command::Serve {
+            content,
+            theme,
+            port,
+            bind,
+            poll,
+            state_dir,
+        } => generator::serve::run(generator::serve::ServeOptions {
+            content,
+            theme,
+            bind,
+            port,
+            poll,
+            state_dir,
         }),
         Command::New {
             what:

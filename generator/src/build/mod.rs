@@ -51,6 +51,10 @@ pub struct BuildOptions {
 pub const PUBLIC_URL_VAR: &str = "CSP_PUBLIC_URL";
 pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
 
+/// CPU time per page step (render, links, minify, write), with `CSP_BUILD_TIMINGS`.
+static STEP_NANOS: [std::sync::atomic::AtomicU64; 4] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 4];
+
 /// What a successful build wrote.
 #[derive(Debug, Clone, Default)]
 pub struct BuildReport {
@@ -114,6 +118,13 @@ pub fn run(options: &BuildOptions) -> anyhow::Result<()> {
 /// Builds the site and the function's data; see the module documentation.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    // `CSP_BUILD_TIMINGS=1` prints how long each phase took (for the benchmark).
+    let timings = std::env::var_os("CSP_BUILD_TIMINGS").is_some();
+    let phase = |name: &str| {
+        if timings {
+            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
+        }
+    };
     let catalog = catalog::load_catalog(&options.content).map_err(|problems| {
         let problems = problems.into_sorted();
         BuildError::Content(crate::check::render(
@@ -125,7 +136,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+    phase("catalog loaded");
     let site = Site::new(&catalog, &base_url);
+    phase("site model");
 
     let public = Staging::new(&options.out).map_err(|e| io_error(&options.out, e))?;
     let data = Staging::new(&options.data_out).map_err(|e| io_error(&options.data_out, e))?;
@@ -134,16 +147,35 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let (asset_version, mut files) = write_assets(&options.theme, &root)?;
     let renderer = Renderer::new(&site, &options.theme, asset_version)?;
 
+    phase("tiles and assets");
     let jobs = renderer.jobs();
     let (links, page_files, bytes) = jobs
         .par_iter()
         .map(|&job| {
             let path = renderer.path(job);
+            let t0 = Instant::now();
             let html = renderer.render(job, &path)?;
+            let t1 = Instant::now();
             let mut links = LinkIndex::default();
-            links.add_page(&path, &html);
-            let minified = output::minify(&html);
+            // The header is the same on every page: its links are checked on the start page.
+            let scanned = match (job, html.find("<main")) {
+                (Job::Home, _) | (_, None) => html.as_str(),
+                (_, Some(main)) => &html[main..],
+            };
+            links.add_page(&path, scanned);
+            let t2 = Instant::now();
+            // The templates were minified once when they were loaded (see `render`).
+            let minified = html.into_bytes();
+            let t3 = Instant::now();
             let key = output::write(&root, &path, &minified).map_err(|e| io_error(&root, e))?;
+            let t4 = Instant::now();
+            if timings {
+                use std::sync::atomic::Ordering::Relaxed;
+                STEP_NANOS[0].fetch_add((t1 - t0).as_nanos() as u64, Relaxed);
+                STEP_NANOS[1].fetch_add((t2 - t1).as_nanos() as u64, Relaxed);
+                STEP_NANOS[2].fetch_add((t3 - t2).as_nanos() as u64, Relaxed);
+                STEP_NANOS[3].fetch_add((t4 - t3).as_nanos() as u64, Relaxed);
+            }
             Ok((links, vec![key], minified.len() as u64))
         })
         .try_reduce(
@@ -155,33 +187,35 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             },
         )?;
     let pages = page_files.len();
+    phase("pages rendered and written");
+    if timings {
+        for (name, nanos) in ["render", "links", "minify", "write"]
+            .iter()
+            .zip(&STEP_NANOS)
+        {
+            let seconds = nanos.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
+            eprintln!("          {name}: {seconds:.3} s CPU");
+        }
+    }
     files.extend(page_files);
 
     let mut bytes = bytes;
-    let sitemap_paths: Vec<String> = jobs
-        .iter()
-        .filter(|job| {
-            !matches!(
-                job,
-                Job::NotFound | Job::Order(_) | Job::Register | Job::SignIn | Job::Need
-            )
-        })
-        .map(|&job| renderer.path(job))
-        .collect();
-    for (path, content) in exports_of(&site, &sitemap_paths)? {
-        bytes += content.len() as u64;
-        files.insert(output::write(&root, &path, &content).map_err(|e| io_error(&root, e))?);
-    }
+    let sitemap_paths = sitemap_paths(&renderer);
+    bytes += write_exports(&site, &sitemap_paths, &root, &mut files)?;
 
+    phase("exports written");
     let broken = links.broken(&files);
     if !broken.is_empty() {
         return Err(BuildError::BrokenLinks(broken));
     }
 
+    phase("links checked");
     function_data::write_function_data(&catalog, &renderer, &data.dir)?;
+    phase("function data written");
 
     public.commit().map_err(|e| io_error(&options.out, e))?;
     data.commit().map_err(|e| io_error(&options.data_out, e))?;
+    phase("swapped in");
     Ok(BuildReport {
         pages,
         files: files.len(),
@@ -191,48 +225,68 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-/// Every non-HTML file of the site: (URL path, content).
-fn exports_of(
+/// The pages listed in the sitemap: everything but forms and the 404 page.
+pub(crate) fn sitemap_paths(renderer: &Renderer<'_, '_>) -> Vec<String> {
+    renderer
+        .jobs()
+        .into_iter()
+        .filter(|job| {
+            !matches!(
+                job,
+                Job::NotFound | Job::Order(_) | Job::Register | Job::SignIn | Job::Need
+            )
+        })
+        .map(|job| renderer.path(job))
+        .collect()
+}
+
+/// Writes every non-HTML file of the site, one at a time (the catalog exports of a large
+/// catalog are tens of megabytes each); returns the bytes written.
+pub(crate) fn write_exports(
     site: &Site<'_>,
     sitemap_paths: &[String],
-) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
+    root: &Path,
+    files: &mut HashSet<String>,
+) -> Result<u64, BuildError> {
     let data = |e: &dyn std::fmt::Display| BuildError::Data(e.to_string());
-    let mut files = vec![
-        (
-            "/cloud-services/katalog.json".to_owned(),
-            exports::catalog_json(site)
-                .map_err(|e| data(&e))?
-                .into_bytes(),
-        ),
-        (
-            "/cloud-services/katalog.schema.json".to_owned(),
-            exports::EXPORT_SCHEMA.as_bytes().to_vec(),
-        ),
-        (
-            "/cloud-services/katalog.csv".to_owned(),
-            exports::catalog_csv(site).map_err(|e| data(&e))?,
-        ),
-        (
-            "/cloud-services/filter-data.json".to_owned(),
-            exports::filter_data(site)
-                .map_err(|e| data(&e))?
-                .into_bytes(),
-        ),
-        (
-            "/vergleich/daten.json".to_owned(),
-            exports::compare_data(site)
-                .map_err(|e| data(&e))?
-                .into_bytes(),
-        ),
-        (
-            "/sitemap.xml".to_owned(),
-            exports::sitemap(site, sitemap_paths).into_bytes(),
-        ),
-        ("/robots.txt".to_owned(), exports::robots(site).into_bytes()),
-    ];
+    let mut bytes = 0;
+    let mut emit = |path: &str, content: &[u8]| -> Result<(), BuildError> {
+        bytes += content.len() as u64;
+        files.insert(output::write(root, path, content).map_err(|e| io_error(root, e))?);
+        Ok(())
+    };
+    emit(
+        "/cloud-services/katalog.json",
+        exports::catalog_json(site)
+            .map_err(|e| data(&e))?
+            .as_bytes(),
+    )?;
+    emit(
+        "/cloud-services/katalog.schema.json",
+        exports::EXPORT_SCHEMA.as_bytes(),
+    )?;
+    emit(
+        "/cloud-services/katalog.csv",
+        &exports::catalog_csv(site).map_err(|e| data(&e))?,
+    )?;
+    emit(
+        "/cloud-services/filter-data.json",
+        exports::filter_data(site).map_err(|e| data(&e))?.as_bytes(),
+    )?;
+    emit(
+        "/vergleich/daten.json",
+        exports::compare_data(site)
+            .map_err(|e| data(&e))?
+            .as_bytes(),
+    )?;
+    emit(
+        "/sitemap.xml",
+        exports::sitemap(site, sitemap_paths).as_bytes(),
+    )?;
+    emit("/robots.txt", exports::robots(site).as_bytes())?;
     let all: Vec<usize> = (0..site.offerings.len()).collect();
-    files.push((
-        "/feed.xml".to_owned(),
+    emit(
+        "/feed.xml",
         exports::atom_feed(
             site,
             &all,
@@ -240,29 +294,26 @@ fn exports_of(
             "/feed.xml",
             "/cloud-services/",
         )
-        .into_bytes(),
-    ));
+        .as_bytes(),
+    )?;
     for listing in &site.listings {
         if let Some(feed) = listing.feed.as_deref().filter(|f| *f != "/feed.xml") {
-            files.push((
-                feed.to_owned(),
-                exports::atom_feed(
-                    site,
-                    &listing.members,
-                    &format!("Cloud-Service-Portal: {}", listing.title),
-                    feed,
-                    &listing.path,
-                )
-                .into_bytes(),
-            ));
+            let title = format!("Cloud-Service-Portal: {}", listing.title);
+            emit(
+                feed,
+                exports::atom_feed(site, &listing.members, &title, feed, &listing.path).as_bytes(),
+            )?;
         }
     }
-    Ok(files)
+    Ok(bytes)
 }
 
 /// Copies the theme's `static/` files to `/assets/`, minifying CSS and JavaScript; returns a
 /// version string for cache busting and the written file keys.
-fn write_assets(theme: &Path, root: &Path) -> Result<(String, HashSet<String>), BuildError> {
+pub(crate) fn write_assets(
+    theme: &Path,
+    root: &Path,
+) -> Result<(String, HashSet<String>), BuildError> {
     let dir = theme.join("static");
     let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
         .map_err(|e| io_error(&dir, e))?

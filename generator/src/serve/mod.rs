@@ -1,0 +1,360 @@
+//! `csp serve`: the whole portal on one machine, with live preview.
+//!
+//! One process serves the built site, the function's routes under `/api/` (on the embedded
+//! SQLite store, mails as `.eml` files), and a small event stream that reloads open pages
+//! after each rebuild and shows problems as an overlay. Content and theme are watched; see
+//! [`preview`] for what a change rebuilds.
+
+pub mod preview;
+pub mod watch;
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::build::BuildOptions;
+use preview::Preview;
+use watch::{ChangeKind, Roots};
+
+/// What `csp serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub content: PathBuf,
+    pub theme: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    /// Poll for changes instead of relying on inotify (network drives, containers).
+    pub poll: bool,
+    /// Where the preview keeps its site, the function's data, store and mails.
+    pub state_dir: PathBuf,
+}
+
+#[derive(Clone)]
+struct AppState {
+    preview: Arc<Mutex<Preview>>,
+    events: broadcast::Sender<PreviewEvent>,
+}
+
+#[derive(Clone, Debug)]
+enum PreviewEvent {
+    Reload,
+    Problem(String),
+}
+
+pub fn run(options: ServeOptions) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("Die Laufzeitumgebung konnte nicht starten")?
+        .block_on(serve(options))
+}
+
+async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let site_dir = options.state_dir.join("site");
+    let data_dir = options.state_dir.join("function-data");
+    let build_options = BuildOptions {
+        content: options.content.clone(),
+        theme: options.theme.clone(),
+        out: site_dir.clone(),
+        data_out: data_dir.clone(),
+    };
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| {
+            format!(
+                "Port {address} ist belegt oder nicht erlaubt; wählen Sie einen anderen mit --port"
+            )
+        })?;
+    let local = listener.local_addr().context("Adresse des Servers")?;
+
+    let started = Instant::now();
+    let mut preview = Preview::new(build_options);
+    preview.apply(&[ChangeKind::Content(options.content.clone())]);
+    match &preview.error {
+        None => println!("Portal gebaut in {:.2} s.", started.elapsed().as_secs_f64()),
+        Some(problem) => {
+            eprintln!("{problem}\nDas Portal zeigt die Fehler an, bis sie behoben sind.")
+        }
+    }
+    let preview = Arc::new(Mutex::new(preview));
+    let (events, _) = broadcast::channel(16);
+    let state = AppState {
+        preview: preview.clone(),
+        events: events.clone(),
+    };
+
+    let roots = Roots {
+        content: std::fs::canonicalize(&options.content).context("Inhaltsordner")?,
+        theme: std::fs::canonicalize(&options.theme).context("Theme-Ordner")?,
+    };
+    let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
+    std::thread::spawn(move || rebuild_loop(&roots, &changes, &preview, &events));
+
+    let public_url = format!("http://{local}");
+    let function_state =
+        functions::AppState::local(&options.state_dir.join("function"), &public_url)
+            .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?;
+    tokio::spawn(functions::deliver_outbox_forever(function_state.clone()));
+
+    let app = Router::new()
+        .route("/__csp/events", get(events_stream))
+        .route("/__csp/status", get(status))
+        .fallback(get(static_file))
+        .with_state(state)
+        .merge(functions::router(function_state));
+
+    println!("Portal läuft: {public_url}/");
+    println!(
+        "Beobachte {} und {}{}; Strg+C beendet.",
+        options.content.display(),
+        options.theme.display(),
+        if options.poll { " (Polling)" } else { "" }
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("Server")?;
+    drop(watcher);
+    Ok(())
+}
+
+fn rebuild_loop(
+    roots: &Roots,
+    changes: &std::sync::mpsc::Receiver<Vec<PathBuf>>,
+    preview: &Arc<Mutex<Preview>>,
+    events: &broadcast::Sender<PreviewEvent>,
+) {
+    while let Ok(paths) = changes.recv() {
+        let mut kinds: Vec<ChangeKind> = paths.iter().filter_map(|p| roots.classify(p)).collect();
+        kinds.sort_by_key(|k| format!("{k:?}"));
+        kinds.dedup();
+        if kinds.is_empty() {
+            continue;
+        }
+        let Ok(mut preview) = preview.lock() else {
+            return;
+        };
+        preview.apply(&kinds);
+        let report = &preview.report;
+        match &preview.error {
+            None => {
+                let detail = report
+                    .detail_ms
+                    .map(|ms| format!(", Detailseite nach {ms:.0} ms"))
+                    .unwrap_or_default();
+                println!(
+                    "geändert: {} → neu gebaut ({}): {} in {:.0} ms{}",
+                    report.changed.join(", "),
+                    report.kind,
+                    summarize(&report.rendered),
+                    report.total_ms,
+                    detail
+                );
+                let _ = events.send(PreviewEvent::Reload);
+            }
+            Some(problem) => {
+                eprintln!(
+                    "geändert: {} → Fehler; die letzte gültige Fassung bleibt sichtbar:\n{problem}",
+                    report.changed.join(", ")
+                );
+                let _ = events.send(PreviewEvent::Problem(problem.clone()));
+            }
+        }
+    }
+}
+
+fn summarize(rendered: &[String]) -> String {
+    match rendered.len() {
+        0 => "nichts".into(),
+        1..=6 => rendered.join(", "),
+        n => format!("{}, … ({n} insgesamt)", rendered[..4].join(", ")),
+    }
+}
+
+async fn status(State(state): State<AppState>) -> Response {
+    let Ok(preview) = state.preview.lock() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    axum::Json(serde_json::json!({
+        "report": preview.report,
+        "error": preview.error,
+    }))
+    .into_response()
+}
+
+async fn events_stream(State(state): State<AppState>) -> impl IntoResponse {
+    let stream = BroadcastStream::new(state.events.subscribe()).filter_map(|event| {
+        let event = event.ok()?;
+        Some(Ok::<Event, Infallible>(match event {
+            PreviewEvent::Reload => Event::default().event("reload").data("1"),
+            PreviewEvent::Problem(text) => Event::default().event("problem").data(text),
+        }))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Serves the built site from disk; HTML gets the reload script and, while content is
+/// invalid, the problem overlay.
+async fn static_file(State(state): State<AppState>, uri: Uri) -> Response {
+    let (root, problem) = match state.preview.lock() {
+        Ok(p) => (p.options.out.clone(), p.error.clone()),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let (status, path) = match resolve(&root, uri.path()) {
+        Some(path) => (StatusCode::OK, path),
+        None => (StatusCode::NOT_FOUND, root.join("404.html")),
+    };
+    let Ok(bytes) = tokio::fs::read(&path).await else {
+        let body = inject(
+            "<!doctype html><html lang=\"de\"><title>Nicht gefunden</title><body><main><h1>Seite nicht gefunden</h1></main></body></html>",
+            problem.as_deref(),
+        );
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response();
+    };
+    let content_type = content_type(&path);
+    let body = if content_type.starts_with("text/html") {
+        inject(&String::from_utf8_lossy(&bytes), problem.as_deref()).into_bytes()
+    } else {
+        bytes
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The file for a URL path inside `root`, refusing anything that leaves it.
+fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url_path)?;
+    let mut path = root.to_path_buf();
+    for component in Path::new(decoded.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    path.is_file().then_some(path)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "csv" => "text/csv; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The live-reload client, injected only by `csp serve` (never into `csp build` output).
+const RELOAD_SCRIPT: &str = r#"<script data-csp-serve>(()=>{const e=new EventSource("/__csp/events");
+const show=t=>{let o=document.getElementById("csp-problem");if(!o){o=document.createElement("div");o.id="csp-problem";o.setAttribute("role","alert");
+o.style.cssText="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff;color:#1a1a1a;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.4 monospace;white-space:pre-wrap";document.body.append(o)}
+o.textContent="csp serve: Der Inhalt ist nicht gültig; angezeigt wird die letzte gültige Fassung.\n\n"+t};
+e.addEventListener("reload",()=>location.reload());e.addEventListener("problem",m=>show(m.data));})();</script>"#;
+
+fn inject(html: &str, problem: Option<&str>) -> String {
+    let overlay = problem
+        .map(|p| {
+            format!(
+                "<div id=\"csp-problem\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff;color:#1a1a1a;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.4 monospace;white-space:pre-wrap\">csp serve: Der Inhalt ist nicht gültig; angezeigt wird die letzte gültige Fassung.\n\n{}</div>",
+                escape_html(p)
+            )
+        })
+        .unwrap_or_default();
+    let addition = format!("{overlay}{RELOAD_SCRIPT}");
+    match html.rfind("</body>") {
+        Some(at) => format!("{}{addition}{}", &html[..at], &html[at..]),
+        None => format!("{html}{addition}"),
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_refuses_paths_outside_the_site() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("a")).expect("dir");
+        std::fs::write(dir.path().join("a/index.html"), "x").expect("write");
+        assert_eq!(
+            resolve(dir.path(), "/a/"),
+            Some(dir.path().join("a/index.html"))
+        );
+        assert_eq!(resolve(dir.path(), "/../etc/passwd"), None);
+        assert_eq!(resolve(dir.path(), "/%2e%2e/etc/passwd"), None);
+        assert_eq!(resolve(dir.path(), "/missing/"), None);
+    }
+
+    #[test]
+    fn inject_adds_script_and_escaped_overlay_before_body_end() {
+        let html = inject("<html><body><p>x</p></body></html>", Some("<b>Fehler</b>"));
+        assert!(html.contains("&lt;b&gt;Fehler&lt;/b&gt;"));
+        assert!(html.find("data-csp-serve").expect("script") < html.find("</body>").expect("end"));
+    }
+}
