@@ -124,56 +124,47 @@ fn case_parts(word: &str) -> Vec<(usize, usize)> {
 /// Lower-cases and folds one word: umlauts and their `ae`/`oe`/`ue` spellings to plain
 /// vowels, `ß` to `ss`, accents stripped.
 pub fn fold(word: &str) -> String {
-    let mut spelled = String::with_capacity(word.len());
-    for c in word.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' => spelled.push('a'),
-            'ö' | 'ò' | 'ó' | 'ô' | 'õ' | 'ø' => spelled.push('o'),
-            'ü' | 'ù' | 'ú' | 'û' => spelled.push('u'),
-            'ß' => spelled.push_str("ss"),
-            'æ' => spelled.push('a'),
-            'œ' => spelled.push('o'),
-            'ç' => spelled.push('c'),
-            'è' | 'é' | 'ê' | 'ë' => spelled.push('e'),
-            'ì' | 'í' | 'î' | 'ï' => spelled.push('i'),
-            'ñ' => spelled.push('n'),
-            'ý' | 'ÿ' => spelled.push('y'),
-            other => spelled.push(other),
+    let mut out = String::with_capacity(word.len());
+    // Whether the last character pushed was an `a`, `o` or `u` that an `e` may follow as
+    // the second letter of an umlaut spelling (`ue` after `q` is no umlaut: Quelle).
+    let mut vowel = false;
+    for upper in word.chars() {
+        let lower = upper.to_lowercase();
+        let ascii = upper.is_ascii().then(|| upper.to_ascii_lowercase());
+        for c in ascii.into_iter().chain(lower.filter(|_| ascii.is_none())) {
+            let folded = match c {
+                'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'æ' => 'a',
+                'ö' | 'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'œ' => 'o',
+                'ü' | 'ù' | 'ú' | 'û' => 'u',
+                'è' | 'é' | 'ê' | 'ë' => 'e',
+                'ì' | 'í' | 'î' | 'ï' => 'i',
+                'ç' => 'c',
+                'ñ' => 'n',
+                'ý' | 'ÿ' => 'y',
+                'ß' => {
+                    out.push_str("ss");
+                    vowel = false;
+                    continue;
+                }
+                'e' if vowel => {
+                    vowel = false;
+                    continue;
+                }
+                c => c,
+            };
+            vowel = match folded {
+                'a' | 'o' => true,
+                'u' => !out.ends_with('q'),
+                _ => false,
+            };
+            out.push(folded);
         }
-    }
-    // ae/oe/ue → a/o/u, but `que` stays (Quelle, Frequenz).
-    let bytes = spelled.as_bytes();
-    let mut out = String::with_capacity(spelled.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if i + 1 < bytes.len()
-            && bytes[i + 1] == b'e'
-            && matches!(c, b'a' | b'o' | b'u')
-            && !(c == b'u' && i > 0 && bytes[i - 1] == b'q')
-        {
-            out.push(c as char);
-            i += 2;
-            continue;
-        }
-        // Copy one whole UTF-8 character.
-        let len = utf8_len(c);
-        out.push_str(&spelled[i..i + len]);
-        i += len;
     }
     out
 }
 
-fn utf8_len(first_byte: u8) -> usize {
-    match first_byte {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
-}
-
-/// Stems folded words with Snowball German, the same filter the [`STEMMED`] analyzer uses.
+/// Stems folded words with Snowball German (tantivy's `Stemmer` filter): the stemming of the
+/// [`STEMMED`] analyzer and of the search words.
 pub struct GermanStemmer(TextAnalyzer);
 
 impl Default for GermanStemmer {
@@ -203,25 +194,64 @@ pub fn register_tokenizers(index: &Index) {
     let manager = index.tokenizers();
     manager.register(
         STEMMED,
-        TextAnalyzer::builder(GermanTokenizer { suffixes: false })
-            .filter(Stemmer::new(Language::German))
-            .build(),
+        TextAnalyzer::builder(GermanTokenizer::new(Mode::Stemmed)).build(),
     );
     manager.register(
         PLAIN,
-        TextAnalyzer::builder(GermanTokenizer { suffixes: false }).build(),
+        TextAnalyzer::builder(GermanTokenizer::new(Mode::Plain)).build(),
     );
     manager.register(
         SUFFIXES,
-        TextAnalyzer::builder(GermanTokenizer { suffixes: true }).build(),
+        TextAnalyzer::builder(GermanTokenizer::new(Mode::Suffixes)).build(),
     );
 }
 
-/// The tantivy side of [`words`]: whole words and their parts at the same position, or the
-/// suffixes of each of them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Stemmed,
+    Plain,
+    Suffixes,
+}
+
+/// The tantivy side of [`words`]: whole words and their parts at the same position, stemmed
+/// or not, or the suffixes of each of them.
 #[derive(Clone)]
 pub struct GermanTokenizer {
-    suffixes: bool,
+    mode: Mode,
+    stemmer: std::sync::Arc<std::sync::Mutex<StemCache>>,
+}
+
+/// Stems of recently seen words: a text's vocabulary repeats, and stemming is the costliest
+/// step of indexing. Bounded; cleared when full.
+#[derive(Default)]
+struct StemCache {
+    stemmer: GermanStemmer,
+    stems: std::collections::HashMap<String, String>,
+}
+
+const STEM_CACHE_ENTRIES: usize = 100_000;
+
+impl StemCache {
+    fn stem(&mut self, folded: &str) -> String {
+        if let Some(stem) = self.stems.get(folded) {
+            return stem.clone();
+        }
+        let stem = self.stemmer.stem(folded);
+        if self.stems.len() >= STEM_CACHE_ENTRIES {
+            self.stems.clear();
+        }
+        self.stems.insert(folded.to_owned(), stem.clone());
+        stem
+    }
+}
+
+impl GermanTokenizer {
+    fn new(mode: Mode) -> Self {
+        GermanTokenizer {
+            mode,
+            stemmer: Default::default(),
+        }
+    }
 }
 
 pub struct VecTokenStream {
@@ -249,18 +279,27 @@ impl Tokenizer for GermanTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
         let mut tokens = Vec::new();
-        for (position, word) in words(text).into_iter().enumerate() {
-            for w in std::iter::once(&word).chain(&word.parts) {
-                if self.suffixes {
-                    push_suffixes(w, position, &mut tokens);
-                } else {
-                    tokens.push(Token {
+        // One tokenizer serves one indexing thread; the lock is never contended.
+        let mut cache = self
+            .stemmer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (position, mut word) in words(text).into_iter().enumerate() {
+            let parts = std::mem::take(&mut word.parts);
+            for w in std::iter::once(word).chain(parts) {
+                match self.mode {
+                    Mode::Suffixes => push_suffixes(&w, position, &mut tokens),
+                    Mode::Plain | Mode::Stemmed => tokens.push(Token {
                         offset_from: w.from,
                         offset_to: w.to,
                         position,
-                        text: w.folded.clone(),
+                        text: if self.mode == Mode::Stemmed {
+                            cache.stem(&w.folded)
+                        } else {
+                            w.folded
+                        },
                         position_length: 1,
-                    });
+                    }),
                 }
             }
         }
@@ -368,7 +407,7 @@ mod tests {
 
     #[test]
     fn suffix_tokens_cover_inner_compound_parts() {
-        let mut tokenizer = GermanTokenizer { suffixes: true };
+        let mut tokenizer = GermanTokenizer::new(Mode::Suffixes);
         let mut stream = tokenizer.token_stream("Fernsignaturdienst");
         let mut all = Vec::new();
         while stream.advance() {

@@ -35,8 +35,8 @@ const WRITER_MEMORY: usize = 200_000_000;
 ///
 /// The index is written to a sibling folder first and moved into place only when complete,
 /// so a failed build leaves the previous index untouched. The same catalog always gives an
-/// index that answers every query the same way (one segment, documents in id order,
-/// single-threaded), though the file names differ from build to build.
+/// index that answers every query the same way (one segment, scores from index-wide
+/// statistics, ties broken by id), though the files differ from build to build.
 pub fn build_index(catalog: &Catalog, dir: &Path) -> Result<IndexStats, SearchError> {
     let started = Instant::now();
     let staging = sibling(dir, "building");
@@ -48,7 +48,10 @@ pub fn build_index(catalog: &Catalog, dir: &Path) -> Result<IndexStats, SearchEr
     register_tokenizers(&index);
     let mut documents = 0;
     {
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        // Two threads: documents land in two segments in no fixed order, merged into one
+        // below. Results do not depend on it: BM25 uses index-wide statistics, and rows are
+        // ordered by id when the index is opened.
+        let mut writer: IndexWriter = index.writer_with_num_threads(2, WRITER_MEMORY)?;
         writer.set_merge_policy(Box::new(NoMergePolicy));
         for offering in catalog.published() {
             writer.add_document(document(catalog, offering, &fields)?)?;
@@ -62,6 +65,7 @@ pub fn build_index(catalog: &Catalog, dir: &Path) -> Result<IndexStats, SearchEr
         writer.wait_merging_threads()?;
     }
     drop(index);
+    tidy(&staging)?;
 
     let bytes = folder_size(&staging)?;
     remove_if_index(dir)?;
@@ -154,18 +158,13 @@ fn document(
         doc.add_text(f.suffixes, tag);
         doc.add_text(f.plain, tag);
     }
-    for text in [
-        offering.name.as_str(),
-        offering.summary.as_str(),
-        provider_name.as_str(),
-    ]
-    .into_iter()
-    .chain(category_names.iter().copied())
-    {
+    for text in [offering.name.as_str(), offering.summary.as_str()] {
         doc.add_text(f.plain, text);
         doc.add_text(f.suffixes, text);
     }
-    doc.add_text(f.plain, &offering.description);
+    for text in std::iter::once(provider_name.as_str()).chain(category_names.iter().copied()) {
+        doc.add_text(f.plain, text);
+    }
     let json = serde_json::to_vec(&row).map_err(|e| SearchError::Corrupt(e.to_string()))?;
     doc.add_bytes(f.row, &json);
     Ok(doc)
@@ -193,6 +192,25 @@ fn remove_if_index(dir: &Path) -> Result<(), SearchError> {
         return Err(SearchError::NotAnIndex(dir.to_owned()));
     }
     std::fs::remove_dir_all(dir).map_err(|e| SearchError::io(dir, e))
+}
+
+/// Removes the empty lock files the writer leaves and makes every file readable by all (AWS
+/// Lambda runs the function as a user that does not own the deployed files).
+fn tidy(dir: &Path) -> Result<(), SearchError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| SearchError::io(dir, e))? {
+        let path = entry.map_err(|e| SearchError::io(dir, e))?.path();
+        if path.extension().is_some_and(|e| e == "lock") {
+            std::fs::remove_file(&path).map_err(|e| SearchError::io(&path, e))?;
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| SearchError::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn folder_size(dir: &Path) -> Result<u64, SearchError> {

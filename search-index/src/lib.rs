@@ -21,6 +21,7 @@
 pub mod analyzer;
 mod build;
 mod error;
+mod facets;
 mod highlight;
 mod query;
 mod request;

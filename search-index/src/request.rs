@@ -24,7 +24,8 @@ pub enum Sort {
     Relevanz,
     /// A–Z.
     Name,
-    /// Most recently changed first.
+    /// Most recently changed first (`neu`).
+    #[serde(rename = "neu")]
     Neueste,
     /// Lowest "ab" price first.
     Preis,
@@ -45,7 +46,7 @@ impl Sort {
         match self {
             Sort::Relevanz => "relevanz",
             Sort::Name => "name",
-            Sort::Neueste => "neueste",
+            Sort::Neueste => "neu",
             Sort::Preis => "preis",
             Sort::Reifegrad => "reifegrad",
         }
@@ -62,8 +63,12 @@ impl Sort {
         }
     }
 
+    /// Reads the parameter value; `neueste` is accepted for `neu`.
     pub fn parse(text: &str) -> Option<Sort> {
-        Sort::ALL.into_iter().find(|s| s.as_str() == text)
+        match text {
+            "neueste" => Some(Sort::Neueste),
+            _ => Sort::ALL.into_iter().find(|s| s.as_str() == text),
+        }
     }
 }
 
@@ -190,7 +195,7 @@ impl SearchRequest {
             None => Sort::default(),
             Some(s) => Sort::parse(&s).ok_or_else(|| {
                 SearchError::bad(format!(
-                    "Unbekannte Sortierung „{}“: erlaubt sind relevanz, name, neueste, preis und reifegrad.",
+                    "Unbekannte Sortierung „{}“: erlaubt sind relevanz, name, neu, preis und reifegrad.",
                     shorten(&s)
                 ))
             })?,

@@ -24,9 +24,11 @@ pub(crate) struct Fields {
     pub provider: Field,
     /// Description, category names, service type, customer scope, contract models, plans.
     pub body: Field,
-    /// Everything searchable, folded and unstemmed: prefix and typo matches.
+    /// Name, tags, summary, provider and category names, folded and unstemmed: prefix and
+    /// typo matches. (Not the description: typos and prefixes over long texts find noise and
+    /// would double the indexing time.)
     pub plain: Field,
-    /// Suffixes of the words of name, tags, summary and category names: compound parts.
+    /// Suffixes of the words of name, tags and summary: compound parts.
     pub suffixes: Field,
     /// The [`Row`] as JSON; read once when the index is opened.
     pub row: Field,

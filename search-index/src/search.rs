@@ -1,6 +1,5 @@
 //! Opening the index (read-only, into RAM) and answering search requests.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -13,6 +12,7 @@ use tantivy::{DocId, Index, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, 
 
 use crate::analyzer::{GermanStemmer, register_tokenizers};
 use crate::error::SearchError;
+use crate::facets::{Attributes, Counts, Filter, Vocabulary};
 use crate::highlight::highlight_html;
 use crate::query::{self, QueryWord};
 use crate::request::{PER_PAGE, SearchRequest, Sort};
@@ -32,7 +32,9 @@ pub struct SearchIndex {
     rows_of_segment: Vec<Vec<u32>>,
     /// Row → place in name order.
     name_rank: Vec<u32>,
-    labels: Labels,
+    /// Row → its filter values as indices.
+    attributes: Vec<Attributes>,
+    vocabulary: Vocabulary,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -41,16 +43,6 @@ impl std::fmt::Debug for SearchIndex {
             .field("documents", &self.rows.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Names of facet values, in portfolio order for categories.
-#[derive(Debug, Default)]
-struct Labels {
-    /// Top-level category id → (portfolio position, name).
-    tops: BTreeMap<String, (u16, String)>,
-    /// `top/sub` → (portfolio positions, name).
-    subs: BTreeMap<String, ((u16, u16), String)>,
-    providers: BTreeMap<String, String>,
 }
 
 /// The answer to a search, ready to be sent as JSON.
@@ -225,26 +217,12 @@ impl SearchIndex {
             .map(|s| vec![u32::MAX; s.max_doc() as usize])
             .collect();
         let mut rows = Vec::with_capacity(loaded.len());
-        let mut labels = Labels::default();
         for (i, (row, segment_ord, doc_id)) in loaded.into_iter().enumerate() {
             rows_of_segment[segment_ord as usize][doc_id as usize] =
                 u32::try_from(i).unwrap_or(u32::MAX);
-            for c in &row.categories {
-                labels
-                    .tops
-                    .entry(c.top.clone())
-                    .or_insert_with(|| (c.order.0, c.top_name.clone()));
-                labels
-                    .subs
-                    .entry(format!("{}/{}", c.top, c.sub))
-                    .or_insert_with(|| (c.order, c.sub_name.clone()));
-            }
-            labels
-                .providers
-                .entry(row.provider_id.clone())
-                .or_insert_with(|| row.provider_name.clone());
             rows.push(row);
         }
+        let (vocabulary, attributes) = Vocabulary::of(&rows);
 
         let mut by_name: Vec<u32> = (0..u32::try_from(rows.len()).unwrap_or(u32::MAX)).collect();
         by_name.sort_by_cached_key(|&i| sort_key(&rows[i as usize].name));
@@ -259,7 +237,8 @@ impl SearchIndex {
             rows,
             rows_of_segment,
             name_rank,
-            labels,
+            attributes,
+            vocabulary,
         })
     }
 
@@ -279,15 +258,22 @@ impl SearchIndex {
         let mut stemmer = GermanStemmer::default();
         let words = query::analyze(&request.q, &mut stemmer);
         let scored = !words.is_empty() && request.sortierung == Sort::Relevanz;
-        let matches = self.matches(query::build(&words, &self.fields).as_ref(), scored)?;
+        let matches = if words.is_empty() {
+            // No words: every offering, no need to ask tantivy.
+            (0..u32::try_from(self.rows.len()).unwrap_or(u32::MAX))
+                .map(|row| (row, 0.0))
+                .collect()
+        } else {
+            self.matches(query::build(&words, &self.fields).as_ref(), scored)?
+        };
 
-        let filter = Filter::new(request);
-        let mut counts = Counts::default();
-        let mut kept: Vec<(u32, Score)> = Vec::new();
+        let filter = Filter::new(request, &self.vocabulary);
+        let mut counts = Counts::new(&self.vocabulary);
+        let mut kept: Vec<(u32, Score)> = Vec::with_capacity(matches.len());
         for (row_index, score) in matches {
-            let row = &self.rows[row_index as usize];
-            let pass = filter.check(row);
-            counts.add(row, &pass, &filter);
+            let attributes = &self.attributes[row_index as usize];
+            let pass = filter.check(attributes);
+            counts.add(attributes, pass);
             if pass.iter().all(|p| *p) {
                 kept.push((row_index, score));
             }
@@ -318,7 +304,7 @@ impl SearchIndex {
             pages: u32::try_from(pages).unwrap_or(u32::MAX),
             sort: request.sortierung,
             hits,
-            facets: counts.into_facets(&self.labels, &filter),
+            facets: counts.into_facets(&self.vocabulary, &filter),
             suggestions,
             bedarf_melden,
             took_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
@@ -398,7 +384,7 @@ impl SearchIndex {
         found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let within: Vec<u32> = found
             .iter()
-            .filter(|(i, _)| filter.check(&self.rows[*i as usize]).iter().all(|p| *p))
+            .filter(|(i, _)| filter.passes(&self.attributes[*i as usize]))
             .map(|(i, _)| *i)
             .take(SUGGESTIONS)
             .collect();
@@ -444,7 +430,7 @@ pub fn bedarf_link(q: &str) -> String {
 }
 
 /// Name order: case and umlauts ignored (`Ä` sorts with `A`), then the name itself.
-fn sort_key(name: &str) -> (String, String) {
+pub(crate) fn sort_key(name: &str) -> (String, String) {
     let mut key = String::with_capacity(name.len());
     for c in name.chars().flat_map(char::to_lowercase) {
         match c {
@@ -456,213 +442,6 @@ fn sort_key(name: &str) -> (String, String) {
         }
     }
     (key, name.to_owned())
-}
-
-/// The four filters of a request; `check` says which of them a row passes.
-struct Filter<'a> {
-    kategorie: Option<(&'a str, Option<&'a str>)>,
-    typ: Option<&'static str>,
-    anbieter: Option<&'a str>,
-    vertragsmodell: Option<&'static str>,
-}
-
-const KATEGORIE: usize = 0;
-const TYP: usize = 1;
-const ANBIETER: usize = 2;
-const VERTRAGSMODELL: usize = 3;
-
-impl<'a> Filter<'a> {
-    fn new(request: &'a SearchRequest) -> Self {
-        Filter {
-            kategorie: request
-                .kategorie
-                .as_deref()
-                .map(|k| match k.split_once('/') {
-                    Some((top, sub)) => (top, Some(sub)),
-                    None => (k, None),
-                }),
-            typ: request.typ.map(|t| t.as_str()),
-            anbieter: request.anbieter.as_deref(),
-            vertragsmodell: request.vertragsmodell.map(|m| m.as_str()),
-        }
-    }
-
-    fn check(&self, row: &Row) -> [bool; 4] {
-        [
-            self.kategorie.is_none_or(|(top, sub)| {
-                row.categories
-                    .iter()
-                    .any(|c| c.top == top && sub.is_none_or(|s| c.sub == s))
-            }),
-            self.typ.is_none_or(|t| row.service_type == t),
-            self.anbieter.is_none_or(|a| row.provider_id == a),
-            self.vertragsmodell
-                .is_none_or(|m| row.contract_models.iter().any(|c| c == m)),
-        ]
-    }
-}
-
-/// Facet counting: a row counts for facet `f` if it passes every filter but `f`.
-#[derive(Default)]
-struct Counts {
-    tops: BTreeMap<String, usize>,
-    subs: BTreeMap<String, usize>,
-    typ: BTreeMap<String, usize>,
-    anbieter: BTreeMap<String, usize>,
-    vertragsmodell: BTreeMap<String, usize>,
-}
-
-impl Counts {
-    fn add(&mut self, row: &Row, pass: &[bool; 4], filter: &Filter) {
-        let all_but = |f: usize| pass.iter().enumerate().all(|(i, p)| i == f || *p);
-        if all_but(KATEGORIE) {
-            let mut tops: Vec<&str> = row.categories.iter().map(|c| c.top.as_str()).collect();
-            tops.sort_unstable();
-            tops.dedup();
-            for top in tops {
-                *self.tops.entry(top.to_owned()).or_default() += 1;
-            }
-            if let Some((chosen, _)) = filter.kategorie {
-                let mut subs: Vec<String> = row
-                    .categories
-                    .iter()
-                    .filter(|c| c.top == chosen)
-                    .map(|c| format!("{}/{}", c.top, c.sub))
-                    .collect();
-                subs.sort_unstable();
-                subs.dedup();
-                for sub in subs {
-                    *self.subs.entry(sub).or_default() += 1;
-                }
-            }
-        }
-        if all_but(TYP) {
-            *self.typ.entry(row.service_type.clone()).or_default() += 1;
-        }
-        if all_but(ANBIETER) {
-            *self.anbieter.entry(row.provider_id.clone()).or_default() += 1;
-        }
-        if all_but(VERTRAGSMODELL) {
-            for m in &row.contract_models {
-                *self.vertragsmodell.entry(m.clone()).or_default() += 1;
-            }
-        }
-    }
-
-    fn into_facets(self, labels: &Labels, filter: &Filter) -> Facets {
-        let chosen_top = filter.kategorie.map(|(top, _)| top);
-        let chosen_kategorie = filter
-            .kategorie
-            .map(|(top, sub)| sub.map_or_else(|| top.to_owned(), |s| format!("{top}/{s}")));
-
-        // Categories in portfolio order, the chosen category's subs right after it.
-        let mut tops: Vec<(u16, String)> = labels
-            .tops
-            .iter()
-            .map(|(id, (order, _))| (*order, id.clone()))
-            .collect();
-        if let Some(top) = chosen_top
-            && !labels.tops.contains_key(top)
-        {
-            tops.push((u16::MAX, top.to_owned()));
-        }
-        tops.sort();
-        let mut kategorie = Vec::new();
-        for (_, top) in tops {
-            let count = self.tops.get(&top).copied().unwrap_or(0);
-            let selected = chosen_kategorie.as_deref() == Some(top.as_str());
-            if count > 0 || selected || chosen_top == Some(top.as_str()) {
-                kategorie.push(FacetCount {
-                    label: labels
-                        .tops
-                        .get(&top)
-                        .map_or_else(|| top.clone(), |l| l.1.clone()),
-                    value: top.clone(),
-                    count,
-                    selected,
-                });
-            }
-            if chosen_top == Some(top.as_str()) {
-                let mut subs: Vec<(&(u16, u16), &String, &String)> = labels
-                    .subs
-                    .iter()
-                    .filter(|(id, _)| id.split_once('/').is_some_and(|(t, _)| t == top))
-                    .map(|(id, (order, name))| (order, id, name))
-                    .collect();
-                subs.sort();
-                for (_, id, name) in subs {
-                    let count = self.subs.get(id).copied().unwrap_or(0);
-                    let selected = chosen_kategorie.as_deref() == Some(id.as_str());
-                    if count > 0 || selected {
-                        kategorie.push(FacetCount {
-                            value: id.clone(),
-                            label: name.clone(),
-                            count,
-                            selected,
-                        });
-                    }
-                }
-            }
-        }
-
-        let typ = catalog::ServiceType::ALL
-            .iter()
-            .filter_map(|t| {
-                let count = self.typ.get(t.as_str()).copied().unwrap_or(0);
-                let selected = filter.typ == Some(t.as_str());
-                (count > 0 || selected).then(|| FacetCount {
-                    value: t.as_str().to_owned(),
-                    label: t.label().to_owned(),
-                    count,
-                    selected,
-                })
-            })
-            .collect();
-        let vertragsmodell = catalog::ContractModel::ALL
-            .iter()
-            .filter_map(|m| {
-                let count = self.vertragsmodell.get(m.as_str()).copied().unwrap_or(0);
-                let selected = filter.vertragsmodell == Some(m.as_str());
-                (count > 0 || selected).then(|| FacetCount {
-                    value: m.as_str().to_owned(),
-                    label: m.label().to_owned(),
-                    count,
-                    selected,
-                })
-            })
-            .collect();
-        let mut anbieter: Vec<FacetCount> = labels
-            .providers
-            .iter()
-            .filter_map(|(id, name)| {
-                let count = self.anbieter.get(id).copied().unwrap_or(0);
-                let selected = filter.anbieter == Some(id.as_str());
-                (count > 0 || selected).then(|| FacetCount {
-                    value: id.clone(),
-                    label: name.clone(),
-                    count,
-                    selected,
-                })
-            })
-            .collect();
-        if let Some(chosen) = filter.anbieter
-            && !labels.providers.contains_key(chosen)
-        {
-            anbieter.push(FacetCount {
-                value: chosen.to_owned(),
-                label: chosen.to_owned(),
-                count: 0,
-                selected: true,
-            });
-        }
-        anbieter.sort_by_cached_key(|f| (sort_key(&f.label), f.value.clone()));
-        Facets {
-            kategorie,
-            typ,
-            anbieter,
-            vertragsmodell,
-        }
-    }
 }
 
 /// Collects every matching document with its score.
