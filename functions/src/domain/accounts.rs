@@ -567,9 +567,9 @@ impl Accounts {
             .usable_token(input.get("token"), &[TokenKind::Invite, TokenKind::Reset])
             .await?;
         let password = validation::validate_new_password(input).map_err(AccountError::Invalid)?;
-        let phc = tokio::task::spawn_blocking(move || password::hash(&password))
+        let phc = password::run_bounded(move || password::hash(&password))
             .await
-            .map_err(|e| AccountError::Internal(e.to_string()))?
+            .and_then(|hashed| hashed)
             .map_err(|e| AccountError::Internal(e.to_string()))?;
         match self
             .store
@@ -630,7 +630,7 @@ impl Accounts {
             self.store.find_user_by_email(&email).await?
         };
         let phc = user.as_ref().and_then(|u| u.password_hash.clone());
-        let matches = tokio::task::spawn_blocking(move || match phc {
+        let matches = password::run_bounded(move || match phc {
             Some(phc) => password::verify(&password, &phc),
             None => {
                 password::verify_dummy(&password);

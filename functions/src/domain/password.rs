@@ -1,7 +1,10 @@
 //! Password hashing with argon2id (m = 19 MiB, t = 2, p = 1, the OWASP minimum).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Mutex;
+
+use argon2::password_hash::PasswordHash;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine;
 
 /// Memory cost in KiB (19 MiB).
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -15,10 +18,13 @@ pub const MIN_CHARS: usize = 25;
 /// An upper bound that keeps hashing cheap for an attacker's huge inputs.
 pub const MAX_CHARS: usize = 256;
 
-fn argon2() -> Argon2<'static> {
-    // The constants are valid parameters, so the fallback is never taken.
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default();
+fn argon2_with(params: Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn our_params() -> Params {
+    // The constants are valid parameters, so the fallback is never taken.
+    Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default()
 }
 
 /// Errors from hashing (only a broken random source or parameters could cause one).
@@ -26,24 +32,99 @@ fn argon2() -> Argon2<'static> {
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
-/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
+/// Work memory for argon2, reused: allocating and freeing 19 MiB per sign-in made the
+/// allocator keep gigabytes resident under load. At most one buffer per core exists
+/// (see [`run_bounded`]).
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    let reusable = blocks == MEMORY_KIB as usize;
+    let mut memory = if reusable {
+        MEMORY.lock().ok().and_then(|mut pool| pool.pop())
+    } else {
+        None
+    }
+    .unwrap_or_else(|| vec![Block::default(); blocks]);
+    let result = f(&mut memory);
+    if reusable && let Ok(mut pool) = MEMORY.lock() {
+        pool.push(memory);
+    }
+    result
+}
+
+/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`).
 pub fn hash(password: &str) -> Result<String, HashError> {
-    let salt_bytes = super::tokens::random_bytes::<16>();
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
+    let salt = super::tokens::random_bytes::<16>();
+    let mut output = [0u8; 32];
+    let params = our_params();
+    with_memory(params.block_count(), |memory| {
+        argon2_with(params.clone()).hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut output,
+            memory,
+        )
+    })
+    .map_err(|e| HashError(e.to_string()))?;
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    Ok(format!(
+        "$argon2id$v=19$m={MEMORY_KIB},t={ITERATIONS},p={PARALLELISM}${}${}",
+        b64.encode(salt),
+        b64.encode(output)
+    ))
 }
 
 /// Whether `password` matches the stored PHC string; a malformed hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    if parsed.algorithm.as_str() != "argon2id" {
+        return false;
     }
+    let (Ok(params), Some(salt), Some(expected)) =
+        (Params::try_from(&parsed), parsed.salt, parsed.hash)
+    else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut output = vec![0u8; expected.len()];
+    let computed = with_memory(params.block_count(), |memory| {
+        argon2_with(params.clone()).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut output,
+            memory,
+        )
+    });
+    computed.is_ok() && super::tokens::constant_time_eq(&output, expected.as_bytes())
+}
+
+/// Runs an argon2 computation on the blocking pool, at most one per core at a time: each
+/// needs 19 MiB, so unbounded parallel sign-ins would trade memory for nothing (the cores
+/// are the limit anyway).
+pub async fn run_bounded<T, F>(f: F) -> Result<T, HashError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1);
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _permit = permits
+        .acquire()
+        .await
+        .map_err(|e| HashError(e.to_string()))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| HashError(e.to_string()))
 }
 
 /// Spends the same time as a real verification, for unknown addresses (no timing oracle).
@@ -64,5 +145,24 @@ mod tests {
         assert!(verify("correct horse battery staple, long enough", &phc));
         assert!(!verify("wrong", &phc));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_are_standard_phc_strings() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+        let ours = hash("ein Passwort, das lang genug ist").expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("parse");
+        assert!(
+            argon2_with(our_params())
+                .verify_password(b"ein Passwort, das lang genug ist", &parsed)
+                .is_ok()
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let theirs = argon2_with(our_params())
+            .hash_password(b"anderes Passwort", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(verify("anderes Passwort", &theirs));
+        assert!(!verify("falsches Passwort", &theirs));
     }
 }
