@@ -41,6 +41,8 @@ pub struct AppState {
     /// Deliver mails before answering (Lambda) instead of in a background loop.
     pub deliver_inline: bool,
     pub(crate) mail_queued: Arc<Notify>,
+    /// The search index and page layout, opened once (`CSP_SEARCH_INDEX`, `CSP_SHELL`).
+    pub search: Arc<crate::web::search::Search>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -67,6 +69,7 @@ impl AppState {
             operator_token_hash: None,
             deliver_inline: false,
             mail_queued: Arc::new(Notify::new()),
+            search: Arc::new(crate::web::search::Search::unavailable()),
         }
     }
 
@@ -89,6 +92,7 @@ impl AppState {
             secret,
             Arc::new(SystemClock),
         );
+        let state = state.with_search(crate::web::search::Search::from_env());
         Ok(state.with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref()))
     }
 
@@ -169,6 +173,7 @@ impl AppState {
             state.mail_from = from;
         }
         state.deliver_inline = on_lambda;
+        state.search = Arc::new(crate::web::search::Search::from_env());
         Ok(state.with_operator_token(var("CSP_OPERATOR_TOKEN").as_deref()))
     }
 

@@ -6,6 +6,7 @@ mod handlers;
 pub mod html;
 mod openapi;
 pub mod request;
+pub mod search;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -54,6 +55,13 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get("/api/openapi.json", "Dieses Dokument"),
             get(h::openapi),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/suche",
+                "Volltextsuche im Katalog: JSON mit Accept: application/json, sonst HTML-Ergebnisseite; Parameter q, kategorie, typ, anbieter, vertragsmodell, sortierung, seite (alle optional)",
+            ),
+            get(search::search),
         ),
         r(
             RouteDoc::get("/api/registrierung", "Registrierungsformular (HTML)"),
