@@ -3,7 +3,7 @@
 
 mod build_support;
 
-use build_support::{has_attr, sample, sample_content, tile_names};
+use build_support::{escaped, has_attr, sample, sample_content, tile_names};
 use generator::build::site::collation_key;
 
 const PUBLISHED_SAMPLE: usize = 34;
@@ -234,10 +234,14 @@ fn maturity_model_page_lists_every_criterion_and_level() {
     let html = sample().page("/reifegradmodell/");
     let catalog = catalog::load_catalog(&sample_content()).unwrap();
     for criterion in &catalog.maturity_model.minimal_criteria {
-        assert!(html.contains(&criterion.name), "{}", criterion.name);
+        assert!(
+            html.contains(&escaped(&criterion.name)),
+            "{}",
+            criterion.name
+        );
     }
     for (dimension, criterion) in catalog.maturity_model.criteria() {
-        assert!(html.contains(&dimension.name));
+        assert!(html.contains(&escaped(&dimension.name)));
         assert!(has_attr(
             &html,
             "id",

@@ -53,7 +53,7 @@ pub fn catalog_json(site: &Site<'_>) -> Result<String, serde_json::Error> {
             })
             .collect(),
     };
-    serde_json::to_string_pretty(&export)
+    serde_json::to_string(&export)
 }
 
 /// Columns of `katalog.csv`.

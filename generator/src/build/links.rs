@@ -58,13 +58,29 @@ fn exists(files: &HashSet<String>, target: &str) -> bool {
 /// function (`/api/…`) are not files of the site and are skipped.
 pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
     let mut found = HashSet::new();
-    for attribute in [" href=\"", " src=\"", " action=\""] {
-        for start in memmem::find_iter(html.as_bytes(), attribute.as_bytes()) {
-            let value_start = start + attribute.len();
-            let Some(len) = html[value_start..].find('"') else {
+    let bytes = html.as_bytes();
+    for attribute in ["href=", "src=", "action="] {
+        for start in memmem::find_iter(bytes, attribute.as_bytes()) {
+            // Only whole attribute names: preceded by whitespace or a closing quote.
+            if start == 0 || !matches!(bytes[start - 1], b' ' | b'\n' | b'\t' | b'"' | b'\'') {
                 continue;
+            }
+            let mut value_start = start + attribute.len();
+            let end = match bytes.get(value_start) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    value_start += 1;
+                    memchr::memchr(q, &bytes[value_start..]).map(|l| value_start + l)
+                }
+                Some(_) => Some(
+                    bytes[value_start..]
+                        .iter()
+                        .position(|&c| c == b'>' || c.is_ascii_whitespace())
+                        .map_or(bytes.len(), |l| value_start + l),
+                ),
+                None => None,
             };
-            let value = decode_amp(&html[value_start..value_start + len]);
+            let Some(end) = end else { continue };
+            let value = decode_amp(&html[value_start..end]);
             if let Some(target) = resolve(page_path, &value) {
                 found.insert(target);
             }
@@ -146,6 +162,17 @@ mod tests {
         assert_eq!(resolve("/a/", "#top"), None);
         assert_eq!(resolve("/a/", "/api/suche?q=x"), None);
         assert_eq!(resolve("/a/", "//cdn.example.org/x.js"), None);
+    }
+
+    #[test]
+    fn reads_quoted_and_unquoted_attributes() {
+        let links = internal_links(
+            "/a/",
+            r#"<a href=/b/>b</a><a class=x href="/c/?q=1">c</a><form action=/d/ method=post><a data-href=/e/>"#,
+        );
+        let mut links: Vec<_> = links.into_iter().collect();
+        links.sort();
+        assert_eq!(links, ["/b/", "/c/", "/d/"]);
     }
 
     #[test]

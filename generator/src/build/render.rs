@@ -127,8 +127,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 message: "Der Ordner mit den Vorlagen fehlt. Prüfen Sie `--theme`.".into(),
             });
         }
-        let glob = format!("{}/**/*.html", dir.display());
-        let tera = Tera::new(&glob).map_err(|e| template_error(&glob, &e))?;
+        let tera = load_templates(&dir)?;
         let mut renderer = Renderer {
             site,
             tera,
@@ -518,8 +517,9 @@ impl<'s, 'c> Renderer<'s, 'c> {
         context.insert("breadcrumbs", &listing.breadcrumbs);
         context.insert("children", &listing.children);
         context.insert("feed", &listing.feed);
-        context.insert("is_overview", &listing.is_overview);
-        if listing.is_overview {
+        // The filters sit on the first overview page only; the following pages link back.
+        context.insert("is_overview", &(listing.is_overview && page == 1));
+        if listing.is_overview && page == 1 {
             context.insert("facets", &self.facets);
         }
         if let Some(index) = listing.provider {
@@ -547,6 +547,99 @@ impl<'s, 'c> Renderer<'s, 'c> {
             },
         );
     }
+}
+
+/// Loads every template below `dir`, minified once here instead of every page afterwards.
+///
+/// Minifying 25,000 rendered pages one by one would take most of the build's time budget, so
+/// minify-html runs over each template's source with its template-syntax mode, which passes
+/// `{{ … }}` and `{% … %}` through untouched. That mode cannot handle template syntax
+/// between a start tag's attributes (`<input{% if x %} required{% endif %}>`): such
+/// templates are loaded as written (see [`has_syntax_between_attributes`]).
+fn load_templates(dir: &Path) -> Result<Tera, BuildError> {
+    let mut cfg = minify_html::Cfg::new();
+    cfg.preserve_brace_template_syntax = true;
+    cfg.keep_html_and_head_opening_tags = true;
+    cfg.keep_closing_tags = true;
+    let mut sources = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|e| super::io_error(&folder, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| super::io_error(&folder, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let source =
+                    std::fs::read_to_string(&path).map_err(|e| super::io_error(&path, e))?;
+                let source = if has_syntax_between_attributes(&source) {
+                    source
+                } else {
+                    String::from_utf8_lossy(&minify_html::minify(source.as_bytes(), &cfg))
+                        .into_owned()
+                };
+                sources.push((name, source));
+            }
+        }
+    }
+    sources.sort();
+    let mut tera = Tera::default();
+    tera.set_escape_fn(escape_html);
+    tera.add_raw_templates(sources)
+        .map_err(|e| template_error(&dir.display().to_string(), &e))?;
+    Ok(tera)
+}
+
+/// HTML escaping for text and quoted attribute values. Tera's default also escapes `/`,
+/// which turns every address into `&#x2F;cloud-services&#x2F;…` for no gain.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Does a template put `{{ … }}` or `{% … %}` between attributes of a start tag (outside a
+/// quoted value)? minify-html would reorder such syntax with the attributes.
+pub fn has_syntax_between_attributes(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'<' && bytes[i + 1].is_ascii_alphabetic() {
+            let mut quote = None;
+            let mut j = i + 1;
+            while j < bytes.len() {
+                let c = bytes[j];
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == b'"' || c == b'\'' => quote = Some(c),
+                    None if c == b'>' => break,
+                    None if c == b'{' && matches!(bytes.get(j + 1), Some(b'{' | b'%')) => {
+                        return true;
+                    }
+                    None => {}
+                }
+                j += 1;
+            }
+            i = j;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The legal forms the function accepts for a registering organisation.

@@ -189,6 +189,14 @@ fn block(key: &str, text: &str) -> String {
     out
 }
 
+/// Text as it appears in the HTML source.
+pub fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// Does the (minified) HTML have `attr=value`, quoted or not?
 pub fn has_attr(html: &str, attr: &str, value: &str) -> bool {
     html.contains(&format!("{attr}={value}"))
@@ -199,6 +207,7 @@ pub fn has_attr(html: &str, attr: &str, value: &str) -> bool {
 /// The visible text of the tiles' headings on a listing page, in page order.
 pub fn tile_names(html: &str) -> Vec<String> {
     let mut names = Vec::new();
+    let html = html.replace("id=\"kachel-", "id=kachel-");
     for part in html.split("id=kachel-").skip(1) {
         let Some(link) = part.find("<a ") else {
             continue;
