@@ -225,6 +225,13 @@ fn serves_the_function_routes_and_a_404_page() {
     let (code, body) = get(&server.base, "/api/sitzung");
     assert_eq!(code, 200);
     assert!(body.contains("angemeldet"), "{body}");
+    // Search runs on the index `csp build` wrote, through the function's route.
+    let (code, body) = get(&server.base, "/api/suche?q=messenger");
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("/cloud-services/dmessenger/"),
+        "search finds dMessenger: {body}"
+    );
     let (code, body) = get(&server.base, "/gibt-es-nicht/");
     assert_eq!(code, 404);
     assert!(body.contains("<html"), "a real 404 page: {body}");

@@ -48,9 +48,10 @@ pub fn shell_html(renderer: &Renderer<'_, '_>) -> Result<String, BuildError> {
         .replace(MAIN_TOKEN, MAIN_MARKER))
 }
 
-/// `function-data/search-index/`. The `search-index` crate is written in parallel; once it
-/// offers `search_index::build_index(&Catalog, &Path)`, call it here:
-/// `search_index::build_index(catalog, &dir.join("search-index"))`.
-fn write_search_index(_catalog: &Catalog, _dir: &Path) -> Result<(), BuildError> {
-    Ok(())
+/// `function-data/search-index/`: the function's full-text index, built from the same
+/// validated catalog as the pages, so the same content always gives the same results.
+fn write_search_index(catalog: &Catalog, dir: &Path) -> Result<(), BuildError> {
+    search_index::build_index(catalog, &dir.join("search-index"))
+        .map(|_| ())
+        .map_err(|e| BuildError::Data(format!("Suchindex: {e}")))
 }

@@ -107,7 +107,11 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let public_url = format!("http://{local}");
     let function_state =
         functions::AppState::local(&options.state_dir.join("function"), &public_url)
-            .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?;
+            .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?
+            .with_search(functions::web::search::Search::open(
+                &data_dir.join("search-index"),
+                None,
+            ));
     tokio::spawn(functions::deliver_outbox_forever(function_state.clone()));
 
     let app = Router::new()
