@@ -274,7 +274,7 @@
   // --- Forms: CSRF token, idempotency key, validation with an error summary ---------------
   var forms = $$("form[data-validate]");
   if (forms.length) {
-    json("/api/csrf").then(function (r) {
+    json("/api/sitzung").then(function (r) {
       var t = r && (r.csrf_token || r.token || r.csrf);
       if (t) $$("[data-csrf]").forEach(function (i) { i.value = t; });
     }).catch(function () {});
