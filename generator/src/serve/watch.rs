@@ -38,6 +38,14 @@ impl Roots {
             return None;
         }
         if let Ok(relative) = path.strip_prefix(&self.content) {
+            // Editors and tools save through temporary files (`sedXy12`, `4913`, `x.yaml~`):
+            // only content files themselves count.
+            if !path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "md")
+            {
+                return None;
+            }
             let mut parts = relative.components();
             let first = parts.next()?.as_os_str().to_string_lossy().into_owned();
             let is_offering = first == catalog::OFFERINGS_DIR
@@ -158,6 +166,7 @@ mod tests {
             Some(ChangeKind::Template(_))
         ));
         assert_eq!(kind("/x/content/offerings/.dmessenger.yaml.swp"), None);
+        assert_eq!(kind("/x/content/offerings/sedPlUnv3"), None);
         assert_eq!(kind("/elsewhere/file.yaml"), None);
     }
 }
