@@ -124,7 +124,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// A required field: reports it missing (or empty) at the mapping's position.
-    pub fn required<'n>(&mut self, fields: &Fields<'n, '_>, key: &str) -> Option<(&'n Node, String)> {
+    pub fn required<'n>(
+        &mut self,
+        fields: &Fields<'n, '_>,
+        key: &str,
+    ) -> Option<(&'n Node, String)> {
         let path = join(&fields.prefix, key);
         match fields.get(key) {
             Some(node) if !node.is_null() => Some((node, path)),
@@ -171,7 +175,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// An optional field: absent and empty (`key:` or `key: ~`) both mean "not given".
-    pub fn optional<'n>(&mut self, fields: &Fields<'n, '_>, key: &str) -> Option<(&'n Node, String)> {
+    pub fn optional<'n>(
+        &mut self,
+        fields: &Fields<'n, '_>,
+        key: &str,
+    ) -> Option<(&'n Node, String)> {
         let path = join(&fields.prefix, key);
         fields.get(key).filter(|n| !n.is_null()).map(|n| (n, path))
     }
