@@ -400,7 +400,11 @@ impl<'s, 'c> Renderer<'s, 'c> {
             }
             Job::OpenData => ("open_data.html", "Offene Daten".into(), "Der Katalog als JSON, CSV und Atom-Feed: Aufbau der Exporte und Felder.".into(), "katalog", None, false),
             Job::Register => {
-                context.insert("legal_forms", LEGAL_FORMS);
+                // The function validates against the same list, so the two cannot drift apart.
+                context.insert(
+                    "legal_forms",
+                    functions::domain::validation::LEGAL_FORMS,
+                );
                 ("forms/register.html", "Organisation registrieren".into(), "Registrieren Sie Ihre Organisation im Cloud-Service-Portal, um Cloud-Services zu bestellen.".into(), "konto", None, true)
             }
             Job::SignIn => ("forms/signin.html", "Anmelden".into(), "Melden Sie sich im Cloud-Service-Portal an.".into(), "konto", None, true),
@@ -641,17 +645,3 @@ pub fn has_syntax_between_attributes(source: &str) -> bool {
     }
     false
 }
-
-/// The legal forms the function accepts for a registering organisation.
-pub const LEGAL_FORMS: &[&str] = &[
-    "Gebietskörperschaft",
-    "Körperschaft des öffentlichen Rechts",
-    "Anstalt des öffentlichen Rechts",
-    "Stiftung des öffentlichen Rechts",
-    "Oberste Bundes- oder Landesbehörde",
-    "Zweckverband",
-    "Eigenbetrieb",
-    "GmbH in öffentlicher Hand",
-    "AöR / Kommunalunternehmen",
-    "Sonstige",
-];
