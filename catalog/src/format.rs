@@ -61,6 +61,29 @@ pub fn maturity_percent(offering: &Offering, model: &MaturityModel) -> u8 {
     ((reached * 100 + possible / 2) / possible).min(100) as u8
 }
 
+/// Escapes `&`, `<`, `>`, `"` and `'`: safe in element content and in quoted attributes.
+/// The one HTML escape of the project: the site, the search highlights and the function's
+/// pages all use it.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    escape_html_into(text, &mut out);
+    out
+}
+
+/// [`escape_html`] appending to `out`, for callers that assemble HTML piece by piece.
+pub fn escape_html_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +101,14 @@ mod tests {
         assert_eq!(euro(d("1234567")), "1.234.567,00 €");
         assert_eq!(euro(d("0.0125")), "0,0125 €");
         assert_eq!(euro(d("999")), "999,00 €");
+    }
+
+    #[test]
+    fn escapes_every_html_special_character() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
     }
 
     #[test]

@@ -100,25 +100,8 @@ fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bo
     })
 }
 
-/// Escapes `&`, `<`, `>`, `"` and `'`: safe in element content and in quoted attributes.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(text, &mut out);
-    out
-}
-
-fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
+pub use catalog::format::escape_html;
+use catalog::format::escape_html_into as escape_into;
 
 #[cfg(test)]
 mod tests {

@@ -217,18 +217,7 @@ pub const SIGN_OUT: &[Field] = &[field("csrf", "CSRF-Token", FieldKind::Hidden, 
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    search_index::escape_html(text)
 }
 
 /// A whole page in the portal's frame.

@@ -602,18 +602,7 @@ fn load_templates(dir: &Path) -> Result<Tera, BuildError> {
 /// HTML escaping for text and quoted attribute values. Tera's default also escapes `/`,
 /// which turns every address into `&#x2F;cloud-services&#x2F;…` for no gain.
 fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    catalog::format::escape_html(text)
 }
 
 /// Does a template put `{{ … }}` or `{% … %}` between attributes of a start tag (outside a

@@ -319,7 +319,7 @@ fn inject(html: &str, problem: Option<&str>) -> String {
         .map(|p| {
             format!(
                 "<div id=\"csp-problem\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff;color:#1a1a1a;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.4 monospace;white-space:pre-wrap\">csp serve: Der Inhalt ist nicht gültig; angezeigt wird die letzte gültige Fassung.\n\n{}</div>",
-                escape_html(p)
+                catalog::format::escape_html(p)
             )
         })
         .unwrap_or_default();
@@ -328,13 +328,6 @@ fn inject(html: &str, problem: Option<&str>) -> String {
         Some(at) => format!("{}{addition}{}", &html[..at], &html[at..]),
         None => format!("{html}{addition}"),
     }
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
