@@ -184,6 +184,21 @@ impl<'a> Ctx<'a> {
         fields.get(key).filter(|n| !n.is_null()).map(|n| (n, path))
     }
 
+    /// An optional field read with `decode`: `Some(default)` when absent or empty, `None`
+    /// when given but invalid (the problem is reported).
+    pub fn optional_or<'n, T>(
+        &mut self,
+        fields: &Fields<'n, '_>,
+        key: &str,
+        default: T,
+        decode: impl FnOnce(&mut Self, &'n Node, &str) -> Option<T>,
+    ) -> Option<T> {
+        match self.optional(fields, key) {
+            None => Some(default),
+            Some((node, path)) => decode(self, node, &path),
+        }
+    }
+
     pub fn text(&mut self, node: &Node, field: &str, max_chars: usize) -> Option<String> {
         let NodeKind::Scalar { text, .. } = &node.kind else {
             let d = self

@@ -79,10 +79,9 @@ pub(crate) fn decode_page_front(ctx: &mut Ctx, node: &Node) -> Option<PageFront>
     let description = ctx
         .required(&f, "description")
         .and_then(|(n, p)| ctx.text(n, &p, 300));
-    let version = match ctx.optional(&f, "version") {
-        None => Some(None),
-        Some((n, p)) => ctx.text(n, &p, 40).map(Some),
-    };
+    let version = ctx.optional_or(&f, "version", None, |ctx, n, p| {
+        ctx.text(n, p, 40).map(Some)
+    });
     Some(PageFront {
         title: title?,
         description: description?,
@@ -104,10 +103,9 @@ pub(crate) fn decode_question_front(ctx: &mut Ctx, node: &Node) -> Option<Questi
     let section = ctx
         .required(&f, "section")
         .and_then(|(n, p)| ctx.slug(n, &p).map(|s| (s, n.at)));
-    let weight = match ctx.optional(&f, "weight") {
-        None => Some(0),
-        Some((n, p)) => ctx.integer(n, &p, -100_000, 100_000),
-    };
+    let weight = ctx.optional_or(&f, "weight", 0, |ctx, n, p| {
+        ctx.integer(n, p, -100_000, 100_000)
+    });
     Some(QuestionFront {
         question: question?,
         section: section?,

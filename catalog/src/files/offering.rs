@@ -109,16 +109,11 @@ pub(crate) fn decode_offering(
     let description = ctx
         .required(&f, "description")
         .and_then(|(n, p)| ctx.markdown(n, &p));
-    let tags = match ctx.optional(&f, "tags") {
-        None => Some(Vec::new()),
-        Some((n, p)) => ctx
-            .list(n, &p, 0)
-            .and_then(|items| ctx.each(items, &p, |ctx, item, path| ctx.text(item, path, 40))),
-    };
-    let featured = match ctx.optional(&f, "featured") {
-        None => Some(false),
-        Some((n, p)) => ctx.boolean(n, &p),
-    };
+    let tags = ctx.optional_or(&f, "tags", Vec::new(), |ctx, n, p| {
+        let items = ctx.list(n, p, 0)?;
+        ctx.each(items, p, |ctx, item, path| ctx.text(item, path, 40))
+    });
+    let featured = ctx.optional_or(&f, "featured", false, |ctx, n, p| ctx.boolean(n, p));
     let provisioning_time = ctx
         .required(&f, "provisioning_time")
         .and_then(|(n, p)| ctx.text(n, &p, 80));
@@ -150,26 +145,22 @@ pub(crate) fn decode_offering(
         )?;
         Some(plans)
     });
-    let options = match ctx.optional(&f, "options") {
-        None => Some(Vec::new()),
-        Some((n, p)) => ctx.list(n, &p, 0).and_then(|items| {
-            let options = ctx.each(items, &p, decode_option)?;
-            unique_ids(
-                ctx,
-                items,
-                &p,
-                options.iter().map(|o| o.id.as_str()),
-                "option",
-            )?;
-            Some(options)
-        }),
-    };
-    let documents = match ctx.optional(&f, "documents") {
-        None => Some(Vec::new()),
-        Some((n, p)) => ctx
-            .list(n, &p, 0)
-            .and_then(|items| ctx.each(items, &p, decode_document)),
-    };
+    let options = ctx.optional_or(&f, "options", Vec::new(), |ctx, n, p| {
+        let items = ctx.list(n, p, 0)?;
+        let options = ctx.each(items, p, decode_option)?;
+        unique_ids(
+            ctx,
+            items,
+            p,
+            options.iter().map(|o| o.id.as_str()),
+            "option",
+        )?;
+        Some(options)
+    });
+    let documents = ctx.optional_or(&f, "documents", Vec::new(), |ctx, n, p| {
+        let items = ctx.list(n, p, 0)?;
+        ctx.each(items, p, decode_document)
+    });
     let conditions = ctx
         .required(&f, "conditions")
         .and_then(|(n, p)| ctx.markdown(n, &p));
@@ -249,21 +240,16 @@ fn decode_plan(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Plan> {
         .and_then(|(n, p)| ctx.text(n, &p, 80));
     let price_node = ctx.required(&f, "price");
     let price = price_node.clone().and_then(|(n, p)| ctx.price(n, &p));
-    let unit = match ctx.optional(&f, "unit") {
-        None => Some(None),
-        Some((n, p)) => ctx.text(n, &p, 80).map(Some),
-    };
+    let unit = ctx.optional_or(&f, "unit", None, |ctx, n, p| ctx.text(n, p, 80).map(Some));
     let billing = ctx
         .required(&f, "billing")
         .and_then(|(n, p)| ctx.keyword(n, &p, Billing::parse, &keywords(Billing::keywords())));
-    let minimum_term_months = match ctx.optional(&f, "minimum_term_months") {
-        None => Some(None),
-        Some((n, p)) => ctx.integer(n, &p, 1, 120).map(Some),
-    };
-    let description = match ctx.optional(&f, "description") {
-        None => Some(None),
-        Some((n, p)) => ctx.text(n, &p, 300).map(Some),
-    };
+    let minimum_term_months = ctx.optional_or(&f, "minimum_term_months", None, |ctx, n, p| {
+        ctx.integer(n, p, 1, 120).map(Some)
+    });
+    let description = ctx.optional_or(&f, "description", None, |ctx, n, p| {
+        ctx.text(n, p, 300).map(Some)
+    });
     let (price, unit, billing) = (price?, unit?, billing?);
     let free = price.is_zero();
     let mut ok = true;
@@ -350,14 +336,8 @@ fn decode_option(ctx: &mut Ctx, node: &Node, path: &str) -> Option<OfferingOptio
             Some(choices)
         }),
     };
-    let required = match ctx.optional(&f, "required") {
-        None => Some(false),
-        Some((n, p)) => ctx.boolean(n, &p),
-    };
-    let help = match ctx.optional(&f, "help") {
-        None => Some(None),
-        Some((n, p)) => ctx.text(n, &p, 300).map(Some),
-    };
+    let required = ctx.optional_or(&f, "required", false, |ctx, n, p| ctx.boolean(n, p));
+    let help = ctx.optional_or(&f, "help", None, |ctx, n, p| ctx.text(n, p, 300).map(Some));
     let (option_type, min, max, choices) = (option_type?, min?, max?, choices?);
     let mut ok = true;
     if let (Some(low), Some(high), Some((n, p))) = (min, max, max_node.clone())

@@ -83,10 +83,7 @@ pub(crate) fn optional_text(
     key: &str,
     max: usize,
 ) -> Option<Option<String>> {
-    match ctx.optional(f, key) {
-        None => Some(None),
-        Some((n, p)) => ctx.text(n, &p, max).map(Some),
-    }
+    ctx.optional_or(f, key, None, |ctx, n, p| ctx.text(n, p, max).map(Some))
 }
 
 pub(crate) fn unique_named_ids<'a>(

@@ -32,10 +32,7 @@ pub(crate) fn decode_provider(ctx: &mut Ctx, node: &Node, stem: &str) -> Option<
             &keywords(ProviderKind::keywords()),
         )
     });
-    let website = match ctx.optional(&f, "website") {
-        None => Some(None),
-        Some((n, p)) => ctx.url(n, &p).map(Some),
-    };
+    let website = ctx.optional_or(&f, "website", None, |ctx, n, p| ctx.url(n, p).map(Some));
     let description = ctx
         .required(&f, "description")
         .and_then(|(n, p)| ctx.markdown(n, &p));
