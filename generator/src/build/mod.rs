@@ -58,6 +58,8 @@ static STEP_NANOS: [std::sync::atomic::AtomicU64; 4] =
 /// What a successful build wrote.
 #[derive(Debug, Clone, Default)]
 pub struct BuildReport {
+    /// Cache-busting version of the theme's assets, as the pages reference them.
+    pub asset_version: String,
     pub pages: usize,
     pub files: usize,
     pub bytes: u64,
@@ -118,13 +120,6 @@ pub fn run(options: &BuildOptions) -> anyhow::Result<()> {
 /// Builds the site and the function's data; see the module documentation.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    // `CSP_BUILD_TIMINGS=1` prints how long each phase took (for the benchmark).
-    let timings = std::env::var_os("CSP_BUILD_TIMINGS").is_some();
-    let phase = |name: &str| {
-        if timings {
-            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
-        }
-    };
     let catalog = catalog::load_catalog(&options.content).map_err(|problems| {
         let problems = problems.into_sorted();
         BuildError::Content(crate::check::render(
@@ -132,12 +127,35 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             crate::check::ReportFormat::Human,
         ))
     })?;
+    build_loaded(options, &catalog, started)
+}
+
+/// Builds from a catalog the caller has already loaded and validated (`csp serve` keeps it).
+pub fn build_catalog(
+    options: &BuildOptions,
+    catalog: &catalog::Catalog,
+) -> Result<BuildReport, BuildError> {
+    build_loaded(options, catalog, Instant::now())
+}
+
+fn build_loaded(
+    options: &BuildOptions,
+    catalog: &catalog::Catalog,
+    started: Instant,
+) -> Result<BuildReport, BuildError> {
+    // `CSP_BUILD_TIMINGS=1` prints how long each phase took (for the benchmark).
+    let timings = std::env::var_os("CSP_BUILD_TIMINGS").is_some();
+    let phase = |name: &str| {
+        if timings {
+            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
+        }
+    };
     let base_url = std::env::var(PUBLIC_URL_VAR)
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
     phase("catalog loaded");
-    let site = Site::new(&catalog, &base_url);
+    let site = Site::new(catalog, &base_url);
     phase("site model");
 
     let public = Staging::new(&options.out).map_err(|e| io_error(&options.out, e))?;
@@ -145,7 +163,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let root = public.dir.clone();
 
     let (asset_version, mut files) = write_assets(&options.theme, &root)?;
-    let renderer = Renderer::new(&site, &options.theme, asset_version)?;
+    let renderer = Renderer::new(&site, &options.theme, asset_version.clone())?;
 
     phase("tiles and assets");
     let jobs = renderer.jobs();
@@ -210,13 +228,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
 
     phase("links checked");
-    function_data::write_function_data(&catalog, &renderer, &data.dir)?;
+    function_data::write_function_data(catalog, &renderer, &data.dir)?;
     phase("function data written");
 
     public.commit().map_err(|e| io_error(&options.out, e))?;
     data.commit().map_err(|e| io_error(&options.data_out, e))?;
     phase("swapped in");
     Ok(BuildReport {
+        asset_version,
         pages,
         files: files.len(),
         bytes,
@@ -310,10 +329,7 @@ pub(crate) fn write_exports(
 
 /// Copies the theme's `static/` files to `/assets/`, minifying CSS and JavaScript; returns a
 /// version string for cache busting and the written file keys.
-pub(crate) fn write_assets(
-    theme: &Path,
-    root: &Path,
-) -> Result<(String, HashSet<String>), BuildError> {
+fn write_assets(theme: &Path, root: &Path) -> Result<(String, HashSet<String>), BuildError> {
     let dir = theme.join("static");
     let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
         .map_err(|e| io_error(&dir, e))?

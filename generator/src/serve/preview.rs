@@ -117,11 +117,8 @@ impl Preview {
     pub fn full_build(&mut self) -> Result<Vec<String>, String> {
         let catalog = catalog::load_catalog(&self.options.content)
             .map_err(|problems| render_problems(&problems.into_sorted(), ReportFormat::Human))?;
-        let report = build::build(&self.options).map_err(|e| e.to_string())?;
-        // The assets are written again (identically) to learn the version the pages use.
-        let (version, _) =
-            build::write_assets(&self.options.theme, self.site_dir()).map_err(|e| e.to_string())?;
-        self.asset_version = version;
+        let report = build::build_catalog(&self.options, &catalog).map_err(|e| e.to_string())?;
+        self.asset_version = report.asset_version;
         let site = Site::new(&catalog, &base_url());
         self.listing_pages = listing_pages(&site);
         drop(site);
