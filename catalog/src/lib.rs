@@ -29,6 +29,7 @@ mod load;
 pub mod model;
 pub mod schema;
 pub mod slug;
+pub mod snapshot;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location};

@@ -8,9 +8,10 @@ use tokio::sync::Notify;
 use crate::domain::Accounts;
 pub use crate::domain::accounts::Settings;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::orders::{Orders, read_snapshot};
 use crate::domain::tokens::{Secret, hex, random_bytes, sha256_hex, unhex};
 use crate::mail::{self, FolderSender, MailError, MailSender};
-use crate::store::{DynamoConfig, DynamoStore, SqliteStore, Store, StoreError};
+use crate::store::{DynamoConfig, DynamoStore, PortalStore, SqliteStore, Store, StoreError};
 
 /// Why the state could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,7 @@ pub enum StateError {
 #[derive(Clone)]
 pub struct AppState {
     pub accounts: Arc<Accounts>,
+    pub orders: Arc<Orders>,
     pub mail_sender: Arc<dyn MailSender>,
     /// Sender address of every mail.
     pub mail_from: String,
@@ -56,14 +58,21 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// A state from its parts (tests, and the binary's configuration).
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn PortalStore>,
         mail_sender: Arc<dyn MailSender>,
         settings: Settings,
         secret: Secret,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let account_store: Arc<dyn Store> = store.clone();
         Self {
-            accounts: Arc::new(Accounts::new(store, clock, settings, secret)),
+            orders: Arc::new(Orders::new(
+                store,
+                clock.clone(),
+                settings.clone(),
+                secret.clone(),
+            )),
+            accounts: Arc::new(Accounts::new(account_store, clock, settings, secret)),
             mail_sender,
             mail_from: "Cloud-Service-Portal <noreply@cloud-service-portal.invalid>".to_owned(),
             operator_token_hash: None,
@@ -93,6 +102,7 @@ impl AppState {
             Arc::new(SystemClock),
         );
         let state = state.with_search(crate::web::search::Search::from_env());
+        state.load_catalog_from_env();
         Ok(state.with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref()))
     }
 
@@ -106,7 +116,9 @@ impl AppState {
     /// | `CSP_SECRET` | signing key, ≥ 32 characters | `DATA_DIR/secret.key` |
     /// | `CSP_MAIL_TRANSPORT` | `smtp://…`, `smtps://…` or `ses` | `.eml` files in `DATA_DIR/mail` |
     /// | `CSP_MAIL_FROM` | sender address | `Cloud-Service-Portal <noreply@…invalid>` |
-    /// | `CSP_OPERATOR_EMAIL` | receives review requests | `betrieb@…invalid` |
+    /// | `CSP_OPERATOR_EMAIL` | receives review requests and needs | `betrieb@…invalid` |
+    /// | `CSP_INTERMEDIARY_EMAIL` | decides Umklappvertrag orders first | `intermediaer@govdigital.invalid` |
+    /// | `CSP_CATALOG` | the order snapshot of `csp build` | `catalog.json` beside the search index |
     /// | `CSP_OPERATOR_TOKEN` | bearer token of the operator routes | routes closed |
     /// | `CSP_CLIENT_IP_HEADER` | header with the client address set by a trusted proxy | connection / API Gateway |
     /// | `CSP_RATE_LIMIT_SCALE` | multiplies every rate limit (benchmarks only) | 1 |
@@ -131,7 +143,7 @@ impl AppState {
             .map(str::to_owned)
             .or_else(|| var("CSP_PUBLIC_URL"))
             .unwrap_or_else(|| "http://localhost:8080".to_owned());
-        let store: Arc<dyn Store> = match DynamoConfig::from_env() {
+        let store: Arc<dyn PortalStore> = match DynamoConfig::from_env() {
             Some(config) => Arc::new(DynamoStore::new(&config)),
             None => Arc::new(SqliteStore::open(&data_dir.join("function.sqlite3"))?),
         };
@@ -168,13 +180,50 @@ impl AppState {
         if let Some(operator) = var("CSP_OPERATOR_EMAIL") {
             settings.operator_email = operator;
         }
+        if let Some(intermediary) = var("CSP_INTERMEDIARY_EMAIL") {
+            settings.intermediary_email = intermediary;
+        }
         let mut state = Self::new(store, sender, settings, secret, Arc::new(SystemClock));
         if let Some(from) = var("CSP_MAIL_FROM") {
             state.mail_from = from;
         }
         state.deliver_inline = on_lambda;
         state.search = Arc::new(crate::web::search::Search::from_env());
+        state.load_catalog_from_env();
         Ok(state.with_operator_token(var("CSP_OPERATOR_TOKEN").as_deref()))
+    }
+
+    /// Loads the order snapshot from `CSP_CATALOG` (default: `catalog.json` beside the search
+    /// index folder). Without it, orders and needs answer "not available" instead of the
+    /// function not starting.
+    pub fn load_catalog_from_env(&self) {
+        let path = std::env::var_os("CSP_CATALOG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let index = std::env::var_os("CSP_SEARCH_INDEX")
+                    .filter(|v| !v.is_empty())
+                    .map_or_else(
+                        || PathBuf::from(crate::web::search::DEFAULT_INDEX_DIR),
+                        PathBuf::from,
+                    );
+                index
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join("catalog.json")
+            });
+        self.load_catalog(&path);
+    }
+
+    /// Loads (or reloads) the order snapshot from `path`, logging when it cannot.
+    pub fn load_catalog(&self, path: &Path) {
+        match read_snapshot(path) {
+            Ok(catalog) => {
+                tracing::info!(path = %path.display(), offerings = catalog.offerings.len(), "order catalog loaded");
+                self.orders.set_catalog(catalog);
+            }
+            Err(e) => tracing::warn!(error = %e, "orders are unavailable: no catalog snapshot"),
+        }
     }
 
     /// Opens the operator routes for this bearer token (at least 32 characters).

@@ -59,6 +59,23 @@ enum AdminTask {
     CreateTable,
     /// Sends queued mails now.
     SendMails,
+    /// Lists reported needs (Bedarf), newest first.
+    Needs,
+    /// Lists undecided orders past their 30-day deadline.
+    Overdue,
+    /// Prints the API bearer token of a provider or of the intermediary.
+    ApiToken {
+        /// The provider's id (as in content/providers/).
+        #[arg(
+            long,
+            conflicts_with = "intermediary",
+            required_unless_present = "intermediary"
+        )]
+        provider: Option<String>,
+        /// The intermediary (Umklappvertrag).
+        #[arg(long)]
+        intermediary: bool,
+    },
 }
 
 fn init_logging(json: bool) {
@@ -120,6 +137,8 @@ async fn main() -> Result<()> {
 }
 
 async fn admin(state: AppState, task: AdminTask) -> Result<()> {
+    use functions::domain::orders::ApiParty;
+    use functions::domain::orders::documents::german_day;
     let accounts = &state.accounts;
     match task {
         AdminTask::Registrations => {
@@ -169,6 +188,59 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
             return Ok(());
         }
         AdminTask::SendMails => {}
+        AdminTask::Needs => {
+            let needs = state.orders.needs().await?;
+            if needs.is_empty() {
+                println!("Es wurde noch kein Bedarf gemeldet.");
+            }
+            for need in needs {
+                println!(
+                    "{}  {}  {}",
+                    german_day(need.created_at),
+                    need.title,
+                    need.category_name.as_deref().unwrap_or("ohne Kategorie")
+                );
+                println!(
+                    "    {} ({}) <{}>, Kontakt per {}",
+                    need.user_name, need.org_name, need.user_email, need.contact_preference
+                );
+                if let Some(users) = need.expected_users {
+                    println!("    Erwartete Nutzende: {users}");
+                }
+                if let Some(date) = &need.wished_date {
+                    println!("    Gewünschter Start: {date}");
+                }
+                println!("    {}", need.description.replace('\n', "\n    "));
+            }
+        }
+        AdminTask::Overdue => {
+            let overdue = state.orders.overdue().await?;
+            if overdue.is_empty() {
+                println!("Keine Bestellung hat die Entscheidungsfrist überschritten.");
+            }
+            for order in overdue {
+                println!(
+                    "{}  {}  {} für {}: {} (Frist {})",
+                    order.number,
+                    order.id,
+                    order.folder.offering.name,
+                    order.folder.customer.organisation,
+                    order.status.label(),
+                    german_day(order.deadline)
+                );
+            }
+        }
+        AdminTask::ApiToken {
+            provider,
+            intermediary,
+        } => {
+            let party = match (provider, intermediary) {
+                (Some(id), false) => ApiParty::Provider(id),
+                _ => ApiParty::Intermediary,
+            };
+            println!("{}", state.orders.api_token(&party));
+            return Ok(());
+        }
     }
     let sent = functions::mail::deliver_pending(&state).await;
     if sent > 0 {

@@ -10,10 +10,10 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use functions::store::{DynamoConfig, DynamoStore, Store};
+use functions::store::{DynamoConfig, DynamoStore, PortalStore};
 
 /// A fresh table per test, so tests run in parallel without seeing each other's records.
-async fn dynamodb() -> Arc<dyn Store> {
+async fn dynamodb() -> Arc<dyn PortalStore> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let endpoint = std::env::var("CSP_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
         panic!(

@@ -5,9 +5,9 @@ mod common;
 
 use std::sync::Arc;
 
-use functions::store::{SqliteStore, Store};
+use functions::store::{PortalStore, SqliteStore};
 
-async fn sqlite() -> Arc<dyn Store> {
+async fn sqlite() -> Arc<dyn PortalStore> {
     // A file (not :memory:) so WAL mode is really used; the folder is leaked on purpose
     // until the process ends (tempfile removes it on drop otherwise).
     let dir = tempfile::tempdir().expect("tempdir");

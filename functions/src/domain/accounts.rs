@@ -65,8 +65,10 @@ pub struct Settings {
     pub public_base_url: String,
     /// Further origins allowed to post (e.g. a preview host).
     pub extra_origins: Vec<String>,
-    /// Who reviews registrations.
+    /// Who reviews registrations and receives reported needs.
     pub operator_email: String,
+    /// The intermediary of the Umklappvertrag (govdigital eG): decides such orders first.
+    pub intermediary_email: String,
     /// Versions recorded with the consent at registration.
     pub agb_version: String,
     pub privacy_version: String,
@@ -91,6 +93,7 @@ impl Settings {
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             extra_origins: Vec::new(),
             operator_email: "betrieb@cloud-service-portal.invalid".to_owned(),
+            intermediary_email: "intermediaer@govdigital.invalid".to_owned(),
             agb_version: "2025-01".to_owned(),
             privacy_version: "2025-01".to_owned(),
             session_idle_secs: 60 * 60,
@@ -332,6 +335,7 @@ impl Accounts {
                 postcode: reg.postcode,
                 city: reg.city,
                 in_house_capable: reg.in_house_capable,
+                level: Some(reg.level),
                 status: OrgStatus::AwaitingConfirmation,
                 admin_user_id: user_id.clone(),
                 agb_version: self.settings.agb_version.clone(),

@@ -6,7 +6,7 @@ use super::tokens::new_id;
 const SIGNATURE: &str = "\n\nMit freundlichen Grüßen\nIhr Team des Cloud-Service-Portals\n\n\
 Diese Nachricht wurde automatisch erstellt. Bitte antworten Sie nicht darauf.\n";
 
-fn mail(to: &str, subject: &str, body: String, now: i64) -> OutgoingMail {
+pub(crate) fn mail(to: &str, subject: &str, body: String, now: i64) -> OutgoingMail {
     OutgoingMail {
         id: new_id(),
         to: to.to_owned(),

@@ -1,5 +1,6 @@
 //! The records the account flows read and write.
 
+use catalog::model::CustomerScope;
 use serde::{Deserialize, Serialize};
 
 /// Where a registered organisation stands.
@@ -62,6 +63,10 @@ pub struct Organisation {
     pub city: String,
     /// In-house capable towards the intermediary (a condition for the Umklappvertrag).
     pub in_house_capable: bool,
+    /// Verwaltungsebene (Bund, Land, Kommune): the Kundenkreis the organisation belongs to;
+    /// `None` for organisations registered before it was asked.
+    #[serde(default)]
+    pub level: Option<CustomerScope>,
     pub status: OrgStatus,
     /// The person who registered the organisation.
     pub admin_user_id: String,

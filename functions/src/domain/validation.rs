@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use catalog::model::CustomerScope;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
@@ -93,6 +94,19 @@ pub const LEGAL_FORMS: &[&str] = &[
     "AöR / Kommunalunternehmen",
     "Sonstige",
 ];
+
+/// The Verwaltungsebene choices of the registration form, as shown and submitted.
+pub const LEVELS: &[&str] = &["Bund", "Land", "Kommune"];
+
+/// The Kundenkreis a Verwaltungsebene choice stands for.
+pub fn parse_level(text: &str) -> Option<CustomerScope> {
+    match text {
+        "Bund" => Some(CustomerScope::Bund),
+        "Land" => Some(CustomerScope::Land),
+        "Kommune" => Some(CustomerScope::Kommune),
+        _ => None,
+    }
+}
 
 /// Checks a required single-line text field.
 fn text(
@@ -214,6 +228,8 @@ pub struct RegistrationInput {
     pub postcode: String,
     pub city: String,
     pub in_house_capable: bool,
+    /// Verwaltungsebene: decides which offerings' Kundenkreis the organisation is in.
+    pub level: CustomerScope,
     pub admin_name: String,
     pub email: String,
     pub phone: String,
@@ -226,6 +242,7 @@ pub const REGISTRATION_FIELDS: &[&str] = &[
     "strasse",
     "plz",
     "ort",
+    "ebene",
     "inhouse",
     "name",
     "email",
@@ -264,6 +281,16 @@ pub fn validate_registration(input: &FormInput) -> Result<RegistrationInput, Fie
         );
     }
     let city = text(input, &mut errors, "ort", "den Ort", 100);
+    let level = match parse_level(input.get("ebene")) {
+        Some(level) => level,
+        None => {
+            errors.add(
+                "ebene",
+                "Bitte wählen Sie die Verwaltungsebene Ihrer Organisation: Bund, Land oder Kommune.",
+            );
+            CustomerScope::Kommune
+        }
+    };
     let admin_name = text(input, &mut errors, "name", "Ihren Vor- und Nachnamen", 200);
     let email = match normalize_email(input.get("email")) {
         Ok(email) => email,
@@ -301,6 +328,7 @@ pub fn validate_registration(input: &FormInput) -> Result<RegistrationInput, Fie
         postcode,
         city,
         in_house_capable,
+        level,
         admin_name,
         email,
         phone,
@@ -318,6 +346,7 @@ mod tests {
             ("strasse", "Rathausplatz 1"),
             ("plz", "12345"),
             ("ort", "Musterstadt"),
+            ("ebene", "Kommune"),
             ("name", "Erika Mustermann"),
             ("email", " Erika.Mustermann@Musterstadt.DE "),
             ("telefon", "+49 30 1234567"),
@@ -345,6 +374,7 @@ mod tests {
                 "strasse",
                 "plz",
                 "ort",
+                "ebene",
                 "name",
                 "email",
                 "telefon",

@@ -1,4 +1,5 @@
-//! The DynamoDB store: one table, `PK`/`SK` keys and one overloaded GSI (`GSI1PK`/`GSI1SK`).
+//! The DynamoDB store: one table, `PK`/`SK` keys and two overloaded GSIs (`GSI1PK`/`GSI1SK`,
+//! `GSI2PK`/`GSI2SK`).
 //!
 //! | record | PK | SK | GSI1PK / GSI1SK |
 //! | --- | --- | --- | --- |
@@ -14,12 +15,14 @@
 //! condition on the expected status, and multi-record changes (a registration with its
 //! e-mail marker, token and mail; a decision with its invitation and mail) are one
 //! `TransactWriteItems`. Expiring records carry `expires_at` (checked against the clock on
-//! every read) and `ttl` (DynamoDB deletes them eventually). `GSI2PK`/`GSI2SK` exist in the
-//! table for the order records of issue 7.
+//! every read) and `ttl` (DynamoDB deletes them eventually). `GSI2PK`/`GSI2SK` index orders by
+//! provider; the order records are described in [`orders`].
 //!
 //! The client is built without `aws-config` (which doubles compile time and binary size):
 //! region, endpoint and credentials come from the standard environment variables that
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
+
+mod orders;
 
 use std::collections::HashMap;
 
@@ -358,29 +361,45 @@ impl DynamoStore {
     }
 
     /// Runs a transaction; on a failed condition returns the index of the first failed item.
+    /// A transaction cancelled only because another one touched the same items at the same
+    /// moment (`TransactionConflict`) is retried a few times with a growing, jittered pause:
+    /// the conditions then decide on the settled state.
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancel)) =
-                    e.as_service_error()
+        const ATTEMPTS: u32 = 8;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let e = match result {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancel)) =
+                e.as_service_error()
+            {
+                let reasons = cancel.cancellation_reasons();
+                if let Some(index) = reasons
+                    .iter()
+                    .position(|reason| reason.code() == Some("ConditionalCheckFailed"))
                 {
-                    let failed = cancel
-                        .cancellation_reasons()
-                        .iter()
-                        .position(|reason| reason.code() == Some("ConditionalCheckFailed"));
-                    if let Some(index) = failed {
-                        return Err(TransactError::ConditionFailed(index));
-                    }
+                    return Err(TransactError::ConditionFailed(index));
                 }
-                Err(TransactError::Store(backend(e)))
+                let conflict = reasons
+                    .iter()
+                    .any(|reason| reason.code() == Some("TransactionConflict"));
+                if conflict && attempt < ATTEMPTS {
+                    let jitter = u64::from(crate::domain::tokens::random_bytes::<1>()[0]) % 20;
+                    let pause = 10 * u64::from(attempt) * u64::from(attempt) + jitter;
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    continue;
+                }
             }
+            return Err(TransactError::Store(backend(e)));
         }
     }
 

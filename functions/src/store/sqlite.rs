@@ -4,6 +4,8 @@
 //! multi-record change runs in one immediate transaction, and every conditional change
 //! checks the affected row count, so the semantics match the DynamoDB store's conditions.
 
+mod orders;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -152,6 +154,7 @@ impl SqliteStore {
         conn.pragma_update(None, "busy_timeout", 5000)
             .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        conn.execute_batch(orders::SCHEMA).map_err(backend)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })

@@ -23,7 +23,7 @@ use crate::mail::after_mail_queued;
 
 // ---- responses ---------------------------------------------------------------------------
 
-fn html_page(status: StatusCode, body: String) -> Response {
+pub(super) fn html_page(status: StatusCode, body: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -32,11 +32,11 @@ fn html_page(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn json_value(status: StatusCode, value: Value) -> Response {
+pub(super) fn json_value(status: StatusCode, value: Value) -> Response {
     (status, Json(value)).into_response()
 }
 
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -45,7 +45,7 @@ fn see_other(location: &str) -> Response {
 }
 
 /// Success: a redirect to the result page, or JSON naming it.
-fn success(caller: &Caller, location: &str) -> Response {
+pub(super) fn success(caller: &Caller, location: &str) -> Response {
     if caller.wants_json {
         json_value(StatusCode::OK, json!({"ok": true, "weiter": location}))
     } else {
@@ -54,7 +54,7 @@ fn success(caller: &Caller, location: &str) -> Response {
 }
 
 /// A refusal with one message, as JSON or a small page.
-fn refusal(caller: &Caller, status: StatusCode, message: &str) -> Response {
+pub(super) fn refusal(caller: &Caller, status: StatusCode, message: &str) -> Response {
     if caller.wants_json {
         json_value(status, json!({"ok": false, "meldung": message}))
     } else {
@@ -69,7 +69,7 @@ fn refusal(caller: &Caller, status: StatusCode, message: &str) -> Response {
     }
 }
 
-fn errors_json(errors: &FieldErrors) -> Value {
+pub(super) fn errors_json(errors: &FieldErrors) -> Value {
     Value::Object(
         errors
             .0
@@ -79,8 +79,8 @@ fn errors_json(errors: &FieldErrors) -> Value {
     )
 }
 
-const CORRECT: &str = "Bitte korrigieren Sie die markierten Angaben.";
-const UNAVAILABLE: &str =
+pub(super) const CORRECT: &str = "Bitte korrigieren Sie die markierten Angaben.";
+pub(super) const UNAVAILABLE: &str =
     "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut.";
 
 /// Maps a domain error: field errors and form-level messages re-render the form (HTML) or
@@ -148,7 +148,7 @@ fn account_error(
 // ---- request checks ----------------------------------------------------------------------
 
 /// The portal's origin must have sent a state-changing request (see [`csrf`]).
-fn check_origin(state: &AppState, caller: &Caller) -> Result<(), Response> {
+pub(super) fn check_origin(state: &AppState, caller: &Caller) -> Result<(), Response> {
     let allowed = state.accounts.settings().allowed_origins();
     csrf::check_origin(caller.origin.as_deref(), caller.sec_fetch_site.as_deref(), &allowed).map_err(|e| {
         tracing::warn!(reason = %e, "request refused by the CSRF check");
@@ -157,12 +157,12 @@ fn check_origin(state: &AppState, caller: &Caller) -> Result<(), Response> {
 }
 
 /// Reads the body as form input.
-fn body_input(caller: &Caller, body: &[u8]) -> Result<FormInput, Response> {
+pub(super) fn body_input(caller: &Caller, body: &[u8]) -> Result<FormInput, Response> {
     parse_body(caller.content_type.as_deref(), body)
         .map_err(|e| refusal(caller, e.status, e.message))
 }
 
-async fn current_session(state: &AppState, caller: &Caller) -> Option<SessionInfo> {
+pub(super) async fn current_session(state: &AppState, caller: &Caller) -> Option<SessionInfo> {
     let cookie = caller.session_cookie.as_deref()?;
     match state.accounts.session(cookie).await {
         Ok(info) => info,
@@ -552,6 +552,7 @@ fn org_json(org: &crate::domain::model::Organisation) -> Value {
         "plz": org.postcode,
         "ort": org.city,
         "inhousefaehig": org.in_house_capable,
+        "ebene": org.level.map(|l| l.as_str()),
         "status": org.status.as_str(),
         "status_text": org.status.label(),
     })
@@ -580,6 +581,7 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
         "<h2>Ihre Angaben</h2><dl><dt>Name</dt><dd>{}</dd><dt>E-Mail-Adresse</dt><dd>{}</dd><dt>Telefon</dt><dd>{}</dd></dl>\n\
 <h2>Ihre Organisation</h2><dl><dt>Name</dt><dd>{}</dd><dt>Rechtsform</dt><dd>{}</dd><dt>Anschrift</dt><dd>{}, {} {}</dd>\
 <dt>Inhousefähig (Umklappvertrag)</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd></dl>\n\
+<h2>Bestellungen und Bedarf</h2><ul class=\"links\"><li><a href=\"/api/konto/bestellungen\">Ihre Bestellungen</a></li><li><a href=\"/api/bedarf\">Bedarf melden</a></li></ul>\n\
 <p><a href=\"/api/abmeldung\">Abmelden</a></p>",
         e(&info.user.name),
         e(&info.user.email),
@@ -646,6 +648,14 @@ pub async fn notice(Path(name): Path<String>, caller: Caller) -> Response {
             "Ihr Passwort ist gespeichert. Sie können sich jetzt anmelden.",
             &[("/api/anmeldung", "Anmelden")],
         ),
+        "bedarf-gemeldet" => (
+            "Vielen Dank für Ihre Meldung",
+            "Ihr Bedarf ist beim Betreiberteam eingegangen. Es meldet sich auf dem gewünschten Weg bei Ihnen, sobald es passende Angebote oder Rückfragen gibt.",
+            &[
+                ("/cloud-services/", "Zum Katalog"),
+                ("/api/konto", "Zu Ihrem Konto"),
+            ],
+        ),
         "abgemeldet" => (
             "Sie sind abgemeldet",
             "Auf Wiedersehen.",
@@ -661,7 +671,7 @@ pub async fn notice(Path(name): Path<String>, caller: Caller) -> Response {
 
 // ---- operator ----------------------------------------------------------------------------
 
-fn operator_only(state: &AppState, caller: &Caller) -> Result<(), Response> {
+pub(super) fn operator_only(state: &AppState, caller: &Caller) -> Result<(), Response> {
     let presented = caller
         .authorization
         .as_deref()
@@ -755,7 +765,7 @@ pub async fn reject_registration(
 
 impl Caller {
     /// Operator routes always answer in JSON.
-    fn clone_json(&self) -> Caller {
+    pub(super) fn clone_json(&self) -> Caller {
         Caller {
             wants_json: true,
             ..self.clone()

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::domain::validation::{FieldErrors, FormInput, LEGAL_FORMS};
+use crate::domain::validation::{FieldErrors, FormInput, LEGAL_FORMS, LEVELS};
 
 /// How a field is rendered and documented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,16 @@ pub const REGISTRATION: &[Field] = &[
     ),
     field("plz", "Postleitzahl", FieldKind::Text, "postal-code", 5),
     field("ort", "Ort", FieldKind::Text, "address-level2", 100),
+    Field {
+        hint: "Bestimmt, welche Angebote Ihre Organisation bestellen kann (Kundenkreis).",
+        ..field(
+            "ebene",
+            "Verwaltungsebene",
+            FieldKind::Select(LEVELS),
+            "off",
+            20,
+        )
+    },
     Field {
         required: false,
         hint: "Ihre Organisation ist inhousefähig gegenüber der govdigital eG; Voraussetzung für Bestellungen im Umklappvertrag.",
@@ -211,6 +221,184 @@ pub const REJECT: &[Field] = &[field(
     FieldKind::Text,
     "off",
     2000,
+)];
+
+/// The order form (besides `option_<id>` per configurable option of the offering).
+pub const ORDER: &[Field] = &[
+    field(
+        "offering",
+        "Kennung des Angebots",
+        FieldKind::Hidden,
+        "off",
+        80,
+    ),
+    field("plan", "Preismodell", FieldKind::Text, "off", 80),
+    field(
+        "contract_model",
+        "Vertragsmodell (direktvertrag oder umklappvertrag)",
+        FieldKind::Text,
+        "off",
+        20,
+    ),
+    field(
+        "billing_org",
+        "Rechnungsempfänger",
+        FieldKind::Text,
+        "organization",
+        200,
+    ),
+    field(
+        "billing_street",
+        "Straße und Hausnummer",
+        FieldKind::Text,
+        "street-address",
+        200,
+    ),
+    field(
+        "billing_postcode",
+        "Postleitzahl",
+        FieldKind::Text,
+        "postal-code",
+        5,
+    ),
+    field(
+        "billing_city",
+        "Ort",
+        FieldKind::Text,
+        "address-level2",
+        100,
+    ),
+    Field {
+        required: false,
+        ..field("reference", "Ihr Zeichen", FieldKind::Text, "off", 100)
+    },
+    Field {
+        required: false,
+        ..field("note", "Anmerkung", FieldKind::Text, "off", 2000)
+    },
+    field(
+        "consent_agb",
+        "Zustimmung zu den CSP-AGB",
+        FieldKind::Checkbox,
+        "off",
+        3,
+    ),
+    field(
+        "consent_conditions",
+        "Zustimmung zu den servicespezifischen Bedingungen",
+        FieldKind::Checkbox,
+        "off",
+        3,
+    ),
+    field(
+        "idempotency_key",
+        "Kennung dieses Formulars: dieselbe Kennung ergibt höchstens eine Bestellung",
+        FieldKind::Hidden,
+        "off",
+        100,
+    ),
+    Field {
+        required: false,
+        ..field(
+            "csrf",
+            "CSRF-Token der Sitzung",
+            FieldKind::Hidden,
+            "off",
+            64,
+        )
+    },
+];
+
+/// The Bedarf form.
+pub const NEED: &[Field] = &[
+    field(
+        "title",
+        "Was brauchen Sie? (kurz)",
+        FieldKind::Text,
+        "off",
+        150,
+    ),
+    field("description", "Beschreibung", FieldKind::Text, "off", 2000),
+    Field {
+        required: false,
+        ..field(
+            "category",
+            "Kategorie (<oberkategorie>/<unterkategorie>)",
+            FieldKind::Text,
+            "off",
+            100,
+        )
+    },
+    Field {
+        required: false,
+        ..field(
+            "expected_users",
+            "Erwartete Zahl der Nutzenden",
+            FieldKind::Text,
+            "off",
+            10,
+        )
+    },
+    Field {
+        required: false,
+        ..field(
+            "wished_date",
+            "Gewünschter Starttermin (JJJJ-MM-TT)",
+            FieldKind::Text,
+            "off",
+            10,
+        )
+    },
+    Field {
+        required: false,
+        ..field(
+            "contact_preference",
+            "Kontakt per email oder telefon",
+            FieldKind::Text,
+            "off",
+            10,
+        )
+    },
+    Field {
+        required: false,
+        ..field(
+            "csrf",
+            "CSRF-Token der Sitzung",
+            FieldKind::Hidden,
+            "off",
+            64,
+        )
+    },
+];
+
+/// A decision on an order (link form and API).
+pub const DECISION: &[Field] = &[
+    field(
+        "aktion",
+        "bestaetigen, pruefen oder ablehnen",
+        FieldKind::Text,
+        "off",
+        20,
+    ),
+    Field {
+        required: false,
+        ..field(
+            "begruendung",
+            "Begründung (bei ablehnen Pflicht)",
+            FieldKind::Text,
+            "off",
+            2000,
+        )
+    },
+];
+
+/// The token of a decision link (besides [`DECISION`]).
+pub const DECISION_LINK: &[Field] = &[field(
+    "token",
+    "Token aus dem Link der E-Mail",
+    FieldKind::Hidden,
+    "off",
+    300,
 )];
 
 pub const SIGN_OUT: &[Field] = &[field("csrf", "CSRF-Token", FieldKind::Hidden, "off", 64)];

@@ -5,6 +5,8 @@
 mod handlers;
 pub mod html;
 mod openapi;
+mod order_pages;
+mod orders;
 pub mod request;
 pub mod search;
 
@@ -29,6 +31,7 @@ pub struct Route {
 pub fn routes() -> Vec<Route> {
     use handlers as h;
     use html::*;
+    use orders as o;
     let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
     vec![
         r(
@@ -165,6 +168,109 @@ pub fn routes() -> Vec<Route> {
             get(h::organisation),
         ),
         r(
+            RouteDoc::get(
+                "/api/bestellen/{id}",
+                "Bestellformular eines Angebots (HTML, mit CSRF-Token und Idempotenzschlüssel)",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(o::order_form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/bestellungen",
+                "Bestellung aufgeben; derselbe Idempotenzschlüssel ergibt höchstens eine Bestellung",
+                &[ORDER],
+            )
+            .auth(Auth::Session),
+            post(o::submit_order),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/bestellungen",
+                "Bestellungen der eigenen Organisation, neueste zuerst",
+            )
+            .auth(Auth::Session),
+            get(o::my_orders),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/bestellungen/{id}",
+                "Eine Bestellung mit Status, Verlauf und Vertragsmappe (nur für die eigene Organisation)",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(o::my_order),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/bestellungen/{id}/vertragsmappe",
+                "Vertragsmappe zum Drucken (HTML)",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(o::folder_html),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/bestellungen/{id}/vertragsmappe.pdf",
+                "Zusammenfassung der Vertragsmappe als PDF (getaggt)",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(o::folder_pdf),
+        ),
+        r(
+            RouteDoc::get("/api/bedarf", "Formular „Bedarf melden“ (HTML); titel füllt den Titel vor")
+                .query(&["titel"])
+                .auth(Auth::Session),
+            get(o::need_form),
+        ),
+        r(
+            RouteDoc::post("/api/bedarf", "Bedarf melden", &[NEED]).auth(Auth::Session),
+            post(o::submit_need),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/entscheidung",
+                "Entscheidungsseite aus dem Link der Bestell-E-Mail (Anbieter oder Intermediär)",
+            )
+            .query(&["token", "aktion"]),
+            get(o::decision_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/entscheidung",
+                "Bestellung bestätigen, als in Prüfung markieren oder mit Begründung ablehnen; ein Link gilt für eine Entscheidung",
+                &[DECISION_LINK, DECISION],
+            ),
+            post(o::decide_by_link),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/partner/bestellungen",
+                "Bestellungen des Anbieters (alle) oder des Intermediärs (offene Umklappverträge)",
+            )
+            .auth(Auth::Partner),
+            get(o::party_orders),
+        ),
+        r(
+            RouteDoc::get("/api/partner/bestellungen/{id}", "Eine Bestellung mit Vertragsmappe")
+                .path_param("id")
+                .auth(Auth::Partner),
+            get(o::party_order),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/partner/bestellungen/{id}/entscheidung",
+                "Entscheidung des Anbieters oder Intermediärs",
+                &[DECISION],
+            )
+            .path_param("id")
+            .auth(Auth::Partner),
+            post(o::party_decide),
+        ),
+        r(
             RouteDoc::get("/api/hinweis/{name}", "Ergebnisseiten der Formulare (HTML)")
                 .path_param("name"),
             get(h::notice),
@@ -196,6 +302,19 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Operator),
             post(h::reject_registration),
+        ),
+        r(
+            RouteDoc::get("/api/betrieb/bedarfe", "Gemeldete Bedarfe, neueste zuerst")
+                .auth(Auth::Operator),
+            get(o::operator_needs),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/bestellungen/ueberfaellig",
+                "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist",
+            )
+            .auth(Auth::Operator),
+            get(o::operator_overdue),
         ),
     ]
 }

@@ -14,6 +14,8 @@ pub enum Auth {
     Session,
     /// The operator's bearer token.
     Operator,
+    /// A provider's or the intermediary's bearer token (`csp-function admin api-token`).
+    Partner,
 }
 
 /// The documentation of one route.
@@ -176,6 +178,13 @@ fn operation(doc: &RouteDoc) -> Value {
                 json!({"description": "Betreiber-Token fehlt oder ist falsch"}),
             );
         }
+        Auth::Partner => {
+            op.insert("security".into(), json!([{"partner": []}]));
+            responses.insert(
+                "401".into(),
+                json!({"description": "API-Token des Anbieters oder Intermediärs fehlt oder ist falsch"}),
+            );
+        }
     }
     if !doc.path_params.is_empty() {
         responses.insert(
@@ -203,13 +212,14 @@ pub fn openapi_document() -> Value {
         "info": {
             "title": "Cloud-Service-Portal: Funktion",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Registrierung, Anmeldung und Sitzungen. Formulare werden als application/x-www-form-urlencoded (ohne JavaScript: Antwort 303 oder HTML) oder mit Accept: application/json (Antwort JSON) gesendet."
+            "description": "Registrierung, Anmeldung, Sitzungen, Bestellungen, Entscheidungen von Anbieter und Intermediär, Bedarfsmeldungen und Suche. Formulare werden als application/x-www-form-urlencoded (ohne JavaScript: Antwort 303 oder HTML) oder mit Accept: application/json (Antwort JSON) gesendet."
         },
         "paths": paths,
         "components": {
             "securitySchemes": {
                 "sitzung": {"type": "apiKey", "in": "cookie", "name": super::request::SESSION_COOKIE},
-                "betrieb": {"type": "http", "scheme": "bearer"}
+                "betrieb": {"type": "http", "scheme": "bearer"},
+                "partner": {"type": "http", "scheme": "bearer", "description": "anbieter.<id>.<signatur> oder intermediaer.<signatur>"}
             },
             "schemas": {
                 "Ergebnis": {

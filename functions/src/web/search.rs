@@ -114,6 +114,12 @@ impl Search {
         }
     }
 
+    /// A whole page in the site's layout (`shell.html`): what every page the function renders
+    /// for people looks like.
+    pub fn shell_page(&self, title: &str, main: &str) -> String {
+        page(&self.shell, title, main).0
+    }
+
     /// The opened index, if any.
     pub fn index(&self) -> Option<&SearchIndex> {
         self.index.as_ref()

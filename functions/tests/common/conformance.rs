@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use functions::domain::model::*;
 use functions::domain::tokens::{new_id, sha256_hex};
-use functions::store::{Store, StoreError};
+use functions::store::{PortalStore, StoreError};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -30,6 +30,7 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             postcode: "12345".to_owned(),
             city: "Ort".to_owned(),
             in_house_capable: true,
+            level: Some(catalog::model::CustomerScope::Kommune),
             status: OrgStatus::AwaitingConfirmation,
             admin_user_id: user_id.clone(),
             agb_version: "1".to_owned(),
@@ -59,7 +60,7 @@ fn registration(email: &str, now: i64) -> NewRegistration {
     }
 }
 
-async fn registered_and_confirmed(store: &dyn Store, email: &str) -> NewRegistration {
+async fn registered_and_confirmed(store: &dyn PortalStore, email: &str) -> NewRegistration {
     let reg = registration(email, NOW);
     store.create_registration(&reg).await.expect("create");
     store
@@ -75,7 +76,7 @@ async fn registered_and_confirmed(store: &dyn Store, email: &str) -> NewRegistra
 }
 
 /// Runs every check against `store` (which must be empty).
-pub async fn run_all(store: Arc<dyn Store>) {
+pub async fn run_all(store: Arc<dyn PortalStore>) {
     registration_writes_everything_and_reads_back(store.as_ref()).await;
     duplicate_email_is_refused_and_writes_nothing(store.as_ref()).await;
     concurrent_registrations_of_one_address_create_one(store.clone()).await;
@@ -90,7 +91,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     counters_count_expire_and_survive_concurrency(store.clone()).await;
 }
 
-async fn registration_writes_everything_and_reads_back(store: &dyn Store) {
+async fn registration_writes_everything_and_reads_back(store: &dyn PortalStore) {
     let reg = registration("a@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     assert_eq!(
@@ -137,7 +138,7 @@ async fn registration_writes_everything_and_reads_back(store: &dyn Store) {
     );
 }
 
-async fn duplicate_email_is_refused_and_writes_nothing(store: &dyn Store) {
+async fn duplicate_email_is_refused_and_writes_nothing(store: &dyn PortalStore) {
     let first = registration("dup@example.de", NOW);
     store.create_registration(&first).await.expect("first");
     let second = registration("dup@example.de", NOW);
@@ -165,7 +166,7 @@ async fn duplicate_email_is_refused_and_writes_nothing(store: &dyn Store) {
     );
 }
 
-async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn Store>) {
+async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn PortalStore>) {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
@@ -187,7 +188,7 @@ async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn Store
     assert_eq!(created, 1);
 }
 
-async fn confirmation_uses_the_token_once(store: &dyn Store) {
+async fn confirmation_uses_the_token_once(store: &dyn PortalStore) {
     let reg = registration("confirm@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let notice = mail("op@example.de", NOW);
@@ -225,7 +226,7 @@ async fn confirmation_uses_the_token_once(store: &dyn Store) {
     assert!(waiting.iter().any(|o| o.id == reg.org.id));
 }
 
-async fn expired_token_is_refused(store: &dyn Store) {
+async fn expired_token_is_refused(store: &dyn PortalStore) {
     let reg = registration("expired@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let late = reg.confirm_token.expires_at;
@@ -249,7 +250,7 @@ async fn expired_token_is_refused(store: &dyn Store) {
     );
 }
 
-async fn failed_condition_leaves_the_token_unused(store: &dyn Store) {
+async fn failed_condition_leaves_the_token_unused(store: &dyn PortalStore) {
     // The organisation is no longer awaiting confirmation: the whole transaction fails and
     // the token stays unused.
     let reg = registered_and_confirmed(store, "atomic@example.de").await;
@@ -281,7 +282,7 @@ async fn failed_condition_leaves_the_token_unused(store: &dyn Store) {
     );
 }
 
-async fn decisions_need_the_expected_status(store: &dyn Store) {
+async fn decisions_need_the_expected_status(store: &dyn PortalStore) {
     let unconfirmed = registration("early@example.de", NOW);
     store
         .create_registration(&unconfirmed)
@@ -383,7 +384,7 @@ async fn decisions_need_the_expected_status(store: &dyn Store) {
     );
 }
 
-async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn Store>) {
+async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn PortalStore>) {
     let reg = registered_and_confirmed(store.as_ref(), "twodecisions@example.de").await;
     let tasks: Vec<_> = (0..6)
         .map(|i| {
@@ -414,7 +415,7 @@ async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn Store>) {
     assert_eq!(wins, 1);
 }
 
-async fn password_is_set_once_per_token(store: &dyn Store) {
+async fn password_is_set_once_per_token(store: &dyn PortalStore) {
     let reg = registration("password@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let reset = TokenRecord {
@@ -470,7 +471,7 @@ async fn password_is_set_once_per_token(store: &dyn Store) {
     assert_eq!(user.password_hash.as_deref(), Some("$argon2id$first"));
 }
 
-async fn sessions_are_created_read_touched_and_deleted(store: &dyn Store) {
+async fn sessions_are_created_read_touched_and_deleted(store: &dyn PortalStore) {
     let session = |user: &str| Session {
         id_hash: sha256_hex(&new_id()),
         user_id: user.to_owned(),
@@ -529,7 +530,7 @@ async fn sessions_are_created_read_touched_and_deleted(store: &dyn Store) {
     );
 }
 
-async fn outbox_claims_lease_and_marks_sent(store: &dyn Store) {
+async fn outbox_claims_lease_and_marks_sent(store: &dyn PortalStore) {
     // Drain what earlier checks queued.
     loop {
         let batch = store.claim_mails(NOW, NOW + 60, 50).await.expect("claim");
@@ -583,7 +584,7 @@ async fn outbox_claims_lease_and_marks_sent(store: &dyn Store) {
     );
 }
 
-async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn Store>) {
+async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn PortalStore>) {
     assert_eq!(
         store
             .increment_counter("c1", NOW, NOW + 60)

@@ -3,14 +3,23 @@
 use std::sync::Arc;
 
 use functions::domain::model::OrgStatus;
-use functions::store::Store;
+use functions::store::PortalStore;
 
 use super::*;
 
 /// Registers (with the proof of work, as a script would), confirms, and has the operator
 /// approve; returns the app's set-password link for `email`.
 pub async fn register_confirm_approve(app: &TestApp, org: &str, email: &str) -> String {
-    let mut fields = registration(org, email);
+    register_confirm_approve_fields(app, org, email, registration(org, email)).await
+}
+
+/// [`register_confirm_approve`] with the registration form's fields given.
+pub async fn register_confirm_approve_fields(
+    app: &TestApp,
+    org: &str,
+    email: &str,
+    mut fields: Vec<(&'static str, String)>,
+) -> String {
     fields.push(("altcha", app.altcha().await));
     let reply = app
         .post_form("/api/registrierung", &as_pairs(&fields), Opts::json())
@@ -108,7 +117,7 @@ pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Reply {
 }
 
 /// register → confirm → approve → set password → sign in → session → sign out.
-pub async fn full_account_flow(store: Arc<dyn Store>) {
+pub async fn full_account_flow(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let email = "erika@musterstadt.de";
     let link = register_confirm_approve(&app, "Stadt Musterstadt", email).await;
@@ -184,7 +193,7 @@ pub async fn full_account_flow(store: Arc<dyn Store>) {
 }
 
 /// The same flow without JavaScript: HTML forms, the arithmetic question, 303 redirects.
-pub async fn flow_without_javascript(store: Arc<dyn Store>) {
+pub async fn flow_without_javascript(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let form = app.get("/api/registrierung", Opts::html()).await;
     assert!(form.body.contains("<noscript>") && form.body.contains("Sicherheitsfrage"));
@@ -255,7 +264,7 @@ pub async fn flow_without_javascript(store: Arc<dyn Store>) {
 }
 
 /// Wrong input: per-field messages, nothing stored, no 5xx.
-pub async fn bad_input_changes_nothing(store: Arc<dyn Store>) {
+pub async fn bad_input_changes_nothing(store: Arc<dyn PortalStore>) {
     let app = spawn(store.clone()).await;
     let mut fields = registration("", "keine-adresse");
     fields.retain(|(k, _)| *k != "agb");
@@ -357,7 +366,7 @@ pub async fn bad_input_changes_nothing(store: Arc<dyn Store>) {
 }
 
 /// Cross-site posts are refused; a session's sign-out needs its token.
-pub async fn csrf_is_refused(store: Arc<dyn Store>) {
+pub async fn csrf_is_refused(store: Arc<dyn PortalStore>) {
     let app = spawn(store.clone()).await;
     let mut fields = registration("Fremd", "fremd@example.de");
     fields.push(("altcha", app.altcha().await));
@@ -441,7 +450,7 @@ pub async fn csrf_is_refused(store: Arc<dyn Store>) {
 }
 
 /// Sign-in issues a fresh id and ends the session the browser brought along.
-pub async fn session_fixation_is_prevented(store: Arc<dyn Store>) {
+pub async fn session_fixation_is_prevented(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let link = register_confirm_approve(&app, "Amt Fix", "fix@amt.de").await;
     let first = set_password_and_sign_in(&app, &link, "fix@amt.de").await;
@@ -486,7 +495,7 @@ pub async fn session_fixation_is_prevented(store: Arc<dyn Store>) {
 }
 
 /// Session timeouts: idle and absolute.
-pub async fn sessions_time_out(store: Arc<dyn Store>) {
+pub async fn sessions_time_out(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let link = register_confirm_approve(&app, "Amt Zeit", "zeit@amt.de").await;
     let cookie = set_password_and_sign_in(&app, &link, "zeit@amt.de").await;
@@ -542,7 +551,7 @@ pub async fn sessions_time_out(store: Arc<dyn Store>) {
 }
 
 /// Registration, sign-in and reset answer the same whether or not the address exists.
-pub async fn no_account_enumeration(store: Arc<dyn Store>) {
+pub async fn no_account_enumeration(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let link = register_confirm_approve(&app, "Amt Enum", "enum@amt.de").await;
     set_password_and_sign_in(&app, &link, "enum@amt.de").await;
@@ -629,7 +638,7 @@ pub async fn no_account_enumeration(store: Arc<dyn Store>) {
 }
 
 /// Links work once and expire: confirmation after 24 h, reset after 1 h.
-pub async fn tokens_are_single_use_and_expire(store: Arc<dyn Store>) {
+pub async fn tokens_are_single_use_and_expire(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let link = register_confirm_approve(&app, "Amt Token", "token@amt.de").await;
     // The confirmation link was used in register_confirm_approve.
@@ -749,7 +758,7 @@ pub async fn tokens_are_single_use_and_expire(store: Arc<dyn Store>) {
 }
 
 /// Rate limits hold (counted in the store) and answer 429 with Retry-After.
-pub async fn rate_limits_hold(store: Arc<dyn Store>) {
+pub async fn rate_limits_hold(store: Arc<dyn PortalStore>) {
     let app = spawn_with(store, |s| {
         s.limits.registration_per_client = functions::domain::RateLimit {
             max: 2,
@@ -848,7 +857,7 @@ pub async fn rate_limits_hold(store: Arc<dyn Store>) {
 }
 
 /// A session of one organisation never reads another's data; operator routes need the token.
-pub async fn organisations_are_isolated(store: Arc<dyn Store>) {
+pub async fn organisations_are_isolated(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let link_a = register_confirm_approve(&app, "Amt A", "a@a.de").await;
     let link_b = register_confirm_approve(&app, "Amt B", "b@b.de").await;
@@ -987,6 +996,42 @@ macro_rules! store_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn organisations_are_isolated() {
             common::flows::organisations_are_isolated($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn order_store_conformance() {
+            common::orders::store_conformance($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn order_direktvertrag_confirmed_by_link() {
+            common::orders::direktvertrag_confirmed_by_link($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn order_umklappvertrag_through_the_intermediary() {
+            common::orders::umklappvertrag_through_the_intermediary($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn order_errors_store_nothing() {
+            common::orders::errors_store_nothing($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn orders_are_isolated() {
+            common::orders::orders_are_isolated($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn needs_are_reported() {
+            common::orders::needs_are_reported($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn orders_are_created_exactly_once() {
+            common::orders::exactly_once_under_concurrency($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_decisions_leave_one() {
+            common::orders::concurrent_decisions_leave_one($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn overdue_orders_are_listed() {
+            common::orders::overdue_orders_are_listed($make.await).await;
         }
     };
 }

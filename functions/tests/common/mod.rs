@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod flows;
+pub mod orders;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,11 +13,22 @@ use functions::domain::clock::ManualClock;
 use functions::domain::tokens::Secret;
 use functions::domain::{Limits, RateLimit};
 use functions::mail::MemorySender;
-use functions::store::Store;
+use functions::store::PortalStore;
 use functions::{AppState, Settings};
 
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests-0123456789abcdef";
 pub const START: i64 = 1_800_000_000;
+
+/// The order snapshot of the repository's sample content, loaded once per test binary.
+pub fn sample_order_catalog() -> &'static catalog::snapshot::OrderCatalog {
+    static CATALOG: std::sync::OnceLock<catalog::snapshot::OrderCatalog> =
+        std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+        let catalog = catalog::load_catalog(&content).expect("sample content is valid");
+        catalog::snapshot::OrderCatalog::from_catalog(&catalog)
+    })
+}
 
 /// A running function with its clock and mailbox.
 pub struct TestApp {
@@ -58,11 +70,14 @@ pub fn test_settings(base: &str) -> Settings {
 }
 
 /// Starts the router on a free loopback port over `store`.
-pub async fn spawn(store: Arc<dyn Store>) -> TestApp {
+pub async fn spawn(store: Arc<dyn PortalStore>) -> TestApp {
     spawn_with(store, |_| {}).await
 }
 
-pub async fn spawn_with(store: Arc<dyn Store>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_with(
+    store: Arc<dyn PortalStore>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -80,6 +95,7 @@ pub async fn spawn_with(store: Arc<dyn Store>, adjust: impl FnOnce(&mut Settings
     )
     .with_operator_token(Some(OPERATOR_TOKEN));
     state.deliver_inline = true;
+    state.orders.set_catalog(sample_order_catalog().clone());
     let app = functions::standalone_router(state.clone());
     tokio::spawn(async move {
         axum::serve(
@@ -315,6 +331,7 @@ pub fn registration(org: &str, email: &str) -> Vec<(&'static str, String)> {
         ("strasse", "Rathausplatz 1".to_owned()),
         ("plz", "12345".to_owned()),
         ("ort", "Musterstadt".to_owned()),
+        ("ebene", "Kommune".to_owned()),
         ("inhouse", "ja".to_owned()),
         ("name", "Erika Mustermann".to_owned()),
         ("email", email.to_owned()),

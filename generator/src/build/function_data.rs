@@ -1,7 +1,7 @@
 //! `function-data/`: what the function reads at start-up and what is never published.
 //!
-//! - `catalog.json`: the whole validated catalog (including providers' `order_email`), the
-//!   snapshot the order route validates against.
+//! - `catalog.json`: the order snapshot ([`catalog::snapshot::OrderCatalog`], including
+//!   providers' `order_email`) the order route validates against and copies from.
 //! - `shell.html`: the site's layout with the markers `<!--csp:title-->`,
 //!   `<!--csp:description-->` and `<!--csp:main-->`, so pages the function renders look like
 //!   the static ones without the function needing Tera.
@@ -29,7 +29,8 @@ pub fn write_function_data(
     renderer: &Renderer<'_, '_>,
     dir: &Path,
 ) -> Result<(), BuildError> {
-    let snapshot = serde_json::to_string(catalog).map_err(|e| BuildError::Data(e.to_string()))?;
+    let snapshot = serde_json::to_string(&catalog::snapshot::OrderCatalog::from_catalog(catalog))
+        .map_err(|e| BuildError::Data(e.to_string()))?;
     output::write(dir, "/catalog.json", snapshot.as_bytes()).map_err(|e| io_error(dir, e))?;
 
     let shell = shell_html(renderer)?;

@@ -101,9 +101,6 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         content: std::fs::canonicalize(&options.content).context("Inhaltsordner")?,
         theme: std::fs::canonicalize(&options.theme).context("Theme-Ordner")?,
     };
-    let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
-    std::thread::spawn(move || rebuild_loop(&roots, &changes, &preview, &events));
-
     let public_url = format!("http://{local}");
     let function_state =
         functions::AppState::local(&options.state_dir.join("function"), &public_url)
@@ -112,7 +109,14 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
                 &data_dir.join("search-index"),
                 None,
             ));
+    let snapshot = data_dir.join("catalog.json");
+    function_state.load_catalog(&snapshot);
     tokio::spawn(functions::deliver_outbox_forever(function_state.clone()));
+
+    let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
+    let orders = function_state.clone();
+    let reload_orders = move || orders.load_catalog(&snapshot);
+    std::thread::spawn(move || rebuild_loop(&roots, &changes, &preview, &events, &reload_orders));
 
     let app = Router::new()
         .route("/__csp/events", get(events_stream))
@@ -146,6 +150,7 @@ fn rebuild_loop(
     changes: &std::sync::mpsc::Receiver<Vec<PathBuf>>,
     preview: &Arc<Mutex<Preview>>,
     events: &broadcast::Sender<PreviewEvent>,
+    reload_orders: &dyn Fn(),
 ) {
     while let Ok(paths) = changes.recv() {
         let mut kinds: Vec<ChangeKind> = paths.iter().filter_map(|p| roots.classify(p)).collect();
@@ -173,6 +178,7 @@ fn rebuild_loop(
                     report.total_ms,
                     detail
                 );
+                reload_orders();
                 let _ = events.send(PreviewEvent::Reload);
             }
             Some(problem) => {

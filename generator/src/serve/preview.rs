@@ -233,6 +233,15 @@ impl Preview {
         build::write_exports(&site, &sitemap, self.site_dir(), &mut files)
             .map_err(|e| e.to_string())?;
         rendered.push(format!("{} Exporte und Feeds", files.len()));
+        // The order snapshot, so orders in the preview see the changed offering at once.
+        let snapshot = serde_json::to_vec(&catalog::snapshot::OrderCatalog::from_catalog(catalog))
+            .map_err(|e| e.to_string())?;
+        let data_dir = &self.options.data_out;
+        let temporary = data_dir.join(".catalog.json.tmp");
+        std::fs::write(&temporary, snapshot)
+            .and_then(|()| std::fs::rename(&temporary, data_dir.join("catalog.json")))
+            .map_err(|e| format!("{}: {e}", data_dir.display()))?;
+        rendered.push("Bestelldaten".to_owned());
         self.listing_pages = new_listing_pages;
         Ok((rendered, detail_ms))
     }

@@ -1,0 +1,285 @@
+//! The order snapshot: what the function needs to validate an order and to fill a contract
+//! folder, taken from the validated catalog by `csp build` and written next to the search
+//! index (never under `public/`: it holds the providers' `order_email`).
+//!
+//! It is a separate, small, versioned format instead of the whole [`Catalog`] so that the
+//! function deserialises only what it uses, and so that an order taken today keeps working
+//! with the snapshot format of today even when the catalog model grows.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::format::{euro, german_date};
+use crate::model::{Billing, Catalog, ContractModel, CustomerScope, OptionType, Plan, ServiceType};
+
+/// Bumped when a reader of an older version could misread a newer file.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Everything an order is checked against and copied from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderCatalog {
+    pub version: u32,
+    /// `version` of `content/pages/agb.md`: recorded with every order's consent.
+    pub agb_version: String,
+    /// The portfolio, for the Bedarf form's category choice.
+    pub categories: Vec<SnapshotCategory>,
+    /// Published offerings only, sorted by id.
+    pub offerings: Vec<OrderableOffering>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotCategory {
+    pub id: String,
+    pub name: String,
+    /// `(id, name)` of each sub-category; the reference is `<top>/<sub>`.
+    pub subcategories: Vec<(String, String)>,
+}
+
+/// An offering as it can be ordered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderableOffering {
+    pub id: String,
+    pub name: String,
+    /// The detail page, e.g. `/cloud-services/dmessenger/`.
+    pub url: String,
+    pub summary: String,
+    /// Markdown source of the description.
+    pub description: String,
+    pub service_type: ServiceType,
+    pub provider: SnapshotProvider,
+    pub provisioning_time: String,
+    pub customer_scope: Vec<CustomerScope>,
+    pub contract_models: Vec<ContractModel>,
+    pub plans: Vec<SnapshotPlan>,
+    pub options: Vec<SnapshotOption>,
+    /// Markdown source of the servicespezifische Bedingungen.
+    pub conditions: String,
+    pub maturity: SnapshotMaturity,
+}
+
+impl OrderableOffering {
+    pub fn plan(&self, id: &str) -> Option<&SnapshotPlan> {
+        self.plans.iter().find(|p| p.id == id)
+    }
+
+    pub fn offers(&self, model: ContractModel) -> bool {
+        self.contract_models.contains(&model)
+    }
+}
+
+/// The provider, with the address orders go to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotProvider {
+    pub id: String,
+    pub name: String,
+    pub order_email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotPlan {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    pub unit: Option<String>,
+    pub billing: Billing,
+    pub minimum_term_months: Option<i64>,
+}
+
+impl SnapshotPlan {
+    /// `1.249,50 € je Nutzer und Monat, monatlich` – how the price reads on every document.
+    pub fn price_text(&self) -> String {
+        let mut text = if self.price.is_zero() {
+            "kostenfrei".to_owned()
+        } else {
+            format!("{} netto", euro(self.price))
+        };
+        if let Some(unit) = &self.unit {
+            text.push(' ');
+            text.push_str(unit);
+        }
+        if self.billing != Billing::Free {
+            text.push_str(", ");
+            text.push_str(self.billing.label());
+        }
+        if let Some(months) = self.minimum_term_months {
+            text.push_str(&format!(", Mindestlaufzeit {months} Monate"));
+        }
+        text
+    }
+}
+
+/// An option's definition, as the order form and the function check it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotOption {
+    pub id: String,
+    pub label: String,
+    pub option_type: OptionType,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub choices: Vec<String>,
+    pub required: bool,
+    pub help: Option<String>,
+}
+
+/// The provider's self-assessment, in words, as it stood when the site was built.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotMaturity {
+    /// German date of the assessment, e.g. `15.03.2026`.
+    pub assessed: String,
+    /// Names of the minimal criteria (all are met: `csp check` refuses anything else).
+    pub minimal_criteria: Vec<String>,
+    pub levels: Vec<SnapshotLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotLevel {
+    pub dimension: String,
+    pub criterion: String,
+    pub level: u8,
+    pub max_level: u8,
+    pub description: String,
+}
+
+impl OrderCatalog {
+    /// The snapshot of a validated catalog.
+    pub fn from_catalog(catalog: &Catalog) -> Self {
+        let model = &catalog.maturity_model;
+        let minimal_names: BTreeMap<&str, &str> = model
+            .minimal_criteria
+            .iter()
+            .map(|c| (c.id.as_str(), c.name.as_str()))
+            .collect();
+        let offerings = catalog
+            .published()
+            .filter_map(|o| {
+                let provider = catalog.provider(&o.provider)?;
+                let mut levels = Vec::new();
+                for dimension in &model.dimensions {
+                    for criterion in &dimension.criteria {
+                        let Some(level) = o.maturity.levels.get(&criterion.id) else {
+                            continue;
+                        };
+                        levels.push(SnapshotLevel {
+                            dimension: dimension.name.clone(),
+                            criterion: criterion.name.clone(),
+                            level: *level,
+                            max_level: criterion.max_level(),
+                            description: criterion
+                                .level(*level)
+                                .map(|l| l.description.clone())
+                                .unwrap_or_default(),
+                        });
+                    }
+                }
+                Some(OrderableOffering {
+                    id: o.id.clone(),
+                    name: o.name.clone(),
+                    url: format!("/cloud-services/{}/", o.id),
+                    summary: o.summary.clone(),
+                    description: o.description.clone(),
+                    service_type: o.service_type,
+                    provider: SnapshotProvider {
+                        id: provider.id.clone(),
+                        name: provider.name.clone(),
+                        order_email: provider.order_email.clone(),
+                    },
+                    provisioning_time: o.provisioning_time.clone(),
+                    customer_scope: o.customer_scope.clone(),
+                    contract_models: o.contract_models.clone(),
+                    plans: o.plans.iter().map(snapshot_plan).collect(),
+                    options: o
+                        .options
+                        .iter()
+                        .map(|op| SnapshotOption {
+                            id: op.id.clone(),
+                            label: op.label.clone(),
+                            option_type: op.option_type,
+                            min: op.min,
+                            max: op.max,
+                            choices: op.choices.clone(),
+                            required: op.required,
+                            help: op.help.clone(),
+                        })
+                        .collect(),
+                    conditions: o.conditions.clone(),
+                    maturity: SnapshotMaturity {
+                        assessed: german_date(o.maturity.assessed),
+                        minimal_criteria: o
+                            .maturity
+                            .minimal_criteria
+                            .iter()
+                            .filter(|(_, met)| **met)
+                            .map(|(id, _)| {
+                                minimal_names
+                                    .get(id.as_str())
+                                    .map_or_else(|| id.clone(), |name| (*name).to_owned())
+                            })
+                            .collect(),
+                        levels,
+                    },
+                })
+            })
+            .collect();
+        OrderCatalog {
+            version: SNAPSHOT_VERSION,
+            agb_version: catalog
+                .page("agb")
+                .and_then(|p| p.version.clone())
+                .unwrap_or_else(|| "unbekannt".to_owned()),
+            categories: catalog
+                .portfolio
+                .categories
+                .iter()
+                .map(|c| SnapshotCategory {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    subcategories: c
+                        .subcategories
+                        .iter()
+                        .map(|s| (s.id.clone(), s.name.clone()))
+                        .collect(),
+                })
+                .collect(),
+            offerings,
+        }
+    }
+
+    /// A published offering by id.
+    pub fn offering(&self, id: &str) -> Option<&OrderableOffering> {
+        self.offerings
+            .binary_search_by(|o| o.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.offerings[i])
+    }
+
+    /// The name of a category reference `<top>` or `<top>/<sub>`, if it exists.
+    pub fn category_name(&self, reference: &str) -> Option<String> {
+        let (top, sub) = match reference.split_once('/') {
+            Some((top, sub)) => (top, Some(sub)),
+            None => (reference, None),
+        };
+        let category = self.categories.iter().find(|c| c.id == top)?;
+        match sub {
+            None => Some(category.name.clone()),
+            Some(sub) => category
+                .subcategories
+                .iter()
+                .find(|(id, _)| id == sub)
+                .map(|(_, name)| format!("{} › {name}", category.name)),
+        }
+    }
+}
+
+fn snapshot_plan(plan: &Plan) -> SnapshotPlan {
+    SnapshotPlan {
+        id: plan.id.clone(),
+        name: plan.name.clone(),
+        price: plan.price,
+        unit: plan.unit.clone(),
+        billing: plan.billing,
+        minimum_term_months: plan.minimum_term_months,
+    }
+}

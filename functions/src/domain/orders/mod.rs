@@ -1,0 +1,485 @@
+//! Orders and needs: submit an order exactly once, decide it through the state machine, and
+//! report a need; in plain Rust over the store, without HTTP.
+
+pub mod documents;
+pub mod links;
+pub mod mails;
+pub mod model;
+pub mod status;
+pub mod summary;
+pub mod validate;
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use catalog::snapshot::{OrderCatalog, SNAPSHOT_VERSION};
+
+pub use links::{ApiParty, LinkClaims};
+pub use model::{
+    BillingAddress, ConfiguredOption, ContractFolder, DECISION_DAYS, FolderCustomer, HistoryEntry,
+    Need, Order,
+};
+pub use status::{Action, OrderStatus, Party, TransitionError, transition, whose_turn};
+
+use super::accounts::{SessionInfo, Settings};
+use super::clock::Clock;
+use super::model::OutgoingMail;
+use super::tokens::{Secret, new_id, sha256_hex};
+use super::validation::{FieldErrors, FormInput};
+use crate::store::{CreatedOrder, PortalStore, StoreError, UsedLink};
+
+/// Why an order operation did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// Input to correct, one German message per field.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The offering does not exist or cannot be ordered (any more).
+    #[error("offering not orderable")]
+    NotOrderable,
+    /// No such order, or not visible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// A decision link that is forged, expired or used.
+    #[error("invalid link")]
+    InvalidLink,
+    /// The action is not allowed in the order's status, or someone else decided first.
+    #[error("not allowed now: {0}")]
+    NotAllowed(String),
+    /// There is no catalog snapshot (the site has not been built).
+    #[error("no catalog snapshot")]
+    NoCatalog,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The order flows over a store and the catalog snapshot.
+pub struct Orders {
+    store: Arc<dyn PortalStore>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    secret: Secret,
+    catalog: RwLock<Option<Arc<OrderCatalog>>>,
+}
+
+impl std::fmt::Debug for Orders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Orders").finish_non_exhaustive()
+    }
+}
+
+/// Reads a snapshot written by `csp build` (`function-data/catalog.json`).
+pub fn read_snapshot(path: &Path) -> Result<OrderCatalog, String> {
+    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let catalog: OrderCatalog =
+        serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if catalog.version != SNAPSHOT_VERSION {
+        return Err(format!(
+            "{}: snapshot version {} (expected {SNAPSHOT_VERSION}); rebuild the site",
+            path.display(),
+            catalog.version
+        ));
+    }
+    Ok(catalog)
+}
+
+impl Orders {
+    pub fn new(
+        store: Arc<dyn PortalStore>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        secret: Secret,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+            secret,
+            catalog: RwLock::new(None),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn PortalStore> {
+        &self.store
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Replaces the catalog snapshot (at start-up, and after each rebuild in `csp serve`).
+    pub fn set_catalog(&self, catalog: OrderCatalog) {
+        if let Ok(mut slot) = self.catalog.write() {
+            *slot = Some(Arc::new(catalog));
+        }
+    }
+
+    /// The current snapshot.
+    pub fn catalog(&self) -> Result<Arc<OrderCatalog>, OrderError> {
+        self.catalog
+            .read()
+            .ok()
+            .and_then(|slot| slot.clone())
+            .ok_or(OrderError::NoCatalog)
+    }
+
+    fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.settings.public_base_url)
+    }
+
+    fn account_link(&self, order: &Order) -> String {
+        self.link(&format!("/api/konto/bestellungen/{}", order.id))
+    }
+
+    /// The decision link for `party` (without the `aktion` parameter).
+    pub fn decision_link(&self, order: &Order, party: Party) -> String {
+        let token = links::decision_token(&self.secret, &order.id, party, order.deadline);
+        self.link(&format!("/api/entscheidung?token={token}"))
+    }
+
+    /// The bearer token of a provider or the intermediary.
+    pub fn api_token(&self, party: &ApiParty) -> String {
+        links::api_token(&self.secret, party)
+    }
+
+    /// The party of a bearer token.
+    pub fn api_party(&self, token: &str) -> Option<ApiParty> {
+        links::verify_api_token(&self.secret, token)
+    }
+
+    /// Where the party's mails go.
+    fn address_of(&self, order: &Order, party: Party) -> Result<String, OrderError> {
+        match party {
+            Party::Intermediary => Ok(self.settings.intermediary_email.clone()),
+            Party::Provider => {
+                // The folder never holds the order address; the current snapshot does.
+                let catalog = self.catalog()?;
+                catalog
+                    .offerings
+                    .iter()
+                    .find(|o| o.provider.id == order.provider_id)
+                    .map(|o| o.provider.order_email.clone())
+                    .ok_or_else(|| {
+                        OrderError::NotAllowed(format!(
+                            "provider {} is not in the catalog",
+                            order.provider_id
+                        ))
+                    })
+            }
+            _ => Err(OrderError::NotAllowed("no address".into())),
+        }
+    }
+
+    /// Places an order for the session's organisation, exactly once per idempotency key:
+    /// a repeated or racing submission returns the first order and creates nothing.
+    pub async fn submit(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<Order, OrderError> {
+        let catalog = self.catalog()?;
+        let valid = match validate::validate_order(input, &catalog, &session.org) {
+            Ok(valid) => valid,
+            Err(None) => return Err(OrderError::NotOrderable),
+            Err(Some(errors)) => return Err(OrderError::Invalid(errors)),
+        };
+        if let Some(existing) = self
+            .store
+            .find_order_by_key(&session.org.id, &valid.idempotency_key)
+            .await?
+        {
+            return Ok(existing);
+        }
+        let now = self.now();
+        let year = documents::iso_day(now)
+            .get(..4)
+            .unwrap_or("0000")
+            .to_owned();
+        let count = self
+            .store
+            .increment_counter(
+                &format!("order-number:{year}"),
+                now,
+                now + 100 * 365 * 86_400,
+            )
+            .await?;
+        let number = format!("CSP-{year}-{count:06}");
+        let mut offering = valid.offering.clone();
+        offering.provider.order_email = String::new();
+        let org = &session.org;
+        let order = Order {
+            id: new_id(),
+            number: number.clone(),
+            org_id: org.id.clone(),
+            user_id: session.user.id.clone(),
+            idempotency_key: valid.idempotency_key.clone(),
+            offering_id: offering.id.clone(),
+            provider_id: offering.provider.id.clone(),
+            contract_model: valid.contract_model,
+            status: OrderStatus::Offen,
+            created_at: now,
+            deadline: now + DECISION_DAYS * 86_400,
+            history: vec![HistoryEntry {
+                at: now,
+                by: Party::Customer,
+                from: None,
+                to: OrderStatus::Offen,
+                reason: None,
+            }],
+            folder: ContractFolder {
+                number,
+                ordered_at: now,
+                customer: FolderCustomer {
+                    organisation: org.name.clone(),
+                    legal_form: org.legal_form.clone(),
+                    level: org.level.map_or("–", |l| l.label()).to_owned(),
+                    street: org.street.clone(),
+                    postcode: org.postcode.clone(),
+                    city: org.city.clone(),
+                    in_house_capable: org.in_house_capable,
+                    orderer_name: session.user.name.clone(),
+                    orderer_email: session.user.email.clone(),
+                    orderer_phone: session.user.phone.clone(),
+                },
+                billing: valid.billing,
+                reference: valid.reference,
+                note: valid.note,
+                offering,
+                plan: valid.plan.clone(),
+                contract_model: valid.contract_model,
+                options: valid.options,
+                agb_version: catalog.agb_version.clone(),
+            },
+        };
+        let first = whose_turn(order.status, order.contract_model).unwrap_or(Party::Provider);
+        let mails = vec![
+            mails::order_received(&order, &self.account_link(&order), now),
+            mails::decision_requested(
+                &order,
+                first,
+                &self.address_of(&order, first)?,
+                &self.decision_link(&order, first),
+                now,
+            ),
+        ];
+        match self.store.create_order(&order, &mails).await? {
+            CreatedOrder::New => {
+                tracing::info!(event = "order_placed", order = %order.id, number = %order.number);
+                Ok(order)
+            }
+            CreatedOrder::Existing(existing) => Ok(*existing),
+        }
+    }
+
+    /// The organisation's orders, newest first.
+    pub async fn orders_of(&self, session: &SessionInfo) -> Result<Vec<Order>, OrderError> {
+        Ok(self.store.list_org_orders(&session.org.id).await?)
+    }
+
+    /// One order, if it belongs to the session's organisation.
+    pub async fn order_for(&self, session: &SessionInfo, id: &str) -> Result<Order, OrderError> {
+        match self.store.get_order(id).await? {
+            Some(order) if order.org_id == session.org.id => Ok(order),
+            _ => Err(OrderError::NotFound),
+        }
+    }
+
+    /// The order and party behind a decision link, if it is valid and unused.
+    pub async fn open_link(&self, token: &str) -> Result<(Order, LinkClaims), OrderError> {
+        let claims = links::verify_decision_token(&self.secret, token, self.now())
+            .ok_or(OrderError::InvalidLink)?;
+        if self.store.is_link_used(&sha256_hex(token)).await? {
+            return Err(OrderError::InvalidLink);
+        }
+        let order = self
+            .store
+            .get_order(&claims.order_id)
+            .await?
+            .ok_or(OrderError::InvalidLink)?;
+        Ok((order, claims))
+    }
+
+    /// Decides through a link from a mail; a confirmation or rejection uses the link up.
+    pub async fn decide_by_link(&self, token: &str, action: Action) -> Result<Order, OrderError> {
+        let (order, claims) = self.open_link(token).await?;
+        let used = (!matches!(action, Action::Review)).then(|| UsedLink {
+            hash: sha256_hex(token),
+            expires_at: claims.expires_at,
+        });
+        self.decide(order, claims.party, action, used.as_ref())
+            .await
+    }
+
+    /// Decides through the API with a bearer token's party.
+    pub async fn decide_by_api(
+        &self,
+        party: &ApiParty,
+        order_id: &str,
+        action: Action,
+    ) -> Result<Order, OrderError> {
+        let order = self.order_for_party(party, order_id).await?;
+        self.decide(order, party.party(), action, None).await
+    }
+
+    /// One order as a provider (its own) or the intermediary (Umklappvertrag) sees it.
+    pub async fn order_for_party(&self, party: &ApiParty, id: &str) -> Result<Order, OrderError> {
+        let order = self
+            .store
+            .get_order(id)
+            .await?
+            .ok_or(OrderError::NotFound)?;
+        let visible = match party {
+            ApiParty::Provider(provider) => &order.provider_id == provider,
+            ApiParty::Intermediary => {
+                order.contract_model == catalog::model::ContractModel::Umklappvertrag
+            }
+        };
+        if visible {
+            Ok(order)
+        } else {
+            Err(OrderError::NotFound)
+        }
+    }
+
+    /// A party's orders, newest first.
+    pub async fn orders_for_party(&self, party: &ApiParty) -> Result<Vec<Order>, OrderError> {
+        Ok(match party {
+            ApiParty::Provider(provider) => self.store.list_provider_orders(provider).await?,
+            ApiParty::Intermediary => {
+                let mut orders: Vec<Order> = self
+                    .store
+                    .list_undecided_orders()
+                    .await?
+                    .into_iter()
+                    .filter(|o| o.contract_model == catalog::model::ContractModel::Umklappvertrag)
+                    .collect();
+                orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+                orders
+            }
+        })
+    }
+
+    /// Applies `action` by `party` through the state machine and writes it conditionally on
+    /// the status it was decided from.
+    async fn decide(
+        &self,
+        order: Order,
+        party: Party,
+        action: Action,
+        link: Option<&UsedLink>,
+    ) -> Result<Order, OrderError> {
+        let steps = transition(order.status, order.contract_model, party, &action)
+            .map_err(|e| OrderError::NotAllowed(e.to_string()))?;
+        let now = self.now();
+        let expected = order.status;
+        let mut next = order;
+        let reason = match &action {
+            Action::Reject { reason } => Some(reason.trim().to_owned()),
+            _ => None,
+        };
+        for step in &steps {
+            next.history.push(HistoryEntry {
+                at: now,
+                by: step.by,
+                from: Some(next.status),
+                to: step.to,
+                reason: if step.to.is_rejection() {
+                    reason.clone()
+                } else {
+                    None
+                },
+            });
+            next.status = step.to;
+        }
+        let mut mails: Vec<OutgoingMail> =
+            vec![mails::status_changed(&next, &self.account_link(&next), now)];
+        if next.status == OrderStatus::BestaetigtIntermediaer {
+            mails.push(mails::decision_requested(
+                &next,
+                Party::Provider,
+                &self.address_of(&next, Party::Provider)?,
+                &self.decision_link(&next, Party::Provider),
+                now,
+            ));
+        }
+        if next.status == OrderStatus::AbgelehntAnbieterUv {
+            mails.push(mails::provider_rejected_for_intermediary(
+                &next,
+                &self.settings.intermediary_email,
+                now,
+            ));
+        }
+        match self
+            .store
+            .update_order_status(&next, expected, link, &mails)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(event = "order_status", order = %next.id, from = expected.as_str(), to = next.status.as_str(), by = party.as_str());
+                Ok(next)
+            }
+            Err(StoreError::Conflict) if link.is_some() => {
+                // Either the link was used or someone decided meanwhile: both refuse the link.
+                Err(OrderError::InvalidLink)
+            }
+            Err(StoreError::Conflict) => Err(OrderError::NotAllowed(
+                "the order was changed meanwhile".into(),
+            )),
+            Err(StoreError::NotFound) => Err(OrderError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Undecided orders past their deadline, earliest first (the operator's list).
+    pub async fn overdue(&self) -> Result<Vec<Order>, OrderError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .list_undecided_orders()
+            .await?
+            .into_iter()
+            .filter(|o| o.is_overdue(now))
+            .collect())
+    }
+
+    /// Stores a need and tells the operator.
+    pub async fn report_need(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<Need, OrderError> {
+        let catalog = self.catalog()?;
+        let now = self.now();
+        let valid = validate::validate_need(input, &catalog, &documents::iso_day(now))
+            .map_err(OrderError::Invalid)?;
+        let need = Need {
+            id: new_id(),
+            org_id: session.org.id.clone(),
+            org_name: session.org.name.clone(),
+            user_id: session.user.id.clone(),
+            user_name: session.user.name.clone(),
+            user_email: session.user.email.clone(),
+            title: valid.title,
+            description: valid.description,
+            category: valid.category,
+            category_name: valid.category_name,
+            expected_users: valid.expected_users,
+            wished_date: valid.wished_date,
+            contact_preference: valid.contact_preference,
+            created_at: now,
+        };
+        let mail = mails::need_reported(&self.settings.operator_email, &need, now);
+        self.store.create_need(&need, &mail).await?;
+        tracing::info!(event = "need_reported", need = %need.id);
+        Ok(need)
+    }
+
+    /// Every need, newest first.
+    pub async fn needs(&self) -> Result<Vec<Need>, OrderError> {
+        Ok(self.store.list_needs().await?)
+    }
+}

@@ -1,0 +1,131 @@
+//! The records of orders and reported needs.
+
+use catalog::model::ContractModel;
+use catalog::snapshot::{OrderableOffering, SnapshotPlan};
+use serde::{Deserialize, Serialize};
+
+use super::status::{OrderStatus, Party};
+
+/// How long a provider has to decide, from the order (PRODUCT.md: 30 days).
+pub const DECISION_DAYS: i64 = 30;
+
+/// One status change, appended and never rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub by: Party,
+    /// `None` for the order's creation.
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub reason: Option<String>,
+}
+
+/// An order with its contract folder and history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: String,
+    /// Readable and unique, e.g. `CSP-2026-000123`.
+    pub number: String,
+    pub org_id: String,
+    pub user_id: String,
+    /// The form's idempotency key: one order per organisation and key.
+    pub idempotency_key: String,
+    pub offering_id: String,
+    pub provider_id: String,
+    pub contract_model: ContractModel,
+    pub status: OrderStatus,
+    pub created_at: i64,
+    /// By when the provider must have decided.
+    pub deadline: i64,
+    pub history: Vec<HistoryEntry>,
+    /// Taken at order time and never changed afterwards.
+    pub folder: ContractFolder,
+}
+
+impl Order {
+    /// Undecided after the deadline.
+    pub fn is_overdue(&self, now: i64) -> bool {
+        !self.status.is_final() && now > self.deadline
+    }
+
+    /// The reason of the rejection, if rejected.
+    pub fn rejection_reason(&self) -> Option<&str> {
+        self.history
+            .iter()
+            .rev()
+            .find(|h| h.to.is_rejection())
+            .and_then(|h| h.reason.as_deref())
+    }
+}
+
+/// The contract folder (Vertragsmappe): everything the contract consists of, as it stood
+/// when the order was placed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContractFolder {
+    pub number: String,
+    pub ordered_at: i64,
+    pub customer: FolderCustomer,
+    pub billing: BillingAddress,
+    pub reference: Option<String>,
+    pub note: Option<String>,
+    /// The offering as the catalog described it (the provider's order address removed).
+    pub offering: OrderableOffering,
+    pub plan: SnapshotPlan,
+    pub contract_model: ContractModel,
+    pub options: Vec<ConfiguredOption>,
+    /// Version of the CSP-AGB consented to.
+    pub agb_version: String,
+}
+
+/// The ordering organisation and person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderCustomer {
+    pub organisation: String,
+    pub legal_form: String,
+    pub level: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub in_house_capable: bool,
+    pub orderer_name: String,
+    pub orderer_email: String,
+    pub orderer_phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingAddress {
+    pub organisation: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+}
+
+/// An option as configured, with the value in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfiguredOption {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+}
+
+/// A service the catalog lacks, reported by a signed-in member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Need {
+    pub id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub title: String,
+    pub description: String,
+    /// `<top>` or `<top>/<sub>`, and its name.
+    pub category: Option<String>,
+    pub category_name: Option<String>,
+    pub expected_users: Option<u32>,
+    /// ISO date `YYYY-MM-DD`.
+    pub wished_date: Option<String>,
+    /// `email` or `telefon`.
+    pub contact_preference: String,
+    pub created_at: i64,
+}

@@ -1,0 +1,408 @@
+//! Checks an order form and a Bedarf form against the catalog snapshot and the ordering
+//! organisation, with one German message at each field.
+
+use catalog::model::{ContractModel, OptionType};
+use catalog::snapshot::{OrderCatalog, OrderableOffering, SnapshotOption, SnapshotPlan};
+
+use super::model::{BillingAddress, ConfiguredOption};
+use crate::domain::model::Organisation;
+use crate::domain::validation::{FieldErrors, FormInput, is_valid_postcode};
+
+/// The longest idempotency key accepted (a UUID has 36 characters).
+const MAX_KEY_LEN: usize = 100;
+const MAX_TEXT: usize = 500;
+const MAX_NOTE: usize = 2000;
+
+/// A valid order form.
+#[derive(Debug, Clone)]
+pub struct ValidOrder<'a> {
+    pub offering: &'a OrderableOffering,
+    pub plan: &'a SnapshotPlan,
+    pub contract_model: ContractModel,
+    pub options: Vec<ConfiguredOption>,
+    pub billing: BillingAddress,
+    pub reference: Option<String>,
+    pub note: Option<String>,
+    pub idempotency_key: String,
+}
+
+/// The form field of an option.
+pub fn option_field(option_id: &str) -> String {
+    format!("option_{option_id}")
+}
+
+fn too_long(value: &str, max: usize) -> bool {
+    value.chars().count() > max
+}
+
+fn required_text(
+    input: &FormInput,
+    errors: &mut FieldErrors,
+    field: &str,
+    missing: &str,
+    max: usize,
+) -> String {
+    let value = input.get(field);
+    if value.is_empty() {
+        errors.add(field, missing);
+    } else if too_long(value, max) {
+        errors.add(field, format!("Bitte höchstens {max} Zeichen eingeben."));
+    }
+    value.to_owned()
+}
+
+fn optional_text(
+    input: &FormInput,
+    errors: &mut FieldErrors,
+    field: &str,
+    max: usize,
+) -> Option<String> {
+    let value = input.get(field);
+    if too_long(value, max) {
+        errors.add(field, format!("Bitte höchstens {max} Zeichen eingeben."));
+    }
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Checks one configured option against its definition; `None` for an empty optional one.
+fn check_option(
+    option: &SnapshotOption,
+    input: &FormInput,
+    errors: &mut FieldErrors,
+) -> Option<ConfiguredOption> {
+    let field = option_field(&option.id);
+    let raw = input.get(&field);
+    let configured = |value: String| {
+        Some(ConfiguredOption {
+            id: option.id.clone(),
+            label: option.label.clone(),
+            value,
+        })
+    };
+    if option.option_type == OptionType::Boolean {
+        let checked = input.checked(&field);
+        if option.required && !checked {
+            errors.add(&field, format!("Bitte bestätigen Sie: {}", option.label));
+            return None;
+        }
+        return configured(if checked { "ja" } else { "nein" }.to_owned());
+    }
+    if raw.is_empty() {
+        if option.required {
+            let verb = if option.option_type == OptionType::Choice {
+                "wählen Sie"
+            } else {
+                "geben Sie"
+            };
+            errors.add(
+                &field,
+                format!("Bitte {verb} „{}“ an (Pflichtangabe).", option.label),
+            );
+        }
+        return None;
+    }
+    match option.option_type {
+        OptionType::Integer => {
+            let Ok(value) = raw.parse::<i64>() else {
+                errors.add(
+                    &field,
+                    format!("„{}“: bitte eine ganze Zahl angeben.", option.label),
+                );
+                return None;
+            };
+            if let Some(min) = option.min
+                && value < min
+            {
+                errors.add(
+                    &field,
+                    format!("„{}“: bitte mindestens {min} angeben.", option.label),
+                );
+                return None;
+            }
+            if let Some(max) = option.max
+                && value > max
+            {
+                errors.add(
+                    &field,
+                    format!("„{}“: bitte höchstens {max} angeben.", option.label),
+                );
+                return None;
+            }
+            configured(value.to_string())
+        }
+        OptionType::Choice => {
+            if option.choices.iter().any(|c| c == raw) {
+                configured(raw.to_owned())
+            } else {
+                errors.add(
+                    &field,
+                    format!(
+                        "„{}“: bitte einen der angebotenen Werte wählen ({}).",
+                        option.label,
+                        option.choices.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+        OptionType::Text => {
+            if too_long(raw, MAX_TEXT) {
+                errors.add(
+                    &field,
+                    format!("„{}“: bitte höchstens {MAX_TEXT} Zeichen.", option.label),
+                );
+                None
+            } else {
+                configured(raw.to_owned())
+            }
+        }
+        OptionType::Boolean => None,
+    }
+}
+
+/// Validates an order of `offering_id` by a member of `org`. `Err(None)` when the offering
+/// cannot be ordered at all (unknown, not published).
+pub fn validate_order<'a>(
+    input: &FormInput,
+    catalog: &'a OrderCatalog,
+    org: &Organisation,
+) -> Result<ValidOrder<'a>, Option<FieldErrors>> {
+    let offering = catalog.offering(input.get("offering")).ok_or(None)?;
+    let mut errors = FieldErrors::default();
+
+    if let Some(level) = org.level {
+        if !offering.customer_scope.contains(&level) {
+            let scope: Vec<&str> = offering.customer_scope.iter().map(|s| s.label()).collect();
+            errors.add(
+                "kundenkreis",
+                format!(
+                    "{} kann nur von Organisationen aus diesem Kundenkreis bestellt werden: {}. Ihre Organisation ist der Ebene „{}“ zugeordnet.",
+                    offering.name,
+                    scope.join(", "),
+                    level.label()
+                ),
+            );
+        }
+    } else {
+        errors.add(
+            "kundenkreis",
+            "Für Ihre Organisation ist keine Verwaltungsebene hinterlegt, deshalb kann der Kundenkreis nicht geprüft werden. Bitte wenden Sie sich an das Betreiberteam.",
+        );
+    }
+
+    let plan = match input.get("plan") {
+        "" => {
+            errors.add("plan", "Bitte wählen Sie ein Preismodell.");
+            None
+        }
+        id => {
+            let plan = offering.plan(id);
+            if plan.is_none() {
+                errors.add(
+                    "plan",
+                    "Dieses Preismodell gibt es für das Angebot nicht. Bitte wählen Sie eines der angezeigten.",
+                );
+            }
+            plan
+        }
+    };
+
+    let contract_model = match ContractModel::parse(input.get("contract_model")) {
+        None => {
+            errors.add("contract_model", "Bitte wählen Sie ein Vertragsmodell.");
+            None
+        }
+        Some(model) if !offering.offers(model) => {
+            errors.add(
+                "contract_model",
+                format!("{} bietet den {} nicht an.", offering.name, model.label()),
+            );
+            None
+        }
+        Some(ContractModel::Umklappvertrag) if !org.in_house_capable => {
+            errors.add(
+                "contract_model",
+                "Den Umklappvertrag können nur Organisationen wählen, die gegenüber der govdigital eG inhousefähig sind. Ihre Organisation ist nicht als inhousefähig registriert; bitte wählen Sie den Direktvertrag.",
+            );
+            None
+        }
+        Some(model) => Some(model),
+    };
+
+    let options: Vec<ConfiguredOption> = offering
+        .options
+        .iter()
+        .filter_map(|option| check_option(option, input, &mut errors))
+        .collect();
+
+    let billing = BillingAddress {
+        organisation: required_text(
+            input,
+            &mut errors,
+            "billing_org",
+            "Bitte geben Sie die Organisation für die Rechnung an.",
+            200,
+        ),
+        street: required_text(
+            input,
+            &mut errors,
+            "billing_street",
+            "Bitte geben Sie Straße und Hausnummer an.",
+            200,
+        ),
+        postcode: {
+            let postcode = input.get("billing_postcode");
+            if postcode.is_empty() {
+                errors.add("billing_postcode", "Bitte geben Sie die Postleitzahl an.");
+            } else if !is_valid_postcode(postcode) {
+                errors.add(
+                    "billing_postcode",
+                    "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
+                );
+            }
+            postcode.to_owned()
+        },
+        city: required_text(
+            input,
+            &mut errors,
+            "billing_city",
+            "Bitte geben Sie den Ort an.",
+            100,
+        ),
+    };
+    let reference = optional_text(input, &mut errors, "reference", 100);
+    let note = optional_text(input, &mut errors, "note", MAX_NOTE);
+    if !input.checked("consent_agb") {
+        errors.add(
+            "consent_agb",
+            "Bitte stimmen Sie den Nutzungsbedingungen des Portals (CSP-AGB) zu.",
+        );
+    }
+    if !input.checked("consent_conditions") {
+        errors.add(
+            "consent_conditions",
+            format!(
+                "Bitte stimmen Sie den servicespezifischen Bedingungen von {} zu.",
+                offering.name
+            ),
+        );
+    }
+    let idempotency_key = input.get("idempotency_key").to_owned();
+    if idempotency_key.is_empty() || too_long(&idempotency_key, MAX_KEY_LEN) {
+        errors.add(
+            "idempotency_key",
+            "Das Formular ist unvollständig. Bitte laden Sie die Seite neu und senden Sie es erneut.",
+        );
+    }
+    match (plan, contract_model) {
+        (Some(plan), Some(contract_model)) if errors.is_empty() => Ok(ValidOrder {
+            offering,
+            plan,
+            contract_model,
+            options,
+            billing,
+            reference,
+            note,
+            idempotency_key,
+        }),
+        _ => Err(Some(errors)),
+    }
+}
+
+/// A valid Bedarf form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidNeed {
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub category_name: Option<String>,
+    pub expected_users: Option<u32>,
+    pub wished_date: Option<String>,
+    pub contact_preference: String,
+}
+
+/// Validates the Bedarf form; `today` (`YYYY-MM-DD`) bounds the wished-for date.
+pub fn validate_need(
+    input: &FormInput,
+    catalog: &OrderCatalog,
+    today: &str,
+) -> Result<ValidNeed, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let title = required_text(
+        input,
+        &mut errors,
+        "title",
+        "Bitte beschreiben Sie kurz, was Sie brauchen.",
+        150,
+    );
+    let description = required_text(
+        input,
+        &mut errors,
+        "description",
+        "Bitte beschreiben Sie Ihren Bedarf.",
+        MAX_NOTE,
+    );
+    let (category, category_name) = match input.get("category") {
+        "" => (None, None),
+        reference => match catalog.category_name(reference) {
+            Some(name) => (Some(reference.to_owned()), Some(name)),
+            None => {
+                errors.add("category", "Bitte wählen Sie eine Kategorie aus der Liste.");
+                (None, None)
+            }
+        },
+    };
+    let expected_users = match input.get("expected_users") {
+        "" => None,
+        raw => match raw.parse::<u32>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                errors.add(
+                    "expected_users",
+                    "Bitte geben Sie die erwartete Zahl der Nutzenden als ganze Zahl ab 1 an.",
+                );
+                None
+            }
+        },
+    };
+    let wished_date = match input.get("wished_date") {
+        "" => None,
+        raw => match raw.parse::<jiff::civil::Date>() {
+            Ok(date) if date.to_string().as_str() >= today => Some(date.to_string()),
+            Ok(_) => {
+                errors.add(
+                    "wished_date",
+                    "Der gewünschte Starttermin liegt in der Vergangenheit.",
+                );
+                None
+            }
+            Err(_) => {
+                errors.add(
+                    "wished_date",
+                    "Bitte geben Sie ein Datum an, zum Beispiel 2027-03-01.",
+                );
+                None
+            }
+        },
+    };
+    let contact_preference = match input.get("contact_preference") {
+        "" | "email" => "email".to_owned(),
+        "telefon" => "telefon".to_owned(),
+        _ => {
+            errors.add(
+                "contact_preference",
+                "Bitte wählen Sie E-Mail oder Telefon.",
+            );
+            String::new()
+        }
+    };
+    errors.into_result(ValidNeed {
+        title,
+        description,
+        category,
+        category_name,
+        expected_users,
+        wished_date,
+        contact_preference,
+    })
+}

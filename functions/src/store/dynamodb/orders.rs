@@ -1,0 +1,254 @@
+//! Orders and needs in the DynamoDB table.
+//!
+//! | record | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK |
+//! | --- | --- | --- | --- | --- |
+//! | order | `ORDER#<id>` | `ORDER` | `ORGORDERS#<org>` / `<created>#<id>` | `PROVIDERORDERS#<provider>` / `<created>#<id>` |
+//! | idempotency marker | `ORDERKEY#<org>#<sha256 of key>` | `ORDERKEY` | | |
+//! | undecided marker | `UNDECIDED#<id>` | `UNDECIDED` | `UNDECIDED` / `<deadline>#<id>` (deleted when decided) | |
+//! | used decision link | `LINK#<sha256>` | `LINK` | | |
+//! | need | `NEED#<id>` | `NEED` | `NEEDS` / `<created>#<id>` | |
+//!
+//! An order, its idempotency marker, its undecided marker and its mails are one transaction
+//! (the marker's `attribute_not_exists` makes racing duplicates fail as a whole); a status
+//! change is one transaction conditional on the expected status, with the used link's
+//! marker and the mails.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+
+use super::{
+    DynamoStore, Item, TTL_GRACE, TransactError, backend, build_error, doc_of, get_s, key,
+    mail_item, n, s, sortable, to_doc,
+};
+use crate::domain::model::OutgoingMail;
+use crate::domain::orders::{Need, Order, OrderStatus};
+use crate::domain::tokens::sha256_hex;
+use crate::store::{CreatedOrder, OrderStore, StoreError, UsedLink};
+
+fn order_key(id: &str) -> Item {
+    key(format!("ORDER#{id}"), "ORDER")
+}
+
+fn idempotency_key(org_id: &str, idempotency_key: &str) -> Item {
+    key(
+        format!("ORDERKEY#{org_id}#{}", sha256_hex(idempotency_key)),
+        "ORDERKEY",
+    )
+}
+
+fn undecided_key(id: &str) -> Item {
+    key(format!("UNDECIDED#{id}"), "UNDECIDED")
+}
+
+fn order_item(order: &Order) -> Result<Item, StoreError> {
+    let mut item = order_key(&order.id);
+    item.insert("status".into(), s(order.status.as_str()));
+    item.insert("doc".into(), to_doc(order)?);
+    let sort = s(format!("{}#{}", sortable(order.created_at), order.id));
+    item.insert("GSI1PK".into(), s(format!("ORGORDERS#{}", order.org_id)));
+    item.insert("GSI1SK".into(), sort.clone());
+    item.insert(
+        "GSI2PK".into(),
+        s(format!("PROVIDERORDERS#{}", order.provider_id)),
+    );
+    item.insert("GSI2SK".into(), sort);
+    Ok(item)
+}
+
+impl DynamoStore {
+    /// Every item of an index partition, ascending or descending by sort key.
+    async fn query_index(
+        &self,
+        index: &str,
+        pk: String,
+        ascending: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", format!("{index}PK"))
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(ascending)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    fn docs<T: serde::de::DeserializeOwned>(items: &[Item]) -> Result<Vec<T>, StoreError> {
+        items.iter().map(doc_of).collect()
+    }
+}
+
+#[async_trait]
+impl OrderStore for DynamoStore {
+    async fn create_order(
+        &self,
+        order: &Order,
+        mails: &[OutgoingMail],
+    ) -> Result<CreatedOrder, StoreError> {
+        let mut marker = idempotency_key(&order.org_id, &order.idempotency_key);
+        marker.insert("order_id".into(), s(&order.id));
+        let mut items = vec![self.put_new(marker)?, self.put_new(order_item(order)?)?];
+        if !order.status.is_final() {
+            let mut undecided = undecided_key(&order.id);
+            undecided.insert("order_id".into(), s(&order.id));
+            undecided.insert("GSI1PK".into(), s("UNDECIDED"));
+            undecided.insert(
+                "GSI1SK".into(),
+                s(format!("{}#{}", sortable(order.deadline), order.id)),
+            );
+            items.push(self.put_new(undecided)?);
+        }
+        for mail in mails {
+            items.push(self.put_new(mail_item(mail)?)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(CreatedOrder::New),
+            Err(TransactError::ConditionFailed(0)) => {
+                match self
+                    .find_order_by_key(&order.org_id, &order.idempotency_key)
+                    .await?
+                {
+                    Some(existing) => Ok(CreatedOrder::Existing(Box::new(existing))),
+                    None => Err(StoreError::Conflict),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn find_order_by_key(
+        &self,
+        org_id: &str,
+        key_text: &str,
+    ) -> Result<Option<Order>, StoreError> {
+        let marker_key = idempotency_key(org_id, key_text);
+        let (Some(pk), Some(sk)) = (marker_key.get("PK"), marker_key.get("SK")) else {
+            return Ok(None);
+        };
+        let (Ok(pk), Ok(sk)) = (pk.as_s(), sk.as_s()) else {
+            return Ok(None);
+        };
+        let Some(marker) = self.get(pk.clone(), sk).await? else {
+            return Ok(None);
+        };
+        self.get_order(get_s(&marker, "order_id")?).await
+    }
+
+    async fn get_order(&self, id: &str) -> Result<Option<Order>, StoreError> {
+        self.get(format!("ORDER#{id}"), "ORDER")
+            .await?
+            .map(|item| doc_of(&item))
+            .transpose()
+    }
+
+    async fn list_org_orders(&self, org_id: &str) -> Result<Vec<Order>, StoreError> {
+        let items = self
+            .query_index("GSI1", format!("ORGORDERS#{org_id}"), false)
+            .await?;
+        Self::docs(&items)
+    }
+
+    async fn list_provider_orders(&self, provider_id: &str) -> Result<Vec<Order>, StoreError> {
+        let items = self
+            .query_index("GSI2", format!("PROVIDERORDERS#{provider_id}"), false)
+            .await?;
+        Self::docs(&items)
+    }
+
+    async fn list_undecided_orders(&self) -> Result<Vec<Order>, StoreError> {
+        let markers = self
+            .query_index("GSI1", "UNDECIDED".to_owned(), true)
+            .await?;
+        let mut orders = Vec::with_capacity(markers.len());
+        for marker in &markers {
+            // The index is eventually consistent: a marker may outlive its decision briefly.
+            if let Some(order) = self.get_order(get_s(marker, "order_id")?).await?
+                && !order.status.is_final()
+            {
+                orders.push(order);
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn update_order_status(
+        &self,
+        order: &Order,
+        expected: OrderStatus,
+        link: Option<&UsedLink>,
+        mails: &[OutgoingMail],
+    ) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(order_key(&order.id)))
+            .update_expression("SET #status = :to, doc = :doc")
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":to", s(order.status.as_str()))
+            .expression_attribute_values(":from", s(expected.as_str()))
+            .expression_attribute_values(":doc", to_doc(order)?)
+            .build()
+            .map_err(build_error)?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if order.status.is_final() {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(undecided_key(&order.id)))
+                .build()
+                .map_err(build_error)?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        if let Some(link) = link {
+            let mut used = key(format!("LINK#{}", link.hash), "LINK");
+            used.insert("expires_at".into(), n(link.expires_at));
+            used.insert("ttl".into(), n(link.expires_at + TTL_GRACE));
+            items.push(self.put_new(used)?);
+        }
+        for mail in mails {
+            items.push(self.put_new(mail_item(mail)?)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed(0)) => match self.get_order(&order.id).await? {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(StoreError::NotFound),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn is_link_used(&self, hash: &str) -> Result<bool, StoreError> {
+        Ok(self.get(format!("LINK#{hash}"), "LINK").await?.is_some())
+    }
+
+    async fn create_need(&self, need: &Need, mail: &OutgoingMail) -> Result<(), StoreError> {
+        let mut item = key(format!("NEED#{}", need.id), "NEED");
+        item.insert("doc".into(), to_doc(need)?);
+        item.insert("GSI1PK".into(), s("NEEDS"));
+        item.insert(
+            "GSI1SK".into(),
+            s(format!("{}#{}", sortable(need.created_at), need.id)),
+        );
+        let items = vec![self.put_new(item)?, self.put_new(mail_item(mail)?)?];
+        self.transact(items).await.map_err(StoreError::from)
+    }
+
+    async fn list_needs(&self) -> Result<Vec<Need>, StoreError> {
+        let items = self.query_index("GSI1", "NEEDS".to_owned(), false).await?;
+        Self::docs(&items)
+    }
+}

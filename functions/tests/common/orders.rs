@@ -1,0 +1,1069 @@
+//! Orders, decisions and needs end to end over HTTP, and the order store's conformance,
+//! run against every store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use functions::domain::orders::{ApiParty, Order, OrderStatus};
+use functions::store::{CreatedOrder, PortalStore, StoreError, UsedLink};
+
+use super::flows::{register_confirm_approve_fields, set_password_and_sign_in};
+use super::*;
+
+pub const PROVIDER_MAIL: &str = "bestellungen@dataport.example";
+pub const INTERMEDIARY_MAIL: &str = "intermediaer@govdigital.invalid";
+
+/// A signed-in member of a new, approved organisation (Kommune).
+pub async fn member(app: &TestApp, org: &str, email: &str, in_house: bool) -> String {
+    let mut fields = registration(org, email);
+    if !in_house {
+        fields.retain(|(name, _)| *name != "inhouse");
+    }
+    let link = register_confirm_approve_fields(app, org, email, fields).await;
+    set_password_and_sign_in(app, &link, email).await
+}
+
+/// A complete dMessenger order form.
+pub fn dmessenger_order(key: &str, contract_model: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("offering", "dmessenger".to_owned()),
+        ("plan", "standard".to_owned()),
+        ("contract_model", contract_model.to_owned()),
+        ("option_nutzer", "250".to_owned()),
+        ("option_rechenzentrum", "Hamburg".to_owned()),
+        ("option_foederation", "ja".to_owned()),
+        ("billing_org", "Stadt Musterstadt, Kämmerei".to_owned()),
+        ("billing_street", "Rathausplatz 1".to_owned()),
+        ("billing_postcode", "12345".to_owned()),
+        ("billing_city", "Musterstadt".to_owned()),
+        ("reference", "AZ 10-2026/7".to_owned()),
+        ("note", "Bitte Rechnung jährlich.".to_owned()),
+        ("consent_agb", "ja".to_owned()),
+        ("consent_conditions", "ja".to_owned()),
+        ("idempotency_key", key.to_owned()),
+    ]
+}
+
+/// Places an order as JSON; returns the order's id.
+pub async fn place(app: &TestApp, cookie: &str, fields: &[(&'static str, String)]) -> String {
+    let reply = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(fields),
+            Opts::json().cookie(cookie),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["bestellung"]["id"]
+        .as_str()
+        .expect("order id")
+        .to_owned()
+}
+
+/// The order as its customer sees it (JSON).
+pub async fn customer_view(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
+    let reply = app
+        .get(
+            &format!("/api/konto/bestellungen/{id}"),
+            Opts::json().cookie(cookie),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+fn statuses(order: &serde_json::Value) -> Vec<String> {
+    order["verlauf"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["status"].as_str().expect("status").to_owned())
+        .collect()
+}
+
+/// The decision link in the newest order mail to `to`.
+pub fn decision_link(app: &TestApp, to: &str) -> String {
+    let mail = app
+        .mails
+        .sent()
+        .into_iter()
+        .rev()
+        .find(|m| m.to == to && m.subject.starts_with("Neue Bestellung"))
+        .unwrap_or_else(|| panic!("no order mail to {to}: {:#?}", app.mails.sent()));
+    let link = mail
+        .body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("/api/entscheidung?token="))
+        .unwrap_or_else(|| panic!("no decision link in {}", mail.body));
+    let path = path_of(link);
+    path.split('&').next().expect("path").to_owned()
+}
+
+fn token_in(path: &str) -> String {
+    path.split("token=").nth(1).expect("token").to_owned()
+}
+
+fn bearer(app: &TestApp, party: ApiParty) -> Opts {
+    Opts {
+        json: true,
+        bearer: Some(app.state.orders.api_token(&party)),
+        ..Opts::default()
+    }
+}
+
+fn dataport() -> ApiParty {
+    ApiParty::Provider("dataport".to_owned())
+}
+
+pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie = member(&app, "Stadt Musterstadt", "erika@musterstadt.de", true).await;
+
+    // The function's own form carries the session's CSRF token and a fresh key.
+    let form = app
+        .get("/api/bestellen/dmessenger", Opts::html().cookie(&cookie))
+        .await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("dMessenger bestellen") && form.body.contains("name=\"csrf\""));
+    assert!(
+        form.body.contains("Anzahl Nutzer"),
+        "options are on the form"
+    );
+
+    // A plain HTML post (no JavaScript, no token: the origin proves it came from the site).
+    let fields = dmessenger_order("schluessel-1", "direktvertrag");
+    let placed = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&fields),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    let location = placed.location.expect("redirect to the order");
+    let id = location.rsplit('/').next().expect("id").to_owned();
+
+    let page = app.get(&location, Opts::html().cookie(&cookie)).await;
+    assert_eq!(page.status, 200);
+    for expected in [
+        "Offen",
+        "CSP-20",
+        "dMessenger",
+        "Anzahl Nutzer",
+        "250",
+        "AZ 10-2026/7",
+        "Reifegrad",
+    ] {
+        assert!(page.body.contains(expected), "order page lacks {expected}");
+    }
+    let order = customer_view(&app, &cookie, &id).await;
+    assert_eq!(order["status"], "offen");
+    assert!(
+        order["nummer"]
+            .as_str()
+            .expect("number")
+            .ends_with("-000001"),
+        "{}",
+        order["nummer"]
+    );
+    assert_eq!(order["vertragsmappe"]["agb_version"], "2026-01");
+    assert_eq!(
+        order["vertragsmappe"]["offering"]["provider"]["order_email"], "",
+        "the folder never shows the provider's order address"
+    );
+
+    // The customer's receipt and the provider's notification with the whole folder.
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == "erika@musterstadt.de" && m.subject.contains("ist eingegangen")),
+        "the customer gets a receipt"
+    );
+    let notification = app
+        .mails
+        .sent()
+        .into_iter()
+        .find(|m| m.to == PROVIDER_MAIL)
+        .expect("provider notified");
+    for expected in [
+        "Stadt Musterstadt",
+        "Anzahl Nutzer: 250",
+        "Rechenzentrum: Hamburg",
+        "Servicespezifische Bedingungen",
+        "CSP-AGB (Fassung): 2026-01",
+        "3,50 €",
+    ] {
+        assert!(
+            notification.body.contains(expected),
+            "notification lacks {expected}:\n{}",
+            notification.body
+        );
+    }
+    assert_eq!(
+        app.mails_to(INTERMEDIARY_MAIL),
+        0,
+        "no intermediary in a Direktvertrag"
+    );
+
+    // The provider opens the link (a safe GET) and confirms.
+    let link = decision_link(&app, PROVIDER_MAIL);
+    let decision_page = app
+        .get(&format!("{link}&aktion=bestaetigen"), Opts::html())
+        .await;
+    assert_eq!(decision_page.status, 200, "{}", decision_page.body);
+    assert!(decision_page.body.contains("verbindlich bestätigen"));
+    assert_eq!(
+        customer_view(&app, &cookie, &id).await["status"],
+        "offen",
+        "GET changes nothing"
+    );
+    let confirmed = app
+        .post_form(
+            "/api/entscheidung",
+            &[("token", &token_in(&link)), ("aktion", "bestaetigen")],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(confirmed.body.contains("Bestellt"));
+
+    let order = customer_view(&app, &cookie, &id).await;
+    assert_eq!(order["status"], "bestellt");
+    assert_eq!(
+        statuses(&order),
+        ["offen", "bestaetigt_anbieter_dv", "bestellt"]
+    );
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == "erika@musterstadt.de" && m.subject.contains("Bestellt")),
+        "the customer is told"
+    );
+
+    // The link is single-use: a second decision is refused and changes nothing.
+    let again = app
+        .post_form(
+            "/api/entscheidung",
+            &[
+                ("token", &token_in(&link)),
+                ("aktion", "ablehnen"),
+                ("begruendung", "doch nicht"),
+            ],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(again.status, 410, "{}", again.body);
+    assert_eq!(app.get(&link, Opts::html()).await.status, 410);
+    assert_eq!(
+        customer_view(&app, &cookie, &id).await["status"],
+        "bestellt"
+    );
+
+    // The list, the printable folder and the PDF.
+    let list = app
+        .get("/api/konto/bestellungen", Opts::html().cookie(&cookie))
+        .await;
+    assert!(list.body.contains("Bestellt") && list.body.contains("dMessenger"));
+    let folder = app
+        .get(
+            &format!("/api/konto/bestellungen/{id}/vertragsmappe"),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(folder.status, 200);
+    assert!(
+        folder.body.contains("Vertragsmappe CSP-")
+            && folder.body.contains("Servicespezifische Bedingungen")
+    );
+    let pdf = app
+        .http
+        .get(format!(
+            "{}/api/konto/bestellungen/{id}/vertragsmappe.pdf",
+            app.base
+        ))
+        .header("cookie", format!("__Host-csp-sitzung={cookie}"))
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(
+        pdf.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    let bytes = pdf.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
+    assert!(bytes.len() > 2000, "with content");
+}
+
+pub async fn umklappvertrag_through_the_intermediary(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie = member(&app, "Landkreis Umklapp", "uv@landkreis.de", true).await;
+    let id = place(&app, &cookie, &dmessenger_order("uv-1", "umklappvertrag")).await;
+    assert_eq!(
+        app.mails_to(PROVIDER_MAIL),
+        0,
+        "the provider waits for the intermediary"
+    );
+    assert_eq!(app.mails_to(INTERMEDIARY_MAIL), 1);
+
+    // Not the provider's turn yet.
+    let early = app
+        .post_form(
+            &format!("/api/partner/bestellungen/{id}/entscheidung"),
+            &[("aktion", "bestaetigen")],
+            bearer(&app, dataport()),
+        )
+        .await;
+    assert_eq!(early.status, 409, "{}", early.body);
+
+    // The intermediary takes it into review, then confirms through its link.
+    let link = decision_link(&app, INTERMEDIARY_MAIL);
+    let token = token_in(&link);
+    let review = app
+        .post_form(
+            "/api/entscheidung",
+            &[("token", &token), ("aktion", "pruefen")],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    assert_eq!(
+        customer_view(&app, &cookie, &id).await["status"],
+        "pruefung_intermediaer"
+    );
+    let confirm = app
+        .post_form(
+            "/api/entscheidung",
+            &[("token", &token), ("aktion", "bestaetigen")],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert_eq!(
+        customer_view(&app, &cookie, &id).await["status"],
+        "bestaetigt_intermediaer"
+    );
+    assert_eq!(app.mails_to(PROVIDER_MAIL), 1, "now the provider is asked");
+
+    // The provider rejects: a reason is required, and the rejection reaches everyone.
+    let provider_link = decision_link(&app, PROVIDER_MAIL);
+    let provider_token = token_in(&provider_link);
+    let no_reason = app
+        .post_form(
+            "/api/entscheidung",
+            &[
+                ("token", &provider_token),
+                ("aktion", "ablehnen"),
+                ("begruendung", ""),
+            ],
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    assert!(
+        no_reason.body.contains(r##"href="#begruendung""##),
+        "error linked to its field"
+    );
+    assert_eq!(
+        customer_view(&app, &cookie, &id).await["status"],
+        "bestaetigt_intermediaer"
+    );
+    let rejected = app
+        .post_form(
+            "/api/entscheidung",
+            &[
+                ("token", &provider_token),
+                ("aktion", "ablehnen"),
+                ("begruendung", "Rechenzentrum Hamburg ist ausgelastet."),
+            ],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.body);
+    let order = customer_view(&app, &cookie, &id).await;
+    assert_eq!(order["status"], "abgelehnt_anbieter_uv");
+    assert_eq!(
+        statuses(&order),
+        [
+            "offen",
+            "pruefung_intermediaer",
+            "bestaetigt_intermediaer",
+            "abgelehnt_anbieter_uv"
+        ]
+    );
+    let last = order["verlauf"]
+        .as_array()
+        .expect("history")
+        .last()
+        .cloned()
+        .expect("entry");
+    assert_eq!(
+        last["begruendung"],
+        "Rechenzentrum Hamburg ist ausgelastet."
+    );
+    assert_eq!(last["von"], "provider");
+    let page = app
+        .get(
+            &format!("/api/konto/bestellungen/{id}"),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert!(
+        page.body.contains("Abgelehnt durch Anbieter (UV)") && page.body.contains("ausgelastet")
+    );
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == INTERMEDIARY_MAIL && m.subject.contains("abgelehnt")),
+        "the intermediary learns of the provider's rejection"
+    );
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == "uv@landkreis.de" && m.body.contains("ausgelastet")),
+        "the customer gets the reason"
+    );
+}
+
+pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let cookie = member(&app, "Gemeinde Ohneinhouse", "ohne@gemeinde.de", false).await;
+    let mails_before = app.mails.sent().len();
+
+    // Empty form: the page comes back with a summary linking to each field.
+    let empty = app
+        .post_form(
+            "/api/bestellungen",
+            &[("offering", "dmessenger")],
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    for anchor in [
+        "#option-nutzer",
+        "#billing-org",
+        "#billing-street",
+        "#billing-postcode",
+        "#billing-city",
+        "#consent-agb",
+        "#consent-conditions",
+    ] {
+        assert!(
+            empty.body.contains(&format!("href=\"{anchor}\"")),
+            "summary lacks {anchor}"
+        );
+    }
+    assert!(empty.body.contains("aria-invalid=\"true\""));
+
+    // Wrong values, each at its field, in German.
+    let mut wrong = dmessenger_order("falsch-1", "umklappvertrag");
+    for (name, value) in wrong.iter_mut() {
+        match *name {
+            "option_nutzer" => *value = "5".to_owned(),
+            "option_rechenzentrum" => *value = "Berlin".to_owned(),
+            "billing_postcode" => *value = "1234".to_owned(),
+            "plan" => *value = "gold".to_owned(),
+            _ => {}
+        }
+    }
+    let reply = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&wrong),
+            Opts::json().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let errors = reply.json()["fehler"].clone();
+    assert!(
+        errors["option_nutzer"]
+            .as_str()
+            .expect("nutzer")
+            .contains("mindestens 10")
+    );
+    assert!(
+        errors["option_rechenzentrum"]
+            .as_str()
+            .expect("rz")
+            .contains("Hamburg, Norderstedt")
+    );
+    assert!(
+        errors["billing_postcode"]
+            .as_str()
+            .expect("plz")
+            .contains("fünf Ziffern")
+    );
+    assert!(errors["plan"].is_string());
+    assert!(
+        errors["contract_model"]
+            .as_str()
+            .expect("uv")
+            .contains("inhousefähig"),
+        "Umklappvertrag only for in-house capable organisations: {errors}"
+    );
+
+    // Kundenkreis: this offering is for Bund and Länder only; the organisation is a Kommune.
+    let mut scope = dmessenger_order("scope-1", "direktvertrag");
+    scope.retain(|(name, _)| !name.starts_with("option_"));
+    for (name, value) in scope.iter_mut() {
+        if *name == "offering" {
+            *value = "certificate-service-manager".to_owned();
+        }
+        if *name == "plan" {
+            *value = "basis".to_owned();
+        }
+    }
+    let reply = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&scope),
+            Opts::json().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        reply.json()["fehler"]["kundenkreis"]
+            .as_str()
+            .expect("scope")
+            .contains("Kommune")
+    );
+
+    // Unknown, draft and retired offerings cannot be ordered; nobody signed in cannot order.
+    for offering in [
+        "gibt-es-nicht",
+        "serverless-functions",
+        "ddatabox-testzugang",
+    ] {
+        let mut fields = dmessenger_order("x", "direktvertrag");
+        fields[0].1 = offering.to_owned();
+        let reply = app
+            .post_form(
+                "/api/bestellungen",
+                &as_pairs(&fields),
+                Opts::json().cookie(&cookie),
+            )
+            .await;
+        assert_eq!(reply.status, 404, "{offering}: {}", reply.body);
+    }
+    let anonymous = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&dmessenger_order("y", "direktvertrag")),
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+    // A cross-site post and a wrong CSRF token are refused.
+    let cross = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&dmessenger_order("z", "direktvertrag")),
+            Opts::json().cookie(&cookie).origin("https://evil.example"),
+        )
+        .await;
+    assert_eq!(cross.status, 403);
+    let bad_token = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&dmessenger_order("z", "direktvertrag")),
+            Opts::json().cookie(&cookie).csrf("falsch"),
+        )
+        .await;
+    assert_eq!(bad_token.status, 403);
+
+    let session = app
+        .get("/api/sitzung", Opts::json().cookie(&cookie))
+        .await
+        .json();
+    let org_id = session["organisation"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
+    assert!(
+        store
+            .list_org_orders(&org_id)
+            .await
+            .expect("list")
+            .is_empty(),
+        "nothing stored"
+    );
+    assert_eq!(app.mails.sent().len(), mails_before, "no mail sent");
+}
+
+pub async fn orders_are_isolated(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie_a = member(&app, "Amt A", "a@amt-a.de", true).await;
+    let cookie_b = member(&app, "Amt B", "b@amt-b.de", true).await;
+    let id = place(&app, &cookie_a, &dmessenger_order("iso-1", "direktvertrag")).await;
+    let paths = [
+        format!("/api/konto/bestellungen/{id}"),
+        format!("/api/konto/bestellungen/{id}/vertragsmappe"),
+        format!("/api/konto/bestellungen/{id}/vertragsmappe.pdf"),
+    ];
+    for path in &paths {
+        let own = app.get(path, Opts::html().cookie(&cookie_a)).await;
+        assert_eq!(own.status, 200, "{path}");
+        let other = app.get(path, Opts::html().cookie(&cookie_b)).await;
+        assert_eq!(other.status, 404, "{path} for another organisation");
+        assert!(!other.body.contains("Amt A"));
+        let anonymous = app.get(path, Opts::json()).await;
+        assert_eq!(anonymous.status, 401, "{path} without a session");
+    }
+    let list_b = app
+        .get("/api/konto/bestellungen", Opts::json().cookie(&cookie_b))
+        .await;
+    assert_eq!(
+        list_b.json()["bestellungen"]
+            .as_array()
+            .expect("list")
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.get("/api/konto/bestellungen", Opts::json())
+            .await
+            .status,
+        401
+    );
+
+    // Another member of organisation A sees it too: orders belong to the organisation.
+    let list_a = app
+        .get("/api/konto/bestellungen", Opts::json().cookie(&cookie_a))
+        .await;
+    assert_eq!(list_a.json()["bestellungen"][0]["id"], id.as_str());
+
+    // Partners: the provider sees its own orders, another provider and the intermediary do
+    // not see a Direktvertrag order; a forged token is refused.
+    let path = format!("/api/partner/bestellungen/{id}");
+    assert_eq!(app.get(&path, bearer(&app, dataport())).await.status, 200);
+    assert_eq!(
+        app.get(
+            &path,
+            bearer(&app, ApiParty::Provider("itzbund".to_owned()))
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        app.get(&path, bearer(&app, ApiParty::Intermediary))
+            .await
+            .status,
+        404
+    );
+    let forged = Opts {
+        json: true,
+        bearer: Some("anbieter.dataport.0000".to_owned()),
+        ..Opts::default()
+    };
+    assert_eq!(app.get(&path, forged).await.status, 401);
+    let listed = app
+        .get("/api/partner/bestellungen", bearer(&app, dataport()))
+        .await;
+    assert_eq!(listed.json()["bestellungen"][0]["id"], id.as_str());
+}
+
+pub async fn needs_are_reported(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie = member(&app, "Stadt Bedarf", "bedarf@stadt.de", true).await;
+    let form = app
+        .get(
+            "/api/bedarf?titel=Terminvergabe%20online",
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("value=\"Terminvergabe online\""),
+        "pre-filled from the search words"
+    );
+
+    let empty = app
+        .post_form("/api/bedarf", &[], Opts::html().cookie(&cookie))
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("href=\"#title\"") && empty.body.contains("href=\"#description\""));
+    let wrong = app
+        .post_form(
+            "/api/bedarf",
+            &[
+                ("title", "X"),
+                ("description", "Y"),
+                ("expected_users", "viele"),
+                ("wished_date", "2020-01-01"),
+                ("category", "gibt/es-nicht"),
+            ],
+            Opts::json().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    let errors = wrong.json()["fehler"].clone();
+    for field in ["expected_users", "wished_date", "category"] {
+        assert!(errors[field].is_string(), "{field}: {errors}");
+    }
+    let operator_mails = app.mails_to("betrieb@portal.example");
+
+    let reported = app
+        .post_form(
+            "/api/bedarf",
+            &[
+                ("title", "Terminvergabe online"),
+                (
+                    "description",
+                    "Bürgerbüros brauchen eine Online-Terminvergabe mit Erinnerung per SMS.",
+                ),
+                ("category", "fachverfahren/bauen-wohnen"),
+                ("expected_users", "40"),
+                ("wished_date", "2099-03-01"),
+                ("contact_preference", "telefon"),
+            ],
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(
+        (reported.status, reported.location.as_deref()),
+        (303, Some("/api/hinweis/bedarf-gemeldet")),
+        "{}",
+        reported.body
+    );
+    assert_eq!(
+        app.get("/api/hinweis/bedarf-gemeldet", Opts::html())
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.mails_to("betrieb@portal.example"),
+        operator_mails + 1,
+        "operator told"
+    );
+    let listed = app.get("/api/betrieb/bedarfe", Opts::operator()).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let need = listed.json()["bedarfe"][0].clone();
+    assert_eq!(need["title"], "Terminvergabe online");
+    assert_eq!(need["org_name"], "Stadt Bedarf");
+    assert_eq!(need["expected_users"], 40);
+    assert_eq!(
+        app.get("/api/betrieb/bedarfe", Opts::json()).await.status,
+        401
+    );
+    let anonymous = app
+        .post_form(
+            "/api/bedarf",
+            &[("title", "T"), ("description", "D")],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+}
+
+/// 200 concurrent submissions, 50 of which repeat another's idempotency key: exactly 150
+/// orders and 150 notifications.
+pub async fn exactly_once_under_concurrency(store: Arc<dyn PortalStore>) {
+    let app = Arc::new(spawn(store.clone()).await);
+    let cookie = member(&app, "Stadt Ansturm", "ansturm@stadt.de", true).await;
+    let provider_mails_before = app.mails_to(PROVIDER_MAIL);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let key = format!("key-{}", if i < 150 { i } else { i - 150 });
+        let app = app.clone();
+        let cookie = cookie.clone();
+        tasks.push(tokio::spawn(async move {
+            let fields = dmessenger_order(&key, "direktvertrag");
+            let reply = app
+                .post_form(
+                    "/api/bestellungen",
+                    &as_pairs(&fields),
+                    Opts::json().cookie(&cookie),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            (
+                key,
+                reply.json()["bestellung"]["id"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned(),
+            )
+        }));
+    }
+    let mut by_key: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for task in tasks {
+        let (key, id) = task.await.expect("task");
+        if let Some(previous) = by_key.insert(key.clone(), id.clone()) {
+            assert_eq!(previous, id, "{key} answered with two different orders");
+        }
+    }
+    assert_eq!(by_key.len(), 150);
+    let session = app
+        .get("/api/sitzung", Opts::json().cookie(&cookie))
+        .await
+        .json();
+    let org_id = session["organisation"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
+    let orders = store.list_org_orders(&org_id).await.expect("list");
+    assert_eq!(orders.len(), 150, "exactly one order per key");
+    let numbers: HashSet<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+    assert_eq!(numbers.len(), 150, "every order number is unique");
+    assert_eq!(
+        app.mails_to(PROVIDER_MAIL) - provider_mails_before,
+        150,
+        "one notification per order"
+    );
+}
+
+/// Two parties' (or one party's repeated) concurrent decisions: exactly one wins.
+pub async fn concurrent_decisions_leave_one(store: Arc<dyn PortalStore>) {
+    let app = Arc::new(spawn(store).await);
+    let cookie = member(&app, "Stadt Zugleich", "zugleich@stadt.de", true).await;
+    let id = place(&app, &cookie, &dmessenger_order("race-1", "direktvertrag")).await;
+    let link = decision_link(&app, PROVIDER_MAIL);
+    let token = token_in(&link);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let app = app.clone();
+        let id = id.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let reply = match i % 4 {
+                0 => {
+                    app.post_form(
+                        "/api/entscheidung",
+                        &[("token", token.as_str()), ("aktion", "bestaetigen")],
+                        Opts::json(),
+                    )
+                    .await
+                }
+                1 => {
+                    app.post_form(
+                        "/api/entscheidung",
+                        &[
+                            ("token", token.as_str()),
+                            ("aktion", "ablehnen"),
+                            ("begruendung", "keine Kapazität"),
+                        ],
+                        Opts::json(),
+                    )
+                    .await
+                }
+                2 => {
+                    app.post_form(
+                        &format!("/api/partner/bestellungen/{id}/entscheidung"),
+                        &[("aktion", "bestaetigen")],
+                        bearer(&app, dataport()),
+                    )
+                    .await
+                }
+                _ => {
+                    app.post_form(
+                        &format!("/api/partner/bestellungen/{id}/entscheidung"),
+                        &[("aktion", "ablehnen"), ("begruendung", "keine Kapazität")],
+                        bearer(&app, dataport()),
+                    )
+                    .await
+                }
+            };
+            reply.status
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            200 => won += 1,
+            409 | 410 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one decision wins");
+    let order = customer_view(&app, &cookie, &id).await;
+    let history = statuses(&order);
+    assert!(
+        history == ["offen", "bestaetigt_anbieter_dv", "bestellt"]
+            || history == ["offen", "abgelehnt_anbieter_dv"],
+        "one decision in the history: {history:?}"
+    );
+}
+
+pub async fn overdue_orders_are_listed(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie = member(&app, "Stadt Frist", "frist@stadt.de", true).await;
+    let waiting = place(&app, &cookie, &dmessenger_order("frist-1", "direktvertrag")).await;
+    let decided = place(&app, &cookie, &dmessenger_order("frist-2", "direktvertrag")).await;
+    let confirmed = app
+        .post_form(
+            &format!("/api/partner/bestellungen/{decided}/entscheidung"),
+            &[("aktion", "bestaetigen")],
+            bearer(&app, dataport()),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    let link = decision_link(&app, PROVIDER_MAIL);
+
+    let none = app
+        .get("/api/betrieb/bestellungen/ueberfaellig", Opts::operator())
+        .await;
+    assert_eq!(
+        none.json()["bestellungen"].as_array().expect("list").len(),
+        0
+    );
+
+    app.clock.advance(31 * 86_400);
+    let overdue = app
+        .get("/api/betrieb/bestellungen/ueberfaellig", Opts::operator())
+        .await;
+    let list = overdue.json()["bestellungen"]
+        .as_array()
+        .cloned()
+        .expect("list");
+    assert_eq!(list.len(), 1, "only the undecided one: {list:?}");
+    assert_eq!(list[0]["id"], waiting.as_str());
+    assert_eq!(list[0]["ueberfaellig"], true);
+    // The session timed out meanwhile: sign in again.
+    let cookie = super::flows::sign_in(&app, "frist@stadt.de", PASSWORD)
+        .await
+        .session_cookie()
+        .expect("signed in again");
+    let page = app
+        .get(
+            &format!("/api/konto/bestellungen/{waiting}"),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert!(
+        page.body.contains("Frist überschritten"),
+        "flagged on the order: {}",
+        page.body
+    );
+    // The decision link expired with the deadline.
+    assert_eq!(app.get(&link, Opts::html()).await.status, 410);
+}
+
+/// The order store on its own: idempotent create, conditional status changes, single-use
+/// links, the lists.
+pub async fn store_conformance(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let cookie = member(&app, "Stadt Speicher", "speicher@stadt.de", true).await;
+    let id = place(&app, &cookie, &dmessenger_order("conf-1", "direktvertrag")).await;
+    let order: Order = store.get_order(&id).await.expect("get").expect("stored");
+    assert_eq!(order.status, OrderStatus::Offen);
+
+    // The same key again, directly at the store: the stored order comes back.
+    let mut duplicate = order.clone();
+    duplicate.id = "anderes-id".to_owned();
+    match store.create_order(&duplicate, &[]).await.expect("create") {
+        CreatedOrder::Existing(existing) => assert_eq!(existing.id, order.id),
+        CreatedOrder::New => panic!("a second order with the same key was stored"),
+    }
+    assert!(store.get_order("anderes-id").await.expect("get").is_none());
+    assert_eq!(
+        store
+            .find_order_by_key(&order.org_id, "conf-1")
+            .await
+            .expect("find")
+            .map(|o| o.id),
+        Some(order.id.clone())
+    );
+
+    // Conditional status change: only from the expected status.
+    let mut next = order.clone();
+    next.status = OrderStatus::PruefungAnbieterDv;
+    assert!(matches!(
+        store
+            .update_order_status(&next, OrderStatus::Bestellt, None, &[])
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let mut missing = next.clone();
+    missing.id = "gibt-es-nicht".to_owned();
+    assert!(matches!(
+        store
+            .update_order_status(&missing, OrderStatus::Offen, None, &[])
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let link = UsedLink {
+        hash: "a".repeat(64),
+        expires_at: START + 1000,
+    };
+    store
+        .update_order_status(&next, OrderStatus::Offen, Some(&link), &[])
+        .await
+        .expect("first change");
+    assert!(store.is_link_used(&link.hash).await.expect("used"));
+    let mut third = next.clone();
+    third.status = OrderStatus::AbgelehntAnbieterDv;
+    assert!(
+        matches!(
+            store
+                .update_order_status(&third, OrderStatus::PruefungAnbieterDv, Some(&link), &[])
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "a used link cannot decide again"
+    );
+    assert_eq!(
+        store
+            .get_order(&id)
+            .await
+            .expect("get")
+            .expect("order")
+            .status,
+        OrderStatus::PruefungAnbieterDv,
+        "the refused change left nothing behind"
+    );
+    assert_eq!(
+        store
+            .list_undecided_orders()
+            .await
+            .expect("undecided")
+            .len(),
+        1
+    );
+    store
+        .update_order_status(&third, OrderStatus::PruefungAnbieterDv, None, &[])
+        .await
+        .expect("final change");
+    assert!(
+        store
+            .list_undecided_orders()
+            .await
+            .expect("undecided")
+            .is_empty()
+    );
+
+    // Lists are newest first.
+    app.clock.advance(10);
+    let newer = place(&app, &cookie, &dmessenger_order("conf-2", "direktvertrag")).await;
+    let listed: Vec<String> = store
+        .list_org_orders(&order.org_id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(listed, [newer.clone(), id.clone()]);
+    let provider: Vec<String> = store
+        .list_provider_orders("dataport")
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(provider, [newer, id]);
+    assert!(
+        store
+            .list_provider_orders("itzbund")
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
