@@ -408,29 +408,29 @@ pub fn escape(text: &str) -> String {
     search_index::escape_html(text)
 }
 
-/// A whole page in the portal's frame.
+/// What starts a page that still needs the site's frame; [`super::frame_pages`] puts it
+/// into `shell.html` (header, navigation, footer of the static site) on the way out, so
+/// every page of the function looks like the site without each handler knowing the layout.
+pub const FRAME_MARKER: &str = "<!--csp:frame ";
+
+/// A whole page: the title (escaped) in the frame marker, then the main content.
 pub fn page(title: &str, main: &str) -> String {
+    let title = escape(title);
     format!(
-        r##"<!doctype html>
-<html lang="de">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} – Cloud-Service-Portal</title>
-<link rel="stylesheet" href="/assets/site.css">
-</head>
-<body>
-<a class="skip-link" href="#inhalt">Zum Inhalt springen</a>
-<header class="site-header"><a class="site-title" href="/">Cloud-Service-Portal</a></header>
-<main id="inhalt">
-<h1>{title}</h1>
-{main}
-</main>
-</body>
-</html>
-"##,
-        title = escape(title)
+        "{FRAME_MARKER}{title}-->\n<div class=\"wrap narrow\">\n<h1>{title}</h1>\n{main}</div>\n"
     )
+}
+
+/// A page whose main content brings its own heading and container.
+pub fn bare_page(title: &str, main: &str) -> String {
+    format!("{FRAME_MARKER}{}-->\n{main}", escape(title))
+}
+
+/// Splits a framed page into its escaped title and main content.
+pub fn unframe(body: &str) -> Option<(&str, &str)> {
+    let rest = body.strip_prefix(FRAME_MARKER)?;
+    let (title, main) = rest.split_once("-->")?;
+    Some((title, main.strip_prefix('\n').unwrap_or(main)))
 }
 
 fn field_id(name: &str) -> String {
@@ -711,10 +711,11 @@ mod tests {
             &FormInput::from_pairs([("email", "<x>")]),
             &errors,
         );
-        assert!(html.contains(r#"<html lang="de">"#));
+        let (title, main) = unframe(&html).expect("a page for the site's frame");
+        assert_eq!(title, "Anmelden");
+        assert!(main.contains("<h1>Anmelden</h1>"));
         assert!(html.contains(r##"<a href="#feld-email">"##));
         assert!(html.contains(r#"aria-describedby="feld-email-fehler""#));
         assert!(html.contains(r#"value="&lt;x&gt;""#), "escaped");
-        assert!(html.contains("/assets/site.css"));
     }
 }

@@ -343,8 +343,41 @@ fn api_routes() -> Router<AppState> {
 fn harden(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), frame_pages))
         .layer(middleware::from_fn(log_and_harden))
         .with_state(state)
+}
+
+/// Puts pages that start with [`html::FRAME_MARKER`] into the site's layout.
+async fn frame_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let framed = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(html::unframe)
+        .map(|(title, main)| state.search.shell_page_escaped(title, main));
+    match framed {
+        Some(page) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(page))
+        }
+        None => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// Logs each request with an id (Lambda's request id, or a random one) and no personal data

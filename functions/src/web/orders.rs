@@ -24,8 +24,8 @@ use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::mail::after_mail_queued;
 
-fn page(state: &AppState, status: StatusCode, title: &str, main: &str) -> Response {
-    html_page(status, state.search.shell_page(title, main))
+fn page(_state: &AppState, status: StatusCode, title: &str, main: &str) -> Response {
+    html_page(status, super::html::bare_page(title, main))
 }
 
 /// The signed-in session, or the answer for someone who is not signed in.

@@ -30,7 +30,7 @@ const MAIN_MARKER: &str = "<!--csp:main-->";
 const FALLBACK_SHELL: &str = "<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title><!--csp:title--></title><meta name=\"description\" content=\"<!--csp:description-->\">\
-<link rel=\"stylesheet\" href=\"/portal.css\"></head>\
+<link rel=\"stylesheet\" href=\"/assets/portal.css\"></head>\
 <body><main id=\"inhalt\"><!--csp:main--></main></body></html>\n";
 
 /// The opened index and the page layout, shared by all requests.
@@ -118,6 +118,22 @@ impl Search {
     /// for people looks like.
     pub fn shell_page(&self, title: &str, main: &str) -> String {
         page(&self.shell, title, main).0
+    }
+
+    /// [`Search::shell_page`] with a title that is already HTML-escaped.
+    pub fn shell_page_escaped(&self, escaped_title: &str, main: &str) -> String {
+        self.shell
+            .replacen(
+                TITLE_MARKER,
+                &format!("{escaped_title} – Cloud-Service-Portal"),
+                1,
+            )
+            .replacen(
+                DESCRIPTION_MARKER,
+                "Cloud-Service-Portal der öffentlichen Verwaltung",
+                1,
+            )
+            .replacen(MAIN_MARKER, main, 1)
     }
 
     /// The opened index, if any.

@@ -146,6 +146,10 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
 
     let page = app.get(&location, Opts::html().cookie(&cookie)).await;
     assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(r#"<html lang="de">"#) && page.body.contains("/assets/portal.css"),
+        "in the site's frame with its stylesheet"
+    );
     for expected in [
         "Offen",
         "CSP-20",
