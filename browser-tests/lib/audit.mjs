@@ -1,0 +1,105 @@
+// axe-core (npm) injected into the page, run with the WCAG 2.0/2.1 A and AA rules; the
+// 320 px reflow check; screenshots for reviewers.
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { OUTPUT } from "./portal.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** Runs axe-core on the page as it is now; returns its violations. */
+export async function axeViolations(page) {
+  if (page.javaScriptEnabled === false) {
+    // With JavaScript disabled, Chromium runs evaluate() and promises but never fires a
+    // timer, observer or message callback, and axe waits on them: they become microtasks
+    // for the audit. The page's own
+    // scripts never ran, so the DOM is the one a person without JavaScript gets, with its
+    // <noscript> content.
+    await page.evaluate(() => {
+      if (window.__cspTimersShimmed) return;
+      window.__cspTimersShimmed = true;
+      let next = 1;
+      const cancelled = new Set();
+      window.setTimeout = (fn, _ms, ...args) => {
+        const id = next++;
+        // (queueMicrotask() is a script callback too; promise reactions do run.)
+        Promise.resolve().then(() => {
+          if (!cancelled.delete(id) && typeof fn === "function") fn(...args);
+        });
+        return id;
+      };
+      window.clearTimeout = (id) => cancelled.add(id);
+      window.requestAnimationFrame = (fn) => window.setTimeout(() => fn(performance.now()));
+      window.cancelAnimationFrame = window.clearTimeout;
+      // Observers and message ports are script callbacks too: axe's helpers fall back to
+      // the timers above without them.
+      window.MutationObserver = undefined;
+      window.WebKitMutationObserver = undefined;
+      window.MessageChannel = undefined;
+    });
+  }
+  return runAxe(page);
+}
+
+async function runAxe(page) {
+  const loaded = await page.evaluate(() => typeof window.axe !== "undefined");
+  if (!loaded) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: tags },
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({
+        target: n.target.join(" "),
+        html: n.html.length > 300 ? `${n.html.slice(0, 300)}…` : n.html,
+        summary: (n.failureSummary || "").replace(/\s+/g, " ").trim(),
+      })),
+    }));
+  }, AXE_TAGS);
+}
+
+/** One line per violation and element: rule, impact, target, html. */
+export function formatViolations(violations) {
+  return violations
+    .map((v) =>
+      [`  ${v.id} (${v.impact}): ${v.help}`]
+        .concat(v.nodes.map((n) => `    - ${n.target}\n      ${n.html}\n      ${n.summary}`))
+        .join("\n"),
+    )
+    .join("\n");
+}
+
+/** How much wider than the window the page is (0 when nothing scrolls sideways). */
+export async function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const doc = document.documentElement;
+    const over = doc.scrollWidth - window.innerWidth;
+    if (over <= 0) return { over: 0, culprits: [] };
+    // Name the widest elements that stick out, for the failure message.
+    const culprits = Array.from(document.body.querySelectorAll("*"))
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ r }) => r.right > window.innerWidth + 1 && r.width > 0)
+      .sort((a, b) => b.r.right - a.r.right)
+      .slice(0, 5)
+      .map(({ e, r }) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${e.className && typeof e.className === "string" ? `.${e.className.trim().split(/\s+/).join(".")}` : ""} (rechter Rand ${Math.round(r.right)} px)`);
+    return { over, scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, culprits };
+  });
+}
+
+export const SCREENSHOTS = path.join(OUTPUT, "screenshots");
+
+/** Saves a full-page screenshot as output/screenshots/<name>-<width>.png. */
+export async function screenshot(page, name) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const width = page.viewportSize().width;
+  const file = path.join(SCREENSHOTS, `${name}-${width}.png`);
+  await page.screenshot({ path: file, fullPage: true, animations: "disabled", timeout: 15_000 });
+  return file;
+}
