@@ -107,6 +107,8 @@
     }
   });
   syncButtons();
+  // Links that only make sense with this script (the overview's instant filters).
+  $$("[data-refine]").forEach(function (e) { e.hidden = false; });
 
   // --- Tiles, as the generator renders them -----------------------------------------------
   function tile(o, names) {
@@ -242,7 +244,12 @@
   if (search) {
     var input = $("input[name=q]", search), box = $("#suche-treffer"), timer, seq = 0;
     input.setAttribute("aria-controls", "suche-treffer");
-    var close = function () { box.hidden = true; box.innerHTML = ""; };
+    // Says how many suggestions appeared, for screen readers.
+    var status = d.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    search.appendChild(status);
+    var close = function () { box.hidden = true; box.innerHTML = ""; status.textContent = ""; };
     input.addEventListener("input", function () {
       clearTimeout(timer);
       var q = input.value.trim();
@@ -257,8 +264,9 @@
               var url = t.url || "/cloud-services/" + encodeURIComponent(t.id) + "/";
               return '<li><a href="' + esc(url) + '">' + esc(t.name || t.titel || t.id) + "</a></li>";
             }).join("") + "</ul>" :
-            '<p>Keine Treffer. <a href="/bedarf-melden/">Bedarf melden</a></p>';
+            '<p>Keine Treffer. <a href="/bedarf-melden/?titel=' + encodeURIComponent(q) + '">Bedarf melden</a></p>';
           box.hidden = false;
+          status.textContent = hits.length ? plural(Math.min(hits.length, 8), "Vorschlag", "Vorschläge") + ", mit Pfeil nach unten erreichbar." : "Keine Treffer.";
         }).catch(close);
       }, 200);
     });
@@ -270,6 +278,11 @@
       setTimeout(function () { if (!search.contains(d.activeElement)) close(); }, 100);
     });
   }
+
+  // --- Bedarf melden: a search without hits links here with its words ------------------
+  var need = $("form[action='/api/bedarf'] [name=title]");
+  var wanted = new URLSearchParams(location.search).get("titel");
+  if (need && wanted && !need.value) need.value = wanted.slice(0, 200);
 
   // --- Forms: CSRF token, idempotency key, validation with an error summary ---------------
   var forms = $$("form[data-validate]");
@@ -295,7 +308,7 @@
       return "Bitte füllen Sie das Feld „" + l + "“ aus.";
     }
     if (v.typeMismatch && f.type === "email") return "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@behoerde.de.";
-    if (v.patternMismatch && /postcode/.test(f.name)) return "Bitte geben Sie eine Postleitzahl mit fünf Ziffern ein.";
+    if (v.patternMismatch && f.autocomplete === "postal-code") return "Bitte geben Sie eine Postleitzahl mit fünf Ziffern ein.";
     if (v.rangeUnderflow) return "„" + l + "“: bitte mindestens " + f.min + " angeben.";
     if (v.rangeOverflow) return "„" + l + "“: bitte höchstens " + f.max + " angeben.";
     if (v.badInput || v.stepMismatch) return "„" + l + "“: bitte eine ganze Zahl angeben.";
@@ -319,6 +332,9 @@
       });
       if (!bad.length) { if (summary) summary.hidden = true; return; }
       e.preventDefault();
+      // Nothing else may act on a form that is not sent (the human check would submit it
+      // by itself once solved).
+      e.stopImmediatePropagation();
       bad.forEach(function (b) {
         var x = b[0], id = (x.id || x.name) + "-fehler", p = d.createElement("p");
         p.className = "field-error";
