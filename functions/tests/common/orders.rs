@@ -266,6 +266,17 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         "bestellt"
     );
 
+    // A form without a key (the static page without JavaScript), sent twice: one order.
+    let mut keyless = dmessenger_order("", "direktvertrag");
+    keyless.retain(|(name, _)| *name != "idempotency_key");
+    let first = place(&app, &cookie, &keyless).await;
+    let second = place(&app, &cookie, &keyless).await;
+    assert_eq!(
+        first, second,
+        "a double submission without a key is one order"
+    );
+    assert_ne!(first, id);
+
     // The list, the printable folder and the PDF.
     let list = app
         .get("/api/konto/bestellungen", Opts::html().cookie(&cookie))

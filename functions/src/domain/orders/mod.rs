@@ -68,6 +68,26 @@ impl std::fmt::Debug for Orders {
     }
 }
 
+/// The key of a form sent without one (the static order page without JavaScript): the same
+/// person sending the same form again within the same ten minutes gets the same order, so a
+/// double click or a reload after a lost answer cannot order twice.
+fn fallback_key(input: &FormInput, user_id: &str, now: i64) -> String {
+    let mut fields: Vec<(&String, &String)> = input
+        .values()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "csrf" | "idempotency_key"))
+        .collect();
+    fields.sort();
+    let mut text = format!("{user_id}|{}", now.div_euclid(600));
+    for (name, value) in fields {
+        text.push('|');
+        text.push_str(name);
+        text.push('=');
+        text.push_str(value);
+    }
+    format!("auto-{}", sha256_hex(&text))
+}
+
 /// Reads a snapshot written by `csp build` (`function-data/catalog.json`).
 pub fn read_snapshot(path: &Path) -> Result<OrderCatalog, String> {
     let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -187,6 +207,10 @@ impl Orders {
             Err(None) => return Err(OrderError::NotOrderable),
             Err(Some(errors)) => return Err(OrderError::Invalid(errors)),
         };
+        let mut valid = valid;
+        if valid.idempotency_key.is_empty() {
+            valid.idempotency_key = fallback_key(input, &session.user.id, self.now());
+        }
         if let Some(existing) = self
             .store
             .find_order_by_key(&session.org.id, &valid.idempotency_key)

@@ -288,7 +288,7 @@ pub fn validate_order<'a>(
         );
     }
     let idempotency_key = input.get("idempotency_key").to_owned();
-    if idempotency_key.is_empty() || too_long(&idempotency_key, MAX_KEY_LEN) {
+    if too_long(&idempotency_key, MAX_KEY_LEN) {
         errors.add(
             "idempotency_key",
             "Das Formular ist unvollständig. Bitte laden Sie die Seite neu und senden Sie es erneut.",
