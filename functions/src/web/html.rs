@@ -417,7 +417,7 @@ pub const FRAME_MARKER: &str = "<!--csp:frame ";
 pub fn page(title: &str, main: &str) -> String {
     let title = escape(title);
     format!(
-        "{FRAME_MARKER}{title}-->\n<div class=\"wrap narrow\">\n<h1>{title}</h1>\n{main}</div>\n"
+        "{FRAME_MARKER}{title}-->\n<div class=\"narrow\">\n<h1>{title}</h1>\n{main}</div>\n"
     )
 }
 

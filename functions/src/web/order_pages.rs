@@ -170,7 +170,7 @@ pub fn order_form(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        r#"<div class="wrap narrow"><h1>{} bestellen</h1>"#,
+        r#"<div class="narrow"><h1>{} bestellen</h1>"#,
         e(&offering.name)
     );
     let _ = writeln!(
@@ -461,7 +461,7 @@ pub fn need_form(
     message: Option<&str>,
 ) -> String {
     let mut out = String::from(
-        r#"<div class="wrap narrow"><h1>Bedarf melden</h1>
+        r#"<div class="narrow"><h1>Bedarf melden</h1>
 <p class="lead">Ihnen fehlt ein Cloud-Service? Beschreiben Sie, was Sie brauchen. Das Betreiberteam sammelt die Meldungen und spricht passende Anbieter an.</p>
 "#,
     );
@@ -583,7 +583,7 @@ fn status_text(order: &Order, now: i64) -> String {
 /// "Ihre Bestellungen": newest first.
 pub fn orders_list(orders: &[Order], now: i64) -> String {
     let mut out = String::from(
-        "<div class=\"wrap\"><h1>Ihre Bestellungen</h1>\n<p><a href=\"/api/konto\">Zurück zu Ihrem Konto</a></p>\n",
+        "<div><h1>Ihre Bestellungen</h1>\n<p><a href=\"/api/konto\">Zurück zu Ihrem Konto</a></p>\n",
     );
     if orders.is_empty() {
         out.push_str("<p>Ihre Organisation hat noch nichts bestellt. <a href=\"/cloud-services/\">Zum Katalog</a></p></div>\n");
@@ -667,7 +667,7 @@ pub fn order_detail(order: &Order, now: i64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "<div class=\"wrap narrow\"><h1>Bestellung {}</h1>",
+        "<div class=\"narrow\"><h1>Bestellung {}</h1>",
         e(&order.number)
     );
     let _ = writeln!(
@@ -709,7 +709,7 @@ pub fn folder_page(order: &Order) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "<div class=\"wrap narrow folder\"><h1>Vertragsmappe {}</h1>",
+        "<div class=\"narrow folder\"><h1>Vertragsmappe {}</h1>",
         e(&order.number)
     );
     let _ = writeln!(
@@ -738,7 +738,7 @@ pub fn decision_page(
     };
     let _ = writeln!(
         out,
-        "<div class=\"wrap narrow\"><h1>Bestellung {} entscheiden</h1>",
+        "<div class=\"narrow\"><h1>Bestellung {} entscheiden</h1>",
         e(&order.number)
     );
     let _ = writeln!(
@@ -773,7 +773,7 @@ pub fn decision_page(
 /// After a decision.
 pub fn decision_done(order: &Order) -> String {
     format!(
-        "<div class=\"wrap narrow\"><h1>Entscheidung gespeichert</h1><p>Die Bestellung {} hat jetzt den Status <strong>{}</strong>. Der Kunde wurde per E-Mail informiert.</p></div>\n",
+        "<div class=\"narrow\"><h1>Entscheidung gespeichert</h1><p>Die Bestellung {} hat jetzt den Status <strong>{}</strong>. Der Kunde wurde per E-Mail informiert.</p></div>\n",
         e(&order.number),
         e(order.status.label())
     )
