@@ -416,9 +416,7 @@ pub const FRAME_MARKER: &str = "<!--csp:frame ";
 /// A whole page: the title (escaped) in the frame marker, then the main content.
 pub fn page(title: &str, main: &str) -> String {
     let title = escape(title);
-    format!(
-        "{FRAME_MARKER}{title}-->\n<div class=\"narrow\">\n<h1>{title}</h1>\n{main}</div>\n"
-    )
+    format!("{FRAME_MARKER}{title}-->\n<div class=\"narrow\">\n<h1>{title}</h1>\n{main}</div>\n")
 }
 
 /// A page whose main content brings its own heading and container.

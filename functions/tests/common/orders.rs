@@ -648,11 +648,24 @@ pub async fn orders_are_isolated(store: Arc<dyn PortalStore>) {
         401
     );
 
-    // Another member of organisation A sees it too: orders belong to the organisation.
+    // A new session of organisation A lists it: orders belong to the organisation's account.
+    let again = super::flows::sign_in(&app, "a@amt-a.de", PASSWORD)
+        .await
+        .session_cookie()
+        .expect("second session");
     let list_a = app
-        .get("/api/konto/bestellungen", Opts::json().cookie(&cookie_a))
+        .get("/api/konto/bestellungen", Opts::json().cookie(&again))
         .await;
     assert_eq!(list_a.json()["bestellungen"][0]["id"], id.as_str());
+    // The forms that need an account send people without one to sign in.
+    for path in ["/api/bestellen/dmessenger", "/api/bedarf"] {
+        let anonymous = app.get(path, Opts::html()).await;
+        assert_eq!(anonymous.status, 401, "{path}");
+        assert!(
+            anonymous.body.contains("/api/anmeldung"),
+            "{path} offers the sign-in"
+        );
+    }
 
     // Partners: the provider sees its own orders, another provider and the intermediary do
     // not see a Direktvertrag order; a forged token is refused.
