@@ -1,0 +1,165 @@
+// Journey 6: a locked-down machine without JavaScript. Catalog browsing, filters through
+// the pre-rendered pages, search, and registration (with the arithmetic question) work.
+import { test } from "node:test";
+import { expectText, expectVisible, journey, openPage, until } from "../lib/browser.mjs";
+import { waitForMailLink } from "../lib/mail.mjs";
+import { portalAndBrowser } from "../lib/setup.mjs";
+import { fillRegistration, newCustomer } from "../lib/signup.mjs";
+
+const env = portalAndBrowser("ohne-js");
+
+const NUMBERS = { null: 0, eins: 1, zwei: 2, drei: 3, vier: 4, fünf: 5, sechs: 6, sieben: 7, acht: 8, neun: 9 };
+
+/** The answer to "Wie viel ist vier plus fünf? …". */
+function answer(question) {
+  const m = question.match(/Wie viel ist (\S+) plus (\S+?)\?/);
+  if (!m || !(m[1] in NUMBERS) || !(m[2] in NUMBERS)) throw new Error(`Rechenfrage nicht verstanden: „${question}“`);
+  return String(NUMBERS[m[1]] + NUMBERS[m[2]]);
+}
+
+/** The count in "SaaS (23)" next to a facet link. */
+async function facetCount(link) {
+  const text = await link.locator("xpath=..").textContent();
+  const m = text.match(/\((\d+)\)/);
+  if (!m) throw new Error(`keine Anzahl bei „${text}“`);
+  return Number(m[1]);
+}
+
+test("Journey 6a: Katalog ohne JavaScript – blättern und über vorgerenderte Seiten filtern", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser, { javaScript: false });
+  const step = journey(page, "Katalog ohne JavaScript");
+  const count = page.locator("#result-count");
+  const facets = page.locator("#facet-links");
+
+  await step("Startseite: „Alle Cloud-Services ansehen“", async () => {
+    await page.goto(`${portal.url}/`);
+    await page.getByRole("link", { name: /^Alle \d+ Cloud-Services ansehen$/ }).click();
+    await page.waitForURL(/\/cloud-services\/$/);
+    await expectText(count, /^34 Cloud-Services, angezeigt 1 bis 24/);
+  });
+  await step("Filter als Links sichtbar, das Skript-Formular nicht", async () => {
+    await expectVisible(facets.getByRole("link", { name: "SaaS" }), "Filterlink SaaS");
+    if (await page.locator("#filter-form").isVisible()) throw new Error("das Filterformular (braucht JavaScript) ist sichtbar");
+  });
+  await step("Zur zweiten Seite blättern", async () => {
+    await page.getByRole("navigation", { name: "Seiten" }).getByRole("link", { name: /Nächste/ }).click();
+    await page.waitForURL(/\/cloud-services\/seite\/2\/$/);
+    await expectText(page.locator("h1"), "Seite 2 von 2");
+    await expectText(count, /angezeigt 25 bis 34/);
+    await page.getByRole("link", { name: "Zurück zu den Filtern auf der ersten Seite" }).click();
+  });
+  await step("Filter Serviceart SaaS: vorgerenderte Seite mit passender Anzahl", async () => {
+    const link = facets.getByRole("link", { name: "SaaS", exact: true });
+    const n = await facetCount(link);
+    await link.click();
+    await page.waitForURL(/\/cloud-services\/typ\/saas\/$/);
+    await expectText(page.locator("h1"), "SaaS-Angebote");
+    await expectText(count, new RegExp(`^${n} Cloud-Services`));
+    const types = await page.locator("#tiles .tag").allTextContents();
+    if (!types.length || types.some((t) => t.trim() !== "SaaS")) throw new Error(`Kacheln: ${types}`);
+    if (await page.getByRole("link", { name: "Diese Auswahl weiter filtern und sortieren" }).isVisible()) {
+      throw new Error("der Link zu den Filtern (braucht JavaScript) ist sichtbar");
+    }
+  });
+  await step("Filter Vertragsmodell Umklappvertrag", async () => {
+    await page.goto(`${portal.url}/cloud-services/`);
+    const link = facets.getByRole("link", { name: "Umklappvertrag", exact: true });
+    const n = await facetCount(link);
+    await link.click();
+    await page.waitForURL(/\/cloud-services\/vertragsmodell\/umklappvertrag\/$/);
+    await expectText(count, new RegExp(`^${n} Cloud-Services`));
+  });
+  await step("Kategorie und Unterkategorie", async () => {
+    await page.goto(`${portal.url}/cloud-services/`);
+    await facets.getByRole("link", { name: "Zentrale Dienste", exact: true }).click();
+    await expectText(page.locator("h1"), "Zentrale Dienste");
+    await page.getByRole("navigation", { name: "Unterkategorien" }).getByRole("link", { name: /Dokumentenmanagement/ }).click();
+    await expectText(page.locator("h1"), "Dokumentenmanagement");
+    await expectText(count, /^2 Cloud-Services/);
+  });
+  await step("Produktseite und Bestellformular", async () => {
+    await page.getByRole("link", { name: "dDatabox" }).click();
+    await expectText(page.locator("h1"), "dDatabox");
+    await expectVisible(page.getByRole("heading", { name: "Preismodelle" }), "Preismodelle");
+    await page.getByRole("link", { name: "Zur Bestellung" }).first().click();
+    await expectText(page.locator("h1"), "dDatabox bestellen");
+    await expectVisible(page.getByRole("button", { name: "Zahlungspflichtig bestellen" }), "Bestellknopf");
+  });
+  await step("Merkliste erklärt, dass sie JavaScript braucht", async () => {
+    await page.getByRole("banner").getByRole("link", { name: /Merkliste/ }).click();
+    await expectText(page.locator("[data-watch-view]"), "braucht JavaScript");
+  });
+  await page.context().close();
+});
+
+test("Journey 6b: Suche ohne JavaScript", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser, { javaScript: false });
+  const step = journey(page, "Suche ohne JavaScript");
+  await step("Suchformular der Kopfzeile absenden", async () => {
+    await page.goto(`${portal.url}/cloud-services/`);
+    await page.getByRole("searchbox", { name: "Cloud-Services durchsuchen" }).fill("Kubernetes");
+    await page.getByRole("banner").getByRole("button", { name: "Suchen" }).click();
+    await page.waitForURL(/\/api\/suche\?q=Kubernetes/);
+    await expectVisible(page.getByRole("main").getByRole("link", { name: /Managed Kubernetes/ }), "Treffer Managed Kubernetes");
+  });
+  await step("Nach Preis sortieren (Link)", async () => {
+    await page.getByRole("main").getByRole("link", { name: /^Preis/ }).click();
+    await page.waitForURL(/sortierung=preis/);
+    await expectVisible(page.getByRole("main").getByRole("link", { name: /Managed Kubernetes/ }), "Treffer Managed Kubernetes");
+  });
+  await page.context().close();
+});
+
+test("Journey 6c: Registrierung ohne JavaScript mit Rechenfrage, bis zur Anmeldung", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser, { javaScript: false });
+  const step = journey(page, "Registrierung ohne JavaScript");
+  const c = newCustomer({ organisation: "Gemeinde Ohneskript", email: `ohne-js.${process.pid}@gemeinde.example` });
+
+  await step("Registrierung öffnen: Hinweis auf die Rechenfrage", async () => {
+    await page.goto(`${portal.url}/registrieren/`);
+    await expectText(page.locator("main form"), "Ohne JavaScript stellen wir Ihnen nach dem Absenden eine kurze Rechenfrage");
+  });
+  await step("Ausfüllen und absenden: die Funktion stellt die Rechenfrage, Angaben bleiben", async () => {
+    await fillRegistration(page, c);
+    await page.getByRole("button", { name: "Registrierung absenden" }).click();
+    await page.waitForURL(/\/api\/registrierung/);
+    await expectVisible(page.getByLabel(/Sicherheitsfrage/), "Rechenfrage");
+    const kept = await page.getByRole("textbox", { name: /Name der Organisation/ }).inputValue();
+    if (kept !== c.organisation) throw new Error(`Name der Organisation nicht erhalten: „${kept}“`);
+  });
+  await step("Rechenfrage beantworten und erneut absenden", async () => {
+    const label = await page.locator("label[for='feld-frage_antwort']").textContent();
+    await page.getByLabel(/Sicherheitsfrage/).fill(answer(label));
+    await page.getByRole("button", { name: "Registrierung absenden" }).click();
+    await expectText(page.locator("h1"), "Vielen Dank für Ihre Registrierung");
+  });
+  await step("Bestätigungslink aus dem Mail-Ordner ohne JavaScript bestätigen", async () => {
+    const link = new URL(await waitForMailLink(portal.mailDir, c.email, "/api/bestaetigen"));
+    await page.goto(`${portal.url}${link.pathname}${link.search}`);
+    await page.getByRole("button", { name: "E-Mail-Adresse bestätigen" }).click();
+    await expectText(page.locator("h1"), "E-Mail-Adresse bestätigt");
+  });
+  await step("Freigabe, Passwort festlegen und anmelden ohne JavaScript", async () => {
+    const list = await portal.admin("registrations");
+    const id = list.split("\n").find((l) => l.includes(c.organisation))?.trim().split(/\s+/)[0];
+    if (!id) throw new Error(`Registrierung fehlt:\n${list}`);
+    await portal.admin("approve", id);
+    const link = new URL(await waitForMailLink(portal.mailDir, c.email, "/api/passwort-setzen"));
+    await page.goto(`${portal.url}${link.pathname}${link.search}`);
+    await page.getByLabel(/^Neues Passwort$/).fill(c.password);
+    await page.getByLabel("Neues Passwort wiederholen").fill(c.password);
+    await page.getByRole("button", { name: /Passwort/ }).click();
+    await until(async () => !/passwort-setzen/.test(page.url()), "keine Seite nach dem Festlegen des Passworts");
+    await page.goto(`${portal.url}/anmelden/`);
+    await page.getByLabel(/^E-Mail-Adresse/).fill(c.email);
+    await page.getByLabel(/^Passwort/).fill(c.password);
+    await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
+    await page.waitForURL(/\/api\/konto/);
+    await expectText(page.locator("h1"), "Ihr Konto");
+    await expectText(page.locator("main"), c.organisation);
+  });
+  await page.context().close();
+});
