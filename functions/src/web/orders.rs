@@ -40,7 +40,7 @@ async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Res
             state,
             StatusCode::UNAUTHORIZED,
             "Bitte melden Sie sich an",
-            "<div class=\"narrow\"><h1>Bitte melden Sie sich an</h1><p>Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.</p><ul class=\"links\"><li><a href=\"/api/anmeldung\">Anmelden</a></li><li><a href=\"/registrierung/\">Organisation registrieren</a></li></ul></div>",
+            "<div class=\"narrow\"><h1>Bitte melden Sie sich an</h1><p>Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.</p><ul class=\"links\"><li><a href=\"/api/anmeldung\">Anmelden</a></li><li><a href=\"/registrieren/\">Organisation registrieren</a></li></ul></div>",
         )),
     }
 }
