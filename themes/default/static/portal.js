@@ -295,6 +295,12 @@
       i.value = window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random().toString(36).slice(2);
     });
   }
+  // A form the function sent back with errors: its summary gets the focus, as ours does.
+  var served = $("main .error-summary:not([data-error-summary])");
+  if (served && !served.hidden && !served.contains(d.activeElement)) {
+    if (!served.hasAttribute("tabindex")) served.setAttribute("tabindex", "-1");
+    served.focus();
+  }
   function labelOf(f) {
     var fs = f.type === "radio" ? f.closest("fieldset") : null;
     var l = fs ? $("legend", fs) : f.id && $('label[for="' + f.id + '"]');
