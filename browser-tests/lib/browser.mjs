@@ -44,6 +44,10 @@ export async function openPage(browser, { javaScript = true, viewport = DESKTOP 
     locale: "de-DE",
     reducedMotion: "reduce",
   });
+  // `csp serve` injects a live-reload client that reloads every open page when someone
+  // edits content/ or themes/: a test must see the pages it opened, so the client gets a
+  // 204 (an EventSource does not reconnect after that).
+  await context.route("**/__csp/events", (route) => route.fulfill({ status: 204, body: "" }));
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(20_000);
   const page = await context.newPage();

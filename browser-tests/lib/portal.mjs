@@ -30,8 +30,10 @@ export function freePort() {
 }
 
 const running = new Set();
-// Whatever happens to the test process, no `csp serve` outlives it.
-process.on("exit", () => {
+// Whatever happens to the test process, no `csp serve` outlives it: killed on exit and on
+// the signals a runner sends; scripts/browser-test also kills what is listed in the pid file
+// (for a test process that was itself killed outright).
+function killAll() {
   for (const child of running) {
     try {
       child.kill("SIGKILL");
@@ -39,7 +41,18 @@ process.on("exit", () => {
       /* already gone */
     }
   }
-});
+}
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
+function recordPid(pid) {
+  const file = process.env.CSP_BROWSER_TEST_PIDFILE;
+  if (file) fs.appendFileSync(file, `${pid}\n`);
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,6 +77,7 @@ export async function startPortal({ name = "portal" } = {}) {
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CSP_LOG: process.env.CSP_LOG || "warn" } },
     );
     running.add(child);
+    if (child.pid) recordPid(child.pid);
     let exited = null;
     child.on("exit", (code, signal) => {
       exited = { code, signal };

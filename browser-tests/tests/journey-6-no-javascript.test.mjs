@@ -32,11 +32,15 @@ test("Journey 6a: Katalog ohne JavaScript – blättern und über vorgerenderte 
   const count = page.locator("#result-count");
   const facets = page.locator("#facet-links");
 
+  let total;
   await step("Startseite: „Alle Cloud-Services ansehen“", async () => {
     await page.goto(`${portal.url}/`);
-    await page.getByRole("link", { name: /^Alle \d+ Cloud-Services ansehen$/ }).click();
+    const all = page.getByRole("link", { name: /^Alle \d+ Cloud-Services ansehen$/ });
+    total = Number((await all.textContent()).match(/\d+/)[0]);
+    if (total <= 24) throw new Error(`Für das Blättern braucht der Beispielkatalog mehr als 24 Angebote, er hat ${total}`);
+    await all.click();
     await page.waitForURL(/\/cloud-services\/$/);
-    await expectText(count, /^34 Cloud-Services, angezeigt 1 bis 24/);
+    await expectText(count, new RegExp(`^${total} Cloud-Services, angezeigt 1 bis 24`));
   });
   await step("Filter als Links sichtbar, das Skript-Formular nicht", async () => {
     await expectVisible(facets.getByRole("link", { name: "SaaS" }), "Filterlink SaaS");
@@ -45,8 +49,8 @@ test("Journey 6a: Katalog ohne JavaScript – blättern und über vorgerenderte 
   await step("Zur zweiten Seite blättern", async () => {
     await page.getByRole("navigation", { name: "Seiten" }).getByRole("link", { name: /Nächste/ }).click();
     await page.waitForURL(/\/cloud-services\/seite\/2\/$/);
-    await expectText(page.locator("h1"), "Seite 2 von 2");
-    await expectText(count, /angezeigt 25 bis 34/);
+    await expectText(page.locator("h1"), "Seite 2 von");
+    await expectText(count, new RegExp(`angezeigt 25 bis ${Math.min(total, 48)}`));
     await page.getByRole("link", { name: "Zurück zu den Filtern auf der ersten Seite" }).click();
   });
   await step("Filter Serviceart SaaS: vorgerenderte Seite mit passender Anzahl", async () => {
