@@ -44,7 +44,7 @@ pub struct AppState {
     pub deliver_inline: bool,
     pub(crate) mail_queued: Arc<Notify>,
     /// The search index and page layout, opened once (`CSP_SEARCH_INDEX`, `CSP_SHELL`).
-    pub search: Arc<crate::web::search::Search>,
+    pub search: Arc<crate::web::search::SearchSlot>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,7 +78,9 @@ impl AppState {
             operator_token_hash: None,
             deliver_inline: false,
             mail_queued: Arc::new(Notify::new()),
-            search: Arc::new(crate::web::search::Search::unavailable()),
+            search: Arc::new(crate::web::search::SearchSlot::new(
+                crate::web::search::Search::unavailable(),
+            )),
         }
     }
 
@@ -188,7 +190,9 @@ impl AppState {
             state.mail_from = from;
         }
         state.deliver_inline = on_lambda;
-        state.search = Arc::new(crate::web::search::Search::from_env());
+        state.search = Arc::new(crate::web::search::SearchSlot::new(
+            crate::web::search::Search::from_env(),
+        ));
         state.load_catalog_from_env();
         Ok(state.with_operator_token(var("CSP_OPERATOR_TOKEN").as_deref()))
     }

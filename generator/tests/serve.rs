@@ -173,6 +173,12 @@ fn edit_break_and_fix_an_offering_while_serving() {
         listing.contains("Zitronenfalter"),
         "catalog overview shows the edit"
     );
+    let (code, found) = get(&server.base, "/api/suche?q=zitronenfalter");
+    assert_eq!(code, 200, "{found}");
+    assert!(
+        found.contains("/cloud-services/dmessenger/"),
+        "the search finds the new words: {found}"
+    );
 
     // 2. Break: the last good page stays, with the error shown on it.
     let generation = s["report"]["generation"].as_u64().expect("generation");

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use catalog::{Catalog, Offering};
 use tantivy::indexer::NoMergePolicy;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::analyzer::register_tokenizers;
 use crate::error::SearchError;
@@ -80,6 +80,46 @@ pub fn build_index(catalog: &Catalog, dir: &Path) -> Result<IndexStats, SearchEr
     })
 }
 
+/// Replaces the documents of the offerings `ids` in the index in `dir` with their state in
+/// `catalog` (removing those that are gone or no longer published), in place: what the live
+/// preview does after one offering changed, instead of a full [`build_index`]. An index of
+/// another schema version is refused ([`SearchError::WrongVersion`]); build it anew then.
+///
+/// The result answers like a full build for matching and filtering; scores may differ
+/// slightly until the next full build, because deleted documents count in the statistics
+/// until their segment is merged away.
+pub fn update_index(
+    catalog: &Catalog,
+    dir: &Path,
+    ids: &[&str],
+) -> Result<IndexStats, SearchError> {
+    let started = Instant::now();
+    let index = Index::open_in_dir(dir)?;
+    let fields =
+        Fields::of(&index.schema()).ok_or_else(|| SearchError::WrongVersion(dir.to_owned()))?;
+    register_tokenizers(&index);
+    let mut documents = 0;
+    {
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY / 4)?;
+        for id in ids {
+            writer.delete_term(Term::from_field_text(fields.id, id));
+            if let Some(offering) = catalog.offering(id).filter(|o| o.is_published()) {
+                writer.add_document(document(catalog, offering, &fields)?)?;
+                documents += 1;
+            }
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+    }
+    drop(index);
+    tidy(dir)?;
+    Ok(IndexStats {
+        documents,
+        bytes: folder_size(dir)?,
+        took: started.elapsed(),
+    })
+}
+
 fn document(
     catalog: &Catalog,
     offering: &Offering,
@@ -132,6 +172,7 @@ fn document(
     };
 
     let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, &offering.id);
     doc.add_text(f.name, &offering.name);
     doc.add_text(f.name_plain, &offering.name);
     doc.add_text(f.summary, &offering.summary);

@@ -28,7 +28,7 @@ mod request;
 mod schema;
 mod search;
 
-pub use build::{IndexStats, build_index};
+pub use build::{IndexStats, build_index, update_index};
 pub use error::SearchError;
 pub use highlight::escape_html;
 pub use request::{

@@ -3,14 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
-    BytesOptions, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
+    BytesOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use crate::analyzer::{PLAIN, STEMMED, SUFFIXES};
 
 /// Bumped when the schema or [`Row`] changes incompatibly; an index of another version is
 /// refused at opening with a message to rebuild it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The fields of the index.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +32,8 @@ pub(crate) struct Fields {
     pub suffixes: Field,
     /// The [`Row`] as JSON; read once when the index is opened.
     pub row: Field,
+    /// The offering's id as one term: what an update deletes a document by.
+    pub id: Field,
 }
 
 impl Fields {
@@ -55,6 +57,7 @@ impl Fields {
             plain: builder.add_text_field("plain", text(PLAIN, IndexRecordOption::Basic)),
             suffixes: builder.add_text_field("suffixes", text(SUFFIXES, IndexRecordOption::Basic)),
             row: builder.add_bytes_field("row", BytesOptions::default() | STORED),
+            id: builder.add_text_field("id", STRING),
         };
         // Marks the index format: an index of another version has another schema and is
         // refused at opening (see `Fields::of`).

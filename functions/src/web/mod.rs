@@ -370,7 +370,7 @@ async fn frame_pages(
     let framed = std::str::from_utf8(&bytes)
         .ok()
         .and_then(html::unframe)
-        .map(|(title, main)| state.search.shell_page_escaped(title, main));
+        .map(|(title, main)| state.search.get().shell_page_escaped(title, main));
     match framed {
         Some(page) => {
             parts.headers.remove(header::CONTENT_LENGTH);

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -142,11 +142,43 @@ impl Search {
     }
 }
 
+/// The search in use: opened once and shared by every request, and replaced as a whole
+/// when the live preview (`csp serve`) has rebuilt the index or the layout.
+#[derive(Debug)]
+pub struct SearchSlot(RwLock<Arc<Search>>);
+
+impl SearchSlot {
+    pub fn new(search: Search) -> Self {
+        Self(RwLock::new(Arc::new(search)))
+    }
+
+    /// The current search (requests keep the one they started with).
+    pub fn get(&self) -> Arc<Search> {
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, search: Search) {
+        match self.0.write() {
+            Ok(mut guard) => *guard = Arc::new(search),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(search),
+        }
+    }
+}
+
 impl AppState {
     /// Serves search from `search` (opened once, shared by every request).
     pub fn with_search(mut self, search: Search) -> Self {
-        self.search = Arc::new(search);
+        self.search = Arc::new(SearchSlot::new(search));
         self
+    }
+
+    /// Replaces the search of this state and of every clone of it (the live preview after a
+    /// rebuild).
+    pub fn replace_search(&self, search: Search) {
+        self.search.replace(search);
     }
 }
 
@@ -157,7 +189,8 @@ pub async fn search(
     headers: HeaderMap,
 ) -> Response {
     let json = wants_json(&headers);
-    let search = &state.search;
+    let search = state.search.get();
+    let search = search.as_ref();
     let params = parse_params(query.as_deref().unwrap_or_default());
     let Some(index) = search.index() else {
         tracing::error!(

@@ -114,9 +114,14 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     tokio::spawn(functions::deliver_outbox_forever(function_state.clone()));
 
     let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
-    let orders = function_state.clone();
-    let reload_orders = move || orders.load_catalog(&snapshot);
-    std::thread::spawn(move || rebuild_loop(&roots, &changes, &preview, &events, &reload_orders));
+    // After every successful rebuild the function sees the new catalog, index and layout.
+    let function = function_state.clone();
+    let index_dir = data_dir.join("search-index");
+    let reload_function = move || {
+        function.load_catalog(&snapshot);
+        function.replace_search(functions::web::search::Search::open(&index_dir, None));
+    };
+    std::thread::spawn(move || rebuild_loop(&roots, &changes, &preview, &events, &reload_function));
 
     let app = Router::new()
         .route("/__csp/events", get(events_stream))
@@ -150,7 +155,7 @@ fn rebuild_loop(
     changes: &std::sync::mpsc::Receiver<Vec<PathBuf>>,
     preview: &Arc<Mutex<Preview>>,
     events: &broadcast::Sender<PreviewEvent>,
-    reload_orders: &dyn Fn(),
+    reload_function: &dyn Fn(),
 ) {
     while let Ok(paths) = changes.recv() {
         let mut kinds: Vec<ChangeKind> = paths.iter().filter_map(|p| roots.classify(p)).collect();
@@ -178,7 +183,7 @@ fn rebuild_loop(
                     report.total_ms,
                     detail
                 );
-                reload_orders();
+                reload_function();
                 let _ = events.send(PreviewEvent::Reload);
             }
             Some(problem) => {

@@ -242,6 +242,14 @@ impl Preview {
             .and_then(|()| std::fs::rename(&temporary, data_dir.join("catalog.json")))
             .map_err(|e| format!("{}: {e}", data_dir.display()))?;
         rendered.push("Bestelldaten".to_owned());
+        // The search index: the changed offerings' documents replaced in place.
+        let ids: Vec<&str> = changed_ids.iter().map(String::as_str).collect();
+        let index_dir = data_dir.join("search-index");
+        if let Err(e) = search_index::update_index(catalog, &index_dir, &ids) {
+            search_index::build_index(catalog, &index_dir)
+                .map_err(|full| format!("Suchindex: {e}; Neuaufbau: {full}"))?;
+        }
+        rendered.push("Suchindex".to_owned());
         self.listing_pages = new_listing_pages;
         Ok((rendered, detail_ms))
     }
