@@ -219,7 +219,7 @@
       var row = function (label, f) {
         return '<tr><th scope="row">' + label + "</th>" + os.map(function (p) { return "<td>" + f(p[1], p[0]) + "</td>"; }).join("") + "</tr>";
       };
-      var h = '<div class="table-scroll"><table class="compare-table"><caption class="visually-hidden">Vergleich der gewählten Cloud-Services</caption><thead><tr><td></td>' +
+      var h = '<div class="table-scroll" role="region" aria-label="Vergleichstabelle (auf schmalen Bildschirmen waagrecht scrollbar)" tabindex="0"><table class="compare-table"><caption class="visually-hidden">Vergleich der gewählten Cloud-Services</caption><thead><tr><td></td>' +
         os.map(function (p) { return '<th scope="col"><a href="/cloud-services/' + esc(p[0]) + '/">' + esc(p[1].n) + "</a></th>"; }).join("") + "</tr></thead><tbody>" +
         row("Anbieter", function (o) { return esc(o.a); }) +
         row("Serviceart", function (o) { return esc(o.t); }) +
