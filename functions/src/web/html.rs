@@ -424,6 +424,27 @@ pub fn bare_page(title: &str, main: &str) -> String {
     format!("{FRAME_MARKER}{}-->\n{main}", escape(title))
 }
 
+/// The layout's header for a signed-in person: the "in" entries shown, the "out" entries
+/// hidden (what the site's script does with `/api/sitzung` when JavaScript runs).
+pub fn signed_in_header(page: &str, name: &str) -> String {
+    page.replace(
+        r#"<li data-session="in" hidden>"#,
+        r#"<li data-session="in">"#,
+    )
+    .replace(
+        r#"<li data-session="out">"#,
+        r#"<li data-session="out" hidden>"#,
+    )
+    .replacen(
+        "<span class=\"visually-hidden\" data-session-name></span>",
+        &format!(
+            "<span class=\"visually-hidden\" data-session-name> ({})</span>",
+            escape(name)
+        ),
+        1,
+    )
+}
+
 /// Splits a framed page into its escaped title and main content.
 pub fn unframe(body: &str) -> Option<(&str, &str)> {
     let rest = body.strip_prefix(FRAME_MARKER)?;
@@ -441,7 +462,7 @@ fn error_summary(out: &mut String, errors: &FieldErrors, message: Option<&str>) 
         return;
     }
     out.push_str(
-        r#"<div class="error-summary" role="alert" tabindex="-1" aria-labelledby="fehler-titel">"#,
+        r#"<div class="error-summary" role="alert" tabindex="-1" aria-labelledby="fehler-titel" autofocus>"#,
     );
     let _ = write!(
         out,
@@ -626,7 +647,7 @@ pub fn human_check(
 ) -> String {
     let mut out = String::new();
     out.push_str(
-        r#"<div class="honeypot" aria-hidden="true" style="position:absolute;left:-10000px"><label for="feld-website">Website (bitte leer lassen)</label><input type="text" id="feld-website" name="website" tabindex="-1" autocomplete="off"></div>
+        r#"<div class="honeypot" aria-hidden="true"><label for="feld-website">Website (bitte leer lassen)</label><input type="text" id="feld-website" name="website" tabindex="-1" autocomplete="off"></div>
 <input type="hidden" id="feld-altcha" name="altcha" data-altcha="/api/altcha" value="">
 <p class="altcha-status" data-altcha-status aria-live="polite"></p>
 <script src="/api/altcha.js" defer></script>
@@ -693,6 +714,15 @@ pub fn notice(title: &str, text: &str, links: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_shows_the_signed_in_state_without_javascript() {
+        let layout = r#"<ul><li data-session="out"><a href="/anmelden/">Anmelden</a></li><li data-session="in" hidden><a href="/api/konto">Ihr Konto<span class="visually-hidden" data-session-name></span></a></li></ul>"#;
+        let page = signed_in_header(layout, "Erika <M>");
+        assert!(page.contains(r#"<li data-session="out" hidden><a href="/anmelden/">"#));
+        assert!(page.contains(r#"<li data-session="in"><a href="/api/konto">"#));
+        assert!(page.contains("data-session-name> (Erika &lt;M&gt;)</span>"));
+    }
 
     #[test]
     fn errors_link_from_the_summary_to_the_described_field() {

@@ -354,6 +354,7 @@ async fn frame_pages(
     request: Request,
     next: Next,
 ) -> Response {
+    let session_cookie = request::cookie(request.headers(), request::SESSION_COOKIE);
     let response = next.run(request).await;
     let is_html = response
         .headers()
@@ -371,6 +372,14 @@ async fn frame_pages(
         .ok()
         .and_then(html::unframe)
         .map(|(title, main)| state.search.get().shell_page_escaped(title, main));
+    // The header shows the signed-in state without JavaScript too.
+    let framed = match (framed, session_cookie) {
+        (Some(page), Some(cookie)) => match state.accounts.session(&cookie).await {
+            Ok(Some(info)) => Some(html::signed_in_header(&page, &info.user.name)),
+            _ => Some(page),
+        },
+        (framed, _) => framed,
+    };
     match framed {
         Some(page) => {
             parts.headers.remove(header::CONTENT_LENGTH);

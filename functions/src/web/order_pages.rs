@@ -30,7 +30,7 @@ fn error_summary(
     if errors.is_empty() && message.is_none() {
         return;
     }
-    out.push_str(r#"<div class="error-summary" role="alert" tabindex="-1" aria-labelledby="fehler-titel" data-error-summary-server>"#);
+    out.push_str(r#"<div class="error-summary" role="alert" tabindex="-1" aria-labelledby="fehler-titel" data-error-summary-server autofocus>"#);
     let _ = write!(
         out,
         r#"<h2 id="fehler-titel">{}</h2>"#,
