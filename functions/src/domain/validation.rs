@@ -108,6 +108,16 @@ pub fn parse_level(text: &str) -> Option<CustomerScope> {
     }
 }
 
+/// The name of a Verwaltungsebene for one organisation (`Kommune`, not the Kundenkreis
+/// label `Kommunen`).
+pub fn level_name(level: CustomerScope) -> &'static str {
+    match level {
+        CustomerScope::Bund => "Bund",
+        CustomerScope::Land => "Land",
+        CustomerScope::Kommune => "Kommune",
+    }
+}
+
 /// Checks a required single-line text field.
 fn text(
     input: &FormInput,

@@ -260,7 +260,10 @@ impl Orders {
                 customer: FolderCustomer {
                     organisation: org.name.clone(),
                     legal_form: org.legal_form.clone(),
-                    level: org.level.map_or("–", |l| l.label()).to_owned(),
+                    level: org
+                        .level
+                        .map_or("–", crate::domain::validation::level_name)
+                        .to_owned(),
                     street: org.street.clone(),
                     postcode: org.postcode.clone(),
                     city: org.city.clone(),

@@ -179,7 +179,7 @@ pub fn validate_order<'a>(
                     "{} kann nur von Organisationen aus diesem Kundenkreis bestellt werden: {}. Ihre Organisation ist der Ebene „{}“ zugeordnet.",
                     offering.name,
                     scope.join(", "),
-                    level.label()
+                    crate::domain::validation::level_name(level)
                 ),
             );
         }
