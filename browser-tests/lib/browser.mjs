@@ -36,13 +36,18 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
-/** A new browsing context (cookies, storage) and a page on it. */
-export async function openPage(browser, { javaScript = true, viewport = DESKTOP } = {}) {
+/**
+ * A new browsing context (cookies, storage) and a page on it. `storageState` (from
+ * `context.storageState()`) carries a session over, e.g. into a context without JavaScript.
+ */
+export async function openPage(browser, { javaScript = true, viewport = DESKTOP, storageState } = {}) {
   const context = await browser.newContext({
     javaScriptEnabled: javaScript,
     viewport,
     locale: "de-DE",
     reducedMotion: "reduce",
+    acceptDownloads: true,
+    ...(storageState ? { storageState } : {}),
   });
   // `csp serve` injects a live-reload client that reloads every open page when someone
   // edits content/ or themes/: a test must see the pages it opened, so the client gets a

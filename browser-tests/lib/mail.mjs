@@ -3,8 +3,26 @@ import fs from "node:fs";
 import path from "node:path";
 import { until } from "./browser.mjs";
 
+/**
+ * RFC 2047 header value: unfolded, adjacent encoded words joined (the whitespace between
+ * them is not part of the text), B and Q encoding decoded. A long subject with umlauts comes
+ * as several encoded words on folded lines.
+ */
 function decodeHeader(value) {
-  return value.replace(/=\?utf-8\?b\?([^?]*)\?=/gi, (_, b64) => Buffer.from(b64, "base64").toString("utf8"));
+  const word = /=\?utf-8\?([bq])\?([^?]*)\?=/gi;
+  const bytes = (enc, text) =>
+    enc.toLowerCase() === "b"
+      ? Buffer.from(text, "base64")
+      : Buffer.from(text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))), "latin1");
+  return (
+    value
+      .replace(/\r?\n[ \t]+/g, " ")
+      .replace(/(\?=)[ \t]+(?==\?)/g, "$1")
+      // A run of encoded words is decoded as one byte string (a character may span two).
+      .replace(/(?:=\?utf-8\?[bq]\?[^?]*\?=)+/gi, (run) =>
+        Buffer.concat(Array.from(run.matchAll(word), (m) => bytes(m[1], m[2]))).toString("utf8"),
+      )
+  );
 }
 
 function decodeQuotedPrintable(text) {
