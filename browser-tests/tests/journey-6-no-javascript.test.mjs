@@ -1,10 +1,25 @@
 // Journey 6: a locked-down machine without JavaScript. Catalog browsing, filters through
-// the pre-rendered pages, search, and registration (with the arithmetic question) work.
+// the pre-rendered pages, search, registration (with the arithmetic question), an order and
+// a Bedarf work.
 import { test } from "node:test";
 import { expectText, expectVisible, journey, openPage, until } from "../lib/browser.mjs";
-import { waitForMailLink } from "../lib/mail.mjs";
+import { mails, waitForMailLink } from "../lib/mail.mjs";
+import {
+  DATAPORT_EMAIL,
+  OPERATOR_EMAIL,
+  decisionLink,
+  dmessengerOrder,
+  expectNeedConfirmed,
+  fillNeed,
+  fillOrderForm,
+  isoDate,
+  listedNeeds,
+  orderRows,
+  shownStatus,
+  submitOrder,
+} from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
-import { fillRegistration, newCustomer } from "../lib/signup.mjs";
+import { fillRegistration, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
 const env = portalAndBrowser("ohne-js");
 
@@ -164,6 +179,66 @@ test("Journey 6c: Registrierung ohne JavaScript mit Rechenfrage, bis zur Anmeldu
     await page.waitForURL(/\/api\/konto/);
     await expectText(page.locator("h1"), "Ihr Konto");
     await expectText(page.locator("main"), c.organisation);
+  });
+  await page.context().close();
+});
+
+test("Journey 6d: Bestellung (Direktvertrag) und Bedarf ohne JavaScript", async () => {
+  const { portal, browser } = env;
+  // Registered with JavaScript (lib/signup.mjs); the session then continues in a browser
+  // without it.
+  const withJs = await openPage(browser);
+  const customer = await signUpAndSignIn(withJs, portal, journey(withJs, "Bestellung ohne JavaScript (Anmeldung)"), newCustomer({ organisation: "Verbandsgemeinde Skriptlos" }));
+  const state = await withJs.context().storageState();
+  await withJs.context().close();
+  const page = await openPage(browser, { javaScript: false, storageState: state });
+  const step = journey(page, "Bestellung ohne JavaScript");
+  const sent = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") sent.push({ path: new URL(r.url()).pathname, body: new URLSearchParams(r.postData() || "") });
+  });
+  let placed;
+
+  await step("Produktseite → Bestellformular, ohne JavaScript", async () => {
+    await page.goto(`${portal.url}/cloud-services/dmessenger/`);
+    await page.getByRole("link", { name: "Zur Bestellung" }).first().click();
+    await expectText(page.locator("h1"), "dMessenger bestellen");
+  });
+  await step("Direktvertrag mit Optionen ausfüllen und bestellen: Bestellseite, Status Offen", async () => {
+    await fillOrderForm(page, dmessengerOrder(customer, { contract: "Direktvertrag", plan: "Premium", users: "80", datacenter: "Hamburg" }));
+    placed = await submitOrder(page);
+    const status = await shownStatus(page);
+    if (!/Status: Offen\b/.test(status)) throw new Error(`Status „${status}“`);
+    await expectText(page.getByRole("main"), "Direktvertrag");
+  });
+  await step("Gesendet ohne Sicherheitstoken und ohne Idempotenzschlüssel (die Funktion leitet ihn ab)", async () => {
+    const post = sent.find((r) => r.path === "/api/bestellungen");
+    if (!post) throw new Error("keine POST-Anfrage an /api/bestellungen gesehen");
+    if (post.body.get("csrf") || post.body.get("idempotency_key")) {
+      throw new Error(`Ohne JavaScript trägt das Formular Token/Schlüssel: csrf „${post.body.get("csrf")}“, idempotency_key „${post.body.get("idempotency_key")}“`);
+    }
+  });
+  await step("Die Bestellung steht in der Liste, der Anbieter hat seine Mail", async () => {
+    await page.getByRole("link", { name: "Alle Bestellungen" }).click();
+    const rows = await orderRows(page);
+    if (rows.length !== 1 || rows[0].number !== placed.number || !rows[0].status.startsWith("Offen")) {
+      throw new Error(`Liste: ${JSON.stringify(rows)}, erwartet genau ${placed.number} (Offen)`);
+    }
+    await decisionLink(portal, DATAPORT_EMAIL, placed.number, "bestaetigen");
+  });
+  const title = `Fachverfahren Friedhofsverwaltung ${process.pid}`;
+  await step("Bedarf melden über den Link der Übersicht, ohne JavaScript", async () => {
+    await page.goto(`${portal.url}/cloud-services/`);
+    await page.getByRole("main").getByRole("link", { name: "Bedarf melden", exact: true }).click();
+    await expectText(page.locator("h1"), "Bedarf melden");
+    await fillNeed(page, { title, description: "Verwaltung von Grabstellen und Gebühren.", users: "6", date: isoDate(90), phone: true });
+    await page.getByRole("button", { name: "Bedarf senden" }).click();
+    await expectNeedConfirmed(page);
+  });
+  await step("Der Betreiber hat die Mail und sieht den Bedarf mit dem Admin-Befehl", async () => {
+    await until(() => mails(portal.mailDir).some((m) => m.to.includes(OPERATOR_EMAIL) && m.subject.includes(title)), `keine Mail an ${OPERATOR_EMAIL} zu „${title}“`);
+    const { out, lines } = await listedNeeds(portal, title);
+    if (!lines.length) throw new Error(`„${title}“ fehlt in „csp-function admin needs“:\n${out}`);
   });
   await page.context().close();
 });
