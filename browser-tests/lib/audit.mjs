@@ -2,7 +2,9 @@
 // 320 px reflow check; screenshots for reviewers.
 import fs from "node:fs";
 import path from "node:path";
+import { after, test } from "node:test";
 import { createRequire } from "node:module";
+import { DESKTOP, NARROW, PHONE, journey } from "./browser.mjs";
 import { OUTPUT } from "./portal.mjs";
 
 const require = createRequire(import.meta.url);
@@ -102,4 +104,69 @@ export async function screenshot(page, name) {
   const file = path.join(SCREENSHOTS, `${name}-${width}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: "disabled", timeout: 15_000 });
   return file;
+}
+
+/**
+ * Registers one test per page type: open it (a journey step, so a failure shows the page),
+ * screenshots at 1280 and 375 px, axe-core (zero WCAG 2.1 A/AA violations) and no sideways
+ * scrolling at 320 px. Each type is { name, slug, kind?, fn?, open(page) }; `pageOf(kind)`
+ * gives the page to use. After the file, its results go to output/audit-summary-<file>.txt,
+ * and output/audit-summary.txt collects every audit file's summary.
+ */
+export function auditPageTypes(types, { pageOf, baseUrl, file }) {
+  const results = [];
+  for (const type of types) {
+    test(`${type.name}${type.kind === "nojs" ? " [ohne JavaScript]" : ""}`, async (t) => {
+      const page = await pageOf(type.kind || "js");
+      await page.setViewportSize(DESKTOP);
+      const step = journey(page, `Audit ${type.name}`);
+      await step("Seite öffnen", () => type.open(page));
+      // (Decision tokens shortened: the summary names the page, not the link.)
+      const url = page.url().replace(baseUrl(), "").replace(/token=[^&]+/, "token=…");
+      await screenshot(page, type.slug);
+      const violations = await axeViolations(page);
+      await page.setViewportSize(PHONE);
+      await screenshot(page, type.slug);
+      await page.setViewportSize(NARROW);
+      const overflow = await horizontalOverflow(page);
+      await page.setViewportSize(DESKTOP);
+      results.push({
+        type: type.name,
+        url,
+        fn: !!type.fn,
+        axe: violations.length ? violations.map((v) => `${v.id} (${v.nodes.length})`).join(", ") : "0 Verstöße",
+        narrow: overflow.over > 0 ? `${overflow.over} px zu breit` : "ok",
+      });
+
+      await t.test("axe-core: keine Verstöße gegen WCAG 2.1 A/AA", () => {
+        if (violations.length) {
+          throw new Error(
+            `${violations.length} axe-Verstoß/Verstöße auf ${url}${type.fn ? " (Seite der Funktion)" : ""}:\n${formatViolations(violations)}`,
+          );
+        }
+      });
+      await t.test("320 px: kein waagrechtes Scrollen", () => {
+        if (overflow.over > 0) {
+          throw new Error(
+            `${url} ist bei 320 px ${overflow.over} px breiter als das Fenster (scrollWidth ${overflow.scrollWidth}):\n  ${overflow.culprits.join("\n  ")}`,
+          );
+        }
+      });
+    });
+  }
+
+  after(() => {
+    fs.mkdirSync(OUTPUT, { recursive: true });
+    const lines = results.map((r) => `${r.fn ? "[Funktion] " : ""}${r.type} (${r.url}): axe ${r.axe}; 320 px ${r.narrow}`);
+    fs.writeFileSync(path.join(OUTPUT, `audit-summary-${file}.txt`), `${lines.join("\n")}\n`);
+    // Every audit file's part, in file-name order (the files run in parallel).
+    const parts = fs
+      .readdirSync(OUTPUT)
+      .filter((f) => /^audit-summary-.+\.txt$/.test(f))
+      .sort()
+      .map((f) => fs.readFileSync(path.join(OUTPUT, f), "utf8"));
+    const text = `Barrierefreiheit je Seitentyp (axe-core, WCAG 2.1 A/AA; 320 px):\n${parts.join("")}Bildschirmfotos: ${path.relative(process.cwd(), SCREENSHOTS)}\n`;
+    fs.writeFileSync(path.join(OUTPUT, "audit-summary.txt"), text);
+    process.stdout.write(`Barrierefreiheit (${file}):\n${lines.join("\n")}\n`);
+  });
 }

@@ -97,11 +97,14 @@ export async function orderRows(page) {
   );
 }
 
-/** Today as the portal writes it: 07.03.2026. */
-export function germanToday() {
-  const d = new Date();
-  const two = (n) => String(n).padStart(2, "0");
-  return `${two(d.getDate())}.${two(d.getMonth() + 1)}.${d.getFullYear()}`;
+/**
+ * The day as the portal writes it (07.03.2026): in German time, whatever the machine's zone
+ * is. `minutesAgo` gives the day a moment ago (an order placed just before midnight).
+ */
+export function germanToday(minutesAgo = 0) {
+  return new Intl.DateTimeFormat("de-DE", { timeZone: "Europe/Berlin", day: "2-digit", month: "2-digit", year: "numeric" }).format(
+    new Date(Date.now() - minutesAgo * 60_000),
+  );
 }
 
 /** The mails about order `number` to `to`. */

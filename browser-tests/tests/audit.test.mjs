@@ -4,14 +4,10 @@
 //
 // Pages rendered by the function (/api/...) are audited like every other page: a failure
 // there is a bug of the function and fails here, named as a function page.
-import { after, test } from "node:test";
-import fs from "node:fs";
-import path from "node:path";
-import { DESKTOP, NARROW, PHONE, expectText, expectVisible, journey, openPage } from "../lib/browser.mjs";
-import { axeViolations, formatViolations, horizontalOverflow, screenshot, SCREENSHOTS } from "../lib/audit.mjs";
+import { expectText, expectVisible, journey, openPage } from "../lib/browser.mjs";
+import { auditPageTypes } from "../lib/audit.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { fillRegistration, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
-import { OUTPUT } from "../lib/portal.mjs";
 
 const env = portalAndBrowser("audit");
 const contexts = {};
@@ -196,54 +192,4 @@ const PAGE_TYPES = [
   },
 ];
 
-const results = [];
-
-for (const type of PAGE_TYPES) {
-  test(`${type.name}${type.kind === "nojs" ? " [ohne JavaScript]" : ""}`, async (t) => {
-    const page = await pageOf(type.kind || "js");
-    await page.setViewportSize(DESKTOP);
-    const step = journey(page, `Audit ${type.name}`);
-    await step("Seite öffnen", () => type.open(page));
-    const url = page.url().replace(env.portal.url, "");
-    await screenshot(page, type.slug);
-    const violations = await axeViolations(page);
-    await page.setViewportSize(PHONE);
-    await screenshot(page, type.slug);
-    await page.setViewportSize(NARROW);
-    const overflow = await horizontalOverflow(page);
-    await page.setViewportSize(DESKTOP);
-    const row = {
-      type: type.name,
-      url,
-      fn: !!type.fn,
-      axe: violations.length ? violations.map((v) => `${v.id} (${v.nodes.length})`).join(", ") : "0 Verstöße",
-      narrow: overflow.over > 0 ? `${overflow.over} px zu breit` : "ok",
-    };
-    results.push(row);
-
-    await t.test("axe-core: keine Verstöße gegen WCAG 2.1 A/AA", () => {
-      if (violations.length) {
-        throw new Error(
-          `${violations.length} axe-Verstoß/Verstöße auf ${url}${type.fn ? " (Seite der Funktion)" : ""}:\n${formatViolations(violations)}`,
-        );
-      }
-    });
-    await t.test("320 px: kein waagrechtes Scrollen", () => {
-      if (overflow.over > 0) {
-        throw new Error(
-          `${url} ist bei 320 px ${overflow.over} px breiter als das Fenster (scrollWidth ${overflow.scrollWidth}):\n  ${overflow.culprits.join("\n  ")}`,
-        );
-      }
-    });
-  });
-}
-
-after(() => {
-  fs.mkdirSync(OUTPUT, { recursive: true });
-  const lines = results.map(
-    (r) => `${r.fn ? "[Funktion] " : ""}${r.type} (${r.url}): axe ${r.axe}; 320 px ${r.narrow}`,
-  );
-  const text = `Barrierefreiheit je Seitentyp (axe-core, WCAG 2.1 A/AA; 320 px):\n${lines.join("\n")}\nBildschirmfotos: ${path.relative(process.cwd(), SCREENSHOTS)}\n`;
-  fs.writeFileSync(path.join(OUTPUT, "audit-summary.txt"), text);
-  process.stdout.write(text);
-});
+auditPageTypes(PAGE_TYPES, { pageOf, baseUrl: () => env.portal.url, file: "1-katalog-und-formulare" });
