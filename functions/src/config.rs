@@ -116,7 +116,8 @@ impl AppState {
     /// | `CSP_DYNAMODB_TABLE` | use DynamoDB (see [`DynamoConfig::from_env`]) | SQLite in the data folder |
     /// | `CSP_DATA_DIR` | data folder (SQLite, mails, key) | `.csp/function` (`/tmp/csp` on Lambda) |
     /// | `CSP_SECRET` | signing key, ≥ 32 characters | `DATA_DIR/secret.key` |
-    /// | `CSP_MAIL_TRANSPORT` | `smtp://…`, `smtps://…` or `ses` | `.eml` files in `DATA_DIR/mail` |
+    /// | `CSP_MAIL_TRANSPORT` | `smtp://…`, `smtps://…` or `ses` (the SES API v2 in `AWS_REGION`, credentials from `AWS_*`) | `.eml` files in `DATA_DIR/mail` |
+    /// | `CSP_SES_ENDPOINT` | another SES endpoint (also `AWS_ENDPOINT_URL_SESV2`; see [`crate::mail::SesConfig::from_env`]) | `https://email.REGION.amazonaws.com` |
     /// | `CSP_MAIL_FROM` | sender address | `Cloud-Service-Portal <noreply@…invalid>` |
     /// | `CSP_OPERATOR_EMAIL` | receives review requests and needs | `betrieb@…invalid` |
     /// | `CSP_INTERMEDIARY_EMAIL` | decides Umklappvertrag orders first | `intermediaer@govdigital.invalid` |

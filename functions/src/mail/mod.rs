@@ -12,7 +12,7 @@ mod smtp;
 
 pub use folder::FolderSender;
 pub use memory::MemorySender;
-pub use ses::SesSender;
+pub use ses::{SesConfig, SesSender};
 pub use smtp::SmtpSender;
 
 use std::sync::Arc;
@@ -121,7 +121,8 @@ pub async fn after_mail_queued(state: &AppState) {
 }
 
 /// Which sender to use, from `CSP_MAIL_TRANSPORT`: `smtp://…`/`smtps://…` (lettre URL
-/// syntax), `ses`, or unset for a folder of `.eml` files.
+/// syntax), `ses` (the SES API; see [`SesConfig::from_env`]), or unset for a folder of `.eml`
+/// files.
 pub fn sender_from_env(default_folder: &std::path::Path) -> Result<Arc<dyn MailSender>, MailError> {
     match std::env::var("CSP_MAIL_TRANSPORT")
         .ok()
