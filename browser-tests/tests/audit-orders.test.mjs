@@ -194,7 +194,7 @@ const PAGE_TYPES = [
       const o = await direct();
       const link = await decisionLink(env.portal, DATAPORT_EMAIL, o.number, "bestaetigen");
       await expectStatus(await p.goto(link), 410);
-      await expectText(p.locator("main"), "ungültig");
+      await expectText(p.locator("h1"), "Link ungültig oder abgelaufen");
     },
   },
   {

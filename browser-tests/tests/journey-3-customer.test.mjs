@@ -163,7 +163,8 @@ test("Journey 3b: Bedarf melden, dMessenger im Umklappvertrag bestellen, Interme
   await step("Derselbe Link ein zweites Mal: 410, Link ungültig", async () => {
     const response = await other.goto(providerLink);
     if (response.status() !== 410) throw new Error(`HTTP ${response.status()} statt 410`);
-    await expectText(other.locator("main"), /ungültig/);
+    await expectText(other.locator("h1"), "Link ungültig oder abgelaufen");
+    await expectText(other.locator("main"), "bereits für eine Entscheidung verwendet");
     if (await other.getByRole("button", { name: "Bestellung verbindlich bestätigen" }).count()) throw new Error("Der Knopf zum Bestätigen ist noch da");
   });
   await other.context().close();

@@ -86,11 +86,22 @@ fn order_error(state: &AppState, caller: &Caller, error: OrderError) -> Response
             StatusCode::NOT_FOUND,
             "Diese Bestellung gibt es nicht, oder sie gehört nicht zu Ihrer Organisation.",
         ),
-        OrderError::InvalidLink => refusal(
-            caller,
-            StatusCode::GONE,
-            "Dieser Link ist ungültig, abgelaufen oder wurde bereits für eine Entscheidung verwendet.",
-        ),
+        OrderError::InvalidLink => {
+            let message = "Dieser Link ist ungültig, abgelaufen oder wurde bereits für eine Entscheidung verwendet.";
+            if caller.wants_json {
+                return refusal(caller, StatusCode::GONE, message);
+            }
+            // Titled after what happened, like the other links' page (not "Das hat nicht
+            // geklappt"): a provider opening a used link learns why at once.
+            html_page(
+                StatusCode::GONE,
+                super::html::notice(
+                    "Link ungültig oder abgelaufen",
+                    message,
+                    &[("/", "Zur Startseite")],
+                ),
+            )
+        }
         OrderError::NotAllowed(reason) => {
             tracing::info!(reason, "decision refused");
             refusal(
