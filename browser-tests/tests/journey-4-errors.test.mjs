@@ -2,8 +2,8 @@
 // where the function exists today, the function's check: an error summary at the top links
 // to each field, focus moves to it, each link focuses its field, and nothing is stored.
 //
-// Orders and Bedarf have no function routes yet: their server-side errors come with the
-// order journeys (more journey files, see README).
+// The function's checks of orders and Bedarf (values the browser accepts but the function
+// refuses): journey-4-function-errors.test.mjs.
 import { test } from "node:test";
 import { expectText, expectVisible, journey, openPage, until } from "../lib/browser.mjs";
 import { expectLinksFocusFields, expectSummary, readSummary, requiredFields, watchPosts } from "../lib/forms.mjs";
