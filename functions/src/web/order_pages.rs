@@ -589,7 +589,7 @@ pub fn orders_list(orders: &[Order], now: i64) -> String {
         out.push_str("<p>Ihre Organisation hat noch nichts bestellt. <a href=\"/cloud-services/\">Zum Katalog</a></p></div>\n");
         return out;
     }
-    out.push_str("<div class=\"table-scroll\"><table class=\"orders\"><caption>Bestellungen Ihrer Organisation, neueste zuerst</caption><thead><tr><th scope=\"col\">Bestellnummer</th><th scope=\"col\">Cloud-Service</th><th scope=\"col\">Bestellt am</th><th scope=\"col\">Status</th><th scope=\"col\">Entscheidung bis</th></tr></thead><tbody>\n");
+    out.push_str("<div class=\"table-scroll\" role=\"region\" aria-label=\"Bestellungen (seitlich scrollbar)\" tabindex=\"0\"><table class=\"orders\"><caption>Bestellungen Ihrer Organisation, neueste zuerst</caption><thead><tr><th scope=\"col\">Bestellnummer</th><th scope=\"col\">Cloud-Service</th><th scope=\"col\">Bestellt am</th><th scope=\"col\">Status</th><th scope=\"col\">Entscheidung bis</th></tr></thead><tbody>\n");
     for order in orders {
         let _ = writeln!(
             out,
