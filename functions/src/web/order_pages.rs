@@ -13,6 +13,7 @@ use crate::domain::orders::documents::{
     Facts, billing_facts, customer_facts, flow_text, german_datetime, german_day, maturity_lines,
     option_facts, order_facts,
 };
+use crate::domain::orders::text::{self, TextBlock};
 use crate::domain::orders::{Order, Party};
 use crate::domain::validation::{FieldErrors, FormInput};
 
@@ -643,9 +644,9 @@ fn folder_sections(out: &mut String, order: &Order, level: u8) {
     }
     h(out, "Produktbeschreibung");
     let _ = writeln!(out, "<p>{}</p>", e(&f.offering.summary));
-    paragraphs(out, &f.offering.description);
+    paragraphs(out, &f.offering.description, level);
     h(out, "Servicespezifische Bedingungen");
-    paragraphs(out, &f.offering.conditions);
+    paragraphs(out, &f.offering.conditions, level);
     h(out, "Reifegrad (Selbstauskunft des Anbieters)");
     let (intro, lines) = maturity_lines(f);
     let _ = write!(out, "<p>{}</p><ul>", e(&intro));
@@ -655,10 +656,26 @@ fn folder_sections(out: &mut String, order: &Order, level: u8) {
     out.push_str("</ul>\n");
 }
 
-/// Markdown source shown as plain paragraphs (the function has no Markdown renderer).
-fn paragraphs(out: &mut String, text: &str) {
-    for paragraph in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        let _ = writeln!(out, "<p>{}</p>", e(&paragraph.replace('\n', " ")));
+/// A provider's Markdown as headings one level below `level`, paragraphs and lists; only
+/// the text, escaped, inside our own tags.
+fn paragraphs(out: &mut String, markdown: &str, level: u8) {
+    let sub = (level + 1).min(6);
+    for block in text::blocks(markdown) {
+        match block {
+            TextBlock::Heading(h) => {
+                let _ = writeln!(out, "<h{sub}>{}</h{sub}>", e(&h));
+            }
+            TextBlock::Paragraph(p) => {
+                let _ = writeln!(out, "<p>{}</p>", e(&p));
+            }
+            TextBlock::List(items) => {
+                out.push_str("<ul>");
+                for item in items {
+                    let _ = write!(out, "<li>{}</li>", e(&item));
+                }
+                out.push_str("</ul>\n");
+            }
+        }
     }
 }
 

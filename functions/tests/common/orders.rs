@@ -150,6 +150,10 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         page.body.contains(r#"<html lang="de">"#) && page.body.contains("/assets/portal.css"),
         "in the site's frame with its stylesheet"
     );
+    assert!(
+        page.body.contains("Funktionen im Überblick</h4>") && !page.body.contains("###"),
+        "the provider's Markdown shows as headings and text, not as markup"
+    );
     for expected in [
         "Offen",
         "CSP-20",

@@ -174,12 +174,12 @@ pub fn folder_text(order: &Order) -> String {
         out,
         "\nProduktbeschreibung\n-------------------\n{}\n\n{}",
         f.offering.summary,
-        f.offering.description.trim()
+        super::text::plain(&f.offering.description)
     );
     let _ = writeln!(
         out,
         "\nServicespezifische Bedingungen\n------------------------------\n{}",
-        f.offering.conditions.trim()
+        super::text::plain(&f.offering.conditions)
     );
     let (intro, lines) = maturity_lines(f);
     let _ = writeln!(out, "\nReifegrad\n---------\n{intro}");

@@ -7,6 +7,7 @@ pub mod mails;
 pub mod model;
 pub mod status;
 pub mod summary;
+pub mod text;
 pub mod validate;
 
 use std::path::Path;

@@ -6,6 +6,7 @@ use super::documents::{
     billing_facts, customer_facts, flow_text, maturity_lines, option_facts, order_facts,
 };
 use super::model::Order;
+use super::text::TextBlock;
 
 /// The summary document of an order's contract folder.
 pub fn summary_document(order: &Order) -> Document {
@@ -32,13 +33,10 @@ pub fn summary_document(order: &Order) -> Document {
         blocks.push(Block::Facts(option_facts(f)));
     }
     blocks.push(heading("Produktbeschreibung"));
-    blocks.push(Block::Paragraph(format!(
-        "{}\n\n{}",
-        f.offering.summary,
-        f.offering.description.trim()
-    )));
+    blocks.push(Block::Paragraph(f.offering.summary.clone()));
+    markdown_blocks(&mut blocks, &f.offering.description);
     blocks.push(heading("Servicespezifische Bedingungen"));
-    blocks.push(Block::Paragraph(f.offering.conditions.trim().to_owned()));
+    markdown_blocks(&mut blocks, &f.offering.conditions);
     blocks.push(heading("Reifegrad (Selbstauskunft des Anbieters)"));
     let (intro, lines) = maturity_lines(f);
     blocks.push(Block::Paragraph(intro));
@@ -49,6 +47,17 @@ pub fn summary_document(order: &Order) -> Document {
         subject: format!("{} – {}", f.offering.name, f.customer.organisation),
         language: "de-DE".to_owned(),
         blocks,
+    }
+}
+
+/// A provider's Markdown as headings (H3), paragraphs and lists.
+fn markdown_blocks(blocks: &mut Vec<Block>, markdown: &str) {
+    for block in super::text::blocks(markdown) {
+        blocks.push(match block {
+            TextBlock::Heading(text) => Block::Heading { level: 3, text },
+            TextBlock::Paragraph(text) => Block::Paragraph(text),
+            TextBlock::List(items) => Block::List(items),
+        });
     }
 }
 
