@@ -46,3 +46,31 @@ fn a_changed_offering_is_found_by_its_new_words_and_no_longer_by_its_old_ones() 
     assert_eq!(gone.len(), total - 1);
     assert!(ids(&gone, "quasselkiste").is_empty());
 }
+
+#[test]
+fn two_builds_of_the_same_content_answer_every_query_the_same_way() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = common::catalog();
+    let answers = |name: &str| {
+        let path = dir.path().join(name);
+        build_index(catalog, &path).expect("build");
+        let index = SearchIndex::open(&path).expect("open");
+        [
+            "messenger",
+            "cloud",
+            "signatur",
+            "Gruenflaechen",
+            "speicher daten",
+            "",
+            "kubernets",
+        ]
+        .iter()
+        .map(|q| {
+            let mut response = index.search(&SearchRequest::new(q)).expect("search");
+            response.took_us = 0;
+            serde_json::to_string(&response).expect("json")
+        })
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(answers("first"), answers("second"));
+}
