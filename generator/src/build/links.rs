@@ -2,6 +2,7 @@
 //! point at a file the build wrote. Links are collected from each page while it is rendered
 //! (before minifying, when every attribute is still double-quoted) and checked at the end.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use memchr::memmem;
@@ -23,13 +24,15 @@ impl LinkIndex {
         self
     }
 
-    /// Adds the internal links of one page.
+    /// Adds the internal links of one page. Most targets (header, footer, tiles) were already
+    /// seen on other pages: those cost a lookup, no allocation.
     pub fn add_page(&mut self, page_path: &str, html: &str) {
-        for target in internal_links(page_path, html) {
-            self.targets
-                .entry(target)
-                .or_insert_with(|| page_path.to_owned());
-        }
+        for_each_link(page_path, html, |target| {
+            if !self.targets.contains_key(target.as_ref()) {
+                self.targets
+                    .insert(target.into_owned(), page_path.to_owned());
+            }
+        });
     }
 
     /// Links whose target the build did not write, as (target, linking page), sorted.
@@ -58,6 +61,15 @@ fn exists(files: &HashSet<String>, target: &str) -> bool {
 /// function (`/api/…`) are not files of the site and are skipped.
 pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
     let mut found = HashSet::new();
+    for_each_link(page_path, html, |target| {
+        found.insert(target.into_owned());
+    });
+    found
+}
+
+/// Calls `found` with the target of every internal link of a page (see [`internal_links`]),
+/// once per occurrence.
+fn for_each_link(page_path: &str, html: &str, mut found: impl FnMut(Cow<'_, str>)) {
     let bytes = html.as_bytes();
     for attribute in ["href=", "src=", "action="] {
         for start in memmem::find_iter(bytes, attribute.as_bytes()) {
@@ -81,25 +93,36 @@ pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
             };
             let Some(end) = end else { continue };
             let value = decode_amp(&html[value_start..end]);
-            if let Some(target) = resolve(page_path, &value) {
-                found.insert(target);
+            let target = match value {
+                Cow::Borrowed(value) => resolve_cow(page_path, value),
+                Cow::Owned(value) => {
+                    resolve_cow(page_path, &value).map(|t| Cow::Owned(t.into_owned()))
+                }
+            };
+            if let Some(target) = target {
+                found(target);
             }
         }
     }
-    found
 }
 
-fn decode_amp(value: &str) -> String {
+fn decode_amp(value: &str) -> Cow<'_, str> {
     if value.contains('&') {
-        value.replace("&amp;", "&").replace("&#x2F;", "/")
+        Cow::Owned(value.replace("&amp;", "&").replace("&#x2F;", "/"))
     } else {
-        value.to_owned()
+        Cow::Borrowed(value)
     }
 }
 
 /// Resolves a link against the page it is on; `None` for external links, fragments on the
 /// same page, other schemes and the function's routes.
 pub fn resolve(page_path: &str, href: &str) -> Option<String> {
+    resolve_cow(page_path, href).map(Cow::into_owned)
+}
+
+/// [`resolve`], borrowing from `href` when it is already an absolute, normalised path (as
+/// almost every link of the generated pages is).
+fn resolve_cow<'h>(page_path: &str, href: &'h str) -> Option<Cow<'h, str>> {
     let href = href.trim();
     let end = href.find(['?', '#']).unwrap_or(href.len());
     let path = &href[..end];
@@ -112,17 +135,26 @@ pub fn resolve(page_path: &str, href: &str) -> Option<String> {
             return None;
         }
     }
-    let joined = if path.starts_with('/') {
-        path.to_owned()
+    let normalised = if path.starts_with('/') && is_normalised(path) {
+        Cow::Borrowed(path)
+    } else if path.starts_with('/') {
+        Cow::Owned(normalise(path))
     } else {
         let base = &page_path[..page_path.rfind('/').map_or(0, |i| i + 1)];
-        format!("{base}{path}")
+        Cow::Owned(normalise(&format!("{base}{path}")))
     };
-    let normalised = normalise(&joined);
     if normalised == "/api" || normalised.starts_with("/api/") {
         return None;
     }
     Some(normalised)
+}
+
+/// Is an absolute path free of empty, `.` and `..` segments (what [`normalise`] removes)?
+fn is_normalised(path: &str) -> bool {
+    !path.contains("//")
+        && path[1..]
+            .split('/')
+            .all(|segment| segment != "." && segment != "..")
 }
 
 /// Removes `.` and `..` segments; keeps a trailing slash.
@@ -162,6 +194,13 @@ mod tests {
         assert_eq!(resolve("/a/", "#top"), None);
         assert_eq!(resolve("/a/", "/api/suche?q=x"), None);
         assert_eq!(resolve("/a/", "//cdn.example.org/x.js"), None);
+        assert_eq!(
+            resolve("/a/", "/b//c/./d/../e/").as_deref(),
+            Some("/b/c/e/")
+        );
+        assert_eq!(resolve("/a/", "/api/../x/").as_deref(), Some("/x/"));
+        assert_eq!(resolve("/a/", "/").as_deref(), Some("/"));
+        assert_eq!(resolve("/a/", "/x.json?v=1").as_deref(), Some("/x.json"));
     }
 
     #[test]
