@@ -51,9 +51,27 @@ pub struct BuildOptions {
 pub const PUBLIC_URL_VAR: &str = "CSP_PUBLIC_URL";
 pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
 
-/// CPU time per page step (render, links, minify, write), with `CSP_BUILD_TIMINGS`.
-static STEP_NANOS: [std::sync::atomic::AtomicU64; 4] =
+/// Time per page step (render, links, write) summed over the threads, with
+/// `CSP_BUILD_TIMINGS`.
+static STEP_NANOS: [std::sync::atomic::AtomicU64; 3] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 3];
+
+/// Rendering time and page count per kind of page (see [`kind_index`]), with
+/// `CSP_BUILD_TIMINGS`.
+static KIND_NANOS: [std::sync::atomic::AtomicU64; 4] =
     [const { std::sync::atomic::AtomicU64::new(0) }; 4];
+static KIND_PAGES: [std::sync::atomic::AtomicU64; 4] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 4];
+const KIND_NAMES: [&str; 4] = ["detail", "order", "listing", "other"];
+
+fn kind_index(job: Job) -> usize {
+    match job {
+        Job::Offering(_) => 0,
+        Job::Order(_) => 1,
+        Job::Listing { .. } => 2,
+        _ => 3,
+    }
+}
 
 /// What a successful build wrote.
 #[derive(Debug, Clone, Default)]
@@ -158,90 +176,163 @@ fn build_loaded(
     let site = Site::new(catalog, &base_url);
     phase("site model");
 
-    let public = Staging::new(&options.out).map_err(|e| io_error(&options.out, e))?;
+    let public = Staging::reusing(&options.out).map_err(|e| io_error(&options.out, e))?;
     let data = Staging::new(&options.data_out).map_err(|e| io_error(&options.data_out, e))?;
     let root = public.dir.clone();
 
     let (asset_version, mut files) = write_assets(&options.theme, &root)?;
     let renderer = Renderer::new(&site, &options.theme, asset_version.clone())?;
-
+    let shell = function_data::shell_html(&renderer)?;
     phase("tiles and assets");
-    let jobs = renderer.jobs();
-    let (links, page_files, bytes) = jobs
-        .par_iter()
-        .map(|&job| {
-            let path = renderer.path(job);
+
+    // The function's data (order snapshot, search index) needs nothing of the pages: it is
+    // written on a thread of its own (tantivy's writer runs its own threads) while the
+    // pages and exports are rendered and written on rayon's.
+    let (pages, exports, data_written, existing) = std::thread::scope(|scope| {
+        // A reused staging folder: what it holds, to remove what the site no longer has.
+        let existing = scope.spawn(|| public.existing_files());
+        let data_thread = scope.spawn(|| {
             let t0 = Instant::now();
-            let html = renderer.render(job, &path)?;
-            let t1 = Instant::now();
-            let mut links = LinkIndex::default();
-            // The header is the same on every page: its links are checked on the start page.
-            let scanned = match (job, html.find("<main")) {
-                (Job::Home, _) | (_, None) => html.as_str(),
-                (_, Some(main)) => &html[main..],
-            };
-            links.add_page(&path, scanned);
-            let t2 = Instant::now();
-            // The templates were minified once when they were loaded (see `render`).
-            let minified = html.into_bytes();
-            let t3 = Instant::now();
-            let key = output::write(&root, &path, &minified).map_err(|e| io_error(&root, e))?;
-            let t4 = Instant::now();
-            if timings {
-                use std::sync::atomic::Ordering::Relaxed;
-                STEP_NANOS[0].fetch_add((t1 - t0).as_nanos() as u64, Relaxed);
-                STEP_NANOS[1].fetch_add((t2 - t1).as_nanos() as u64, Relaxed);
-                STEP_NANOS[2].fetch_add((t3 - t2).as_nanos() as u64, Relaxed);
-                STEP_NANOS[3].fetch_add((t4 - t3).as_nanos() as u64, Relaxed);
-            }
-            Ok((links, vec![key], minified.len() as u64))
-        })
-        .try_reduce(
-            || (LinkIndex::default(), Vec::new(), 0),
-            |a, b| {
-                let mut keys = a.1;
-                keys.extend(b.1);
-                Ok((a.0.merge(b.0), keys, a.2 + b.2))
+            let result = function_data::write_function_data(catalog, &shell, &data.dir);
+            (result, t0.elapsed())
+        });
+        let (pages, exports) = rayon::join(
+            || render_pages(&renderer, &root, timings),
+            || {
+                let mut files = HashSet::new();
+                let t0 = Instant::now();
+                let sitemap_paths = sitemap_paths(&renderer);
+                let bytes = write_exports(&site, &sitemap_paths, &root, &mut files);
+                (bytes.map(|b| (b, files)), t0.elapsed())
             },
-        )?;
-    let pages = page_files.len();
-    phase("pages rendered and written");
+        );
+        phase("pages and exports written");
+        let data_written = data_thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let existing = existing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (pages, exports, data_written, existing)
+    });
+    let pages = pages?;
+    let (export_bytes, export_files) = exports.0?;
+    data_written.0?;
+    phase("function data written");
     if timings {
-        for (name, nanos) in ["render", "links", "minify", "write"]
-            .iter()
-            .zip(&STEP_NANOS)
-        {
+        for (name, nanos) in ["render", "links", "write"].iter().zip(&STEP_NANOS) {
             let seconds = nanos.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
-            eprintln!("          {name}: {seconds:.3} s CPU");
+            eprintln!("          pages, {name}: {seconds:.3} s (summed over threads)");
         }
+        for (i, name) in KIND_NAMES.iter().enumerate() {
+            use std::sync::atomic::Ordering::Relaxed;
+            let seconds = KIND_NANOS[i].load(Relaxed) as f64 / 1e9;
+            let pages = KIND_PAGES[i].load(Relaxed);
+            eprintln!(
+                "            render {name}: {pages} pages, {seconds:.3} s, {:.0} µs per page",
+                seconds * 1e6 / pages.max(1) as f64
+            );
+        }
+        eprintln!("          exports: {:.3} s", exports.1.as_secs_f64());
+        eprintln!(
+            "          function data (snapshot, search index): {:.3} s",
+            data_written.1.as_secs_f64()
+        );
     }
-    files.extend(page_files);
+    files.extend(pages.files);
+    files.extend(export_files);
+    let page_count = pages.count;
 
-    let mut bytes = bytes;
-    let sitemap_paths = sitemap_paths(&renderer);
-    bytes += write_exports(&site, &sitemap_paths, &root, &mut files)?;
-
-    phase("exports written");
-    let broken = links.broken(&files);
+    let broken = pages.links.broken(&files);
     if !broken.is_empty() {
         return Err(BuildError::BrokenLinks(broken));
     }
-
     phase("links checked");
-    function_data::write_function_data(catalog, &renderer, &data.dir)?;
-    phase("function data written");
+
+    let existing = existing.map_err(|e| io_error(&public.dir, e))?;
+    let stale = public
+        .remove_stale(&existing, &files)
+        .map_err(|e| io_error(&public.dir, e))?;
+    if timings {
+        eprintln!(
+            "          staging folder: {}, {} files there before, {stale} of them removed",
+            if public.reused() { "reused" } else { "new" },
+            existing.len()
+        );
+    }
+    phase("stale files removed");
 
     public.commit().map_err(|e| io_error(&options.out, e))?;
     data.commit().map_err(|e| io_error(&options.data_out, e))?;
     phase("swapped in");
     Ok(BuildReport {
         asset_version,
-        pages,
+        pages: page_count,
         files: files.len(),
-        bytes,
+        bytes: pages.bytes + export_bytes,
         offerings: site.offerings.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// What rendering the pages gave: their links, file keys, count and bytes.
+#[derive(Default)]
+struct PagesWritten {
+    links: LinkIndex,
+    files: Vec<String>,
+    count: usize,
+    bytes: u64,
+}
+
+impl PagesWritten {
+    fn merge(mut self, other: PagesWritten) -> PagesWritten {
+        self.links = self.links.merge(other.links);
+        self.files.extend(other.files);
+        self.count += other.count;
+        self.bytes += other.bytes;
+        self
+    }
+}
+
+/// Renders every page, collects its internal links and writes it, in parallel.
+fn render_pages(
+    renderer: &Renderer<'_, '_>,
+    root: &Path,
+    timings: bool,
+) -> Result<PagesWritten, BuildError> {
+    renderer
+        .jobs()
+        .par_iter()
+        .try_fold(PagesWritten::default, |mut done, &job| {
+            let path = renderer.path(job);
+            let t0 = Instant::now();
+            // The templates were minified once when they were loaded (see `render`).
+            let html = renderer.render(job, &path)?;
+            let t1 = Instant::now();
+            // The header is the same on every page: its links are checked on the start page.
+            let scanned = match (job, html.find("<main")) {
+                (Job::Home, _) | (_, None) => html.as_str(),
+                (_, Some(main)) => &html[main..],
+            };
+            done.links.add_page(&path, scanned);
+            let t2 = Instant::now();
+            let key = output::write_if_changed(root, &path, html.as_bytes())
+                .map_err(|e| io_error(root, e))?;
+            let t3 = Instant::now();
+            if timings {
+                use std::sync::atomic::Ordering::Relaxed;
+                STEP_NANOS[0].fetch_add((t1 - t0).as_nanos() as u64, Relaxed);
+                STEP_NANOS[1].fetch_add((t2 - t1).as_nanos() as u64, Relaxed);
+                STEP_NANOS[2].fetch_add((t3 - t2).as_nanos() as u64, Relaxed);
+                KIND_NANOS[kind_index(job)].fetch_add((t1 - t0).as_nanos() as u64, Relaxed);
+                KIND_PAGES[kind_index(job)].fetch_add(1, Relaxed);
+            }
+            done.files.push(key);
+            done.count += 1;
+            done.bytes += html.len() as u64;
+            Ok(done)
+        })
+        .try_reduce(PagesWritten::default, |a, b| Ok(a.merge(b)))
 }
 
 /// The pages listed in the sitemap: everything but forms and the 404 page.
@@ -271,7 +362,7 @@ pub(crate) fn write_exports(
     let mut bytes = 0;
     let mut emit = |path: &str, content: &[u8]| -> Result<(), BuildError> {
         bytes += content.len() as u64;
-        files.insert(output::write(root, path, content).map_err(|e| io_error(root, e))?);
+        files.insert(output::write_if_changed(root, path, content).map_err(|e| io_error(root, e))?);
         Ok(())
     };
     emit(
@@ -358,9 +449,97 @@ fn write_assets(theme: &Path, root: &Path) -> Result<(String, HashSet<String>), 
             hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
         }
         files.insert(
-            output::write(root, &format!("/assets/{name}"), &content)
+            output::write_if_changed(root, &format!("/assets/{name}"), &content)
                 .map_err(|e| io_error(root, e))?,
         );
     }
     Ok((format!("{:08x}", hash as u32), files))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn repo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &to.join(entry.file_name()));
+            } else {
+                fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+
+    fn snapshot(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let key = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                snapshot(&entry.path(), &key, files);
+            } else {
+                files.insert(key, fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+
+    fn site(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        snapshot(dir, "", &mut files);
+        files
+    }
+
+    fn options(content: &Path, out: &Path) -> BuildOptions {
+        BuildOptions {
+            content: content.to_owned(),
+            theme: repo().join("themes/default"),
+            out: out.join("public"),
+            data_out: out.join("function-data"),
+        }
+    }
+
+    /// A site built over a reused, older output is byte for byte the site built into an
+    /// empty folder: changed pages rewritten, pages of a removed offering gone.
+    #[test]
+    fn rebuilding_over_the_reserve_gives_the_same_site_as_a_new_build() {
+        let content = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("content"), content.path());
+        let out = tempfile::tempdir().unwrap();
+        let options = options(content.path(), out.path());
+        build(&options).unwrap();
+        build(&options).unwrap();
+        // The third build reuses the first one's output.
+        let offering = content.path().join("offerings/ddatabox.yaml");
+        fs::remove_file(&offering).unwrap();
+        let report = build(&options).unwrap();
+        let rebuilt = site(&options.out);
+        assert!(!rebuilt.contains_key("/cloud-services/ddatabox/index.html"));
+
+        let fresh = tempfile::tempdir().unwrap();
+        let fresh_options = BuildOptions {
+            out: fresh.path().join("public"),
+            data_out: fresh.path().join("function-data"),
+            ..options.clone()
+        };
+        build(&fresh_options).unwrap();
+        let fresh_site = site(&fresh_options.out);
+        assert_eq!(
+            rebuilt.keys().collect::<Vec<_>>(),
+            fresh_site.keys().collect::<Vec<_>>()
+        );
+        for (key, bytes) in &fresh_site {
+            assert!(rebuilt[key] == *bytes, "{key} differs");
+        }
+        assert_eq!(report.files, fresh_site.len());
+        // No folder of the removed offering is left behind either.
+        assert!(!options.out.join("cloud-services/ddatabox").exists());
+        assert!(!options.out.join("bestellen/ddatabox").exists());
+    }
 }
