@@ -601,8 +601,18 @@ fn load_templates(dir: &Path) -> Result<Tera, BuildError> {
 
 /// HTML escaping for text and quoted attribute values. Tera's default also escapes `/`,
 /// which turns every address into `&#x2F;cloud-services&#x2F;…` for no gain.
+///
+/// Tera calls this for every `{{ … }}` of every page; most values (names, addresses,
+/// numbers) have nothing to escape and are copied as they are.
 fn escape_html(text: &str) -> String {
-    catalog::format::escape_html(text)
+    if text
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        catalog::format::escape_html(text)
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Does a template put `{{ … }}` or `{% … %}` between attributes of a start tag (outside a
@@ -633,4 +643,29 @@ pub fn has_syntax_between_attributes(source: &str) -> bool {
         i += 1;
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_the_catalog() {
+        for text in [
+            "",
+            "Cloud-Service-Portal",
+            "/cloud-services/ddatabox/",
+            "1.249,50 € – Größe",
+            "a & b",
+            "<script>alert('x')</script>",
+            "\"zitiert\"",
+            "ä<ö>ü&ß'",
+        ] {
+            assert_eq!(
+                escape_html(text),
+                catalog::format::escape_html(text),
+                "{text}"
+            );
+        }
+    }
 }
