@@ -33,6 +33,15 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use links::LinkIndex;
+
+/// The allocator of the whole `csp` binary (it is declared here because the build is why).
+/// A build of 10,000 offerings renders 25,000 pages through Tera, whose contexts and
+/// expressions are millions of small strings and JSON values: glibc's `malloc`, `free` and
+/// `realloc` were a fifth of the build's instructions. jemalloc took 10-20 % less CPU time
+/// with less peak memory; mimalloc was as fast but used 70 MB more.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use output::Staging;
 use render::{Job, Renderer};
 use site::Site;
