@@ -291,6 +291,8 @@ struct PagesWritten {
     files: Vec<String>,
     count: usize,
     bytes: u64,
+    /// The page being rendered (one buffer per thread).
+    html: Vec<u8>,
 }
 
 impl PagesWritten {
@@ -316,17 +318,22 @@ fn render_pages(
             let path = renderer.path(job);
             let t0 = Instant::now();
             // The templates were minified once when they were loaded (see `render`).
-            let html = renderer.render(job, &path)?;
+            let mut html = std::mem::take(&mut done.html);
+            renderer.render_into(job, &path, &mut html)?;
             let t1 = Instant::now();
+            let text = std::str::from_utf8(&html).map_err(|e| BuildError::Template {
+                template: path.clone(),
+                message: e.to_string(),
+            })?;
             // The header is the same on every page: its links are checked on the start page.
-            let scanned = match (job, html.find("<main")) {
-                (Job::Home, _) | (_, None) => html.as_str(),
-                (_, Some(main)) => &html[main..],
+            let scanned = match (job, text.find("<main")) {
+                (Job::Home, _) | (_, None) => text,
+                (_, Some(main)) => &text[main..],
             };
             done.links.add_page(&path, scanned);
             let t2 = Instant::now();
-            let key = output::write_if_changed(root, &path, html.as_bytes())
-                .map_err(|e| io_error(root, e))?;
+            let key =
+                output::write_if_changed(root, &path, &html).map_err(|e| io_error(root, e))?;
             let t3 = Instant::now();
             if timings {
                 use std::sync::atomic::Ordering::Relaxed;
@@ -339,6 +346,7 @@ fn render_pages(
             done.files.push(key);
             done.count += 1;
             done.bytes += html.len() as u64;
+            done.html = html;
             Ok(done)
         })
         .try_reduce(PagesWritten::default, |a, b| Ok(a.merge(b)))

@@ -326,6 +326,17 @@ impl<'s, 'c> Renderer<'s, 'c> {
 
     /// Renders one page; returns its HTML (not yet minified).
     pub fn render(&self, job: Job, path: &str) -> Result<String, BuildError> {
+        let mut html = Vec::new();
+        self.render_into(job, path, &mut html)?;
+        String::from_utf8(html).map_err(|e| BuildError::Template {
+            template: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Renders one page into `out` (emptied first), so that a thread renders all its pages
+    /// into one buffer instead of growing a new one for each page.
+    pub fn render_into(&self, job: Job, path: &str, out: &mut Vec<u8>) -> Result<(), BuildError> {
         let site = self.site;
         let mut context = Context::new();
         context.insert(
@@ -425,8 +436,9 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 noindex,
             },
         );
+        out.clear();
         self.tera
-            .render(template, &context)
+            .render_to(template, &context, &mut *out)
             .map_err(|e| template_error(template, &e))
     }
 
