@@ -136,8 +136,21 @@ impl Staging {
         if had_previous && !keep {
             fs::remove_dir_all(&old)?;
         }
+        if had_previous && keep {
+            mark_reserve(&old);
+        }
         Ok(())
     }
+}
+
+/// Puts a `.gitignore` that ignores everything into the reserve, so it never shows up as
+/// new files in a repository (beside `public/`, which is ignored by name). The next build
+/// removes it with the other files that are not part of the site.
+fn mark_reserve(reserve: &Path) {
+    let _ = fs::write(
+        reserve.join(".gitignore"),
+        "# csp build: an older output, reused by the next build. Never commit or publish it.\n*\n",
+    );
 }
 
 impl Drop for Staging {
@@ -145,7 +158,10 @@ impl Drop for Staging {
         if !self.committed {
             // A failed build: the reserve goes back to where it was (its content does not
             // matter, every file is compared when it is reused), a new folder is removed.
-            if !(self.reused && fs::rename(&self.dir, reserve(&self.target)).is_ok()) {
+            let reserve = reserve(&self.target);
+            if self.reused && fs::rename(&self.dir, &reserve).is_ok() {
+                mark_reserve(&reserve);
+            } else {
                 let _ = fs::remove_dir_all(&self.dir);
             }
         }
@@ -389,8 +405,11 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         assert_eq!(tree(&target), expected);
-        // The previous output is the reserve now, untouched.
-        assert_eq!(tree(&reserve(&target))["/b/c/index.html"], "c2");
+        // The previous output is the reserve now, untouched but for its `.gitignore`.
+        let kept = tree(&reserve(&target));
+        assert_eq!(kept["/b/c/index.html"], "c2");
+        assert!(kept["/.gitignore"].ends_with("\n*\n"));
+        assert_eq!(kept.len(), 4);
         build(&target, &[("/b/c/", "c4")]);
         assert_eq!(
             tree(&target),
@@ -409,7 +428,11 @@ mod tests {
         write_if_changed(&staging.dir, "/", b"halb fertig").unwrap();
         drop(staging);
         assert_eq!(names(out.path()), [".public.reserve", "public"]);
-        assert_eq!(tree(&target)["/index.html"], "zwei");
+        assert_eq!(
+            tree(&target),
+            BTreeMap::from([("/index.html".to_owned(), "zwei".to_owned())])
+        );
+        assert!(reserve(&target).join(".gitignore").is_file());
     }
 
     #[test]
