@@ -2,10 +2,12 @@
 //! `--data-out`.
 //!
 //! The flow is one way: load and validate the catalog, derive the [`site::Site`] model
-//! (published offerings only), render every page in parallel into a fresh staging folder
-//! beside the target, write exports and assets, check every internal link, write the
-//! function's data, and only then swap the staging folders in. Any error on the way leaves
-//! the previous `public/` and `function-data/` exactly as they were.
+//! (published offerings only), render every page in parallel into a staging folder beside
+//! the target (the output before the previous one, reused: see [`output`]), write exports
+//! and assets, and meanwhile, on a thread of its own, the function's data; then check every
+//! internal link, remove files the site no longer has, and only then swap the staging
+//! folders in. Any error on the way leaves the previous `public/` and `function-data/`
+//! exactly as they were.
 //!
 //! - [`site`]: the model all pages render from; listings and pagination.
 //! - [`render`]: Tera, one small context per page.
@@ -13,7 +15,7 @@
 //! - [`markdown`]: Markdown to sanitised HTML (provider content is untrusted).
 //! - [`exports`]: JSON, CSV, Atom, sitemap, robots and the data files for the JavaScript.
 //! - [`links`]: the internal-link check.
-//! - [`output`]: staging folders, minifying, writing.
+//! - [`output`]: staging folders and the reserve, minifying, writing.
 //! - [`function_data`]: `catalog.json`, `shell.html`, the search index.
 
 pub mod exports;
