@@ -457,7 +457,15 @@ fn field_id(name: &str) -> String {
 }
 
 /// The error summary at the top: one link per field message.
-fn error_summary(out: &mut String, errors: &FieldErrors, message: Option<&str>) {
+/// The error summary at the top: a heading and one link per field message; `id_of` names the
+/// element each field's link goes to. Focused on arrival (`autofocus`), also without
+/// JavaScript.
+pub fn error_summary(
+    out: &mut String,
+    errors: &FieldErrors,
+    message: Option<&str>,
+    id_of: &dyn Fn(&str) -> String,
+) {
     if errors.is_empty() && message.is_none() {
         return;
     }
@@ -475,7 +483,7 @@ fn error_summary(out: &mut String, errors: &FieldErrors, message: Option<&str>) 
             let _ = write!(
                 out,
                 r##"<li><a href="#{}">{}</a></li>"##,
-                field_id(field),
+                id_of(field),
                 escape(text)
             );
         }
@@ -613,7 +621,7 @@ pub fn form(
     errors: &FieldErrors,
 ) -> String {
     let mut main = String::new();
-    error_summary(&mut main, errors, spec.message);
+    error_summary(&mut main, errors, spec.message, &field_id);
     if !spec.intro.is_empty() {
         let _ = writeln!(main, "<p>{}</p>", escape(spec.intro));
     }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use catalog::model::OptionType;
 use catalog::snapshot::{OrderCatalog, OrderableOffering};
 
+use super::html::error_summary;
 use crate::domain::model::Organisation;
 use crate::domain::orders::documents::{
     Facts, billing_facts, customer_facts, flow_text, german_datetime, german_day, maturity_lines,
@@ -19,37 +20,6 @@ use crate::domain::validation::{FieldErrors, FormInput};
 
 fn e(text: &str) -> String {
     catalog::format::escape_html(text)
-}
-
-/// The error summary: a heading, and a link to each field's message.
-fn error_summary(
-    out: &mut String,
-    errors: &FieldErrors,
-    message: Option<&str>,
-    id_of: &dyn Fn(&str) -> String,
-) {
-    if errors.is_empty() && message.is_none() {
-        return;
-    }
-    out.push_str(r#"<div class="error-summary" role="alert" tabindex="-1" aria-labelledby="fehler-titel" data-error-summary-server autofocus>"#);
-    let _ = write!(
-        out,
-        r#"<h2 id="fehler-titel">{}</h2>"#,
-        e(message.unwrap_or("Bitte prüfen Sie Ihre Angaben"))
-    );
-    if !errors.is_empty() {
-        out.push_str("<ul>");
-        for (field, text) in &errors.0 {
-            let _ = write!(
-                out,
-                r##"<li><a href="#{}">{}</a></li>"##,
-                id_of(field),
-                e(text)
-            );
-        }
-        out.push_str("</ul>");
-    }
-    out.push_str("</div>\n");
 }
 
 /// `aria-describedby`/`aria-invalid` attributes and the message paragraph of a field.

@@ -24,7 +24,7 @@ use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::mail::after_mail_queued;
 
-fn page(_state: &AppState, status: StatusCode, title: &str, main: &str) -> Response {
+fn page(status: StatusCode, title: &str, main: &str) -> Response {
     html_page(status, super::html::bare_page(title, main))
 }
 
@@ -37,7 +37,6 @@ async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Res
             json!({"ok": false, "meldung": "Bitte melden Sie sich an."}),
         )),
         None => Err(page(
-            state,
             StatusCode::UNAUTHORIZED,
             "Bitte melden Sie sich an",
             "<div class=\"narrow\"><h1>Bitte melden Sie sich an</h1><p>Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.</p><ul class=\"links\"><li><a href=\"/api/anmeldung\">Anmelden</a></li><li><a href=\"/registrieren/\">Organisation registrieren</a></li></ul></div>",
@@ -70,7 +69,21 @@ fn check_token(
     }
 }
 
-fn order_error(state: &AppState, caller: &Caller, error: OrderError) -> Response {
+/// A state-changing form of a signed-in person: from the portal's origin, parsed, with the
+/// session and its CSRF token checked.
+async fn signed_in_form(
+    state: &AppState,
+    caller: &Caller,
+    body: &[u8],
+) -> Result<(SessionInfo, FormInput), Response> {
+    check_origin(state, caller)?;
+    let input = body_input(caller, body)?;
+    let info = signed_in(state, caller).await?;
+    check_token(state, caller, &info, &input)?;
+    Ok((info, input))
+}
+
+fn order_error(caller: &Caller, error: OrderError) -> Response {
     match error {
         OrderError::Invalid(errors) => json_value(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,7 +125,6 @@ fn order_error(state: &AppState, caller: &Caller, error: OrderError) -> Response
         }
         OrderError::NoCatalog => {
             tracing::error!("no order catalog loaded");
-            let _ = state;
             refusal(caller, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
         }
         OrderError::Store(e) => {
@@ -155,10 +167,10 @@ pub async fn order_form(
     };
     let catalog = match state.orders.catalog() {
         Ok(catalog) => catalog,
-        Err(e) => return order_error(&state, &caller, e),
+        Err(e) => return order_error(&caller, e),
     };
     let Some(offering) = catalog.offering(&offering_id) else {
-        return order_error(&state, &caller, OrderError::NotOrderable);
+        return order_error(&caller, OrderError::NotOrderable);
     };
     let main = order_pages::order_form(
         offering,
@@ -170,7 +182,6 @@ pub async fn order_form(
         None,
     );
     page(
-        &state,
         StatusCode::OK,
         &format!("{} bestellen", offering.name),
         &main,
@@ -178,20 +189,10 @@ pub async fn order_form(
 }
 
 pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
-    if let Err(response) = check_origin(&state, &caller) {
-        return response;
-    }
-    let input = match body_input(&caller, &body) {
-        Ok(input) => input,
+    let (info, input) = match signed_in_form(&state, &caller, &body).await {
+        Ok(form) => form,
         Err(response) => return response,
     };
-    let info = match signed_in(&state, &caller).await {
-        Ok(info) => info,
-        Err(response) => return response,
-    };
-    if let Err(response) = check_token(&state, &caller, &info, &input) {
-        return response;
-    }
     match state.orders.submit(&info, &input).await {
         Ok(order) => {
             after_mail_queued(&state).await;
@@ -208,10 +209,10 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
         Err(OrderError::Invalid(errors)) if !caller.wants_json => {
             let catalog = match state.orders.catalog() {
                 Ok(catalog) => catalog,
-                Err(e) => return order_error(&state, &caller, e),
+                Err(e) => return order_error(&caller, e),
             };
             let Some(offering) = catalog.offering(input.get("offering")) else {
-                return order_error(&state, &caller, OrderError::NotOrderable);
+                return order_error(&caller, OrderError::NotOrderable);
             };
             // The same idempotency key again: correcting and resending stays one order.
             let key = match input.get("idempotency_key") {
@@ -228,13 +229,12 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
                 None,
             );
             page(
-                &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &format!("Fehler: {} bestellen", offering.name),
                 &main,
             )
         }
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -250,12 +250,11 @@ pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> Respons
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
         ),
         Ok(orders) => page(
-            &state,
             StatusCode::OK,
             "Ihre Bestellungen",
             &order_pages::orders_list(&orders, now),
         ),
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -265,7 +264,7 @@ async fn own_order(state: &AppState, caller: &Caller, id: &str) -> Result<Order,
         .orders
         .order_for(&info, id)
         .await
-        .map_err(|e| order_error(state, caller, e))
+        .map_err(|e| order_error(caller, e))
 }
 
 pub async fn my_order(
@@ -280,7 +279,6 @@ pub async fn my_order(
                 json_value(StatusCode::OK, order_json(&order, now))
             } else {
                 page(
-                    &state,
                     StatusCode::OK,
                     &format!("Bestellung {}", order.number),
                     &order_pages::order_detail(&order, now),
@@ -298,7 +296,6 @@ pub async fn folder_html(
 ) -> Response {
     match own_order(&state, &caller, &id).await {
         Ok(order) => page(
-            &state,
             StatusCode::OK,
             &format!("Vertragsmappe {}", order.number),
             &order_pages::folder_page(&order),
@@ -361,7 +358,7 @@ pub async fn need_form(
     };
     let catalog = match state.orders.catalog() {
         Ok(catalog) => catalog,
-        Err(e) => return order_error(&state, &caller, e),
+        Err(e) => return order_error(&caller, e),
     };
     let title: String = query.titel.chars().take(150).collect();
     let input = FormInput::from_pairs([("title", title)]);
@@ -372,24 +369,14 @@ pub async fn need_form(
         &info.csrf_token,
         None,
     );
-    page(&state, StatusCode::OK, "Bedarf melden", &main)
+    page(StatusCode::OK, "Bedarf melden", &main)
 }
 
 pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
-    if let Err(response) = check_origin(&state, &caller) {
-        return response;
-    }
-    let input = match body_input(&caller, &body) {
-        Ok(input) => input,
+    let (info, input) = match signed_in_form(&state, &caller, &body).await {
+        Ok(form) => form,
         Err(response) => return response,
     };
-    let info = match signed_in(&state, &caller).await {
-        Ok(info) => info,
-        Err(response) => return response,
-    };
-    if let Err(response) = check_token(&state, &caller, &info, &input) {
-        return response;
-    }
     match state.orders.report_need(&info, &input).await {
         Ok(need) => {
             after_mail_queued(&state).await;
@@ -405,17 +392,16 @@ pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: By
         Err(OrderError::Invalid(errors)) if !caller.wants_json => {
             let catalog = match state.orders.catalog() {
                 Ok(catalog) => catalog,
-                Err(e) => return order_error(&state, &caller, e),
+                Err(e) => return order_error(&caller, e),
             };
             let main = order_pages::need_form(&catalog, &input, &errors, &info.csrf_token, None);
             page(
-                &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Fehler: Bedarf melden",
                 &main,
             )
         }
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -444,13 +430,12 @@ pub async fn decision_page(
                 &FieldErrors::default(),
             );
             page(
-                &state,
                 StatusCode::OK,
                 &format!("Bestellung {} entscheiden", order.number),
                 &main,
             )
         }
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -520,13 +505,12 @@ pub async fn decide_by_link(
                         &errors,
                     );
                     page(
-                        &state,
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &format!("Fehler: Bestellung {} entscheiden", order.number),
                         &main,
                     )
                 }
-                Err(e) => order_error(&state, &caller, e),
+                Err(e) => order_error(&caller, e),
             };
         }
     };
@@ -540,14 +524,13 @@ pub async fn decide_by_link(
                 )
             } else {
                 page(
-                    &state,
                     StatusCode::OK,
                     "Entscheidung gespeichert",
                     &order_pages::decision_done(&order),
                 )
             }
         }
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -579,7 +562,7 @@ pub async fn party_orders(State(state): State<AppState>, caller: Caller) -> Resp
             StatusCode::OK,
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
         ),
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -595,7 +578,7 @@ pub async fn party_order(
     };
     match state.orders.order_for_party(&party, &id).await {
         Ok(order) => json_value(StatusCode::OK, order_json(&order, state.orders.now())),
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -631,7 +614,7 @@ pub async fn party_decide(
                 json!({"ok": true, "bestellung": order_json(&order, state.orders.now())}),
             )
         }
-        Err(e) => order_error(&state, &caller, e),
+        Err(e) => order_error(&caller, e),
     }
 }
 
@@ -643,7 +626,7 @@ pub async fn operator_needs(State(state): State<AppState>, caller: Caller) -> Re
     }
     match state.orders.needs().await {
         Ok(needs) => json_value(StatusCode::OK, json!({"bedarfe": needs})),
-        Err(e) => order_error(&state, &caller.clone_json(), e),
+        Err(e) => order_error(&caller.clone_json(), e),
     }
 }
 
@@ -657,6 +640,6 @@ pub async fn operator_overdue(State(state): State<AppState>, caller: Caller) -> 
             StatusCode::OK,
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
         ),
-        Err(e) => order_error(&state, &caller.clone_json(), e),
+        Err(e) => order_error(&caller.clone_json(), e),
     }
 }
