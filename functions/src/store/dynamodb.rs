@@ -403,7 +403,15 @@ impl DynamoStore {
         }
     }
 
-    async fn query_gsi1(&self, pk: String, limit: Option<i32>) -> Result<Vec<Item>, StoreError> {
+    /// Items of one partition of `index`, ascending or descending by sort key: all of them,
+    /// or the first page of at most `limit`.
+    async fn query_index(
+        &self,
+        index: &str,
+        pk: String,
+        ascending: bool,
+        limit: Option<i32>,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -411,9 +419,11 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name("GSI1")
-                .key_condition_expression("GSI1PK = :pk")
+                .index_name(index)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", format!("{index}PK"))
                 .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(ascending)
                 .set_limit(limit)
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -425,6 +435,10 @@ impl DynamoStore {
                 _ => return Ok(items),
             }
         }
+    }
+
+    async fn query_gsi1(&self, pk: String, limit: Option<i32>) -> Result<Vec<Item>, StoreError> {
+        self.query_index("GSI1", pk, true, limit).await
     }
 }
 

@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use super::{
-    DynamoStore, Item, TTL_GRACE, TransactError, backend, build_error, doc_of, get_s, key,
-    mail_item, n, s, sortable, to_doc,
+    DynamoStore, Item, TTL_GRACE, TransactError, build_error, doc_of, get_s, key, mail_item, n, s,
+    sortable, to_doc,
 };
 use crate::domain::model::OutgoingMail;
 use crate::domain::orders::{Need, Order, OrderStatus};
@@ -56,37 +56,6 @@ fn order_item(order: &Order) -> Result<Item, StoreError> {
 }
 
 impl DynamoStore {
-    /// Every item of an index partition, ascending or descending by sort key.
-    async fn query_index(
-        &self,
-        index: &str,
-        pk: String,
-        ascending: bool,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", format!("{index}PK"))
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .scan_index_forward(ascending)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(items),
-            }
-        }
-    }
-
     fn docs<T: serde::de::DeserializeOwned>(items: &[Item]) -> Result<Vec<T>, StoreError> {
         items.iter().map(doc_of).collect()
     }
@@ -157,21 +126,21 @@ impl OrderStore for DynamoStore {
 
     async fn list_org_orders(&self, org_id: &str) -> Result<Vec<Order>, StoreError> {
         let items = self
-            .query_index("GSI1", format!("ORGORDERS#{org_id}"), false)
+            .query_index("GSI1", format!("ORGORDERS#{org_id}"), false, None)
             .await?;
         Self::docs(&items)
     }
 
     async fn list_provider_orders(&self, provider_id: &str) -> Result<Vec<Order>, StoreError> {
         let items = self
-            .query_index("GSI2", format!("PROVIDERORDERS#{provider_id}"), false)
+            .query_index("GSI2", format!("PROVIDERORDERS#{provider_id}"), false, None)
             .await?;
         Self::docs(&items)
     }
 
     async fn list_undecided_orders(&self) -> Result<Vec<Order>, StoreError> {
         let markers = self
-            .query_index("GSI1", "UNDECIDED".to_owned(), true)
+            .query_index("GSI1", "UNDECIDED".to_owned(), true, None)
             .await?;
         let mut orders = Vec::with_capacity(markers.len());
         for marker in &markers {
@@ -248,7 +217,9 @@ impl OrderStore for DynamoStore {
     }
 
     async fn list_needs(&self) -> Result<Vec<Need>, StoreError> {
-        let items = self.query_index("GSI1", "NEEDS".to_owned(), false).await?;
+        let items = self
+            .query_index("GSI1", "NEEDS".to_owned(), false, None)
+            .await?;
         Self::docs(&items)
     }
 }
