@@ -7,7 +7,9 @@
 mod orders;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -165,15 +167,13 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| backend("the SQLite connection lock is poisoned"))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(backend)?
+        // The connection is taken before a blocking thread is: waiting for it on the async
+        // side keeps one blocking thread busy with SQLite instead of one per waiting request
+        // (16 concurrent orders had grown the process to 145 MiB with parked threads).
+        let mut guard = Arc::clone(&self.conn).lock_owned().await;
+        tokio::task::spawn_blocking(move || f(&mut guard))
+            .await
+            .map_err(backend)?
     }
 
     /// Runs `f` in an immediate transaction, committed only if it returns `Ok`.
