@@ -153,7 +153,13 @@ fn load_offerings(dir: &Path, refs: &Refs, problems: &mut Diagnostics) -> Vec<Of
 /// Reads a file with the size limit enforced before and while reading.
 pub fn read_limited(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let cannot_read = |error: std::io::Error| {
-        Diagnostic::new(path, TOP, "", format!("the file cannot be read: {error}"))
+        if error.kind() == std::io::ErrorKind::NotFound {
+            Diagnostic::new(path, TOP, "", "this file is missing")
+                .expected(format!("a file {}", path.display()))
+                .found("nothing")
+        } else {
+            Diagnostic::new(path, TOP, "", format!("the file cannot be read: {error}"))
+        }
     };
     let file = fs::File::open(path).map_err(cannot_read)?;
     let size = file.metadata().map_err(cannot_read)?.len();
@@ -176,14 +182,7 @@ fn load_yaml<T>(
     problems: &mut Diagnostics,
     decode: impl FnOnce(&mut Ctx, &Node) -> Option<T>,
 ) -> Option<T> {
-    if !path.is_file() {
-        problems.push(
-            Diagnostic::new(path, TOP, "", "this file is missing")
-                .expected(format!("a file {}", path.display()))
-                .found("nothing"),
-        );
-        return None;
-    }
+    // No separate existence check: for 10,000 offerings that was 10,000 more `stat` calls.
     let text = match read_text(path) {
         Ok(text) => text,
         Err(d) => {
@@ -230,7 +229,14 @@ fn list_files(
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !path.is_file() {
+        // The directory listing knows the type of most entries; only symbolic links (and
+        // file systems that do not say) need a `stat` of their own.
+        let is_file = match entry.file_type() {
+            Ok(kind) if kind.is_symlink() => path.is_file(),
+            Ok(kind) => kind.is_file(),
+            Err(_) => path.is_file(),
+        };
+        if name.starts_with('.') || !is_file {
             continue;
         }
         let Some((stem, ext)) = name.rsplit_once('.') else {

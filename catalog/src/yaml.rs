@@ -94,7 +94,7 @@ pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(file_too_large(path, bytes.len() as u64));
     }
-    if let Some(position) = bytes.iter().position(|&b| b == 0) {
+    if let Some(position) = memchr::memchr(0, &bytes) {
         return Err(Diagnostic::new(
             path,
             line_of_byte(&bytes, position),
