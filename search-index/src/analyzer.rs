@@ -76,7 +76,13 @@ fn push_word(text: &str, from: usize, to: usize, out: &mut Vec<Word>) {
     if folded.is_empty() || folded.len() > MAX_WORD_BYTES {
         return;
     }
-    let bounds = case_parts(raw);
+    // Most words have no capital after their first letter and so no parts; they skip the
+    // list of their characters (two allocations per word of every description).
+    let bounds = if raw.chars().skip(1).any(char::is_uppercase) {
+        case_parts(raw)
+    } else {
+        Vec::new()
+    };
     let parts = if bounds.len() > 1 {
         bounds
             .into_iter()
@@ -129,38 +135,47 @@ pub fn fold(word: &str) -> String {
     // the second letter of an umlaut spelling (`ue` after `q` is no umlaut: Quelle).
     let mut vowel = false;
     for upper in word.chars() {
-        let lower = upper.to_lowercase();
-        let ascii = upper.is_ascii().then(|| upper.to_ascii_lowercase());
-        for c in ascii.into_iter().chain(lower.filter(|_| ascii.is_none())) {
-            let folded = match c {
-                'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'æ' => 'a',
-                'ö' | 'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'œ' => 'o',
-                'ü' | 'ù' | 'ú' | 'û' => 'u',
-                'è' | 'é' | 'ê' | 'ë' => 'e',
-                'ì' | 'í' | 'î' | 'ï' => 'i',
-                'ç' => 'c',
-                'ñ' => 'n',
-                'ý' | 'ÿ' => 'y',
-                'ß' => {
-                    out.push_str("ss");
-                    vowel = false;
-                    continue;
-                }
-                'e' if vowel => {
-                    vowel = false;
-                    continue;
-                }
-                c => c,
-            };
-            vowel = match folded {
-                'a' | 'o' => true,
-                'u' => !out.ends_with('q'),
-                _ => false,
-            };
-            out.push(folded);
+        // ASCII letters, nearly all of a text, skip the Unicode case tables.
+        if upper.is_ascii() {
+            push_folded(upper.to_ascii_lowercase(), &mut out, &mut vowel);
+        } else {
+            for c in upper.to_lowercase() {
+                push_folded(c, &mut out, &mut vowel);
+            }
         }
     }
     out
+}
+
+/// Appends one lower-case character of [`fold`].
+#[inline]
+fn push_folded(c: char, out: &mut String, vowel: &mut bool) {
+    let folded = match c {
+        'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'æ' => 'a',
+        'ö' | 'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'œ' => 'o',
+        'ü' | 'ù' | 'ú' | 'û' => 'u',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ç' => 'c',
+        'ñ' => 'n',
+        'ý' | 'ÿ' => 'y',
+        'ß' => {
+            out.push_str("ss");
+            *vowel = false;
+            return;
+        }
+        'e' if *vowel => {
+            *vowel = false;
+            return;
+        }
+        c => c,
+    };
+    *vowel = match folded {
+        'a' | 'o' => true,
+        'u' => !out.ends_with('q'),
+        _ => false,
+    };
+    out.push(folded);
 }
 
 /// Stems folded words with Snowball German (tantivy's `Stemmer` filter): the stemming of the
@@ -308,11 +323,12 @@ impl Tokenizer for GermanTokenizer {
 }
 
 fn push_suffixes(word: &Word, position: usize, tokens: &mut Vec<Token>) {
-    let starts: Vec<usize> = word.folded.char_indices().map(|(i, _)| i).collect();
-    if starts.len() < MIN_SUFFIX_CHARS {
+    let chars = word.folded.chars().count();
+    if chars < MIN_SUFFIX_CHARS {
         return;
     }
-    for &start in &starts[..=starts.len() - MIN_SUFFIX_CHARS] {
+    let starts = word.folded.char_indices().map(|(i, _)| i);
+    for start in starts.take(chars - MIN_SUFFIX_CHARS + 1) {
         tokens.push(Token {
             offset_from: word.from,
             offset_to: word.to,
