@@ -11,6 +11,8 @@
 //!
 //! - [`site`]: the model all pages render from; listings and pagination.
 //! - [`render`]: Tera, one small context per page.
+//! - [`templates`]: loading the theme's templates, and which build on which.
+//! - [`facets`]: the overview's filter facets.
 //! - [`views`]: per-page view models, formatted in German.
 //! - [`markdown`]: Markdown to sanitised HTML (provider content is untrusted).
 //! - [`exports`]: JSON, CSV, Atom, sitemap, robots and the data files for the JavaScript.
@@ -19,12 +21,14 @@
 //! - [`function_data`]: `catalog.json`, `shell.html`, the search index.
 
 pub mod exports;
+pub mod facets;
 pub mod function_data;
 pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod site;
+pub mod templates;
 pub mod views;
 
 use std::collections::HashSet;

@@ -5,15 +5,17 @@
 //! just what they show; tiles are rendered once per offering and reused by every listing.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use catalog::{ContractModel, CustomerScope, ServiceType};
 use pulldown_cmark::HeadingLevel;
 use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::BuildError;
+use super::facets;
 use super::markdown;
-use super::site::{self, Listing, MATURITY_BANDS, PER_PAGE, Site};
+use super::site::{self, Listing, PER_PAGE, Site};
+use super::templates;
 use super::views;
 
 /// One page of the site.
@@ -37,6 +39,38 @@ pub enum Job {
     NotFound,
 }
 
+/// The template of every tile (see [`Renderer::render_tile`]).
+pub const TILE_TEMPLATE: &str = "partials/tile.html";
+/// The function's page shell (see `function_data`).
+pub const SHELL_TEMPLATE: &str = "shell.html";
+
+/// The template a page is rendered with.
+pub fn template_of(job: Job) -> &'static str {
+    match job {
+        Job::Home => "home.html",
+        Job::Listing { .. } => "listing.html",
+        Job::Offering(_) => "offering.html",
+        Job::Order(_) => "order.html",
+        Job::Providers => "providers.html",
+        Job::Compare => "compare.html",
+        Job::Watchlist => "watchlist.html",
+        Job::Help => "help.html",
+        Job::Faq(_) => "faq.html",
+        Job::Maturity => "maturity.html",
+        Job::InfoPage(_) => "page.html",
+        Job::OpenData => "open_data.html",
+        Job::Register => "forms/register.html",
+        Job::SignIn => "forms/signin.html",
+        Job::Need => "forms/need.html",
+        Job::NotFound => "404.html",
+    }
+}
+
+/// Does the page show pre-rendered tiles ([`TILE_TEMPLATE`])?
+pub fn shows_tiles(job: Job) -> bool {
+    matches!(job, Job::Home | Job::Listing { .. })
+}
+
 /// What the layout needs: title, description, canonical path, the active navigation entry.
 #[derive(Serialize)]
 pub struct PageMeta<'a> {
@@ -53,22 +87,6 @@ pub struct PageMeta<'a> {
 struct SiteMeta<'a> {
     base_url: &'a str,
     asset_version: &'a str,
-}
-
-#[derive(Serialize)]
-struct FacetItem {
-    value: String,
-    label: String,
-    url: String,
-    count: usize,
-    sub: bool,
-}
-
-#[derive(Serialize)]
-struct FacetGroup {
-    name: &'static str,
-    legend: &'static str,
-    items: Vec<FacetItem>,
 }
 
 #[derive(Serialize)]
@@ -93,14 +111,14 @@ struct Pagination {
 
 pub struct Renderer<'s, 'c> {
     pub site: &'s Site<'c>,
-    tera: Tera,
+    tera: Arc<Tera>,
     asset_version: String,
     /// Pre-rendered tile per offering, in display order.
     tiles: Vec<String>,
-    facets: Vec<FacetGroup>,
+    facets: Vec<facets::FacetGroup>,
 }
 
-fn template_error(template: &str, error: &tera::Error) -> BuildError {
+pub(crate) fn template_error(template: &str, error: &tera::Error) -> BuildError {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -115,19 +133,25 @@ fn template_error(template: &str, error: &tera::Error) -> BuildError {
 }
 
 impl<'s, 'c> Renderer<'s, 'c> {
+    /// Loads the theme's templates and renders every tile.
     pub fn new(
         site: &'s Site<'c>,
         theme: &Path,
         asset_version: String,
     ) -> Result<Renderer<'s, 'c>, BuildError> {
-        let dir = theme.join("templates");
-        if !dir.is_dir() {
-            return Err(BuildError::Template {
-                template: dir.display().to_string(),
-                message: "Der Ordner mit den Vorlagen fehlt. Prüfen Sie `--theme`.".into(),
-            });
-        }
-        let tera = load_templates(&dir)?;
+        let tera = Arc::new(templates::load(theme)?);
+        Renderer::with_templates(site, tera, asset_version, None)
+    }
+
+    /// A renderer with templates loaded before, and the tiles of `site.offerings` (in that
+    /// order) if the caller kept them (`csp serve`); without, every tile is rendered.
+    /// `Some(vec![])` is for rendering only pages that show no tiles ([`shows_tiles`]).
+    pub fn with_templates(
+        site: &'s Site<'c>,
+        tera: Arc<Tera>,
+        asset_version: String,
+        tiles: Option<Vec<String>>,
+    ) -> Result<Renderer<'s, 'c>, BuildError> {
         let mut renderer = Renderer {
             site,
             tera,
@@ -135,9 +159,17 @@ impl<'s, 'c> Renderer<'s, 'c> {
             tiles: Vec::new(),
             facets: Vec::new(),
         };
-        renderer.tiles = renderer.render_tiles()?;
-        renderer.facets = renderer.build_facets();
+        renderer.tiles = match tiles {
+            Some(tiles) => tiles,
+            None => renderer.render_tiles()?,
+        };
+        renderer.facets = facets::facets(site);
         Ok(renderer)
+    }
+
+    /// The templates and the tiles (in the order of `site.offerings`), for the next renderer.
+    pub fn into_parts(self) -> (Arc<Tera>, Vec<String>) {
+        (self.tera, self.tiles)
     }
 
     fn render_tiles(&self) -> Result<Vec<String>, BuildError> {
@@ -145,131 +177,17 @@ impl<'s, 'c> Renderer<'s, 'c> {
         self.site
             .offerings
             .par_iter()
-            .map(|info| {
-                let mut context = Context::new();
-                context.insert("tile", &info.tile());
-                self.tera
-                    .render("partials/tile.html", &context)
-                    .map_err(|e| template_error("partials/tile.html", &e))
-            })
+            .map(|info| self.render_tile(info))
             .collect()
     }
 
-    fn build_facets(&self) -> Vec<FacetGroup> {
-        let listing_count = |path: &str| {
-            self.site
-                .listings
-                .iter()
-                .find(|l| l.path == path)
-                .map_or(0, |l| l.members.len())
-        };
-        let mut category = Vec::new();
-        for top in &self.site.catalog.portfolio.categories {
-            let url = format!("/cloud-services/kategorie/{}/", top.id);
-            category.push(FacetItem {
-                value: top.id.clone(),
-                label: top.name.clone(),
-                count: listing_count(&url),
-                url: url.clone(),
-                sub: false,
-            });
-            for sub in &top.subcategories {
-                let sub_url = format!("{url}{}/", sub.id);
-                category.push(FacetItem {
-                    value: format!("{}/{}", top.id, sub.id),
-                    label: sub.name.clone(),
-                    count: listing_count(&sub_url),
-                    url: sub_url,
-                    sub: true,
-                });
-            }
-        }
-        let simple = |path: String, value: &str, label: &str| FacetItem {
-            value: value.to_owned(),
-            label: label.to_owned(),
-            count: listing_count(&path),
-            url: path,
-            sub: false,
-        };
-        vec![
-            FacetGroup {
-                name: "kategorie",
-                legend: "Kategorie",
-                items: category,
-            },
-            FacetGroup {
-                name: "typ",
-                legend: "Serviceart",
-                items: ServiceType::ALL
-                    .iter()
-                    .map(|t| {
-                        simple(
-                            format!("/cloud-services/typ/{}/", t.as_str()),
-                            t.as_str(),
-                            t.label(),
-                        )
-                    })
-                    .collect(),
-            },
-            FacetGroup {
-                name: "anbieter",
-                legend: "Anbieter",
-                items: self
-                    .site
-                    .providers
-                    .iter()
-                    .map(|(p, members)| FacetItem {
-                        value: p.id.clone(),
-                        label: p.name.clone(),
-                        url: format!("/anbieter/{}/", p.id),
-                        count: members.len(),
-                        sub: false,
-                    })
-                    .collect(),
-            },
-            FacetGroup {
-                name: "vertragsmodell",
-                legend: "Vertragsmodell",
-                items: ContractModel::ALL
-                    .iter()
-                    .map(|m| {
-                        simple(
-                            format!("/cloud-services/vertragsmodell/{}/", m.as_str()),
-                            m.as_str(),
-                            m.label(),
-                        )
-                    })
-                    .collect(),
-            },
-            FacetGroup {
-                name: "kundenkreis",
-                legend: "Kundenkreis",
-                items: CustomerScope::ALL
-                    .iter()
-                    .map(|s| {
-                        simple(
-                            format!("/cloud-services/kundenkreis/{}/", s.as_str()),
-                            s.as_str(),
-                            s.label(),
-                        )
-                    })
-                    .collect(),
-            },
-            FacetGroup {
-                name: "reifegrad",
-                legend: "Reifegrad",
-                items: MATURITY_BANDS
-                    .iter()
-                    .map(|b| {
-                        simple(
-                            format!("/cloud-services/reifegrad/ab-{b}/"),
-                            &format!("ab-{b}"),
-                            &format!("ab {b} %"),
-                        )
-                    })
-                    .collect(),
-            },
-        ]
+    /// The tile of one offering, as listings and the start page show it.
+    pub fn render_tile(&self, info: &site::OfferingInfo<'_>) -> Result<String, BuildError> {
+        let mut context = Context::new();
+        context.insert("tile", &info.tile());
+        self.tera
+            .render(TILE_TEMPLATE, &context)
+            .map_err(|e| template_error(TILE_TEMPLATE, &e))
     }
 
     /// Every page of the site, in a stable order.
@@ -346,27 +264,28 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 asset_version: &self.asset_version,
             },
         );
-        let (template, title, description, section, feed, noindex): (&str, String, String, &str, Option<&str>, bool) = match job {
+        let template = template_of(job);
+        let (title, description, section, feed, noindex): (String, String, &str, Option<&str>, bool) = match job {
             Job::Home => {
                 self.home_context(&mut context);
-                ("home.html", "Startseite".into(), "Cloud-Services öffentlicher IT-Dienstleister für Bund, Länder und Kommunen: finden, vergleichen und online bestellen.".into(), "start", Some("/feed.xml"), false)
+                ("Startseite".into(), "Cloud-Services öffentlicher IT-Dienstleister für Bund, Länder und Kommunen: finden, vergleichen und online bestellen.".into(), "start", Some("/feed.xml"), false)
             }
             Job::Listing { listing, page } => {
                 let l = &site.listings[listing];
                 self.listing_context(&mut context, l, page);
                 let title = if page > 1 { format!("{} – Seite {page}", l.title) } else { l.title.clone() };
                 let section = if l.provider.is_some() { "anbieter" } else { "katalog" };
-                ("listing.html", title, l.description.clone(), section, l.feed.as_deref(), false)
+                (title, l.description.clone(), section, l.feed.as_deref(), false)
             }
             Job::Offering(i) => {
                 let info = &site.offerings[i];
                 context.insert("o", &views::detail(site, info));
-                ("offering.html", info.offering.name.clone(), format!("{} von {}: {}", info.offering.name, info.provider.name, markdown::shorten(&info.offering.summary, 120)), "katalog", None, false)
+                (info.offering.name.clone(), format!("{} von {}: {}", info.offering.name, info.provider.name, markdown::shorten(&info.offering.summary, 120)), "katalog", None, false)
             }
             Job::Order(i) => {
                 let info = &site.offerings[i];
                 context.insert("o", &views::order(info));
-                ("order.html", format!("{} bestellen", info.offering.name), format!("Bestellformular für {} von {}.", info.offering.name, info.provider.name), "katalog", None, true)
+                (format!("{} bestellen", info.offering.name), format!("Bestellformular für {} von {}.", info.offering.name, info.provider.name), "katalog", None, true)
             }
             Job::Providers => {
                 let providers: Vec<_> = site
@@ -375,14 +294,14 @@ impl<'s, 'c> Renderer<'s, 'c> {
                     .map(|(p, members)| (p.name.as_str(), format!("/anbieter/{}/", p.id), members.len(), p.kind.label()))
                     .collect();
                 context.insert("providers", &providers);
-                ("providers.html", "Anbieter".into(), "Die öffentlichen IT-Dienstleister, die im Cloud-Service-Portal Cloud-Services anbieten.".into(), "anbieter", None, false)
+                ("Anbieter".into(), "Die öffentlichen IT-Dienstleister, die im Cloud-Service-Portal Cloud-Services anbieten.".into(), "anbieter", None, false)
             }
-            Job::Compare => ("compare.html", "Vergleich".into(), "Bis zu drei Cloud-Services nebeneinander vergleichen: Preise, Eigenschaften und Reifegrad.".into(), "katalog", None, false),
-            Job::Watchlist => ("watchlist.html", "Merkliste".into(), "Ihre Merkliste: Cloud-Services, die Sie sich in diesem Browser gemerkt haben.".into(), "merkliste", None, false),
+            Job::Compare => ("Vergleich".into(), "Bis zu drei Cloud-Services nebeneinander vergleichen: Preise, Eigenschaften und Reifegrad.".into(), "katalog", None, false),
+            Job::Watchlist => ("Merkliste".into(), "Ihre Merkliste: Cloud-Services, die Sie sich in diesem Browser gemerkt haben.".into(), "merkliste", None, false),
             Job::Help => {
                 let audiences: Vec<_> = site.catalog.faq.iter().map(|a| (a.title.as_str(), format!("/hilfe/{}/", a.id), a.description.as_str())).collect();
                 context.insert("audiences", &audiences);
-                ("help.html", "Hilfe".into(), "Hilfe und Antworten auf häufige Fragen für Kunden und Anbieter des Cloud-Service-Portals.".into(), "hilfe", None, false)
+                ("Hilfe".into(), "Hilfe und Antworten auf häufige Fragen für Kunden und Anbieter des Cloud-Service-Portals.".into(), "hilfe", None, false)
             }
             Job::Faq(i) => {
                 let audience = &site.catalog.faq[i];
@@ -390,7 +309,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 context.insert("intro", &audience.description);
                 let others: Vec<_> = site.catalog.faq.iter().filter(|a| a.id != audience.id).map(|a| (a.title.as_str(), format!("/hilfe/{}/", a.id))).collect();
                 context.insert("others", &others);
-                ("faq.html", audience.title.clone(), audience.description.clone(), "hilfe", None, false)
+                (audience.title.clone(), audience.description.clone(), "hilfe", None, false)
             }
             Job::Maturity => {
                 let model = &site.catalog.maturity_model;
@@ -401,29 +320,29 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 context.insert("dimensions", &views::model_dimensions(model));
                 let title = page.map_or("Das Reifegradmodell".to_owned(), |p| p.title.clone());
                 let description = page.map_or("Das Reifegradmodell der Deutschen Verwaltungscloud.".to_owned(), |p| p.description.clone());
-                ("maturity.html", title, description, "reifegrad", None, false)
+                (title, description, "reifegrad", None, false)
             }
             Job::InfoPage(i) => {
                 let page = &site.catalog.pages[i];
                 context.insert("body_html", &markdown::to_html(&page.body, HeadingLevel::H2));
                 context.insert("version", &page.version);
-                ("page.html", page.title.clone(), page.description.clone(), "info", None, false)
+                (page.title.clone(), page.description.clone(), "info", None, false)
             }
-            Job::OpenData => ("open_data.html", "Offene Daten".into(), "Der Katalog als JSON, CSV und Atom-Feed: Aufbau der Exporte und Felder.".into(), "katalog", None, false),
+            Job::OpenData => ("Offene Daten".into(), "Der Katalog als JSON, CSV und Atom-Feed: Aufbau der Exporte und Felder.".into(), "katalog", None, false),
             Job::Register => {
                 // The function validates against the same list, so the two cannot drift apart.
                 context.insert(
                     "legal_forms",
                     functions::domain::validation::LEGAL_FORMS,
                 );
-                ("forms/register.html", "Organisation registrieren".into(), "Registrieren Sie Ihre Organisation im Cloud-Service-Portal, um Cloud-Services zu bestellen.".into(), "konto", None, true)
+                ("Organisation registrieren".into(), "Registrieren Sie Ihre Organisation im Cloud-Service-Portal, um Cloud-Services zu bestellen.".into(), "konto", None, true)
             }
-            Job::SignIn => ("forms/signin.html", "Anmelden".into(), "Melden Sie sich im Cloud-Service-Portal an.".into(), "konto", None, true),
+            Job::SignIn => ("Anmelden".into(), "Melden Sie sich im Cloud-Service-Portal an.".into(), "konto", None, true),
             Job::Need => {
                 context.insert("categories", &views::category_choices(site.catalog));
-                ("forms/need.html", "Bedarf melden".into(), "Fehlt ein Cloud-Service? Melden Sie Ihren Bedarf dem Betreiberteam des Portals.".into(), "katalog", None, true)
+                ("Bedarf melden".into(), "Fehlt ein Cloud-Service? Melden Sie Ihren Bedarf dem Betreiberteam des Portals.".into(), "katalog", None, true)
             }
-            Job::NotFound => ("404.html", "Seite nicht gefunden".into(), "Diese Seite gibt es nicht (mehr).".into(), "", None, true),
+            Job::NotFound => ("Seite nicht gefunden".into(), "Diese Seite gibt es nicht (mehr).".into(), "", None, true),
         };
         context.insert(
             "page",
@@ -471,8 +390,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
         );
         context.insert("shell_main", main);
         self.tera
-            .render("shell.html", &context)
-            .map_err(|e| template_error("shell.html", &e))
+            .render(SHELL_TEMPLATE, &context)
+            .map_err(|e| template_error(SHELL_TEMPLATE, &e))
     }
 
     fn home_context(&self, context: &mut Context) {
@@ -562,122 +481,5 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 last_item: start + members.len(),
             },
         );
-    }
-}
-
-/// Loads every template below `dir`, minified once here instead of every page afterwards.
-///
-/// Minifying 25,000 rendered pages one by one would take most of the build's time budget, so
-/// minify-html runs over each template's source with its template-syntax mode, which passes
-/// `{{ … }}` and `{% … %}` through untouched. That mode cannot handle template syntax
-/// between a start tag's attributes (`<input{% if x %} required{% endif %}>`): such
-/// templates are loaded as written (see [`has_syntax_between_attributes`]).
-fn load_templates(dir: &Path) -> Result<Tera, BuildError> {
-    let mut cfg = minify_html::Cfg::new();
-    cfg.preserve_brace_template_syntax = true;
-    cfg.keep_html_and_head_opening_tags = true;
-    cfg.keep_closing_tags = true;
-    let mut sources = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(folder) = stack.pop() {
-        let entries = std::fs::read_dir(&folder).map_err(|e| super::io_error(&folder, e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| super::io_error(&folder, e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                let name = path
-                    .strip_prefix(dir)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let source =
-                    std::fs::read_to_string(&path).map_err(|e| super::io_error(&path, e))?;
-                let source = if has_syntax_between_attributes(&source) {
-                    source
-                } else {
-                    String::from_utf8_lossy(&minify_html::minify(source.as_bytes(), &cfg))
-                        .into_owned()
-                };
-                sources.push((name, source));
-            }
-        }
-    }
-    sources.sort();
-    let mut tera = Tera::default();
-    tera.set_escape_fn(escape_html);
-    tera.add_raw_templates(sources)
-        .map_err(|e| template_error(&dir.display().to_string(), &e))?;
-    Ok(tera)
-}
-
-/// HTML escaping for text and quoted attribute values. Tera's default also escapes `/`,
-/// which turns every address into `&#x2F;cloud-services&#x2F;…` for no gain.
-///
-/// Tera calls this for every `{{ … }}` of every page; most values (names, addresses,
-/// numbers) have nothing to escape and are copied as they are.
-fn escape_html(text: &str) -> String {
-    if text
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-    {
-        catalog::format::escape_html(text)
-    } else {
-        text.to_owned()
-    }
-}
-
-/// Does a template put `{{ … }}` or `{% … %}` between attributes of a start tag (outside a
-/// quoted value)? minify-html would reorder such syntax with the attributes.
-pub fn has_syntax_between_attributes(source: &str) -> bool {
-    let bytes = source.as_bytes();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'<' && bytes[i + 1].is_ascii_alphabetic() {
-            let mut quote = None;
-            let mut j = i + 1;
-            while j < bytes.len() {
-                let c = bytes[j];
-                match quote {
-                    Some(q) if c == q => quote = None,
-                    Some(_) => {}
-                    None if c == b'"' || c == b'\'' => quote = Some(c),
-                    None if c == b'>' => break,
-                    None if c == b'{' && matches!(bytes.get(j + 1), Some(b'{' | b'%')) => {
-                        return true;
-                    }
-                    None => {}
-                }
-                j += 1;
-            }
-            i = j;
-        }
-        i += 1;
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_like_the_catalog() {
-        for text in [
-            "",
-            "Cloud-Service-Portal",
-            "/cloud-services/ddatabox/",
-            "1.249,50 € – Größe",
-            "a & b",
-            "<script>alert('x')</script>",
-            "\"zitiert\"",
-            "ä<ö>ü&ß'",
-        ] {
-            assert_eq!(
-                escape_html(text),
-                catalog::format::escape_html(text),
-                "{text}"
-            );
-        }
     }
 }

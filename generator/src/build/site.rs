@@ -4,7 +4,7 @@
 //! page, export, feed or sitemap by accident. Offerings are kept in display order (German
 //! alphabetical, ties broken by id); every listing is a list of indices into that order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use catalog::format::{euro, maturity_percent};
 use catalog::{Catalog, ContractModel, CustomerScope, Offering, Plan, Provider, ServiceType};
@@ -109,6 +109,25 @@ impl<'a> Site<'a> {
         };
         site.listings = site.build_listings();
         site
+    }
+
+    /// Only the published offerings among `ids`, without providers' lists or listings: what
+    /// these offerings' own pages need (`csp serve` writes them first, before the listings).
+    pub fn partial(catalog: &'a Catalog, base_url: &str, ids: &BTreeSet<String>) -> Site<'a> {
+        Site {
+            catalog,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            offerings: catalog
+                .published()
+                .filter(|offering| ids.contains(&offering.id))
+                .filter_map(|offering| {
+                    let provider = catalog.provider(&offering.provider)?;
+                    Some(offering_info(catalog, offering, provider))
+                })
+                .collect(),
+            providers: Vec::new(),
+            listings: Vec::new(),
+        }
     }
 
     /// Index of the provider in [`Site::providers`].
