@@ -1,6 +1,7 @@
 //! `csp serve` as a provider uses it: start it, edit an offering, see the change; break the
-//! file, see the last good page and the error; fix it, see the recovery. Waits are on the
-//! preview's rebuild generation, never on timing.
+//! file, see the last good page and the error; fix it, see the recovery. The same for a
+//! theme's templates: a page template, the tile partial and the layout re-render the pages
+//! that use them. Waits are on the preview's rebuild generation, never on timing.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -233,4 +234,147 @@ fn serves_the_function_routes_and_a_404_page() {
     assert!(body.contains("<html"), "a real 404 page: {body}");
     let (code, _) = get(&server.base, "/../../etc/passwd");
     assert_ne!(code, 200);
+}
+
+fn rendered(status: &serde_json::Value) -> Vec<String> {
+    status["report"]["rendered"]
+        .as_array()
+        .expect("rendered pages")
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
+}
+
+fn generation(status: &serde_json::Value) -> u64 {
+    status["report"]["generation"].as_u64().expect("generation")
+}
+
+#[test]
+fn edit_break_and_fix_a_template_while_serving() {
+    let server = start();
+    let templates = server.root.join("themes/default/templates");
+    let before = generation(&status(&server));
+
+    // 1. A page template: its pages show the change, and no other page is re-rendered.
+    let faq = templates.join("faq.html");
+    let original = std::fs::read_to_string(&faq).expect("read");
+    let edited = original.replacen(
+        "<h1>{{ page.title }}</h1>",
+        "<h1>{{ page.title }}</h1><p>Vorlagentest Distelfalter</p>",
+        1,
+    );
+    assert_ne!(edited, original);
+    std::fs::write(&faq, &edited).expect("write");
+    let s = wait_for(&server, "rebuild after the template edit", |s| {
+        generation(s) > before && s["error"].is_null()
+    });
+    assert_eq!(s["report"]["kind"], "template");
+    let pages = rendered(&s);
+    for page in ["/hilfe/kunden/", "/hilfe/anbieter/"] {
+        assert!(pages.contains(&page.to_string()), "{page}: {pages:?}");
+        let (code, html) = get(&server.base, page);
+        assert_eq!(code, 200);
+        assert!(
+            html.contains("Vorlagentest Distelfalter"),
+            "{page} shows it"
+        );
+    }
+    assert!(
+        !pages.iter().any(|p| p.starts_with("/cloud-services/")),
+        "no listing or detail page is re-rendered for faq.html: {pages:?}"
+    );
+    let (_, detail) = get(&server.base, "/cloud-services/dmessenger/");
+    assert!(!detail.contains("Distelfalter"));
+
+    // 2. The tile partial: listings and the start page show it, detail pages are left alone.
+    let tile = templates.join("partials/tile.html");
+    let tile_original = std::fs::read_to_string(&tile).expect("read");
+    let tile_edited = tile_original.replacen(
+        "<p class=\"tile-summary\">",
+        "<p>Kachelprobe Aurorafalter</p><p class=\"tile-summary\">",
+        1,
+    );
+    assert_ne!(tile_edited, tile_original);
+    let before = generation(&s);
+    std::fs::write(&tile, &tile_edited).expect("write");
+    let s = wait_for(&server, "rebuild after the tile edit", |s| {
+        generation(s) > before && s["error"].is_null()
+    });
+    assert_eq!(s["report"]["kind"], "template");
+    let pages = rendered(&s);
+    for page in ["/", "/cloud-services/", "/anbieter/dataport/"] {
+        assert!(pages.contains(&page.to_string()), "{page}: {pages:?}");
+    }
+    assert!(
+        !pages.contains(&"/cloud-services/dmessenger/".to_string()),
+        "{pages:?}"
+    );
+    let (_, listing) = get(&server.base, "/cloud-services/");
+    assert!(listing.contains("Kachelprobe Aurorafalter"));
+
+    // 3. Break: the last good pages stay, with the template's error shown on them.
+    let before = generation(&s);
+    std::fs::write(&faq, edited.replacen("<h1>", "{% if page.title %}<h1>", 1)).expect("write");
+    let s = wait_for(&server, "the error after breaking the template", |s| {
+        !s["error"].is_null()
+    });
+    let problem = s["error"].as_str().expect("error text");
+    assert!(problem.contains("faq.html"), "{problem}");
+    let (code, page) = get(&server.base, "/hilfe/kunden/");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("Vorlagentest Distelfalter"),
+        "the last good page is still served"
+    );
+    assert!(page.contains("<div id=\"csp-problem\""), "the overlay");
+    assert!(page.contains("faq.html"), "the overlay names the template");
+
+    // 4. Fix: the pages recover by themselves.
+    std::fs::write(&faq, &original).expect("write");
+    let s = wait_for(&server, "recovery after the fix", |s| {
+        s["error"].is_null() && generation(s) > before
+    });
+    assert_eq!(s["report"]["kind"], "template");
+    let (_, page) = get(&server.base, "/hilfe/kunden/");
+    assert!(!page.contains("Distelfalter"));
+    assert!(!page.contains("<div id=\"csp-problem\""));
+    let (_, listing) = get(&server.base, "/cloud-services/");
+    assert!(
+        listing.contains("Kachelprobe Aurorafalter"),
+        "the tile stays"
+    );
+
+    // 5. The layout: every page, and the function's page shell (its search page shows it).
+    let base = templates.join("base.html");
+    let layout = std::fs::read_to_string(&base).expect("read");
+    let before = generation(&s);
+    std::fs::write(
+        &base,
+        layout.replacen(
+            "</footer>",
+            "<p>Rahmenprobe Schwalbenschwanz</p></footer>",
+            1,
+        ),
+    )
+    .expect("write");
+    let s = wait_for(&server, "rebuild after the layout edit", |s| {
+        generation(s) > before && s["error"].is_null()
+    });
+    assert_eq!(s["report"]["kind"], "template");
+    let pages = rendered(&s);
+    for page in ["/", "/cloud-services/dmessenger/", "/bestellen/dmessenger/"] {
+        assert!(pages.contains(&page.to_string()), "{page}: {pages:?}");
+    }
+    assert!(
+        pages.iter().any(|p| p.starts_with("shell.html")),
+        "{pages:?}"
+    );
+    let (_, detail) = get(&server.base, "/cloud-services/dmessenger/");
+    assert!(detail.contains("Rahmenprobe Schwalbenschwanz"));
+    let (code, search) = get(&server.base, "/api/suche?q=messenger");
+    assert_eq!(code, 200);
+    assert!(
+        search.contains("Rahmenprobe Schwalbenschwanz"),
+        "the function's pages use the new shell"
+    );
 }

@@ -26,8 +26,8 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::build::BuildOptions;
-use preview::Preview;
-use watch::{ChangeKind, Roots};
+use preview::{Preview, SiteGate};
+use watch::{Batch, ChangeKind, Roots};
 
 /// What `csp serve` was asked for.
 #[derive(Debug, Clone)]
@@ -44,8 +44,28 @@ pub struct ServeOptions {
 
 #[derive(Clone)]
 struct AppState {
-    preview: Arc<Mutex<Preview>>,
+    /// The last rebuild's report and problems; the rebuild itself does not hold this lock,
+    /// so pages it has written are served while it goes on.
+    shown: Arc<Mutex<Shown>>,
+    site_dir: PathBuf,
+    gate: SiteGate,
     events: broadcast::Sender<PreviewEvent>,
+}
+
+/// What the server shows of the preview: `/__csp/status`, and the problem overlay.
+#[derive(Clone, Default)]
+struct Shown {
+    report: preview::RebuildReport,
+    error: Option<String>,
+}
+
+impl Shown {
+    fn of(preview: &Preview) -> Shown {
+        Shown {
+            report: preview.report.clone(),
+            error: preview.error.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -83,17 +103,21 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let mut preview = Preview::new(build_options);
-    preview.apply(&[ChangeKind::Content(options.content.clone())]);
+    preview.apply(&[ChangeKind::Content(options.content.clone())], started);
     match &preview.error {
         None => println!("Portal gebaut in {:.2} s.", started.elapsed().as_secs_f64()),
         Some(problem) => {
             eprintln!("{problem}\nDas Portal zeigt die Fehler an, bis sie behoben sind.")
         }
     }
-    let preview = Arc::new(Mutex::new(preview));
+    let gate = SiteGate::default();
+    preview.gate = Some(gate.clone());
+    let shown = Arc::new(Mutex::new(Shown::of(&preview)));
     let (events, _) = broadcast::channel(16);
     let state = AppState {
-        preview: preview.clone(),
+        shown: shown.clone(),
+        site_dir: site_dir.clone(),
+        gate,
         events: events.clone(),
     };
 
@@ -121,7 +145,9 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         function.load_catalog(&snapshot);
         function.replace_search(functions::web::search::Search::open(&index_dir, None));
     };
-    std::thread::spawn(move || rebuild_loop(&roots, &changes, &preview, &events, &reload_function));
+    std::thread::spawn(move || {
+        rebuild_loop(&roots, &changes, preview, &shown, &events, &reload_function);
+    });
 
     let app = Router::new()
         .route("/__csp/events", get(events_stream))
@@ -152,28 +178,35 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 
 fn rebuild_loop(
     roots: &Roots,
-    changes: &std::sync::mpsc::Receiver<Vec<PathBuf>>,
-    preview: &Arc<Mutex<Preview>>,
+    changes: &std::sync::mpsc::Receiver<Batch>,
+    mut preview: Preview,
+    shown: &Mutex<Shown>,
     events: &broadcast::Sender<PreviewEvent>,
     reload_function: &dyn Fn(),
 ) {
-    while let Ok(paths) = changes.recv() {
-        let mut kinds: Vec<ChangeKind> = paths.iter().filter_map(|p| roots.classify(p)).collect();
+    while let Ok(batch) = changes.recv() {
+        let mut kinds: Vec<ChangeKind> = batch
+            .paths
+            .iter()
+            .filter_map(|p| roots.classify(p))
+            .collect();
         kinds.sort_by_key(|k| format!("{k:?}"));
         kinds.dedup();
         if kinds.is_empty() {
             continue;
         }
-        let Ok(mut preview) = preview.lock() else {
-            return;
-        };
-        preview.apply(&kinds);
+        preview.apply(&kinds, batch.noticed);
         let report = &preview.report;
         match &preview.error {
             None => {
                 let detail = report
                     .detail_ms
-                    .map(|ms| format!(", Detailseite nach {ms:.0} ms"))
+                    .map(|ms| {
+                        format!(
+                            ", Detailseite {:.0} ms nach dem Speichern",
+                            report.waited_ms + ms
+                        )
+                    })
                     .unwrap_or_default();
                 println!(
                     "geändert: {} → neu gebaut ({}): {} in {:.0} ms{}",
@@ -183,6 +216,8 @@ fn rebuild_loop(
                     report.total_ms,
                     detail
                 );
+                // The function sees the new catalog, index and layout before the status
+                // reports the rebuild as done.
                 reload_function();
                 let _ = events.send(PreviewEvent::Reload);
             }
@@ -193,6 +228,10 @@ fn rebuild_loop(
                 );
                 let _ = events.send(PreviewEvent::Problem(problem.clone()));
             }
+        }
+        match shown.lock() {
+            Ok(mut shown) => *shown = Shown::of(&preview),
+            Err(_) => return,
         }
     }
 }
@@ -206,12 +245,12 @@ fn summarize(rendered: &[String]) -> String {
 }
 
 async fn status(State(state): State<AppState>) -> Response {
-    let Ok(preview) = state.preview.lock() else {
+    let Ok(shown) = state.shown.lock() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     axum::Json(serde_json::json!({
-        "report": preview.report,
-        "error": preview.error,
+        "report": shown.report,
+        "error": shown.error,
     }))
     .into_response()
 }
@@ -230,15 +269,23 @@ async fn events_stream(State(state): State<AppState>) -> impl IntoResponse {
 /// Serves the built site from disk; HTML gets the reload script and, while content is
 /// invalid, the problem overlay.
 async fn static_file(State(state): State<AppState>, uri: Uri) -> Response {
-    let (root, problem) = match state.preview.lock() {
-        Ok(p) => (p.options.out.clone(), p.error.clone()),
+    let problem = match state.shown.lock() {
+        Ok(shown) => shown.error.clone(),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    let (status, path) = match resolve(&root, uri.path()) {
-        Some(path) => (StatusCode::OK, path),
-        None => (StatusCode::NOT_FOUND, root.join("404.html")),
+    // Waits while a full build swaps the site folder.
+    let read = {
+        let _site = state.gate.read().await;
+        let root = &state.site_dir;
+        let (status, path) = match resolve(root, uri.path()) {
+            Some(path) => (StatusCode::OK, path),
+            None => (StatusCode::NOT_FOUND, root.join("404.html")),
+        };
+        tokio::fs::read(&path)
+            .await
+            .map(|bytes| (status, path, bytes))
     };
-    let Ok(bytes) = tokio::fs::read(&path).await else {
+    let Ok((status, path, bytes)) = read else {
         let body = inject(
             "<!doctype html><html lang=\"de\"><title>Nicht gefunden</title><body><main><h1>Seite nicht gefunden</h1></main></body></html>",
             problem.as_deref(),

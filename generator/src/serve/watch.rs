@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::event::ModifyKind;
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
@@ -66,12 +66,23 @@ impl Roots {
                 .into_owned();
             return match first.as_str() {
                 "static" => Some(ChangeKind::Asset(path.to_path_buf())),
-                "templates" => Some(ChangeKind::Template(path.to_path_buf())),
+                // Tera loads `.html` files only; anything else there is not a template.
+                "templates" if path.extension().is_some_and(|e| e == "html") => {
+                    Some(ChangeKind::Template(path.to_path_buf()))
+                }
+                "templates" => None,
                 _ => None,
             };
         }
         None
     }
+}
+
+/// Files changed together.
+pub struct Batch {
+    /// When the first of them was reported.
+    pub noticed: Instant,
+    pub paths: Vec<PathBuf>,
 }
 
 /// Either watcher kind, kept alive as long as the preview runs.
@@ -81,14 +92,15 @@ pub enum Watcher {
 }
 
 /// Starts watching; batches of changed files arrive on the returned channel, each batch
-/// collected until `debounce` passes without a further change. `poll` is for network drives
+/// collected until `debounce` passes without a further change, with the time of its first
+/// event (the log and `/__csp/status` count a rebuild's time from there). `poll` is for network drives
 /// and containers, where inotify does not report changes.
 pub fn watch(
     roots: &Roots,
     poll: bool,
     debounce: Duration,
-) -> anyhow::Result<(Watcher, mpsc::Receiver<Vec<PathBuf>>)> {
-    let (raw_tx, raw_rx) = mpsc::channel::<PathBuf>();
+) -> anyhow::Result<(Watcher, mpsc::Receiver<Batch>)> {
+    let (raw_tx, raw_rx) = mpsc::channel::<(Instant, PathBuf)>();
     let handler = move |result: notify::Result<notify::Event>| {
         let Ok(event) = result else { return };
         // Only writes, creations, renames and removals: reading files (which every build
@@ -98,8 +110,9 @@ pub fn watch(
             EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
         ) && !matches!(event.kind, EventKind::Modify(ModifyKind::Metadata(_)))
         {
+            let now = Instant::now();
             for path in event.paths {
-                let _ = raw_tx.send(path);
+                let _ = raw_tx.send((now, path));
             }
         }
     };
@@ -120,15 +133,15 @@ pub fn watch(
     }
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        while let Ok(first) = raw_rx.recv() {
-            let mut batch = vec![first];
-            while let Ok(next) = raw_rx.recv_timeout(debounce) {
-                batch.push(next);
+        while let Ok((noticed, first)) = raw_rx.recv() {
+            let mut paths = vec![first];
+            while let Ok((_, next)) = raw_rx.recv_timeout(debounce) {
+                paths.push(next);
             }
-            batch.retain(|p| !p.is_dir());
-            batch.sort();
-            batch.dedup();
-            if !batch.is_empty() && tx.send(batch).is_err() {
+            paths.retain(|p| !p.is_dir());
+            paths.sort();
+            paths.dedup();
+            if !paths.is_empty() && tx.send(Batch { noticed, paths }).is_err() {
                 return;
             }
         }
@@ -167,6 +180,7 @@ mod tests {
         ));
         assert_eq!(kind("/x/content/offerings/.dmessenger.yaml.swp"), None);
         assert_eq!(kind("/x/content/offerings/sedPlUnv3"), None);
+        assert_eq!(kind("/x/themes/default/templates/4913"), None);
         assert_eq!(kind("/elsewhere/file.yaml"), None);
     }
 }
