@@ -164,11 +164,12 @@ async fn submit(
 async fn killing_the_server_loses_no_acknowledged_order() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path();
-    std::fs::write(
-        data.join("catalog.json"),
-        serde_json::to_vec(common::sample_order_catalog()).expect("snapshot"),
-    )
-    .expect("write snapshot");
+    let mut snapshot = Vec::new();
+    common::sample_order_catalog()
+        .clone()
+        .write_json(&mut snapshot)
+        .expect("snapshot");
+    std::fs::write(data.join("catalog.json"), snapshot).expect("write snapshot");
     let cookie = approved_member(&data.join("function.sqlite3")).await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))

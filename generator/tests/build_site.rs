@@ -403,11 +403,18 @@ fn function_data_holds_the_catalog_snapshot_and_the_shell() {
         shell.contains("content=\"<!--csp:description-->\""),
         "description marker is quoted"
     );
-    let snapshot: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(site.data().join("catalog.json")).unwrap()).unwrap();
+    let snapshot = catalog::snapshot::OrderCatalog::read_json(
+        &std::fs::read(site.data().join("catalog.json")).unwrap(),
+    )
+    .unwrap();
     let catalog = catalog::load_catalog(&sample_content()).unwrap();
-    assert_eq!(
-        snapshot,
-        serde_json::to_value(catalog::snapshot::OrderCatalog::from_catalog(&catalog)).unwrap()
+    let expected = catalog::snapshot::OrderCatalog::from_catalog(&catalog);
+    assert!(
+        expected
+            .offerings
+            .iter()
+            .all(|o| !o.maturity.levels.is_empty()),
+        "every sample offering has maturity levels"
     );
+    assert_eq!(snapshot, expected);
 }

@@ -13,7 +13,7 @@ pub mod validate;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-use catalog::snapshot::{OrderCatalog, SNAPSHOT_VERSION};
+use catalog::snapshot::OrderCatalog;
 
 pub use links::{ApiParty, LinkClaims};
 pub use model::{
@@ -92,16 +92,7 @@ fn fallback_key(input: &FormInput, user_id: &str, now: i64) -> String {
 /// Reads a snapshot written by `csp build` (`function-data/catalog.json`).
 pub fn read_snapshot(path: &Path) -> Result<OrderCatalog, String> {
     let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let catalog: OrderCatalog =
-        serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    if catalog.version != SNAPSHOT_VERSION {
-        return Err(format!(
-            "{}: snapshot version {} (expected {SNAPSHOT_VERSION}); rebuild the site",
-            path.display(),
-            catalog.version
-        ));
-    }
-    Ok(catalog)
+    OrderCatalog::read_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 impl Orders {
