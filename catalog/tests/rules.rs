@@ -732,5 +732,11 @@ fn reports_a_missing_maturity_model_and_ignores_a_folder_named_like_an_offering(
     // A folder where an offering file could be is not an offering (and not an error).
     fs::create_dir(content.path("offerings/ordner.yaml")).expect("mkdir");
     let problem = content.single_problem();
-    assert_at(&problem, "maturity-model.yaml", 1, "", "this file is missing");
+    assert_at(
+        &problem,
+        "maturity-model.yaml",
+        1,
+        "",
+        "this file is missing",
+    );
 }
