@@ -217,7 +217,13 @@ fn build_loaded(
                 let mut files = HashSet::new();
                 let t0 = Instant::now();
                 let sitemap_paths = sitemap_paths(&renderer);
-                let bytes = write_exports(&site, &sitemap_paths, &root, &mut files);
+                let bytes = write_exports(
+                    &site,
+                    &sitemap_paths,
+                    &root,
+                    &mut files,
+                    output::write_if_changed,
+                );
                 (bytes.map(|b| (b, files)), t0.elapsed())
             },
         );
@@ -375,17 +381,20 @@ pub(crate) fn sitemap_paths(renderer: &Renderer<'_, '_>) -> Vec<String> {
 
 /// Writes every non-HTML file of the site, one at a time (the catalog exports of a large
 /// catalog are tens of megabytes each); returns the bytes written.
+/// `write` is [`output::write_if_changed`] for a staging folder and
+/// [`output::replace_if_changed`] for the folder `csp serve` is serving.
 pub(crate) fn write_exports(
     site: &Site<'_>,
     sitemap_paths: &[String],
     root: &Path,
     files: &mut HashSet<String>,
+    write: fn(&Path, &str, &[u8]) -> std::io::Result<String>,
 ) -> Result<u64, BuildError> {
     let data = |e: &dyn std::fmt::Display| BuildError::Data(e.to_string());
     let mut bytes = 0;
     let mut emit = |path: &str, content: &[u8]| -> Result<(), BuildError> {
         bytes += content.len() as u64;
-        files.insert(output::write_if_changed(root, path, content).map_err(|e| io_error(root, e))?);
+        files.insert(write(root, path, content).map_err(|e| io_error(root, e))?);
         Ok(())
     };
     emit(

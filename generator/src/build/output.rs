@@ -258,6 +258,28 @@ pub fn write(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
     Ok(key)
 }
 
+/// [`write_if_changed`] for a folder that is being served: a changed file is written beside
+/// its place and renamed over it, so that a reader gets the old file or the new one, never
+/// half of one (`csp serve` keeps serving while it rebuilds).
+pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
+    let key = file_key(url_path);
+    let path = root.join(key.trim_start_matches('/'));
+    if same_content(&path, bytes) {
+        return Ok(key);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp"));
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(&temporary, bytes)?;
+    fs::rename(&temporary, &path)?;
+    Ok(key)
+}
+
 /// [`write`] into a folder that may hold an older version of the file: a file with the same
 /// content is left alone (reading it is much cheaper than writing it again), anything else
 /// in the way (a folder where the file goes, or a file where a folder goes) is replaced.

@@ -405,9 +405,15 @@ impl Preview {
             let data = scope.spawn(|| write_function_data(catalog, changed_ids, data_dir));
             let mut files = std::collections::HashSet::new();
             let sitemap = build::sitemap_paths(&renderer);
-            let exports = build::write_exports(&site, &sitemap, self.site_dir(), &mut files)
-                .map(|_| files.len())
-                .map_err(|e| e.to_string());
+            let exports = build::write_exports(
+                &site,
+                &sitemap,
+                self.site_dir(),
+                &mut files,
+                output::replace_if_changed,
+            )
+            .map(|_| files.len())
+            .map_err(|e| e.to_string());
             step("exports");
             let data = data
                 .join()
@@ -514,18 +520,9 @@ fn render_jobs(
 /// Writes a file of the site or the function's data through a temporary file beside it, so
 /// that the server, which keeps serving while the preview rebuilds, never sends half a page.
 fn write_atomically(root: &Path, url_path: &str, bytes: &[u8]) -> Result<(), String> {
-    let key = output::file_key(url_path);
-    let path = root.join(key.trim_start_matches('/'));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.tmp"));
-    path.parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&temporary, bytes))
-        .and_then(|()| std::fs::rename(&temporary, &path))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    output::replace_if_changed(root, url_path, bytes)
+        .map(drop)
+        .map_err(|e| format!("{}{url_path}: {e}", root.display()))
 }
 
 /// Listing path → the ids on each of its pages, in display order.
