@@ -33,10 +33,8 @@ fn our_params() -> Params {
 pub struct HashError(String);
 
 /// Work memory for argon2, reused: allocating and freeing 19 MiB per sign-in made the
-/// allocator keep gigabytes resident under load. At most one buffer per core exists while
-/// sign-ins run in parallel (see [`run_bounded`]); afterwards one is kept for the next, so
-/// that a burst of sign-ins does not leave 19 MiB per core resident for the orders and
-/// searches that follow (the function's memory target is 64 MB).
+/// allocator keep gigabytes resident under load. At most one buffer per core exists
+/// (see [`run_bounded`]).
 static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
@@ -48,10 +46,7 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     }
     .unwrap_or_else(|| vec![Block::default(); blocks]);
     let result = f(&mut memory);
-    if reusable
-        && let Ok(mut pool) = MEMORY.lock()
-        && pool.is_empty()
-    {
+    if reusable && let Ok(mut pool) = MEMORY.lock() {
         pool.push(memory);
     }
     result
