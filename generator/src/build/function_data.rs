@@ -14,6 +14,20 @@ use catalog::Catalog;
 use super::render::Renderer;
 use super::{BuildError, io_error, output};
 
+/// Writes the order snapshot of `catalog` to `path`, streamed: for 10,000 offerings it is
+/// 30 MB of JSON.
+pub fn write_snapshot(catalog: &Catalog, path: &Path) -> Result<(), BuildError> {
+    let file = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
+    let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
+    catalog::snapshot::OrderCatalog::from_catalog(catalog)
+        .write_json(&mut writer)
+        .map_err(|e| BuildError::Data(e.to_string()))?;
+    writer
+        .into_inner()
+        .map_err(|e| io_error(path, e.into_error()))?;
+    Ok(())
+}
+
 pub const TITLE_MARKER: &str = "<!--csp:title-->";
 pub const DESCRIPTION_MARKER: &str = "<!--csp:description-->";
 pub const MAIN_MARKER: &str = "<!--csp:main-->";
@@ -26,17 +40,7 @@ const MAIN_TOKEN: &str = "CSPSHELLMAINTOKEN";
 /// Writes everything the function needs into `dir` (a staging folder).
 /// `shell` comes from [`shell_html`].
 pub fn write_function_data(catalog: &Catalog, shell: &str, dir: &Path) -> Result<(), BuildError> {
-    // Streamed to the file: for 10,000 offerings the snapshot is 30 MB of JSON.
-    let path = dir.join("catalog.json");
-    let file = std::fs::File::create(&path).map_err(|e| io_error(&path, e))?;
-    let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
-    catalog::snapshot::OrderCatalog::from_catalog(catalog)
-        .write_json(&mut writer)
-        .map_err(|e| BuildError::Data(e.to_string()))?;
-    writer
-        .into_inner()
-        .map_err(|e| io_error(&path, e.into_error()))?;
-
+    write_snapshot(catalog, &dir.join("catalog.json"))?;
     output::write(dir, "/shell.html", shell.as_bytes()).map_err(|e| io_error(dir, e))?;
 
     write_search_index(catalog, dir)

@@ -228,10 +228,10 @@ impl Preview {
     ) -> Result<Vec<String>, String> {
         let theme = &self.options.theme;
         // A template that does not parse fails here, before anything is written.
-        let tera = Arc::new(templates::load(theme).map_err(|e| e.to_string())?);
-        let affected = templates::Dependencies::scan(theme)
-            .map_err(|e| e.to_string())?
-            .affected(changed.iter().map(String::as_str));
+        let (tera, dependencies) =
+            templates::load_with_dependencies(theme).map_err(|e| e.to_string())?;
+        let tera = Arc::new(tera);
+        let affected = dependencies.affected(changed.iter().map(String::as_str));
         let site = Site::new(catalog, &base_url());
         let tiles = if affected.contains(render::TILE_TEMPLATE) {
             None
@@ -402,7 +402,7 @@ impl Preview {
         // documents replaced in place) are written on a thread of their own meanwhile.
         let data_dir = &self.options.data_out;
         let (exports, data) = std::thread::scope(|scope| {
-            let data = scope.spawn(|| write_function_data(catalog, changed_ids, data_dir));
+            let data = scope.spawn(|| update_function_data(catalog, changed_ids, data_dir));
             let mut files = std::collections::HashSet::new();
             let sitemap = build::sitemap_paths(&renderer);
             let exports = build::write_exports(
@@ -458,22 +458,16 @@ impl Preview {
 }
 
 /// The function's order snapshot and search index after offerings changed.
-fn write_function_data(
+fn update_function_data(
     catalog: &catalog::Catalog,
     changed_ids: &BTreeSet<String>,
     data_dir: &Path,
 ) -> Result<(), String> {
-    // Streamed, as `csp build` writes it: for 10,000 offerings it is 30 MB of JSON.
+    // Written beside and renamed over the old one: the function may be reading it.
     let path = data_dir.join("catalog.json");
     let temporary = data_dir.join(".catalog.json.tmp");
-    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-    let file = std::fs::File::create(&temporary).map_err(|e| failed(&e))?;
-    let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
-    catalog::snapshot::OrderCatalog::from_catalog(catalog)
-        .write_json(&mut writer)
-        .map_err(|e| failed(&e))?;
-    writer.into_inner().map_err(|e| failed(&e.into_error()))?;
-    std::fs::rename(&temporary, &path).map_err(|e| failed(&e))?;
+    function_data::write_snapshot(catalog, &temporary).map_err(|e| e.to_string())?;
+    std::fs::rename(&temporary, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     let ids: Vec<&str> = changed_ids.iter().map(String::as_str).collect();
     let index_dir = data_dir.join("search-index");
     if let Err(e) = search_index::update_index(catalog, &index_dir, &ids) {
