@@ -15,6 +15,11 @@ pub fn dir(theme: &Path) -> PathBuf {
 
 /// Loads the templates of `theme` (see [`load_templates`]).
 pub fn load(theme: &Path) -> Result<Tera, BuildError> {
+    load_with_dependencies(theme).map(|(tera, _)| tera)
+}
+
+/// [`load`], and which templates build on which, from one reading of the sources.
+pub fn load_with_dependencies(theme: &Path) -> Result<(Tera, Dependencies), BuildError> {
     let dir = dir(theme);
     if !dir.is_dir() {
         return Err(BuildError::Template {
@@ -22,7 +27,11 @@ pub fn load(theme: &Path) -> Result<Tera, BuildError> {
             message: "Der Ordner mit den Vorlagen fehlt. Prüfen Sie `--theme`.".into(),
         });
     }
-    load_templates(&dir)
+    let sources = read_sources(&dir)?;
+    Ok((
+        load_templates(&dir, &sources)?,
+        Dependencies::from_sources(&sources),
+    ))
 }
 
 /// Every template below `dir` as (name, source), names with `/` as Tera knows them.
@@ -60,12 +69,11 @@ pub fn name(dir: &Path, path: &Path) -> String {
 /// `{{ … }}` and `{% … %}` through untouched. That mode cannot handle template syntax
 /// between a start tag's attributes (`<input{% if x %} required{% endif %}>`): such
 /// templates are loaded as written (see [`has_syntax_between_attributes`]).
-fn load_templates(dir: &Path) -> Result<Tera, BuildError> {
+fn load_templates(dir: &Path, sources: &[(String, String)]) -> Result<Tera, BuildError> {
     let mut cfg = minify_html::Cfg::new();
     cfg.preserve_brace_template_syntax = true;
     cfg.keep_html_and_head_opening_tags = true;
     cfg.keep_closing_tags = true;
-    let sources = read_sources(dir)?;
     let minified = sources.iter().map(|(name, source)| {
         if has_syntax_between_attributes(source) {
             (name, source.clone())
@@ -77,7 +85,7 @@ fn load_templates(dir: &Path) -> Result<Tera, BuildError> {
     let mut tera = Tera::default();
     tera.set_escape_fn(escape_html);
     tera.add_raw_templates(minified).map_err(|e| {
-        syntax_error(dir, &sources)
+        syntax_error(dir, sources)
             .unwrap_or_else(|| super::render::template_error(&dir.display().to_string(), &e))
     })?;
     Ok(tera)
@@ -103,11 +111,6 @@ pub struct Dependencies {
 }
 
 impl Dependencies {
-    /// Scans the template sources of `theme`.
-    pub fn scan(theme: &Path) -> Result<Dependencies, BuildError> {
-        Ok(Dependencies::from_sources(&read_sources(&dir(theme))?))
-    }
-
     pub fn from_sources(sources: &[(String, String)]) -> Dependencies {
         let mut dependents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (name, source) in sources {
