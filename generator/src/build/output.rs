@@ -247,10 +247,16 @@ pub fn file_key(url_path: &str) -> String {
     }
 }
 
-/// Writes one file of the site below `root`; returns its key (see [`file_key`]).
-pub fn write(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
+/// The key of a URL path (see [`file_key`]) and the file below `root` it is written to.
+fn place(root: &Path, url_path: &str) -> (String, PathBuf) {
     let key = file_key(url_path);
     let path = root.join(key.trim_start_matches('/'));
+    (key, path)
+}
+
+/// Writes one file of the site below `root`; returns its key (see [`file_key`]).
+pub fn write(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
+    let (key, path) = place(root, url_path);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -262,8 +268,7 @@ pub fn write(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
 /// its place and renamed over it, so that a reader gets the old file or the new one, never
 /// half of one (`csp serve` keeps serving while it rebuilds).
 pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
-    let key = file_key(url_path);
-    let path = root.join(key.trim_start_matches('/'));
+    let (key, path) = place(root, url_path);
     if same_content(&path, bytes) {
         return Ok(key);
     }
@@ -284,8 +289,7 @@ pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Resu
 /// content is left alone (reading it is much cheaper than writing it again), anything else
 /// in the way (a folder where the file goes, or a file where a folder goes) is replaced.
 pub fn write_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
-    let key = file_key(url_path);
-    let path = root.join(key.trim_start_matches('/'));
+    let (key, path) = place(root, url_path);
     if same_content(&path, bytes) {
         return Ok(key);
     }
