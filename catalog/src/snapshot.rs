@@ -285,6 +285,8 @@ pub enum SnapshotError {
     Version { found: u32 },
     #[error("the snapshot refers to maturity level {index}, which it does not hold")]
     MissingLevel { index: usize },
+    #[error("the snapshot has {lists} lists of maturity levels for {offerings} offerings")]
+    LevelLists { offerings: usize, lists: usize },
 }
 
 /// `catalog.json` as written: every distinct maturity level (dimension, criterion and the
@@ -350,6 +352,12 @@ impl OrderCatalog {
             });
         }
         let mut offerings = file.offerings;
+        if offerings.len() != file.levels.len() {
+            return Err(SnapshotError::LevelLists {
+                offerings: offerings.len(),
+                lists: file.levels.len(),
+            });
+        }
         for (offering, indexes) in offerings.iter_mut().zip(&file.levels) {
             offering.maturity.levels = indexes
                 .iter()

@@ -41,7 +41,7 @@ fn reads_back_what_it_wrote_with_every_maturity_level_in_words() {
 }
 
 #[test]
-fn refuses_another_version_and_a_broken_level_reference() {
+fn refuses_another_version_a_broken_level_reference_and_missing_level_lists() {
     let bytes = written(sample_snapshot());
     let mut file: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
     file["version"] = 1.into();
@@ -56,6 +56,11 @@ fn refuses_another_version_and_a_broken_level_reference() {
     assert!(matches!(
         OrderCatalog::read_json(&serde_json::to_vec(&file).expect("json")),
         Err(SnapshotError::MissingLevel { index: 1_000_000 })
+    ));
+    file["levels"].as_array_mut().expect("levels").pop();
+    assert!(matches!(
+        OrderCatalog::read_json(&serde_json::to_vec(&file).expect("json")),
+        Err(SnapshotError::LevelLists { .. })
     ));
     assert!(matches!(
         OrderCatalog::read_json(b"{\"version\": "),
