@@ -35,19 +35,19 @@ pub struct HashError(String);
 /// Work memory for argon2, reused: allocating and freeing 19 MiB per sign-in made the
 /// allocator keep gigabytes resident under load. Hashes run one at a time (see
 /// [`run_bounded`]), so one buffer is all there is.
-static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+static MEMORY: Mutex<Option<Vec<Block>>> = Mutex::new(None);
 
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     let reusable = blocks == MEMORY_KIB as usize;
     let mut memory = if reusable {
-        MEMORY.lock().ok().and_then(|mut pool| pool.pop())
+        MEMORY.lock().ok().and_then(|mut kept| kept.take())
     } else {
         None
     }
     .unwrap_or_else(|| vec![Block::default(); blocks]);
     let result = f(&mut memory);
-    if reusable && let Ok(mut pool) = MEMORY.lock() {
-        pool.push(memory);
+    if reusable && let Ok(mut kept) = MEMORY.lock() {
+        *kept = Some(memory);
     }
     result
 }
@@ -106,15 +106,14 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// Runs an argon2 computation on the blocking pool, one at a time. Each needs 19 MiB, and
 /// the function must stay within 64 MB under load (issue 6): one per core doubled the
 /// peak on two cores for sign-ins that are rare anyway (one at a time still answers about
-/// 50 sign-ins per second on one core, and Lambda runs one request per instance).
+/// 58 sign-ins per second on this 2-core machine, and Lambda runs one request per instance).
 pub async fn run_bounded<T, F>(f: F) -> Result<T, HashError>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-    let permits = &PERMITS;
-    let _permit = permits
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _permit = ONE_AT_A_TIME
         .acquire()
         .await
         .map_err(|e| HashError(e.to_string()))?;
