@@ -468,6 +468,16 @@ mod tests {
         all
     }
 
+    const DMESSENGER: [&str; 7] = [
+        "dmessenger",
+        "messenger",
+        "essenger",
+        "ssenger",
+        "senger",
+        "enger",
+        "nger",
+    ];
+
     #[test]
     fn streams_every_token_with_its_position_and_offsets() {
         let text = "Grünfläche dMessenger";
@@ -486,31 +496,10 @@ mod tests {
         ]
         .iter()
         .map(|s| format!("{s}@0:0-12"))
-        .chain(
-            [
-                "dmessenger",
-                "messenger",
-                "essenger",
-                "ssenger",
-                "senger",
-                "enger",
-                "nger",
-            ]
-            .iter()
-            .map(|s| format!("{s}@1:13-23")),
-        )
-        .chain(
-            [
-                "messenger",
-                "essenger",
-                "ssenger",
-                "senger",
-                "enger",
-                "nger",
-            ]
-            .iter()
-            .map(|s| format!("{s}@1:14-23")),
-        )
+        // The whole word at 13..23, then its part `Messenger` (14..23): the same suffixes
+        // without the first.
+        .chain(DMESSENGER.iter().map(|s| format!("{s}@1:13-23")))
+        .chain(DMESSENGER[1..].iter().map(|s| format!("{s}@1:14-23")))
         .collect();
         assert_eq!(suffixes, expected);
         let plain: Vec<_> = tokens(Mode::Plain, text)
