@@ -312,6 +312,30 @@ fn edit_break_and_fix_a_template_while_serving() {
     let (_, listing) = get(&server.base, "/cloud-services/");
     assert!(listing.contains("Kachelprobe Aurorafalter"));
 
+    // 2b. The maturity row partial (rendered once per level, outside the page's template):
+    // detail pages show the change, listings are left alone.
+    let row = templates.join("partials/criterion-level.html");
+    let row_original = std::fs::read_to_string(&row).expect("read");
+    let row_edited = row_original.replacen("<dt>", "<dt>Stufenprobe Zitronenfalter ", 1);
+    assert_ne!(row_edited, row_original);
+    let before = generation(&s);
+    std::fs::write(&row, &row_edited).expect("write");
+    let s = wait_for(&server, "rebuild after the maturity row edit", |s| {
+        generation(s) > before && s["error"].is_null()
+    });
+    assert_eq!(s["report"]["kind"], "template");
+    let pages = rendered(&s);
+    assert!(
+        pages.contains(&"/cloud-services/dmessenger/".to_string()),
+        "{pages:?}"
+    );
+    assert!(
+        !pages.contains(&"/cloud-services/".to_string()),
+        "{pages:?}"
+    );
+    let (_, detail) = get(&server.base, "/cloud-services/dmessenger/");
+    assert!(detail.contains("Stufenprobe Zitronenfalter"));
+
     // 3. Break: the last good pages stay, with the template's error shown on them.
     let before = generation(&s);
     std::fs::write(&faq, edited.replacen("<h1>", "{% if page.title %}<h1>", 1)).expect("write");

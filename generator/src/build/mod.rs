@@ -22,6 +22,7 @@
 
 pub mod exports;
 pub mod facets;
+pub mod fragments;
 pub mod function_data;
 pub mod links;
 pub mod markdown;

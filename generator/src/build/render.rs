@@ -13,6 +13,7 @@ use tera::{Context, Tera};
 
 use super::BuildError;
 use super::facets;
+use super::fragments::{self, MaturityRows};
 use super::markdown;
 use super::site::{self, Listing, PER_PAGE, Site};
 use super::templates;
@@ -66,9 +67,14 @@ pub fn template_of(job: Job) -> &'static str {
     }
 }
 
-/// Does the page show pre-rendered tiles ([`TILE_TEMPLATE`])?
-pub fn shows_tiles(job: Job) -> bool {
-    matches!(job, Job::Home | Job::Listing { .. })
+/// The partial templates whose pre-rendered output the page shows besides its own template
+/// ([`template_of`]): a change to one of them re-renders the page.
+pub fn fragment_templates(job: Job) -> &'static [&'static str] {
+    match job {
+        Job::Home | Job::Listing { .. } => &[TILE_TEMPLATE],
+        Job::Offering(_) => &[fragments::CRITERION_TEMPLATE, fragments::MINIMAL_TEMPLATE],
+        _ => &[],
+    }
 }
 
 /// What the layout needs: title, description, canonical path, the active navigation entry.
@@ -116,6 +122,8 @@ pub struct Renderer<'s, 'c> {
     /// Pre-rendered tile per offering, in display order.
     tiles: Vec<String>,
     facets: Vec<facets::FacetGroup>,
+    /// The maturity section's rows, rendered once for all detail pages.
+    maturity_rows: MaturityRows,
 }
 
 pub(crate) fn template_error(template: &str, error: &tera::Error) -> BuildError {
@@ -145,19 +153,21 @@ impl<'s, 'c> Renderer<'s, 'c> {
 
     /// A renderer with templates loaded before, and the tiles of `site.offerings` (in that
     /// order) if the caller kept them (`csp serve`); without, every tile is rendered.
-    /// `Some(vec![])` is for rendering only pages that show no tiles ([`shows_tiles`]).
+    /// `Some(vec![])` is for rendering only pages that show no tiles (see [`fragment_templates`]).
     pub fn with_templates(
         site: &'s Site<'c>,
         tera: Arc<Tera>,
         asset_version: String,
         tiles: Option<Vec<String>>,
     ) -> Result<Renderer<'s, 'c>, BuildError> {
+        let maturity_rows = MaturityRows::render(&tera, &site.catalog.maturity_model)?;
         let mut renderer = Renderer {
             site,
             tera,
             asset_version,
             tiles: Vec::new(),
             facets: Vec::new(),
+            maturity_rows,
         };
         renderer.tiles = match tiles {
             Some(tiles) => tiles,
@@ -279,7 +289,9 @@ impl<'s, 'c> Renderer<'s, 'c> {
             }
             Job::Offering(i) => {
                 let info = &site.offerings[i];
-                context.insert("o", &views::detail(site, info));
+                let model = &site.catalog.maturity_model;
+                let section = self.maturity_rows.section(&self.tera, model, info.offering)?;
+                context.insert("o", &views::detail(site, info, section));
                 (info.offering.name.clone(), format!("{} von {}: {}", info.offering.name, info.provider.name, markdown::shorten(&info.offering.summary, 120)), "katalog", None, false)
             }
             Job::Order(i) => {

@@ -9,6 +9,7 @@ use catalog::{
 use pulldown_cmark::HeadingLevel;
 use serde::Serialize;
 
+use super::fragments::MaturitySection;
 use super::markdown;
 use super::site::{OfferingInfo, Site};
 
@@ -98,23 +99,10 @@ impl<'a> OptionView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct CriterionLevelView<'a> {
-    pub name: &'a str,
-    pub level: Option<u8>,
-    pub max: u8,
-    pub description: Option<&'a str>,
-}
-
-#[derive(Serialize)]
 pub struct DimensionView<'a> {
     pub name: &'a str,
-    pub criteria: Vec<CriterionLevelView<'a>>,
-}
-
-#[derive(Serialize)]
-pub struct MinimalView<'a> {
-    pub name: &'a str,
-    pub met: bool,
+    /// The rows of its criteria, pre-rendered ([`MaturityRows`](super::fragments::MaturityRows)).
+    pub rows_html: String,
 }
 
 #[derive(Serialize)]
@@ -122,7 +110,9 @@ pub struct MaturityView<'a> {
     pub assessed: String,
     pub percent: u8,
     pub all_minimal_met: bool,
-    pub minimal: Vec<MinimalView<'a>>,
+    pub minimal_count: usize,
+    /// The minimal criteria's list items, pre-rendered.
+    pub minimal_html: String,
     pub dimensions: Vec<DimensionView<'a>>,
 }
 
@@ -153,7 +143,14 @@ pub struct DetailView<'a> {
     pub updated: String,
 }
 
-pub fn detail<'a>(site: &'a Site<'_>, info: &'a OfferingInfo<'_>) -> DetailView<'a> {
+/// The detail page's view; `maturity` is the offering's section from [`MaturityRows`].
+///
+/// [`MaturityRows`]: super::fragments::MaturityRows
+pub fn detail<'a>(
+    site: &'a Site<'_>,
+    info: &'a OfferingInfo<'_>,
+    maturity_section: MaturitySection<'a>,
+) -> DetailView<'a> {
     let offering = info.offering;
     let catalog = site.catalog;
     DetailView {
@@ -195,7 +192,7 @@ pub fn detail<'a>(site: &'a Site<'_>, info: &'a OfferingInfo<'_>) -> DetailView<
             .collect(),
         description_html: markdown::to_html(&offering.description, HeadingLevel::H3),
         conditions_html: markdown::to_html(&offering.conditions, HeadingLevel::H3),
-        maturity: maturity(&catalog.maturity_model, info),
+        maturity: maturity(&catalog.maturity_model, info, maturity_section),
         contact_email: offering.contact.email.as_deref(),
         contact_url: offering.contact.url.as_deref(),
         contact_phone: offering.contact.phone.as_deref(),
@@ -203,53 +200,22 @@ pub fn detail<'a>(site: &'a Site<'_>, info: &'a OfferingInfo<'_>) -> DetailView<
     }
 }
 
-fn maturity<'a>(model: &'a MaturityModel, info: &'a OfferingInfo<'_>) -> MaturityView<'a> {
-    let assessment = &info.offering.maturity;
-    let minimal: Vec<MinimalView<'a>> = model
-        .minimal_criteria
-        .iter()
-        .map(|c| MinimalView {
-            name: &c.name,
-            met: assessment
-                .minimal_criteria
-                .get(&c.id)
-                .copied()
-                .unwrap_or(false),
-        })
-        .collect();
-    let dimensions = model
-        .dimensions
-        .iter()
-        .map(|dimension| DimensionView {
-            name: &dimension.name,
-            criteria: dimension
-                .criteria
-                .iter()
-                .filter(|c| {
-                    c.applies_to(info.offering.service_type)
-                        || assessment.levels.contains_key(&c.id)
-                })
-                .map(|c| {
-                    let level = assessment.levels.get(&c.id).copied();
-                    CriterionLevelView {
-                        name: &c.name,
-                        level,
-                        max: c.max_level(),
-                        description: level
-                            .and_then(|l| c.level(l))
-                            .map(|l| l.description.as_str()),
-                    }
-                })
-                .collect(),
-        })
-        .filter(|d| !d.criteria.is_empty())
-        .collect();
+fn maturity<'a>(
+    model: &'a MaturityModel,
+    info: &'a OfferingInfo<'_>,
+    section: MaturitySection<'a>,
+) -> MaturityView<'a> {
     MaturityView {
-        assessed: german_date(assessment.assessed),
+        assessed: german_date(info.offering.maturity.assessed),
         percent: info.maturity,
-        all_minimal_met: minimal.iter().all(|m| m.met),
-        minimal,
-        dimensions,
+        all_minimal_met: section.all_minimal_met,
+        minimal_count: model.minimal_criteria.len(),
+        minimal_html: section.minimal_html,
+        dimensions: section
+            .dimensions
+            .into_iter()
+            .map(|(name, rows_html)| DimensionView { name, rows_html })
+            .collect(),
     }
 }
 

@@ -245,7 +245,9 @@ impl Preview {
             .into_iter()
             .filter(|&job| {
                 affected.contains(render::template_of(job))
-                    || (render::shows_tiles(job) && affected.contains(render::TILE_TEMPLATE))
+                    || render::fragment_templates(job)
+                        .iter()
+                        .any(|t| affected.contains(*t))
             })
             .collect();
         // One page of each template first, so that an error while rendering (an unknown
