@@ -233,3 +233,28 @@ fn new_offering_refuses_unknown_provider_and_existing_file() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("gibt es schon"));
 }
+
+#[test]
+fn build_with_a_missing_theme_names_the_folder_and_the_reason_once() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let missing = out.path().join("kein-theme");
+    let target = out.path().join("public");
+    let output = csp(&[
+        "build",
+        "--content",
+        sample_content().to_str().expect("utf-8 path"),
+        "--theme",
+        missing.to_str().expect("utf-8 path"),
+        "--out",
+        target.to_str().expect("utf-8 path"),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("kein-theme"), "{stderr}");
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "the reason once: {stderr}"
+    );
+    assert!(!target.exists(), "nothing written");
+}

@@ -109,10 +109,12 @@ pub enum BuildError {
     Template { template: String, message: String },
     #[error("{} defekte interne Links; es wurde nichts geschrieben:\n{}", .0.len(), broken_list(.0))]
     BrokenLinks(Vec<(String, String)>),
-    #[error("{path}: {source}")]
+    /// The message names the I/O error itself, so it is not also given as `source`: the CLI
+    /// prints an error's whole chain, which showed the reason twice.
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("Daten konnten nicht geschrieben werden: {0}")]
     Data(String),
@@ -132,7 +134,7 @@ fn broken_list(broken: &[(String, String)]) -> String {
 pub(crate) fn io_error(path: &Path, source: std::io::Error) -> BuildError {
     BuildError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     }
 }
 
