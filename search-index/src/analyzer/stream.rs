@@ -1,0 +1,221 @@
+//! The tantivy side of the analyzer: a tokenizer that streams the words of a text, their
+//! camel-case parts, their stems or their suffixes, without collecting them first.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use super::words::{WordCursor, fold_into};
+use super::{GermanStemmer, MIN_SUFFIX_CHARS};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Mode {
+    Stemmed,
+    Plain,
+    Suffixes,
+}
+
+/// The tantivy side of [`words`](super::words): whole words and their parts at the same
+/// position, stemmed or not, or the suffixes of each of them.
+pub struct GermanTokenizer {
+    mode: Mode,
+    buffers: Buffers,
+}
+
+/// What a stream writes into, kept from text to text: tantivy copies each token's text
+/// into its own term buffer, so a new `String` per token or per text buys nothing.
+#[derive(Default)]
+struct Buffers {
+    token: Token,
+    /// The fold of the word or part being emitted.
+    folded: String,
+    /// Its camel-case part boundaries (see `WordCursor::next`).
+    bounds: Vec<usize>,
+}
+
+impl GermanTokenizer {
+    pub(super) fn new(mode: Mode) -> Self {
+        GermanTokenizer {
+            mode,
+            buffers: Buffers::default(),
+        }
+    }
+}
+
+impl Clone for GermanTokenizer {
+    /// A clone has its own buffers: tantivy clones the analyzer for each field of each
+    /// indexing thread.
+    fn clone(&self) -> Self {
+        Self::new(self.mode)
+    }
+}
+
+/// Stems of recently seen words: a text's vocabulary repeats, and stemming is the costliest
+/// step of indexing. Bounded; cleared when full.
+#[derive(Default)]
+struct StemCache {
+    stemmer: GermanStemmer,
+    stems: HashMap<String, String>,
+}
+
+const STEM_CACHE_ENTRIES: usize = 100_000;
+
+thread_local! {
+    /// One cache per indexing thread, shared by its fields: no lock, and the fields of an
+    /// offering share most of their words.
+    static STEMS: RefCell<StemCache> = RefCell::default();
+}
+
+impl StemCache {
+    fn stem_into(&mut self, folded: &str, out: &mut String) {
+        if let Some(stem) = self.stems.get(folded) {
+            out.push_str(stem);
+            return;
+        }
+        let stem = self.stemmer.stem(folded);
+        out.push_str(&stem);
+        if self.stems.len() >= STEM_CACHE_ENTRIES {
+            self.stems.clear();
+        }
+        self.stems.insert(folded.to_owned(), stem);
+    }
+}
+
+/// The tokens of one text, produced one at a time into one reused [`Token`].
+pub struct GermanTokenStream<'a> {
+    mode: Mode,
+    words: WordCursor<'a>,
+    buffers: &'a mut Buffers,
+    /// Position of the current word; the next word's is one more.
+    position: usize,
+    next_position: usize,
+    /// Start of the current word and whether it is ASCII.
+    word_from: usize,
+    ascii: bool,
+    /// The camel-case part of the current word that comes next (index into its bounds).
+    next_part: usize,
+    /// Byte range of the word or part being emitted.
+    item: (usize, usize),
+    /// For suffixes: where in `folded` the next suffix starts, and how many are left.
+    suffix_from: usize,
+    suffixes_left: usize,
+}
+
+impl GermanTokenStream<'_> {
+    /// Emits the first token of the word or part at `from..to` whose fold is in
+    /// `buffers.folded`; false if it has none (a word too short for a suffix).
+    fn start(&mut self, from: usize, to: usize) -> bool {
+        self.item = (from, to);
+        match self.mode {
+            Mode::Plain => {
+                self.set_token();
+                let b = &mut *self.buffers;
+                std::mem::swap(&mut b.token.text, &mut b.folded);
+                true
+            }
+            Mode::Stemmed => {
+                self.set_token();
+                let b = &mut *self.buffers;
+                b.token.text.clear();
+                STEMS.with_borrow_mut(|cache| cache.stem_into(&b.folded, &mut b.token.text));
+                true
+            }
+            Mode::Suffixes => {
+                let chars = self.buffers.folded.chars().count();
+                if chars < MIN_SUFFIX_CHARS {
+                    return false;
+                }
+                self.suffix_from = 0;
+                self.suffixes_left = chars - MIN_SUFFIX_CHARS + 1;
+                self.next_suffix();
+                true
+            }
+        }
+    }
+
+    fn next_suffix(&mut self) {
+        self.set_token();
+        let b = &mut *self.buffers;
+        let rest = b.folded.get(self.suffix_from..).unwrap_or_default();
+        b.token.text.clear();
+        b.token.text.push_str(rest);
+        self.suffix_from += rest.chars().next().map_or(1, char::len_utf8);
+        self.suffixes_left -= 1;
+    }
+
+    fn set_token(&mut self) {
+        let token = &mut self.buffers.token;
+        token.offset_from = self.item.0;
+        token.offset_to = self.item.1;
+        token.position = self.position;
+        token.position_length = 1;
+    }
+}
+
+impl TokenStream for GermanTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if self.suffixes_left > 0 {
+                self.next_suffix();
+                return true;
+            }
+            // The next camel-case part of the current word, if any is left.
+            let b = &mut *self.buffers;
+            if let Some(&[a, z]) = b.bounds.get(self.next_part..self.next_part + 2) {
+                self.next_part += 1;
+                let (from, to) = (self.word_from + a, self.word_from + z);
+                let Some(part) = self.words.text().get(from..to) else {
+                    continue;
+                };
+                b.folded.clear();
+                fold_into(part, self.ascii, &mut b.folded, usize::MAX);
+                if !b.folded.is_empty() && self.start(from, to) {
+                    return true;
+                }
+                continue;
+            }
+            let Some(word) = self.words.next(&mut b.folded, &mut b.bounds) else {
+                return false;
+            };
+            self.position = self.next_position;
+            self.next_position += 1;
+            self.word_from = word.from;
+            self.ascii = word.ascii;
+            self.next_part = 0;
+            if self.start(word.from, word.to) {
+                return true;
+            }
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.buffers.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.buffers.token
+    }
+}
+
+impl Tokenizer for GermanTokenizer {
+    type TokenStream<'a> = GermanTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> GermanTokenStream<'a> {
+        // The parts of the last text's last word are not this text's.
+        self.buffers.bounds.clear();
+        GermanTokenStream {
+            mode: self.mode,
+            words: WordCursor::new(text),
+            buffers: &mut self.buffers,
+            position: 0,
+            next_position: 0,
+            word_from: 0,
+            ascii: true,
+            next_part: 0,
+            item: (0, 0),
+            suffix_from: 0,
+            suffixes_left: 0,
+        }
+    }
+}
