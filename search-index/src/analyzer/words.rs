@@ -178,25 +178,51 @@ fn case_bounds(word: &str, bounds: &mut Vec<usize>) {
 }
 
 /// Appends the fold of `word` to `out`, which must be empty (the `ue` rule looks at what
-/// was pushed), and stops early once `out` is longer than `limit`. `ascii` says whether
+/// was pushed); may stop early once `out` is longer than `limit`. `ascii` says whether
 /// `word` is pure ASCII. Returns whether a character after the first is upper-case (the
 /// word may have camel-case parts).
 pub(super) fn fold_into(word: &str, ascii: bool, out: &mut String, limit: usize) -> bool {
     if ascii {
-        fold_ascii(word.as_bytes(), out, limit)
+        fold_ascii(word, out, limit)
     } else {
         fold_chars(word, out, limit)
     }
 }
 
 /// [`fold_into`] of an ASCII word: lower-case, and the `e` of `ae`, `oe` and `ue` (not
-/// after `q`) dropped; what [`push_folded`] does for ASCII letters.
-fn fold_ascii(word: &[u8], out: &mut String, limit: usize) -> bool {
+/// after `q`) dropped, as [`push_folded`] does for ASCII letters. Most words need no more
+/// than a copy, lower-cased if they have a capital; one look at the word tells.
+fn fold_ascii(word: &str, out: &mut String, limit: usize) -> bool {
+    let Some((&first, rest)) = word.as_bytes().split_first() else {
+        return false;
+    };
+    // A word holds only letters and digits here, so `| 0x20` lower-cases it.
     let mut camel = false;
+    let mut spelled = false;
+    let mut vowel = matches!(first | 0x20, b'a' | b'o' | b'u');
+    for &b in rest {
+        camel |= b.is_ascii_uppercase();
+        let c = b | 0x20;
+        spelled |= vowel && c == b'e';
+        vowel = matches!(c, b'a' | b'o' | b'u');
+    }
+    if spelled {
+        fold_spelled(word.as_bytes(), out, limit);
+    } else {
+        out.push_str(word);
+        if camel || first.is_ascii_uppercase() {
+            out.make_ascii_lowercase();
+        }
+    }
+    camel
+}
+
+/// [`fold_ascii`] of a word with an `e` after an `a`, `o` or `u`: which of them go depends
+/// on what came before (`Quelle`, `Aee`).
+fn fold_spelled(word: &[u8], out: &mut String, limit: usize) {
     let mut vowel = false;
     let mut last = 0u8;
-    for (k, &b) in word.iter().enumerate() {
-        camel |= k > 0 && b.is_ascii_uppercase();
+    for &b in word {
         let c = b.to_ascii_lowercase();
         if c == b'e' && vowel {
             vowel = false;
@@ -209,7 +235,6 @@ fn fold_ascii(word: &[u8], out: &mut String, limit: usize) -> bool {
             break;
         }
     }
-    camel
 }
 
 fn fold_chars(word: &str, out: &mut String, limit: usize) -> bool {
@@ -223,6 +248,9 @@ fn fold_chars(word: &str, out: &mut String, limit: usize) -> bool {
         if upper.is_ascii() {
             camel |= !first && upper.is_ascii_uppercase();
             push_folded(upper.to_ascii_lowercase(), out, &mut vowel);
+        } else if let Some(plain) = german_letter(upper) {
+            camel |= !first && matches!(upper, 'Ä' | 'Ö' | 'Ü');
+            push_folded(plain, out, &mut vowel);
         } else {
             camel |= !first && upper.is_uppercase();
             for c in upper.to_lowercase() {
@@ -235,6 +263,18 @@ fn fold_chars(word: &str, out: &mut String, limit: usize) -> bool {
         }
     }
     camel
+}
+
+/// The German letters, most of the other letters of a text, for [`push_folded`] without
+/// the Unicode case tables: `ä` and `Ä` as `a` (the same fold), …, `ß` as itself.
+fn german_letter(c: char) -> Option<char> {
+    match c {
+        'ä' | 'Ä' => Some('a'),
+        'ö' | 'Ö' => Some('o'),
+        'ü' | 'Ü' => Some('u'),
+        'ß' => Some('ß'),
+        _ => None,
+    }
 }
 
 /// Appends one lower-case character of [`fold`].
