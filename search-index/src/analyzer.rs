@@ -24,6 +24,7 @@
 //!   `fernsignaturdienst` through its suffix `signaturdienst`, `grunflach` finds
 //!   `grunflachenkataster` through the whole word. Compound parts without a dictionary.
 
+mod stems;
 mod stream;
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,13 @@
 //! The tantivy side of the analyzer: a tokenizer that streams the words of a text, their
 //! camel-case parts, their stems or their suffixes, without collecting them first.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+use super::MIN_SUFFIX_CHARS;
+use super::stems::{LocalStems, SharedStems};
 use super::words::{WordCursor, fold_into};
-use super::{GermanStemmer, MIN_SUFFIX_CHARS};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Mode {
@@ -21,6 +21,8 @@ pub(super) enum Mode {
 pub struct GermanTokenizer {
     mode: Mode,
     buffers: Buffers,
+    /// The stems of all clones (see [`super::stems`]).
+    shared: Arc<Mutex<SharedStems>>,
 }
 
 /// What a stream writes into, kept from text to text: tantivy copies each token's text
@@ -32,6 +34,8 @@ struct Buffers {
     folded: String,
     /// Its camel-case part boundaries (see `WordCursor::next`).
     bounds: Vec<usize>,
+    /// The stems this clone has looked up.
+    stems: LocalStems,
 }
 
 impl GermanTokenizer {
@@ -39,46 +43,20 @@ impl GermanTokenizer {
         GermanTokenizer {
             mode,
             buffers: Buffers::default(),
+            shared: Arc::default(),
         }
     }
 }
 
 impl Clone for GermanTokenizer {
-    /// A clone has its own buffers: tantivy clones the analyzer for each field of each
-    /// indexing thread.
+    /// A clone has its own buffers and stems and shares the others' stems: tantivy clones
+    /// the analyzer for each field of each indexing thread.
     fn clone(&self) -> Self {
-        Self::new(self.mode)
-    }
-}
-
-/// Stems of recently seen words: a text's vocabulary repeats, and stemming is the costliest
-/// step of indexing. Bounded; cleared when full.
-#[derive(Default)]
-struct StemCache {
-    stemmer: GermanStemmer,
-    stems: HashMap<String, String>,
-}
-
-const STEM_CACHE_ENTRIES: usize = 100_000;
-
-thread_local! {
-    /// One cache per indexing thread, shared by its fields: no lock, and the fields of an
-    /// offering share most of their words.
-    static STEMS: RefCell<StemCache> = RefCell::default();
-}
-
-impl StemCache {
-    fn stem_into(&mut self, folded: &str, out: &mut String) {
-        if let Some(stem) = self.stems.get(folded) {
-            out.push_str(stem);
-            return;
+        GermanTokenizer {
+            mode: self.mode,
+            buffers: Buffers::default(),
+            shared: Arc::clone(&self.shared),
         }
-        let stem = self.stemmer.stem(folded);
-        out.push_str(&stem);
-        if self.stems.len() >= STEM_CACHE_ENTRIES {
-            self.stems.clear();
-        }
-        self.stems.insert(folded.to_owned(), stem);
     }
 }
 
@@ -87,6 +65,7 @@ pub struct GermanTokenStream<'a> {
     mode: Mode,
     words: WordCursor<'a>,
     buffers: &'a mut Buffers,
+    shared: &'a Mutex<SharedStems>,
     /// Position of the current word; the next word's is one more.
     position: usize,
     next_position: usize,
@@ -118,7 +97,7 @@ impl GermanTokenStream<'_> {
                 self.set_token();
                 let b = &mut *self.buffers;
                 b.token.text.clear();
-                STEMS.with_borrow_mut(|cache| cache.stem_into(&b.folded, &mut b.token.text));
+                b.stems.stem_into(&b.folded, self.shared, &mut b.token.text);
                 true
             }
             Mode::Suffixes => {
@@ -208,6 +187,7 @@ impl Tokenizer for GermanTokenizer {
             mode: self.mode,
             words: WordCursor::new(text),
             buffers: &mut self.buffers,
+            shared: &self.shared,
             position: 0,
             next_position: 0,
             word_from: 0,

@@ -337,3 +337,24 @@ fn streamed_tokens_are_those_of_the_reference() {
         }
     }
 }
+
+#[test]
+fn clones_stem_alike_from_their_own_and_the_shared_stems() {
+    let mut first = GermanTokenizer::new(Mode::Stemmed);
+    let mut clone = first.clone();
+    let mut stemmer = GermanStemmer::default();
+    let text = "Signaturen der Signatur, Grünflächen und dMessenger";
+    let expected = reference::tokens(Mode::Stemmed, text, &mut stemmer);
+    // The first fills its own and the shared stems; the clone finds them in the shared
+    // ones, then in its own.
+    for round in 0..3 {
+        let tokenizer = if round == 0 { &mut first } else { &mut clone };
+        let mut stream = tokenizer.token_stream(text);
+        let mut all = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            all.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
+        }
+        assert_eq!(all, expected);
+    }
+}
