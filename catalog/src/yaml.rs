@@ -13,6 +13,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use crate::diagnostic::{Diagnostic, Location};
 
+mod input;
+
 /// Content files are small; anything larger is a mistake or an attack.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Nodes a file may have after alias expansion.
@@ -161,7 +163,7 @@ pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<
         documents: 0,
         root: None,
     };
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new(input::TextInput::new(text));
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|error| {
             let marker = error.marker();
