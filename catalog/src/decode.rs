@@ -13,6 +13,9 @@ use rust_decimal::Decimal;
 use crate::diagnostic::{Diagnostic, Location, nearest};
 use crate::yaml::{Key, Node, NodeKind};
 
+mod field;
+pub(crate) use field::FieldPath;
+
 /// Decoding state for one file: where we are and what went wrong so far.
 pub(crate) struct Ctx<'a> {
     pub path: &'a Path,
@@ -20,28 +23,12 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// The entries of one mapping, with the list of keys the format allows there.
-pub(crate) struct Fields<'n, 'k> {
+pub(crate) struct Fields<'n, 'p> {
     at: Location,
-    prefix: String,
+    path: FieldPath<'p>,
     entries: &'n [(Key, Node)],
     /// The keys the format allows here; `None` for mappings whose keys are data.
-    known: Option<&'k [&'k str]>,
-}
-
-/// Every field read builds its path, so this avoids `format!`'s machinery (4 % of a check).
-pub(crate) fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        return key.to_string();
-    }
-    let mut path = String::with_capacity(prefix.len() + 1 + key.len());
-    path.push_str(prefix);
-    path.push('.');
-    path.push_str(key);
-    path
-}
-
-pub(crate) fn index(prefix: &str, i: usize) -> String {
-    format!("{prefix}[{i}]")
+    known: Option<&'p [&'p str]>,
 }
 
 pub(crate) fn is_slug(text: &str) -> bool {
@@ -66,18 +53,23 @@ impl<'a> Ctx<'a> {
         self.problems.push(diagnostic);
     }
 
-    pub fn error(&self, at: Location, field: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(self.path, at, field, message)
+    pub fn error(
+        &self,
+        at: Location,
+        field: &FieldPath<'_>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(self.path, at, &field.to_string(), message)
     }
 
     /// Opens a mapping and reports every key that `known` does not list, with the nearest
     /// known key as suggestion.
-    pub fn fields<'n, 'k>(
+    pub fn fields<'n, 'p>(
         &mut self,
         node: &'n Node,
-        field: &str,
-        known: &'k [&'k str],
-    ) -> Option<Fields<'n, 'k>> {
+        field: &FieldPath<'p>,
+        known: &'p [&'p str],
+    ) -> Option<Fields<'n, 'p>> {
         let NodeKind::Map(entries) = &node.kind else {
             let d = self
                 .error(node.at, field, "wrong kind of value")
@@ -88,7 +80,7 @@ impl<'a> Ctx<'a> {
         };
         for (key, _) in entries {
             if !known.contains(&key.text.as_str()) {
-                let path = join(field, &key.text);
+                let path = field.key(&key.text);
                 let mut d = self
                     .error(key.at, &path, format!("unknown field `{}`", key.text))
                     .expected(format!("one of {}", list_words(known)))
@@ -101,18 +93,22 @@ impl<'a> Ctx<'a> {
         }
         Some(Fields {
             at: node.at,
-            prefix: field.to_string(),
+            path: *field,
             entries,
             known: Some(known),
         })
     }
 
     /// Opens a mapping whose keys are data, not field names.
-    pub fn fields_open<'n>(&mut self, node: &'n Node, field: &str) -> Option<Fields<'n, 'static>> {
+    pub fn fields_open<'n, 'p>(
+        &mut self,
+        node: &'n Node,
+        field: &FieldPath<'p>,
+    ) -> Option<Fields<'n, 'p>> {
         match &node.kind {
             NodeKind::Map(entries) => Some(Fields {
                 at: node.at,
-                prefix: field.to_string(),
+                path: *field,
                 entries,
                 known: None,
             }),
@@ -128,12 +124,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// A required field: reports it missing (or empty) at the mapping's position.
-    pub fn required<'n>(
+    pub fn required<'n, 'f>(
         &mut self,
-        fields: &Fields<'n, '_>,
-        key: &str,
-    ) -> Option<(&'n Node, String)> {
-        let path = join(&fields.prefix, key);
+        fields: &'f Fields<'n, '_>,
+        key: &'f str,
+    ) -> Option<(&'n Node, FieldPath<'f>)> {
+        let path = fields.path.key(key);
         match fields.get(key) {
             Some(node) if !node.is_null() => Some((node, path)),
             Some(node) => {
@@ -159,10 +155,10 @@ impl<'a> Ctx<'a> {
                 if misspelt {
                     return None;
                 }
-                let where_ = if fields.prefix.is_empty() {
+                let where_ = if fields.path.is_empty() {
                     "the file".to_string()
                 } else {
-                    format!("`{}`", fields.prefix)
+                    format!("`{}`", fields.path)
                 };
                 let d = self
                     .error(
@@ -179,13 +175,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// An optional field: absent and empty (`key:` or `key: ~`) both mean "not given".
-    pub fn optional<'n>(
+    pub fn optional<'n, 'f>(
         &mut self,
-        fields: &Fields<'n, '_>,
-        key: &str,
-    ) -> Option<(&'n Node, String)> {
-        let path = join(&fields.prefix, key);
-        fields.get(key).filter(|n| !n.is_null()).map(|n| (n, path))
+        fields: &'f Fields<'n, '_>,
+        key: &'f str,
+    ) -> Option<(&'n Node, FieldPath<'f>)> {
+        fields
+            .get(key)
+            .filter(|n| !n.is_null())
+            .map(|n| (n, fields.path.key(key)))
     }
 
     /// An optional field read with `decode`: `Some(default)` when absent or empty, `None`
@@ -195,7 +193,7 @@ impl<'a> Ctx<'a> {
         fields: &Fields<'n, '_>,
         key: &str,
         default: T,
-        decode: impl FnOnce(&mut Self, &'n Node, &str) -> Option<T>,
+        decode: impl FnOnce(&mut Self, &'n Node, &FieldPath<'_>) -> Option<T>,
     ) -> Option<T> {
         match self.optional(fields, key) {
             None => Some(default),
@@ -203,7 +201,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn text(&mut self, node: &Node, field: &str, max_chars: usize) -> Option<String> {
+    pub fn text(&mut self, node: &Node, field: &FieldPath<'_>, max_chars: usize) -> Option<String> {
         let NodeKind::Scalar { text, .. } = &node.kind else {
             let d = self
                 .error(node.at, field, "wrong kind of value")
@@ -243,7 +241,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Markdown keeps its inner whitespace: indentation is meaningful there.
-    pub fn markdown(&mut self, node: &Node, field: &str) -> Option<String> {
+    pub fn markdown(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<String> {
         self.text(node, field, 50_000)?;
         match &node.kind {
             NodeKind::Scalar { text, .. } => Some(text.trim_end().to_string()),
@@ -251,7 +249,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn slug(&mut self, node: &Node, field: &str) -> Option<String> {
+    pub fn slug(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<String> {
         let text = self.text(node, field, 80)?;
         if !is_slug(&text) {
             let d = self
@@ -265,7 +263,13 @@ impl<'a> Ctx<'a> {
         Some(text)
     }
 
-    pub fn integer(&mut self, node: &Node, field: &str, min: i64, max: i64) -> Option<i64> {
+    pub fn integer(
+        &mut self,
+        node: &Node,
+        field: &FieldPath<'_>,
+        min: i64,
+        max: i64,
+    ) -> Option<i64> {
         let parsed = match &node.kind {
             NodeKind::Scalar { text, plain: true } => text.parse::<i64>().ok(),
             _ => None,
@@ -294,7 +298,7 @@ impl<'a> Ctx<'a> {
         Some(value)
     }
 
-    pub fn boolean(&mut self, node: &Node, field: &str) -> Option<bool> {
+    pub fn boolean(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<bool> {
         match &node.kind {
             NodeKind::Scalar { text, plain: true } if text == "true" => Some(true),
             NodeKind::Scalar { text, plain: true } if text == "false" => Some(false),
@@ -316,7 +320,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn date(&mut self, node: &Node, field: &str) -> Option<Date> {
+    pub fn date(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<Date> {
         let text = match &node.kind {
             NodeKind::Scalar { text, .. } => text.trim(),
             _ => "",
@@ -352,7 +356,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A price: a quoted decimal string with a dot, never a float.
-    pub fn price(&mut self, node: &Node, field: &str) -> Option<Decimal> {
+    pub fn price(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<Decimal> {
         let (text, plain) = match &node.kind {
             NodeKind::Scalar { text, plain } => (text.trim(), *plain),
             _ => ("", false),
@@ -379,7 +383,7 @@ impl<'a> Ctx<'a> {
     pub fn keyword<T: Copy>(
         &mut self,
         node: &Node,
-        field: &str,
+        field: &FieldPath<'_>,
         parse: fn(&str) -> Option<T>,
         keywords: &[&str],
     ) -> Option<T> {
@@ -404,7 +408,7 @@ impl<'a> Ctx<'a> {
     pub fn list<'n>(
         &mut self,
         node: &'n Node,
-        field: &str,
+        field: &FieldPath<'_>,
         min_items: usize,
     ) -> Option<&'n [Node]> {
         let NodeKind::Seq(items) = &node.kind else {
@@ -430,13 +434,13 @@ impl<'a> Ctx<'a> {
     pub fn each<'n, T>(
         &mut self,
         items: &'n [Node],
-        field: &str,
-        mut decode: impl FnMut(&mut Self, &'n Node, &str) -> Option<T>,
+        field: &FieldPath<'_>,
+        mut decode: impl FnMut(&mut Self, &'n Node, &FieldPath<'_>) -> Option<T>,
     ) -> Option<Vec<T>> {
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            match decode(self, item, &index(field, i)) {
+            match decode(self, item, &field.index(i)) {
                 Some(value) => out.push(value),
                 None => ok = false,
             }
@@ -448,7 +452,7 @@ impl<'a> Ctx<'a> {
     pub fn keyword_list<T: Copy + PartialEq>(
         &mut self,
         node: &Node,
-        field: &str,
+        field: &FieldPath<'_>,
         parse: fn(&str) -> Option<T>,
         keywords: &[&str],
     ) -> Option<Vec<T>> {
@@ -459,7 +463,7 @@ impl<'a> Ctx<'a> {
         for (i, value) in values.iter().enumerate() {
             if values[..i].contains(value) {
                 let d = self
-                    .error(items[i].at, &index(field, i), "this value is listed twice")
+                    .error(items[i].at, &field.index(i), "this value is listed twice")
                     .expected("each value once")
                     .found(items[i].describe());
                 self.report(d);
@@ -469,7 +473,7 @@ impl<'a> Ctx<'a> {
         Some(values)
     }
 
-    pub fn url(&mut self, node: &Node, field: &str) -> Option<String> {
+    pub fn url(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<String> {
         let text = self.text(node, field, 2000)?;
         match url::Url::parse(&text) {
             Ok(parsed)
@@ -491,7 +495,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn email(&mut self, node: &Node, field: &str) -> Option<String> {
+    pub fn email(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<String> {
         let text = self.text(node, field, 254)?;
         if is_email(&text) {
             return Some(text);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::decode::Ctx;
+use crate::decode::{Ctx, FieldPath};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::files::Refs;
 use crate::files::markdown::{
@@ -298,7 +298,11 @@ fn load_markdown<T>(
         let front = decode(&mut ctx, &node)?;
         if body.trim().is_empty() {
             let d = ctx
-                .error(TOP, "", "the text after the front matter is empty")
+                .error(
+                    TOP,
+                    &FieldPath::Root,
+                    "the text after the front matter is empty",
+                )
                 .expected("Markdown text")
                 .found("nothing");
             ctx.report(d);

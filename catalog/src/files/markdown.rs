@@ -3,7 +3,7 @@
 //! The Markdown bodies stay text here: rendering (and sanitising) them is the generator's job,
 //! so that the function can use this crate without any Markdown machinery.
 
-use crate::decode::{Ctx, Fields};
+use crate::decode::{Ctx, FieldPath, Fields};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::files::offering::format_version;
 use crate::files::portfolio::unique_named_ids;
@@ -72,7 +72,7 @@ pub(crate) struct PageFront {
 }
 
 pub(crate) fn decode_page_front(ctx: &mut Ctx, node: &Node) -> Option<PageFront> {
-    let f = ctx.fields(node, "", PAGE_FIELDS)?;
+    let f = ctx.fields(node, &FieldPath::Root, PAGE_FIELDS)?;
     let title = ctx
         .required(&f, "title")
         .and_then(|(n, p)| ctx.text(n, &p, 120));
@@ -96,7 +96,7 @@ pub(crate) struct QuestionFront {
 }
 
 pub(crate) fn decode_question_front(ctx: &mut Ctx, node: &Node) -> Option<QuestionFront> {
-    let f = ctx.fields(node, "", QUESTION_FIELDS)?;
+    let f = ctx.fields(node, &FieldPath::Root, QUESTION_FIELDS)?;
     let question = ctx
         .required(&f, "question")
         .and_then(|(n, p)| ctx.text(n, &p, 200));
@@ -120,7 +120,7 @@ pub(crate) struct AudienceFile {
 }
 
 pub(crate) fn decode_audience(ctx: &mut Ctx, node: &Node) -> Option<AudienceFile> {
-    let f: Fields = ctx.fields(node, "", AUDIENCE_FIELDS)?;
+    let f: Fields = ctx.fields(node, &FieldPath::Root, AUDIENCE_FIELDS)?;
     let format = format_version(ctx, &f);
     let title = ctx
         .required(&f, "title")

@@ -1,6 +1,6 @@
 //! `content/maturity-model.yaml`: elements, minimal criteria, dimensions, criteria and scales.
 
-use crate::decode::{Ctx, index, join};
+use crate::decode::{Ctx, FieldPath};
 use crate::files::offering::{format_version, keywords};
 use crate::files::portfolio::{named_id, unique_named_ids};
 use crate::model::{
@@ -15,7 +15,7 @@ pub(crate) const CRITERION_FIELDS: &[&str] = &["id", "name", "description", "app
 pub(crate) const LEVEL_FIELDS: &[&str] = &["level", "description"];
 
 pub(crate) fn decode_maturity_model(ctx: &mut Ctx, node: &Node) -> Option<MaturityModel> {
-    let f = ctx.fields(node, "", MODEL_FIELDS)?;
+    let f = ctx.fields(node, &FieldPath::Root, MODEL_FIELDS)?;
     let format = format_version(ctx, &f);
     let elements = entries(ctx, &f, "elements", |id, name, description| {
         MaturityElement {
@@ -85,7 +85,7 @@ fn entries<T>(
     Some(values)
 }
 
-fn decode_dimension(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Dimension> {
+fn decode_dimension(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Dimension> {
     let f = ctx.fields(node, path, DIMENSION_FIELDS)?;
     let (id, name) = named_id(ctx, &f);
     let description = ctx
@@ -103,7 +103,7 @@ fn decode_dimension(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Dimension>
     })
 }
 
-fn decode_criterion(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Criterion> {
+fn decode_criterion(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Criterion> {
     let f = ctx.fields(node, path, CRITERION_FIELDS)?;
     let (id, name) = named_id(ctx, &f);
     let description = ctx
@@ -137,7 +137,7 @@ fn decode_criterion(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Criterion>
                 let d = ctx
                     .error(
                         items[i + 1].at,
-                        &join(&index(&p, i + 1), "level"),
+                        &p.index(i + 1).key("level"),
                         "the levels of a scale must count up by one",
                     )
                     .expected(format!("level {}", pair[0].level + 1))

@@ -8,7 +8,7 @@ pub(crate) mod provider;
 
 use std::collections::BTreeSet;
 
-use crate::decode::Ctx;
+use crate::decode::{Ctx, FieldPath};
 use crate::diagnostic::nearest;
 use crate::model::{CategoryRef, MaturityModel, Portfolio};
 use crate::yaml::Node;
@@ -26,7 +26,7 @@ impl Refs<'_> {
         self.portfolio.map(Portfolio::all_refs)
     }
 
-    pub fn check_provider(&self, ctx: &mut Ctx, node: &Node, path: &str, id: &str) -> bool {
+    pub fn check_provider(&self, ctx: &mut Ctx, node: &Node, path: &FieldPath, id: &str) -> bool {
         if self.provider_ids.contains(id) {
             return true;
         }
@@ -56,7 +56,7 @@ impl Refs<'_> {
         &self,
         ctx: &mut Ctx,
         node: &Node,
-        path: &str,
+        path: &FieldPath,
         reference: &CategoryRef,
     ) -> bool {
         let Some(portfolio) = self.portfolio else {

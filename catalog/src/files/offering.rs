@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::decode::{Ctx, Fields, index, join};
+use crate::decode::{Ctx, FieldPath, Fields};
 use crate::diagnostic::nearest;
 use crate::files::Refs;
 use crate::model::{
@@ -79,7 +79,7 @@ pub(crate) fn decode_offering(
     stem: &str,
     refs: &Refs,
 ) -> Option<Offering> {
-    let f = ctx.fields(node, "", OFFERING_FIELDS)?;
+    let f = ctx.fields(node, &FieldPath::Root, OFFERING_FIELDS)?;
     let format = format_version(ctx, &f);
     let id = file_id(ctx, &f, stem);
     let name = ctx
@@ -206,7 +206,7 @@ pub(crate) fn keywords(words: impl Iterator<Item = &'static str>) -> Vec<&'stati
     words.collect()
 }
 
-fn category_ref(ctx: &mut Ctx, node: &Node, path: &str, refs: &Refs) -> Option<CategoryRef> {
+fn category_ref(ctx: &mut Ctx, node: &Node, path: &FieldPath, refs: &Refs) -> Option<CategoryRef> {
     let text = ctx.text(node, path, 160)?;
     let parsed = text
         .split_once('/')
@@ -232,14 +232,14 @@ fn category_ref(ctx: &mut Ctx, node: &Node, path: &str, refs: &Refs) -> Option<C
         .then_some(reference)
 }
 
-fn decode_plan(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Plan> {
+fn decode_plan(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Plan> {
     let f = ctx.fields(node, path, PLAN_FIELDS)?;
     let id = ctx.required(&f, "id").and_then(|(n, p)| ctx.slug(n, &p));
     let name = ctx
         .required(&f, "name")
         .and_then(|(n, p)| ctx.text(n, &p, 80));
     let price_node = ctx.required(&f, "price");
-    let price = price_node.clone().and_then(|(n, p)| ctx.price(n, &p));
+    let price = price_node.and_then(|(n, p)| ctx.price(n, &p));
     let unit = ctx.optional_or(&f, "unit", None, |ctx, n, p| ctx.text(n, p, 80).map(Some));
     let billing = ctx
         .required(&f, "billing")
@@ -257,7 +257,7 @@ fn decode_plan(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Plan> {
         let d = ctx
             .error(
                 f.at(),
-                &join(path, "unit"),
+                &path.key("unit"),
                 "a plan with a price needs a unit",
             )
             .expected("a line such as `unit: je Nutzer und Monat`")
@@ -270,7 +270,7 @@ fn decode_plan(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Plan> {
         let d = if free {
             ctx.error(
                 n.at,
-                &join(path, "billing"),
+                &path.key("billing"),
                 "a plan with price \"0\" is billed as `free`",
             )
             .expected("`billing: free`")
@@ -299,7 +299,7 @@ fn decode_plan(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Plan> {
     })
 }
 
-fn decode_option(ctx: &mut Ctx, node: &Node, path: &str) -> Option<OfferingOption> {
+fn decode_option(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<OfferingOption> {
     let f = ctx.fields(node, path, OPTION_FIELDS)?;
     let id = ctx.required(&f, "id").and_then(|(n, p)| ctx.slug(n, &p));
     let label = ctx
@@ -311,22 +311,22 @@ fn decode_option(ctx: &mut Ctx, node: &Node, path: &str) -> Option<OfferingOptio
     let min_node = ctx.optional(&f, "min");
     let max_node = ctx.optional(&f, "max");
     let choices_node = ctx.optional(&f, "choices");
-    let min = match min_node.clone() {
+    let min = match min_node {
         None => Some(None),
         Some((n, p)) => ctx.integer(n, &p, -1_000_000_000, 1_000_000_000).map(Some),
     };
-    let max = match max_node.clone() {
+    let max = match max_node {
         None => Some(None),
         Some((n, p)) => ctx.integer(n, &p, -1_000_000_000, 1_000_000_000).map(Some),
     };
-    let choices = match choices_node.clone() {
+    let choices = match choices_node {
         None => Some(Vec::new()),
         Some((n, p)) => ctx.list(n, &p, 1).and_then(|items| {
             let choices = ctx.each(items, &p, |ctx, item, path| ctx.text(item, path, 80))?;
             for (i, choice) in choices.iter().enumerate() {
                 if choices[..i].contains(choice) {
                     let d = ctx
-                        .error(items[i].at, &index(&p, i), "this choice is listed twice")
+                        .error(items[i].at, &p.index(i), "this choice is listed twice")
                         .expected("each choice once")
                         .found(format!("\"{choice}\""));
                     ctx.report(d);
@@ -340,7 +340,7 @@ fn decode_option(ctx: &mut Ctx, node: &Node, path: &str) -> Option<OfferingOptio
     let help = ctx.optional_or(&f, "help", None, |ctx, n, p| ctx.text(n, p, 300).map(Some));
     let (option_type, min, max, choices) = (option_type?, min?, max?, choices?);
     let mut ok = true;
-    if let (Some(low), Some(high), Some((n, p))) = (min, max, max_node.clone())
+    if let (Some(low), Some(high), Some((n, p))) = (min, max, max_node)
         && low > high
     {
         let d = ctx
@@ -371,7 +371,7 @@ fn decode_option(ctx: &mut Ctx, node: &Node, path: &str) -> Option<OfferingOptio
             let d = ctx
                 .error(
                     f.at(),
-                    &join(path, "choices"),
+                    &path.key("choices"),
                     "an option of type `choice` needs choices",
                 )
                 .expected("`choices: [A, B]` with at least one entry")
@@ -406,7 +406,7 @@ fn decode_option(ctx: &mut Ctx, node: &Node, path: &str) -> Option<OfferingOptio
     })
 }
 
-fn decode_document(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Document> {
+fn decode_document(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Document> {
     let f = ctx.fields(node, path, DOCUMENT_FIELDS)?;
     let title = ctx
         .required(&f, "title")
@@ -418,7 +418,7 @@ fn decode_document(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Document> {
     })
 }
 
-fn decode_contact(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Contact> {
+fn decode_contact(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Contact> {
     let f = ctx.fields(node, path, CONTACT_FIELDS)?;
     let email = ctx.optional(&f, "email").map(|(n, p)| ctx.email(n, &p));
     let url = ctx.optional(&f, "url").map(|(n, p)| ctx.url(n, &p));
@@ -451,7 +451,7 @@ fn decode_contact(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Contact> {
 fn decode_maturity(
     ctx: &mut Ctx,
     node: &Node,
-    path: &str,
+    path: &FieldPath,
     service_type: Option<ServiceType>,
     refs: &Refs,
 ) -> Option<Maturity> {
@@ -468,7 +468,7 @@ fn decode_maturity(
         let mut values = BTreeMap::new();
         let mut ok = true;
         for (key, value) in map.entries() {
-            let field = join(&p, &key.text);
+            let field = p.key(&key.text);
             match ctx.boolean(value, &field) {
                 Some(true) => {
                     values.insert(key.text.clone(), true);
@@ -496,7 +496,7 @@ fn decode_maturity(
                     let d = ctx
                         .error(
                             map.at(),
-                            &join(&p, id),
+                            &p.key(id),
                             format!("the minimal criterion `{id}` is missing"),
                         )
                         .expected(format!("`{id}: true`"))
@@ -517,7 +517,7 @@ fn decode_maturity(
         let mut values = BTreeMap::new();
         let mut ok = true;
         for (key, value) in map.entries() {
-            let field = join(&p, &key.text);
+            let field = p.key(&key.text);
             match refs.criterion_scale(&key.text) {
                 Some((lowest, highest)) => {
                     match ctx.integer(value, &field, lowest.into(), highest.into()) {
@@ -538,7 +538,7 @@ fn decode_maturity(
                     let d = ctx
                         .error(
                             map.at(),
-                            &join(&p, &criterion.id),
+                            &p.key(&criterion.id),
                             format!(
                                 "no level for the criterion `{}` ({})",
                                 criterion.id, criterion.name
@@ -568,7 +568,7 @@ fn decode_maturity(
 fn unique_ids<'a>(
     ctx: &mut Ctx,
     items: &[Node],
-    path: &str,
+    path: &FieldPath,
     ids: impl Iterator<Item = &'a str>,
     what: &str,
 ) -> Option<()> {
@@ -579,11 +579,11 @@ fn unique_ids<'a>(
             let d = ctx
                 .error(
                     items[i].at,
-                    &join(&index(path, i), "id"),
+                    &path.index(i).key("id"),
                     format!("the {what} id `{id}` is used twice"),
                 )
                 .expected(format!("a {what} id unique within this file"))
-                .found(format!("`{id}` again (first at {})", index(path, first)));
+                .found(format!("`{id}` again (first at {})", path.index(first)));
             ctx.report(d);
             ok = false;
         }

@@ -1,6 +1,6 @@
 //! `content/portfolio.yaml`: the two-level category tree.
 
-use crate::decode::{Ctx, join};
+use crate::decode::{Ctx, FieldPath};
 use crate::files::offering::format_version;
 use crate::model::{Category, Portfolio, Subcategory};
 use crate::slug::slugify;
@@ -11,7 +11,7 @@ pub(crate) const CATEGORY_FIELDS: &[&str] = &["id", "name", "description", "subc
 pub(crate) const SUBCATEGORY_FIELDS: &[&str] = &["id", "name", "description"];
 
 pub(crate) fn decode_portfolio(ctx: &mut Ctx, node: &Node) -> Option<Portfolio> {
-    let f = ctx.fields(node, "", PORTFOLIO_FIELDS)?;
+    let f = ctx.fields(node, &FieldPath::Root, PORTFOLIO_FIELDS)?;
     let format = format_version(ctx, &f);
     let categories = ctx.required(&f, "categories").and_then(|(n, p)| {
         let items = ctx.list(n, &p, 1)?;
@@ -25,7 +25,7 @@ pub(crate) fn decode_portfolio(ctx: &mut Ctx, node: &Node) -> Option<Portfolio> 
     })
 }
 
-fn decode_category(ctx: &mut Ctx, node: &Node, path: &str) -> Option<Category> {
+fn decode_category(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Category> {
     let f = ctx.fields(node, path, CATEGORY_FIELDS)?;
     let (id, name) = named_id(ctx, &f);
     let description = optional_text(ctx, &f, "description", 300);
@@ -58,7 +58,7 @@ pub(crate) fn named_id(
     f: &crate::decode::Fields,
 ) -> (Option<String>, Option<String>) {
     let id_node = ctx.required(f, "id");
-    let id = id_node.clone().and_then(|(n, p)| ctx.slug(n, &p));
+    let id = id_node.and_then(|(n, p)| ctx.slug(n, &p));
     let name = ctx
         .required(f, "name")
         .and_then(|(n, p)| ctx.text(n, &p, 120));
@@ -89,7 +89,7 @@ pub(crate) fn optional_text(
 pub(crate) fn unique_named_ids<'a>(
     ctx: &mut Ctx,
     items: &[Node],
-    path: &str,
+    path: &FieldPath,
     ids: impl Iterator<Item = &'a str>,
 ) -> Option<()> {
     let ids: Vec<&str> = ids.collect();
@@ -99,7 +99,7 @@ pub(crate) fn unique_named_ids<'a>(
             let d = ctx
                 .error(
                     items[i].at,
-                    &join(&crate::decode::index(path, i), "id"),
+                    &path.index(i).key("id"),
                     format!("the id `{id}` is used twice"),
                 )
                 .expected("unique ids")

@@ -1,6 +1,6 @@
 //! `content/providers/<id>.yaml`.
 
-use crate::decode::Ctx;
+use crate::decode::{Ctx, FieldPath};
 use crate::files::offering::{file_id, format_version, keywords};
 use crate::model::{HvBenchmark, Provider, ProviderKind};
 use crate::yaml::Node;
@@ -18,7 +18,7 @@ pub(crate) const PROVIDER_FIELDS: &[&str] = &[
 pub(crate) const HV_BENCHMARK_FIELDS: &[&str] = &["level", "assessed"];
 
 pub(crate) fn decode_provider(ctx: &mut Ctx, node: &Node, stem: &str) -> Option<Provider> {
-    let f = ctx.fields(node, "", PROVIDER_FIELDS)?;
+    let f = ctx.fields(node, &FieldPath::Root, PROVIDER_FIELDS)?;
     let format = format_version(ctx, &f);
     let id = file_id(ctx, &f, stem);
     let name = ctx
