@@ -202,6 +202,17 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn text(&mut self, node: &Node, field: &FieldPath<'_>, max_chars: usize) -> Option<String> {
+        self.checked_text(node, field, max_chars)
+            .map(str::to_string)
+    }
+
+    /// The checks of [`Self::text`]; the trimmed text stays borrowed from the tree.
+    fn checked_text<'n>(
+        &mut self,
+        node: &'n Node,
+        field: &FieldPath<'_>,
+        max_chars: usize,
+    ) -> Option<&'n str> {
         let NodeKind::Scalar { text, .. } = &node.kind else {
             let d = self
                 .error(node.at, field, "wrong kind of value")
@@ -228,21 +239,24 @@ impl<'a> Ctx<'a> {
             self.report(d);
             return None;
         }
-        let count = trimmed.chars().count();
-        if count > max_chars {
-            let d = self
-                .error(node.at, field, "this text is too long")
-                .expected(format!("at most {max_chars} characters"))
-                .found(format!("{count} characters"));
-            self.report(d);
-            return None;
+        // A text has at most as many characters as bytes: only longer ones need counting.
+        if trimmed.len() > max_chars {
+            let count = trimmed.chars().count();
+            if count > max_chars {
+                let d = self
+                    .error(node.at, field, "this text is too long")
+                    .expected(format!("at most {max_chars} characters"))
+                    .found(format!("{count} characters"));
+                self.report(d);
+                return None;
+            }
         }
-        Some(trimmed.to_string())
+        Some(trimmed)
     }
 
     /// Markdown keeps its inner whitespace: indentation is meaningful there.
     pub fn markdown(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<String> {
-        self.text(node, field, 50_000)?;
+        self.checked_text(node, field, 50_000)?;
         match &node.kind {
             NodeKind::Scalar { text, .. } => Some(text.trim_end().to_string()),
             _ => None,
