@@ -26,6 +26,9 @@ macro_rules! keyword_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// The words of [`Self::ALL`], in the same order.
+            pub const KEYWORDS: &'static [&'static str] = &[$($text),+];
+
             /// The word used in files and URLs.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }

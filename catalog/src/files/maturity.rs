@@ -1,7 +1,7 @@
 //! `content/maturity-model.yaml`: elements, minimal criteria, dimensions, criteria and scales.
 
 use crate::decode::{Ctx, FieldPath};
-use crate::files::offering::{format_version, keywords};
+use crate::files::offering::format_version;
 use crate::files::portfolio::{named_id, unique_named_ids};
 use crate::model::{
     Criterion, Dimension, Level, MaturityElement, MaturityModel, MinimalCriterion, ServiceType,
@@ -109,14 +109,9 @@ fn decode_criterion(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Crit
     let description = ctx
         .required(&f, "description")
         .and_then(|(n, p)| ctx.text(n, &p, 1000));
-    let applies_to = ctx.required(&f, "applies_to").and_then(|(n, p)| {
-        ctx.keyword_list(
-            n,
-            &p,
-            ServiceType::parse,
-            &keywords(ServiceType::keywords()),
-        )
-    });
+    let applies_to = ctx
+        .required(&f, "applies_to")
+        .and_then(|(n, p)| ctx.keyword_list(n, &p, ServiceType::parse, ServiceType::KEYWORDS));
     let levels = ctx.required(&f, "levels").and_then(|(n, p)| {
         let items = ctx.list(n, &p, 2)?;
         let levels = ctx.each(items, &p, |ctx, item, path| {

@@ -89,14 +89,9 @@ pub(crate) fn decode_offering(
         let id = ctx.slug(n, &p)?;
         refs.check_provider(ctx, n, &p, &id).then_some(id)
     });
-    let service_type = ctx.required(&f, "service_type").and_then(|(n, p)| {
-        ctx.keyword(
-            n,
-            &p,
-            ServiceType::parse,
-            &keywords(ServiceType::keywords()),
-        )
-    });
+    let service_type = ctx
+        .required(&f, "service_type")
+        .and_then(|(n, p)| ctx.keyword(n, &p, ServiceType::parse, ServiceType::KEYWORDS));
     let categories = ctx.required(&f, "categories").and_then(|(n, p)| {
         let items = ctx.list(n, &p, 1)?;
         ctx.each(items, &p, |ctx, item, path| {
@@ -117,22 +112,12 @@ pub(crate) fn decode_offering(
     let provisioning_time = ctx
         .required(&f, "provisioning_time")
         .and_then(|(n, p)| ctx.text(n, &p, 80));
-    let customer_scope = ctx.required(&f, "customer_scope").and_then(|(n, p)| {
-        ctx.keyword_list(
-            n,
-            &p,
-            CustomerScope::parse,
-            &keywords(CustomerScope::keywords()),
-        )
-    });
-    let contract_models = ctx.required(&f, "contract_models").and_then(|(n, p)| {
-        ctx.keyword_list(
-            n,
-            &p,
-            ContractModel::parse,
-            &keywords(ContractModel::keywords()),
-        )
-    });
+    let customer_scope = ctx
+        .required(&f, "customer_scope")
+        .and_then(|(n, p)| ctx.keyword_list(n, &p, CustomerScope::parse, CustomerScope::KEYWORDS));
+    let contract_models = ctx
+        .required(&f, "contract_models")
+        .and_then(|(n, p)| ctx.keyword_list(n, &p, ContractModel::parse, ContractModel::KEYWORDS));
     let plans = ctx.required(&f, "plans").and_then(|(n, p)| {
         let items = ctx.list(n, &p, 1)?;
         let plans = ctx.each(items, &p, decode_plan)?;
@@ -172,7 +157,7 @@ pub(crate) fn decode_offering(
         .and_then(|(n, p)| decode_contact(ctx, n, &p));
     let status = ctx
         .required(&f, "status")
-        .and_then(|(n, p)| ctx.keyword(n, &p, Status::parse, &keywords(Status::keywords())));
+        .and_then(|(n, p)| ctx.keyword(n, &p, Status::parse, Status::KEYWORDS));
     let updated = ctx
         .required(&f, "updated")
         .and_then(|(n, p)| ctx.date(n, &p));
@@ -200,10 +185,6 @@ pub(crate) fn decode_offering(
         status: status?,
         updated: updated?,
     })
-}
-
-pub(crate) fn keywords(words: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
-    words.collect()
 }
 
 fn category_ref(ctx: &mut Ctx, node: &Node, path: &FieldPath, refs: &Refs) -> Option<CategoryRef> {
@@ -243,7 +224,7 @@ fn decode_plan(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Plan> {
     let unit = ctx.optional_or(&f, "unit", None, |ctx, n, p| ctx.text(n, p, 80).map(Some));
     let billing = ctx
         .required(&f, "billing")
-        .and_then(|(n, p)| ctx.keyword(n, &p, Billing::parse, &keywords(Billing::keywords())));
+        .and_then(|(n, p)| ctx.keyword(n, &p, Billing::parse, Billing::KEYWORDS));
     let minimum_term_months = ctx.optional_or(&f, "minimum_term_months", None, |ctx, n, p| {
         ctx.integer(n, p, 1, 120).map(Some)
     });
@@ -305,9 +286,9 @@ fn decode_option(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Offerin
     let label = ctx
         .required(&f, "label")
         .and_then(|(n, p)| ctx.text(n, &p, 80));
-    let option_type = ctx.required(&f, "type").and_then(|(n, p)| {
-        ctx.keyword(n, &p, OptionType::parse, &keywords(OptionType::keywords()))
-    });
+    let option_type = ctx
+        .required(&f, "type")
+        .and_then(|(n, p)| ctx.keyword(n, &p, OptionType::parse, OptionType::KEYWORDS));
     let min_node = ctx.optional(&f, "min");
     let max_node = ctx.optional(&f, "max");
     let choices_node = ctx.optional(&f, "choices");

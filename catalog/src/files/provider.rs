@@ -1,7 +1,7 @@
 //! `content/providers/<id>.yaml`.
 
 use crate::decode::{Ctx, FieldPath};
-use crate::files::offering::{file_id, format_version, keywords};
+use crate::files::offering::{file_id, format_version};
 use crate::model::{HvBenchmark, Provider, ProviderKind};
 use crate::yaml::Node;
 
@@ -24,14 +24,9 @@ pub(crate) fn decode_provider(ctx: &mut Ctx, node: &Node, stem: &str) -> Option<
     let name = ctx
         .required(&f, "name")
         .and_then(|(n, p)| ctx.text(n, &p, 120));
-    let kind = ctx.required(&f, "kind").and_then(|(n, p)| {
-        ctx.keyword(
-            n,
-            &p,
-            ProviderKind::parse,
-            &keywords(ProviderKind::keywords()),
-        )
-    });
+    let kind = ctx
+        .required(&f, "kind")
+        .and_then(|(n, p)| ctx.keyword(n, &p, ProviderKind::parse, ProviderKind::KEYWORDS));
     let website = ctx.optional_or(&f, "website", None, |ctx, n, p| ctx.url(n, p).map(Some));
     let description = ctx
         .required(&f, "description")
