@@ -79,11 +79,7 @@ pub fn load_catalog(content: &Path) -> Result<Catalog, Diagnostics> {
         .map(|(_, stem)| stem.clone())
         .collect();
 
-    let refs = Refs {
-        portfolio: portfolio.as_ref(),
-        maturity_model: maturity_model.as_ref(),
-        provider_ids: &provider_ids,
-    };
+    let refs = Refs::new(portfolio.as_ref(), maturity_model.as_ref(), &provider_ids);
     let offerings = load_offerings(&content.join(OFFERINGS_DIR), &refs, &mut problems);
     let faq = load_faq(&content.join(FAQ_DIR), &mut problems);
     let pages = load_pages(&content.join(PAGES_DIR), &mut problems);
@@ -109,11 +105,11 @@ pub fn load_catalog(content: &Path) -> Result<Catalog, Diagnostics> {
 /// provider saves the file they are editing.
 pub fn load_offering(path: &Path, catalog: &Catalog) -> Result<Offering, Diagnostics> {
     let provider_ids: BTreeSet<String> = catalog.providers.iter().map(|p| p.id.clone()).collect();
-    let refs = Refs {
-        portfolio: Some(&catalog.portfolio),
-        maturity_model: Some(&catalog.maturity_model),
-        provider_ids: &provider_ids,
-    };
+    let refs = Refs::new(
+        Some(&catalog.portfolio),
+        Some(&catalog.maturity_model),
+        &provider_ids,
+    );
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())

@@ -19,6 +19,61 @@ pub(crate) struct Refs<'a> {
     pub portfolio: Option<&'a Portfolio>,
     pub maturity_model: Option<&'a MaturityModel>,
     pub provider_ids: &'a BTreeSet<String>,
+    // Worked out once for all offerings instead of once per offering.
+    minimal_criteria_ids: Option<Vec<&'a str>>,
+    /// The model's criteria in the order of `MaturityModel::criteria`.
+    criterion_ids: Option<Vec<&'a str>>,
+    /// Lowest and highest level of each criterion's scale (same order); `None` for an empty scale.
+    criterion_scales: Vec<Option<(u8, u8)>>,
+}
+
+impl<'a> Refs<'a> {
+    pub fn new(
+        portfolio: Option<&'a Portfolio>,
+        maturity_model: Option<&'a MaturityModel>,
+        provider_ids: &'a BTreeSet<String>,
+    ) -> Self {
+        let minimal_criteria_ids =
+            maturity_model.map(|m| m.minimal_criteria.iter().map(|c| c.id.as_str()).collect());
+        let criterion_ids =
+            maturity_model.map(|m| m.criteria().map(|(_, c)| c.id.as_str()).collect());
+        let criterion_scales = maturity_model
+            .map(|m| {
+                m.criteria()
+                    .map(|(_, c)| {
+                        let lowest = c.levels.iter().map(|l| l.level).min()?;
+                        Some((lowest, c.max_level()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Refs {
+            portfolio,
+            maturity_model,
+            provider_ids,
+            minimal_criteria_ids,
+            criterion_ids,
+            criterion_scales,
+        }
+    }
+
+    pub fn minimal_criteria_ids(&self) -> Option<&[&'a str]> {
+        self.minimal_criteria_ids.as_deref()
+    }
+
+    pub fn criterion_ids(&self) -> Option<&[&'a str]> {
+        self.criterion_ids.as_deref()
+    }
+
+    /// The position of the (first) criterion with this id in [`Self::criterion_ids`].
+    pub fn criterion_index(&self, id: &str) -> Option<usize> {
+        self.criterion_ids.as_ref()?.iter().position(|c| *c == id)
+    }
+
+    /// Lowest and highest level of the scale of the criterion at `index`.
+    pub fn criterion_scale(&self, index: usize) -> Option<(u8, u8)> {
+        self.criterion_scales.get(index).copied().flatten()
+    }
 }
 
 impl Refs<'_> {
@@ -86,22 +141,5 @@ impl Refs<'_> {
         }
         ctx.report(d);
         false
-    }
-
-    pub fn minimal_criteria_ids(&self) -> Option<Vec<&str>> {
-        self.maturity_model
-            .map(|m| m.minimal_criteria.iter().map(|c| c.id.as_str()).collect())
-    }
-
-    pub fn criterion_ids(&self) -> Option<Vec<&str>> {
-        self.maturity_model
-            .map(|m| m.criteria().map(|(_, c)| c.id.as_str()).collect())
-    }
-
-    /// Lowest and highest level of a criterion's scale.
-    pub fn criterion_scale(&self, id: &str) -> Option<(u8, u8)> {
-        let criterion = self.maturity_model?.criterion(id)?;
-        let lowest = criterion.levels.iter().map(|l| l.level).min()?;
-        Some((lowest, criterion.max_level()))
     }
 }

@@ -1,15 +1,15 @@
 //! `content/offerings/<id>.yaml`: decoding and every rule of the format document.
 
-use std::collections::BTreeMap;
-
 use crate::decode::{Ctx, FieldPath, Fields};
 use crate::diagnostic::nearest;
 use crate::files::Refs;
 use crate::model::{
     Billing, CategoryRef, Contact, ContractModel, CustomerScope, Document, FORMAT_VERSION,
-    Maturity, Offering, OfferingOption, OptionType, Plan, ServiceType, Status,
+    Offering, OfferingOption, OptionType, Plan, ServiceType, Status,
 };
 use crate::yaml::Node;
+
+mod assessment;
 
 pub(crate) const OFFERING_FIELDS: &[&str] = &[
     "format",
@@ -151,7 +151,7 @@ pub(crate) fn decode_offering(
         .and_then(|(n, p)| ctx.markdown(n, &p));
     let maturity = ctx
         .required(&f, "maturity")
-        .and_then(|(n, p)| decode_maturity(ctx, n, &p, service_type, refs));
+        .and_then(|(n, p)| assessment::decode_maturity(ctx, n, &p, service_type, refs));
     let contact = ctx
         .required(&f, "contact")
         .and_then(|(n, p)| decode_contact(ctx, n, &p));
@@ -426,123 +426,6 @@ fn decode_contact(ctx: &mut Ctx, node: &Node, path: &FieldPath) -> Option<Contac
         email: flatten(email)?,
         url: flatten(url)?,
         phone: flatten(phone)?,
-    })
-}
-
-fn decode_maturity(
-    ctx: &mut Ctx,
-    node: &Node,
-    path: &FieldPath,
-    service_type: Option<ServiceType>,
-    refs: &Refs,
-) -> Option<Maturity> {
-    let f = ctx.fields(node, path, MATURITY_FIELDS)?;
-    let assessed = ctx
-        .required(&f, "assessed")
-        .and_then(|(n, p)| ctx.date(n, &p));
-    let minimal_criteria = ctx.required(&f, "minimal_criteria").and_then(|(n, p)| {
-        let known = refs.minimal_criteria_ids();
-        let map = match &known {
-            Some(known) => ctx.fields(n, &p, known)?,
-            None => ctx.fields_open(n, &p)?,
-        };
-        let mut values = BTreeMap::new();
-        let mut ok = true;
-        for (key, value) in map.entries() {
-            let field = p.key(&key.text);
-            match ctx.boolean(value, &field) {
-                Some(true) => {
-                    values.insert(key.text.clone(), true);
-                }
-                Some(false) => {
-                    let d = ctx
-                        .error(
-                            value.at,
-                            &field,
-                            format!("the minimal criterion `{}` is not met", key.text),
-                        )
-                        .expected(
-                            "`true`: an offering is listed only if it meets all minimal criteria",
-                        )
-                        .found("`false`");
-                    ctx.report(d);
-                    ok = false;
-                }
-                None => ok = false,
-            }
-        }
-        if let Some(known) = &known {
-            for id in known {
-                if !map.entries().iter().any(|(k, _)| k.text == *id) {
-                    let d = ctx
-                        .error(
-                            map.at(),
-                            &p.key(id),
-                            format!("the minimal criterion `{id}` is missing"),
-                        )
-                        .expected(format!("`{id}: true`"))
-                        .found("no such line");
-                    ctx.report(d);
-                    ok = false;
-                }
-            }
-        }
-        ok.then_some(values)
-    });
-    let levels = ctx.required(&f, "levels").and_then(|(n, p)| {
-        let known = refs.criterion_ids();
-        let map = match &known {
-            Some(known) => ctx.fields(n, &p, known)?,
-            None => ctx.fields_open(n, &p)?,
-        };
-        let mut values = BTreeMap::new();
-        let mut ok = true;
-        for (key, value) in map.entries() {
-            let field = p.key(&key.text);
-            match refs.criterion_scale(&key.text) {
-                Some((lowest, highest)) => {
-                    match ctx.integer(value, &field, lowest.into(), highest.into()) {
-                        Some(level) => {
-                            values.insert(key.text.clone(), level as u8);
-                        }
-                        None => ok = false,
-                    }
-                }
-                // Unknown ids were reported by `fields`; without a model nothing can be checked.
-                None => ok = false,
-            }
-        }
-        if let (Some(model), Some(service_type)) = (refs.maturity_model, service_type) {
-            for (_, criterion) in model.criteria() {
-                let given = map.entries().iter().any(|(k, _)| k.text == criterion.id);
-                if criterion.applies_to(service_type) && !given {
-                    let d = ctx
-                        .error(
-                            map.at(),
-                            &p.key(&criterion.id),
-                            format!(
-                                "no level for the criterion `{}` ({})",
-                                criterion.id, criterion.name
-                            ),
-                        )
-                        .expected(format!(
-                            "`{}: <level {}–{}>`",
-                            criterion.id,
-                            criterion.levels.first().map_or(0, |l| l.level),
-                            criterion.max_level()
-                        ))
-                        .found("no such line");
-                    ctx.report(d);
-                    ok = false;
-                }
-            }
-        }
-        ok.then_some(values)
-    });
-    Some(Maturity {
-        assessed: assessed?,
-        minimal_criteria: minimal_criteria?,
-        levels: levels?,
     })
 }
 
