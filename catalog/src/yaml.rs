@@ -158,6 +158,9 @@ pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<
     let mut builder = Builder {
         path,
         stack: Vec::new(),
+        // Enough for the open collections of an offering file, so these rarely grow.
+        items: Vec::with_capacity(32),
+        entries: Vec::with_capacity(64),
         anchors: HashMap::new(),
         nodes: 0,
         documents: 0,
@@ -192,16 +195,20 @@ pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<
     })
 }
 
+/// An open sequence or mapping. Its items (entries) so far are `Builder::items[start..]`
+/// (`Builder::entries[start..]`): all open collections share one growing list each, and a
+/// closed one moves its part out into a list of exactly its length. Growing a list per
+/// collection instead reallocated the 21 top-level keys of every offering twice.
 enum Frame {
     Seq {
         at: Location,
         anchor: usize,
-        items: Vec<Node>,
+        start: usize,
     },
     Map {
         at: Location,
         anchor: usize,
-        entries: Vec<(Key, Node)>,
+        start: usize,
         pending_key: Option<Node>,
     },
 }
@@ -209,6 +216,8 @@ enum Frame {
 struct Builder<'a> {
     path: &'a Path,
     stack: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<(Key, Node)>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
     documents: usize,
@@ -220,6 +229,7 @@ impl Builder<'_> {
         Diagnostic::new(self.path, at, "", message.to_string())
     }
 
+    #[inline]
     fn count(&mut self, at: Location, weight: usize) -> Result<(), Diagnostic> {
         self.nodes += weight;
         if self.nodes > MAX_NODES {
@@ -280,7 +290,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Seq {
                     at,
                     anchor,
-                    items: Vec::with_capacity(4),
+                    start: self.items.len(),
                 });
             }
             Event::MappingStart(anchor, _) => {
@@ -289,30 +299,25 @@ impl Builder<'_> {
                 self.stack.push(Frame::Map {
                     at,
                     anchor,
-                    // Offerings' mappings mostly hold 4 to 16 keys: growing from
-                    // nothing reallocated each of them three or four times.
-                    entries: Vec::with_capacity(8),
+                    start: self.entries.len(),
                     pending_key: None,
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { at, anchor, items }) => (
+                    Some(Frame::Seq { at, anchor, start }) => (
                         Node {
                             at,
-                            kind: NodeKind::Seq(items),
+                            kind: NodeKind::Seq(self.items.split_off(start)),
                         },
                         anchor,
                     ),
                     Some(Frame::Map {
-                        at,
-                        anchor,
-                        entries,
-                        ..
+                        at, anchor, start, ..
                     }) => (
                         Node {
                             at,
-                            kind: NodeKind::Map(entries),
+                            kind: NodeKind::Map(self.entries.split_off(start)),
                         },
                         anchor,
                     ),
@@ -328,6 +333,7 @@ impl Builder<'_> {
         Ok(())
     }
 
+    #[inline]
     fn open(&self, at: Location) -> Result<(), Diagnostic> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self
@@ -341,11 +347,9 @@ impl Builder<'_> {
         let path = self.path;
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { .. }) => self.items.push(node),
             Some(Frame::Map {
-                entries,
-                pending_key,
-                ..
+                start, pending_key, ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key_node) => {
@@ -360,7 +364,10 @@ impl Builder<'_> {
                             ));
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(key, _)| key.text == text) {
+                    let entries = &mut self.entries;
+                    if let Some((first, _)) =
+                        entries[*start..].iter().find(|(key, _)| key.text == text)
+                    {
                         problems.push(
                             Diagnostic::new(
                                 path,
