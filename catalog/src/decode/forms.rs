@@ -1,0 +1,104 @@
+//! The written forms of values: ids, e-mail addresses, prices, and what a German writer
+//! most likely meant when a price or date is written the German way.
+
+use jiff::civil::Date;
+
+pub(crate) fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+pub(crate) fn list_words(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    quoted.join(", ")
+}
+
+pub(crate) fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        && !domain.contains('@')
+}
+
+pub(super) fn is_price_text(text: &str) -> bool {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (text, None),
+    };
+    let whole_ok = !whole.is_empty()
+        && whole.len() <= 9
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && (whole == "0" || !whole.starts_with('0'));
+    let fraction_ok = fraction
+        .is_none_or(|f| (1..=4).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    whole_ok && fraction_ok
+}
+
+/// "1.249,50 €" → "1249.50": what a German writer most likely meant.
+pub(super) fn fix_price(text: &str) -> Option<String> {
+    let cleaned: String = text
+        .trim_end_matches('€')
+        .trim()
+        .trim_end_matches("EUR")
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let candidate = if cleaned.contains(',') {
+        cleaned.replace('.', "").replace(',', ".")
+    } else {
+        cleaned
+    };
+    is_price_text(&candidate).then_some(candidate)
+}
+
+/// "15.03.2026" → "2026-03-15".
+pub(super) fn german_date(text: &str) -> Option<String> {
+    let mut parts = text.split('.');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let date = Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
+    Some(date.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_text_rules() {
+        for ok in ["0", "3.50", "1249.50", "12", "0.0125"] {
+            assert!(is_price_text(ok), "{ok}");
+        }
+        for bad in [
+            "", "3,50", "03.50", "1.", ".5", "1e3", "-1", "3.50001", "1 000",
+        ] {
+            assert!(!is_price_text(bad), "{bad}");
+        }
+        assert_eq!(fix_price("1.249,50 €").as_deref(), Some("1249.50"));
+        assert_eq!(german_date("15.03.2026").as_deref(), Some("2026-03-15"));
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("dmessenger"));
+        assert!(is_slug("km-personal-e-recruiting"));
+        assert!(!is_slug("dMessenger"));
+        assert!(!is_slug("a--b"));
+        assert!(!is_slug("-a"));
+    }
+}
