@@ -16,7 +16,7 @@ use crate::yaml::{Key, Node, NodeKind};
 mod field;
 mod forms;
 pub(crate) use field::FieldPath;
-use forms::{fix_price, german_date, is_price_text};
+use forms::{fix_price, german_date, is_plain_web_address, is_price_text};
 pub(crate) use forms::{is_email, is_slug, list_words};
 
 /// Decoding state for one file: where we are and what went wrong so far.
@@ -482,6 +482,9 @@ impl<'a> Ctx<'a> {
 
     pub fn url(&mut self, node: &Node, field: &FieldPath<'_>) -> Option<String> {
         let text = self.text(node, field, 2000)?;
+        if is_plain_web_address(&text) {
+            return Some(text);
+        }
         match url::Url::parse(&text) {
             Ok(parsed)
                 if matches!(parsed.scheme(), "https" | "http") && parsed.host().is_some() =>
