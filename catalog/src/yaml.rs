@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use crate::diagnostic::{Diagnostic, Location};
 
@@ -168,19 +168,12 @@ pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<
     };
     let mut parser = Parser::new(input::TextInput::new(text));
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|error| {
-            let marker = error.marker();
-            Diagnostic::new(
-                path,
-                Location {
-                    line: marker.line(),
-                    column: marker.col() + 1,
-                },
-                "",
-                format!("this is not valid YAML: {}", error.info()),
-            )
-            .suggestion("check the indentation and that every `key: value` pair has a space after the colon")
-        })?;
+        // Matched rather than mapped: mapping the error made a new Result of the event and
+        // a Diagnostic for every event, moved once more.
+        let (event, span) = match next {
+            Ok(pair) => pair,
+            Err(error) => return Err(invalid_yaml(path, &error)),
+        };
         builder.event(event, span, problems)?;
     }
     builder.root.ok_or_else(|| {
@@ -199,6 +192,23 @@ pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<
 /// (`Builder::entries[start..]`): all open collections share one growing list each, and a
 /// closed one moves its part out into a list of exactly its length. Growing a list per
 /// collection instead reallocated the 21 top-level keys of every offering twice.
+#[cold]
+fn invalid_yaml(path: &Path, error: &ScanError) -> Diagnostic {
+    let marker = error.marker();
+    Diagnostic::new(
+        path,
+        Location {
+            line: marker.line(),
+            column: marker.col() + 1,
+        },
+        "",
+        format!("this is not valid YAML: {}", error.info()),
+    )
+    .suggestion(
+        "check the indentation and that every `key: value` pair has a space after the colon",
+    )
+}
+
 enum Frame {
     Seq {
         at: Location,
@@ -233,15 +243,20 @@ impl Builder<'_> {
     fn count(&mut self, at: Location, weight: usize) -> Result<(), Diagnostic> {
         self.nodes += weight;
         if self.nodes > MAX_NODES {
-            return Err(self
-                .fail(at, "the file expands to too many values (an alias bomb?)")
-                .expected(format!(
-                    "at most {MAX_NODES} values after expanding aliases"
-                ))
-                .found("more")
-                .suggestion("write the values out instead of using YAML anchors and aliases"));
+            return Err(self.too_many_values(at));
         }
         Ok(())
+    }
+
+    // Cold and apart, so that `count`, called for every value, stays small enough to inline.
+    #[cold]
+    fn too_many_values(&self, at: Location) -> Diagnostic {
+        self.fail(at, "the file expands to too many values (an alias bomb?)")
+            .expected(format!(
+                "at most {MAX_NODES} values after expanding aliases"
+            ))
+            .found("more")
+            .suggestion("write the values out instead of using YAML anchors and aliases")
     }
 
     fn event(
