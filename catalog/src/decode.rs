@@ -4,6 +4,7 @@
 //! was expected and what was found at that field's position, so `csp check` shows a provider
 //! every mistake of a file in one run.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -32,6 +33,26 @@ pub(crate) struct Fields<'n, 'p> {
     entries: &'n [(Key, Node)],
     /// The keys the format allows here; `None` for mappings whose keys are data.
     known: Option<&'p [&'p str]>,
+    /// Where the last key looked up was found; the next lookup starts after it.
+    next: Cell<usize>,
+}
+
+/// The position of the first item that `matches`, searching from `start` to the end and then
+/// from the beginning. Files mostly list their keys in the order the format (and the decoder)
+/// has them, so starting after the previous hit usually finds the next one at once. With unique
+/// items (keys of one mapping, ids of the model) the hit is the same as a search from the start.
+pub(crate) fn find_from<T>(
+    items: &[T],
+    start: usize,
+    matches: impl Fn(&T) -> bool,
+) -> Option<usize> {
+    let start = start.min(items.len());
+    let (before, after) = items.split_at(start);
+    after
+        .iter()
+        .position(&matches)
+        .map(|i| start + i)
+        .or_else(|| before.iter().position(matches))
 }
 
 impl<'a> Ctx<'a> {
@@ -71,8 +92,11 @@ impl<'a> Ctx<'a> {
             self.report(d);
             return None;
         };
+        let mut next = 0;
         for (key, _) in entries {
-            if !known.contains(&key.text.as_str()) {
+            if let Some(i) = find_from(known, next, |k| *k == key.text) {
+                next = i + 1;
+            } else {
                 let path = field.key(&key.text);
                 let mut d = self
                     .error(key.at, &path, format!("unknown field `{}`", key.text))
@@ -89,6 +113,7 @@ impl<'a> Ctx<'a> {
             path: *field,
             entries,
             known: Some(known),
+            next: Cell::new(0),
         })
     }
 
@@ -104,6 +129,7 @@ impl<'a> Ctx<'a> {
                 path: *field,
                 entries,
                 known: None,
+                next: Cell::new(0),
             }),
             _ => {
                 let d = self
@@ -521,10 +547,9 @@ impl<'a> Ctx<'a> {
 
 impl<'n> Fields<'n, '_> {
     fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.text == key)
-            .map(|(_, v)| v)
+        let i = find_from(self.entries, self.next.get(), |(k, _)| k.text == key)?;
+        self.next.set(i + 1);
+        self.entries.get(i).map(|(_, v)| v)
     }
 
     fn known_contains(&self, key: &str) -> bool {

@@ -8,7 +8,7 @@ pub(crate) mod provider;
 
 use std::collections::BTreeSet;
 
-use crate::decode::{Ctx, FieldPath};
+use crate::decode::{Ctx, FieldPath, find_from};
 use crate::diagnostic::nearest;
 use crate::model::{CategoryRef, MaturityModel, Portfolio};
 use crate::yaml::Node;
@@ -65,9 +65,10 @@ impl<'a> Refs<'a> {
         self.criterion_ids.as_deref()
     }
 
-    /// The position of the (first) criterion with this id in [`Self::criterion_ids`].
-    pub fn criterion_index(&self, id: &str) -> Option<usize> {
-        self.criterion_ids.as_ref()?.iter().position(|c| *c == id)
+    /// The position of the criterion with this id in [`Self::criterion_ids`], looked for from
+    /// `start` on first (the ids of a valid model are unique).
+    pub fn criterion_index(&self, id: &str, start: usize) -> Option<usize> {
+        find_from(self.criterion_ids.as_ref()?, start, |c| *c == id)
     }
 
     /// Lowest and highest level of the scale of the criterion at `index`.

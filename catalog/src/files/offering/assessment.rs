@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::decode::{Ctx, FieldPath};
+use crate::decode::{Ctx, FieldPath, find_from};
 use crate::files::Refs;
 use crate::files::offering::MATURITY_FIELDS;
 use crate::model::{Maturity, ServiceType};
@@ -67,8 +67,11 @@ fn minimal_criteria(
         }
     }
     if let Some(known) = known {
+        let mut next = 0;
         for id in known {
-            if !map.entries().iter().any(|(k, _)| k.text == *id) {
+            if let Some(i) = find_from(map.entries(), next, |(k, _)| k.text == *id) {
+                next = i + 1;
+            } else {
                 let d = ctx
                     .error(
                         map.at(),
@@ -101,11 +104,13 @@ fn levels(
     let mut given = vec![false; known.map_or(0, <[&str]>::len)];
     let mut values = Vec::with_capacity(map.entries().len());
     let mut ok = true;
+    let mut next = 0;
     for (key, value) in map.entries() {
         let field = p.key(&key.text);
-        let criterion = refs.criterion_index(&key.text);
+        let criterion = refs.criterion_index(&key.text, next);
         if let Some(i) = criterion {
             given[i] = true;
+            next = i + 1;
         }
         match criterion.and_then(|i| refs.criterion_scale(i)) {
             Some((lowest, highest)) => {
