@@ -1,5 +1,5 @@
 //! saphyr-parser's `StrInput` with a smaller look-ahead window, to spare one reallocation per
-//! plain scalar.
+//! plain scalar, and with the bulk reads of our vendored saphyr-parser (`vendor/README.md`).
 //!
 //! The scanner starts every plain scalar with `String::with_capacity(32)` and, after its first
 //! character, reserves `bufmaxlen()` more bytes. `StrInput` reports 128, so every key and every
@@ -18,7 +18,9 @@ use saphyr_parser::{Input, StrInput};
 /// At most 31, so that the scanner's first `reserve` fits the 32 bytes it starts with.
 const WINDOW: usize = 31;
 
-pub(super) struct TextInput<'a>(StrInput<'a>);
+/// `BULK = false` leaves out the vendored bulk reads, so that the scanner takes upstream's
+/// steps: the tests compare the two.
+pub(super) struct TextInput<'a, const BULK: bool = true>(StrInput<'a>);
 
 impl<'a> TextInput<'a> {
     pub(super) fn new(text: &'a str) -> Self {
@@ -26,7 +28,7 @@ impl<'a> TextInput<'a> {
     }
 }
 
-impl Input for TextInput<'_> {
+impl<const BULK: bool> Input for TextInput<'_, BULK> {
     #[inline]
     fn lookahead(&mut self, count: usize) {
         self.0.lookahead(count);
@@ -196,4 +198,26 @@ impl Input for TextInput<'_> {
     fn fetch_while_is_yaml_non_space(&mut self, out: &mut String) -> usize {
         self.0.fetch_while_is_yaml_non_space(out)
     }
+
+    #[inline]
+    fn fetch_plain_scalar_run(&mut self, in_flow: bool, out: &mut String) -> Option<usize> {
+        if BULK {
+            self.0.fetch_plain_scalar_run(in_flow, out)
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    fn fetch_block_scalar_line(&mut self, out: &mut String) -> Option<usize> {
+        if BULK {
+            self.0.fetch_block_scalar_line(out)
+        } else {
+            None
+        }
+    }
 }
+
+#[cfg(test)]
+#[path = "input_tests.rs"]
+mod tests;

@@ -445,6 +445,34 @@ pub trait Input {
         n_chars
     }
 
+    /// Consume the rest of a plain scalar's run of non-blank characters at once, if this input
+    /// can do so faster than the scanner's loop of `peek` and `skip` (vendored change, see
+    /// `vendor/README.md`).
+    ///
+    /// Consumes characters while they continue the plain scalar, that is while they are not
+    /// [blankz] and [`Self::next_can_be_plain_scalar`] holds, appends them to `out` and
+    /// returns how many characters it consumed. `None` (the default) consumes nothing: the
+    /// scanner then steps through the characters itself, as upstream does.
+    ///
+    /// [blankz]: crate::char_traits::is_blank_or_breakz
+    #[inline]
+    fn fetch_plain_scalar_run(&mut self, _in_flow: bool, _out: &mut String) -> Option<usize> {
+        None
+    }
+
+    /// Consume the rest of a block scalar's line at once, if this input can do so faster than
+    /// the scanner's loop (vendored change, see `vendor/README.md`).
+    ///
+    /// Consumes characters while they satisfy [`is_yaml_non_break`], appends them to `out`
+    /// and returns how many characters it consumed. `None` (the default) consumes nothing: the
+    /// scanner then reads the line itself, as upstream does.
+    ///
+    /// [`is_yaml_non_break`]: crate::char_traits::is_yaml_non_break
+    #[inline]
+    fn fetch_block_scalar_line(&mut self, _out: &mut String) -> Option<usize> {
+        None
+    }
+
     /// Fetch characters as long as they satisfy `is_yaml_non_space(c)`.
     ///
     /// The characters are consumed from the input.

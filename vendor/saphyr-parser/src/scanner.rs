@@ -1885,6 +1885,13 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// This function assumed the first character to read is the first content character in the
     /// line. This function does not consume the line break character(s) after the line.
     fn scan_block_scalar_content_line(&mut self, string: &mut String, line_buffer: &mut String) {
+        // Vendored change: an input that can take the rest of the line at once does.
+        if let Some(n_chars) = self.input.fetch_block_scalar_line(string) {
+            self.mark.col += n_chars;
+            self.mark.index += n_chars;
+            return;
+        }
+
         // Start by evaluating characters in the buffer.
         while !self.input.buf_is_empty() && is_yaml_non_break(self.input.peek()) {
             string.push(self.input.peek());
@@ -2362,10 +2369,21 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // We can unroll the first iteration of the loop.
                 string.push(self.input.peek());
                 self.skip_non_blank();
-                string.reserve(self.input.bufmaxlen());
+
+                // Vendored change: an input that can take the rest of the run at once does.
+                let mut end = if let Some(n_chars) = self
+                    .input
+                    .fetch_plain_scalar_run(self.flow_level > 0, &mut string)
+                {
+                    self.mark.index += n_chars;
+                    self.mark.col += n_chars;
+                    true
+                } else {
+                    string.reserve(self.input.bufmaxlen());
+                    false
+                };
 
                 // Add content non-blank characters to the scalar.
-                let mut end = false;
                 while !end {
                     // Fill the buffer once and process all characters in the buffer until the next
                     // fetch. Note that `next_can_be_plain_scalar` needs 2 lookahead characters,

@@ -98,6 +98,59 @@ impl Input for StrInput<'_> {
         self.buffer = chars.as_str();
     }
 
+    fn fetch_plain_scalar_run(&mut self, in_flow: bool, out: &mut String) -> Option<usize> {
+        // Byte by byte: every character that ends the run is ASCII, but for the byte order
+        // mark, whose first byte (0xEF) is checked. The run therefore ends on a character
+        // boundary, and continuation bytes (0b10xx_xxxx) are not counted as characters.
+        let bytes = self.buffer.as_bytes();
+        let mut end = 0;
+        let mut chars = 0;
+        while let Some(&byte) = bytes.get(end) {
+            match byte {
+                b' ' | b'\t' | b'\r' | b'\n' | 0 => break,
+                b':' => {
+                    let next = bytes.get(end + 1).copied().unwrap_or(0);
+                    if matches!(next, b' ' | b'\t' | b'\r' | b'\n' | 0)
+                        || (in_flow && matches!(next, b',' | b'[' | b']' | b'{' | b'}'))
+                    {
+                        break;
+                    }
+                }
+                b',' | b'[' | b']' | b'{' | b'}' if in_flow => break,
+                0xEF if bytes[end..].starts_with("\u{FEFF}".as_bytes()) => break,
+                _ => {}
+            }
+            if byte & 0xC0 != 0x80 {
+                chars += 1;
+            }
+            end += 1;
+        }
+        out.push_str(&self.buffer[..end]);
+        self.buffer = &self.buffer[end..];
+        Some(chars)
+    }
+
+    fn fetch_block_scalar_line(&mut self, out: &mut String) -> Option<usize> {
+        // As above: the characters that end a line's content are ASCII or the byte order mark.
+        let bytes = self.buffer.as_bytes();
+        let mut end = 0;
+        let mut chars = 0;
+        while let Some(&byte) = bytes.get(end) {
+            match byte {
+                b'\r' | b'\n' | 0 => break,
+                0xEF if bytes[end..].starts_with("\u{FEFF}".as_bytes()) => break,
+                _ => {}
+            }
+            if byte & 0xC0 != 0x80 {
+                chars += 1;
+            }
+            end += 1;
+        }
+        out.push_str(&self.buffer[..end]);
+        self.buffer = &self.buffer[end..];
+        Some(chars)
+    }
+
     #[inline]
     fn peek(&self) -> char {
         self.buffer.chars().next().unwrap_or('\0')
