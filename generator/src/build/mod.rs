@@ -12,6 +12,7 @@
 //! - [`site`]: the model all pages render from; listings and pagination.
 //! - [`render`]: Tera, one small context per page.
 //! - [`templates`]: loading the theme's templates, and which build on which.
+//! - [`constant_macros`]: macro calls with literal arguments, rendered once at loading.
 //! - [`facets`]: the overview's filter facets.
 //! - [`views`]: per-page view models, formatted in German.
 //! - [`markdown`]: Markdown to sanitised HTML (provider content is untrusted).
@@ -20,6 +21,7 @@
 //! - [`output`]: staging folders and the reserve, minifying, writing.
 //! - [`function_data`]: `catalog.json`, `shell.html`, the search index.
 
+pub mod constant_macros;
 pub mod exports;
 pub mod facets;
 pub mod fragments;

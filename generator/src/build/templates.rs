@@ -88,6 +88,7 @@ fn load_templates(dir: &Path, sources: &[(String, String)]) -> Result<Tera, Buil
         syntax_error(dir, sources)
             .unwrap_or_else(|| super::render::template_error(&dir.display().to_string(), &e))
     })?;
+    super::constant_macros::fold(&mut tera);
     Ok(tera)
 }
 
