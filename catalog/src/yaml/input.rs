@@ -1,22 +1,12 @@
-//! saphyr-parser's `StrInput` with a smaller look-ahead window, to spare one reallocation per
-//! plain scalar, and with the bulk reads of our vendored saphyr-parser (`vendor/README.md`).
+//! saphyr-parser's `StrInput` with the bulk reads of our vendored saphyr-parser switched on or
+//! off (`vendor/README.md`).
 //!
-//! The scanner starts every plain scalar with `String::with_capacity(32)` and, after its first
-//! character, reserves `bufmaxlen()` more bytes. `StrInput` reports 128, so every key and every
-//! plain value (`id: basis`) was moved from a 32-byte to a 160-byte allocation right after it
-//! was made: an eighth of all instructions of `csp check`. Reporting 31 keeps short scalars in
-//! their first allocation; longer ones grow by doubling as usual.
-//!
-//! The window size changes nothing else: `StrInput` holds the whole text, so its `peek`,
-//! `peek_nth` and `skip` never depend on how far the scanner asked to look ahead, and the
-//! scanner's other use of `bufmaxlen` (skipping a block scalar's indentation) takes the same
-//! steps with either size. Every other method is `StrInput`'s own, so its fast paths stay.
+//! With them, the scanner copies a plain scalar's run and a block scalar's line at once instead
+//! of one character at a time. Without them (`BULK = false`) it takes upstream's steps; the
+//! tests compare the two. Every other method is `StrInput`'s own, so its fast paths stay.
 
 use saphyr_parser::input::SkipTabs;
 use saphyr_parser::{Input, StrInput};
-
-/// At most 31, so that the scanner's first `reserve` fits the 32 bytes it starts with.
-const WINDOW: usize = 31;
 
 /// `BULK = false` leaves out the vendored bulk reads, so that the scanner takes upstream's
 /// steps: the tests compare the two.
@@ -41,7 +31,7 @@ impl<const BULK: bool> Input for TextInput<'_, BULK> {
 
     #[inline]
     fn bufmaxlen(&self) -> usize {
-        WINDOW
+        self.0.bufmaxlen()
     }
 
     #[inline]
