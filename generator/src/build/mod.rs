@@ -27,6 +27,7 @@ pub mod facets;
 pub mod fragments;
 pub mod function_data;
 pub mod links;
+pub mod manifest;
 pub mod markdown;
 pub mod output;
 pub mod render;
@@ -200,7 +201,7 @@ fn build_loaded(
     let data = Staging::new(&options.data_out).map_err(|e| io_error(&options.data_out, e))?;
     let root = public.dir.clone();
 
-    let (asset_version, mut files) = write_assets(&options.theme, &root)?;
+    let (asset_version, mut files) = write_assets(&options.theme, &public)?;
     let renderer = Renderer::new(&site, &options.theme, asset_version.clone())?;
     let shell = function_data::shell_html(&renderer)?;
     phase("tiles and assets");
@@ -217,7 +218,7 @@ fn build_loaded(
             (result, t0.elapsed())
         });
         let (pages, exports) = rayon::join(
-            || render_pages(&renderer, &root, timings),
+            || render_pages(&renderer, &public, timings),
             || {
                 let mut files = HashSet::new();
                 let t0 = Instant::now();
@@ -227,7 +228,7 @@ fn build_loaded(
                     &sitemap_paths,
                     &root,
                     &mut files,
-                    output::write_if_changed,
+                    &|_, path, content| public.write(path, content),
                 );
                 (bytes.map(|b| (b, files)), t0.elapsed())
             },
@@ -280,10 +281,14 @@ fn build_loaded(
         .remove_stale(&existing, &files)
         .map_err(|e| io_error(&public.dir, e))?;
     if timings {
+        let (vouched, compared) = public.kept();
         eprintln!(
             "          staging folder: {}, {} files there before, {stale} of them removed",
             if public.reused() { "reused" } else { "new" },
             existing.len()
+        );
+        eprintln!(
+            "          unchanged files: {vouched} vouched for by the manifest, {compared} compared by content"
         );
     }
     phase("stale files removed");
@@ -325,7 +330,7 @@ impl PagesWritten {
 /// Renders every page, collects its internal links and writes it, in parallel.
 fn render_pages(
     renderer: &Renderer<'_, '_>,
-    root: &Path,
+    staging: &Staging,
     timings: bool,
 ) -> Result<PagesWritten, BuildError> {
     renderer
@@ -349,8 +354,9 @@ fn render_pages(
             };
             done.links.add_page(&path, scanned);
             let t2 = Instant::now();
-            let key =
-                output::write_if_changed(root, &path, &html).map_err(|e| io_error(root, e))?;
+            let key = staging
+                .write(&path, &html)
+                .map_err(|e| io_error(&staging.dir, e))?;
             let t3 = Instant::now();
             if timings {
                 use std::sync::atomic::Ordering::Relaxed;
@@ -369,6 +375,9 @@ fn render_pages(
         .try_reduce(PagesWritten::default, |a, b| Ok(a.merge(b)))
 }
 
+/// Writes one file of the site below a folder (the first argument); returns its key.
+pub(crate) type WriteFile<'a> = dyn Fn(&Path, &str, &[u8]) -> std::io::Result<String> + Sync + 'a;
+
 /// The pages listed in the sitemap: everything but forms and the 404 page.
 pub(crate) fn sitemap_paths(renderer: &Renderer<'_, '_>) -> Vec<String> {
     renderer
@@ -386,14 +395,14 @@ pub(crate) fn sitemap_paths(renderer: &Renderer<'_, '_>) -> Vec<String> {
 
 /// Writes every non-HTML file of the site, one at a time (the catalog exports of a large
 /// catalog are tens of megabytes each); returns the bytes written.
-/// `write` is [`output::write_if_changed`] for a staging folder and
-/// [`output::replace_if_changed`] for the folder `csp serve` is serving.
+/// `write` is [`Staging::write`] for a staging folder and [`output::replace_if_changed`]
+/// for the folder `csp serve` is serving.
 pub(crate) fn write_exports(
     site: &Site<'_>,
     sitemap_paths: &[String],
     root: &Path,
     files: &mut HashSet<String>,
-    write: fn(&Path, &str, &[u8]) -> std::io::Result<String>,
+    write: &WriteFile<'_>,
 ) -> Result<u64, BuildError> {
     let data = |e: &dyn std::fmt::Display| BuildError::Data(e.to_string());
     let mut bytes = 0;
@@ -457,7 +466,7 @@ pub(crate) fn write_exports(
 
 /// Copies the theme's `static/` files to `/assets/`, minifying CSS and JavaScript; returns a
 /// version string for cache busting and the written file keys.
-fn write_assets(theme: &Path, root: &Path) -> Result<(String, HashSet<String>), BuildError> {
+fn write_assets(theme: &Path, staging: &Staging) -> Result<(String, HashSet<String>), BuildError> {
     let dir = theme.join("static");
     let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
         .map_err(|e| io_error(&dir, e))?
@@ -486,8 +495,9 @@ fn write_assets(theme: &Path, root: &Path) -> Result<(String, HashSet<String>), 
             hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
         }
         files.insert(
-            output::write_if_changed(root, &format!("/assets/{name}"), &content)
-                .map_err(|e| io_error(root, e))?,
+            staging
+                .write(&format!("/assets/{name}"), &content)
+                .map_err(|e| io_error(&staging.dir, e))?,
         );
     }
     Ok((format!("{:08x}", hash as u32), files))

@@ -10,13 +10,17 @@
 //! staging folder, rewrites only the files whose content changed, removes the files that
 //! are no longer part of the site, and after the swap the previous output becomes the new
 //! reserve. No file is created or deleted when nothing changed, and the swap is still two
-//! renames.
+//! renames. Each build records what it left in its folder (see `manifest`), so the build
+//! that reuses the folder next trusts an unchanged file without reading it back.
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+use super::manifest::{self, Manifest};
 
 /// A folder being built beside its target (`public` → `public.neu-<pid>`).
 pub struct Staging {
@@ -27,6 +31,18 @@ pub struct Staging {
     reused: bool,
     /// The previous output becomes the reserve when this one is swapped in.
     keep_reserve: bool,
+    /// What the reused folder held when the build that wrote it finished (see `manifest`).
+    previous: Option<Manifest>,
+    /// The manifest of the current output, handed on to the reserve it becomes.
+    published: Option<String>,
+    /// What this build leaves in the folder, recorded when it keeps a reserve.
+    written: Option<Mutex<Manifest>>,
+    /// The seed of `written`'s hashes, to hash without holding its lock.
+    seed: u64,
+    /// How many files [`Staging::write`] found in place: vouched for by the manifest, or
+    /// compared by content; the rest it wrote.
+    vouched: AtomicUsize,
+    compared: AtomicUsize,
 }
 
 impl Staging {
@@ -40,26 +56,92 @@ impl Staging {
             committed: false,
             reused: false,
             keep_reserve: false,
+            previous: None,
+            published: None,
+            written: None,
+            seed: 0,
+            vouched: AtomicUsize::new(0),
+            compared: AtomicUsize::new(0),
         })
     }
 
     /// A staging folder made from the reserve when there is one (see the module
     /// documentation); the previous output becomes the reserve after the swap. Write into
-    /// it with [`write_if_changed`] and finish with [`Staging::remove_stale`].
+    /// it with [`Staging::write`] and finish with [`Staging::remove_stale`].
     pub fn reusing(target: &Path) -> io::Result<Staging> {
         let dir = prepare(target)?;
         // Renaming claims the reserve: a second build at the same time finds none.
         let reused = fs::rename(reserve(target), &dir).is_ok();
-        if !reused {
+        let (mut previous, mut published) = (None, None);
+        if reused {
+            // Read and removed at once: from here on the folder changes under them.
+            let own = dir.join(manifest::OWN);
+            previous = Manifest::load(&own);
+            let _ = fs::remove_file(own);
+            let public = dir.join(manifest::PUBLISHED);
+            published = fs::read_to_string(&public).ok();
+            let _ = fs::remove_file(public);
+        } else {
             fs::create_dir(&dir)?;
         }
+        let written = previous
+            .as_ref()
+            .map_or_else(Manifest::with_fresh_seed, Manifest::successor);
         Ok(Staging {
             dir,
             target: target.to_owned(),
             committed: false,
             reused,
             keep_reserve: true,
+            previous,
+            published,
+            seed: written.seed(),
+            written: Some(Mutex::new(written)),
+            vouched: AtomicUsize::new(0),
+            compared: AtomicUsize::new(0),
         })
+    }
+
+    /// Writes one file of the site (see [`write_if_changed`]), unless the folder holds it
+    /// already; returns its key. A file the manifest vouches for is not even read.
+    pub fn write(&self, url_path: &str, bytes: &[u8]) -> io::Result<String> {
+        let Some(written) = &self.written else {
+            return write_if_changed(&self.dir, url_path, bytes);
+        };
+        let (key, path) = place(&self.dir, url_path);
+        let hash = manifest::content_hash(self.seed, bytes);
+        let len = bytes.len() as u64;
+        let record = match self
+            .previous
+            .as_ref()
+            .and_then(|m| m.vouch(&key, &path, len, hash))
+        {
+            Some(record) => {
+                self.vouched.fetch_add(1, Ordering::Relaxed);
+                record
+            }
+            None => {
+                let meta = match same_content(&path, bytes) {
+                    Some(meta) => {
+                        self.compared.fetch_add(1, Ordering::Relaxed);
+                        meta
+                    }
+                    None => write_in_place(&self.dir, &path, bytes)?,
+                };
+                Manifest::record(&meta, hash)
+            }
+        };
+        lock(written).insert(key.clone(), record);
+        Ok(key)
+    }
+
+    /// How many files [`Staging::write`] left in place: vouched for by the manifest, and
+    /// found equal by reading them.
+    pub fn kept(&self) -> (usize, usize) {
+        (
+            self.vouched.load(Ordering::Relaxed),
+            self.compared.load(Ordering::Relaxed),
+        )
     }
 
     /// Whether the folder holds an older output (files may exist already).
@@ -110,6 +192,11 @@ impl Staging {
 
     /// Moves the finished folder into place and removes or keeps the previous output.
     pub fn commit(mut self) -> io::Result<()> {
+        let written = self.written.take().map(|m| {
+            m.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .to_text()
+        });
         let reserve = reserve(&self.target);
         let keep = self.keep_reserve && !reserve.exists();
         let old = if keep {
@@ -138,6 +225,13 @@ impl Staging {
         }
         if had_previous && keep {
             mark_reserve(&old);
+            // The manifests ride along with the folders they describe (see `manifest`).
+            if let Some(text) = &self.published {
+                let _ = manifest::save(&old, manifest::OWN, text);
+            }
+            if let Some(text) = &written {
+                let _ = manifest::save(&old, manifest::PUBLISHED, text);
+            }
         }
         Ok(())
     }
@@ -269,7 +363,7 @@ pub fn write(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
 /// half of one (`csp serve` keeps serving while it rebuilds).
 pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
     let (key, path) = place(root, url_path);
-    if same_content(&path, bytes) {
+    if same_content(&path, bytes).is_some() {
         return Ok(key);
     }
     let name = path
@@ -290,15 +384,29 @@ pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Resu
 /// in the way (a folder where the file goes, or a file where a folder goes) is replaced.
 pub fn write_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
     let (key, path) = place(root, url_path);
-    if same_content(&path, bytes) {
-        return Ok(key);
+    if same_content(&path, bytes).is_none() {
+        write_in_place(root, &path, bytes)?;
     }
-    match write(root, url_path, bytes) {
-        Ok(key) => Ok(key),
+    Ok(key)
+}
+
+/// Writes the file at `path` below `root`, replacing whatever is in the way (see
+/// [`write_if_changed`]); returns the written file's metadata.
+fn write_in_place(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
+    let create = |path: &Path| -> io::Result<fs::Metadata> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut file = fs::File::create(path)?;
+        file.write_all(bytes)?;
+        file.metadata()
+    };
+    match create(path) {
+        Ok(meta) => Ok(meta),
         Err(_) => {
             // Clear the way: a folder at the file's place, or files at its folders' places.
             if path.is_dir() {
-                fs::remove_dir_all(&path)?;
+                fs::remove_dir_all(path)?;
             }
             let mut ancestor = path.parent();
             while let Some(dir) = ancestor.filter(|d| *d != root) {
@@ -307,33 +415,33 @@ pub fn write_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result
                 }
                 ancestor = dir.parent();
             }
-            write(root, url_path, bytes)
+            create(path)
         }
     }
 }
 
-/// Does the file at `path` hold exactly `bytes`? Compared in pieces, so the exports of a
-/// large catalog (tens of megabytes) are not read into memory whole.
-fn same_content(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(mut file) = fs::File::open(path) else {
-        return false;
-    };
-    if !file
+fn lock(manifest: &Mutex<Manifest>) -> std::sync::MutexGuard<'_, Manifest> {
+    manifest.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Does the file at `path` hold exactly `bytes`? Its metadata if so. Compared in pieces,
+/// so the exports of a large catalog (tens of megabytes) are not read into memory whole.
+fn same_content(path: &Path, bytes: &[u8]) -> Option<fs::Metadata> {
+    let mut file = fs::File::open(path).ok()?;
+    let meta = file
         .metadata()
-        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-    {
-        return false;
-    }
+        .ok()
+        .filter(|m| m.is_file() && m.len() == bytes.len() as u64)?;
     let mut buffer = vec![0; bytes.len().clamp(1, 64 * 1024)];
     let mut rest = bytes;
     loop {
         match file.read(&mut buffer) {
             // The end of the file: equal if nothing of `bytes` is left.
-            Ok(0) => return rest.is_empty(),
+            Ok(0) => return rest.is_empty().then_some(meta),
             Ok(n) if n <= rest.len() && buffer[..n] == rest[..n] => rest = &rest[n..],
-            Ok(_) => return false,
+            Ok(_) => return None,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
 }
@@ -381,15 +489,19 @@ mod tests {
             .collect()
     }
 
-    fn build(target: &Path, files: &[(&str, &str)]) {
+    /// Builds `files` into `target`; returns how many files were left in place because the
+    /// manifest vouched for them, and how many after comparing their content.
+    fn build(target: &Path, files: &[(&str, &str)]) -> (usize, usize) {
         let staging = Staging::reusing(target).unwrap();
         let existing = staging.existing_files().unwrap();
         let mut written = HashSet::new();
         for (url, text) in files {
-            written.insert(write_if_changed(&staging.dir, url, text.as_bytes()).unwrap());
+            written.insert(staging.write(url, text.as_bytes()).unwrap());
         }
         staging.remove_stale(&existing, &written).unwrap();
+        let kept = staging.kept();
         staging.commit().unwrap();
+        kept
     }
 
     fn names(dir: &Path) -> Vec<String> {
@@ -431,11 +543,14 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         assert_eq!(tree(&target), expected);
-        // The previous output is the reserve now, untouched but for its `.gitignore`.
+        // The previous output is the reserve now, untouched but for its `.gitignore` and the
+        // manifests (of itself and of the output).
         let kept = tree(&reserve(&target));
         assert_eq!(kept["/b/c/index.html"], "c2");
         assert!(kept["/.gitignore"].ends_with("\n*\n"));
-        assert_eq!(kept.len(), 4);
+        assert!(kept[&format!("/{}", manifest::OWN)].contains("/b/c/index.html\t2\t"));
+        assert!(kept[&format!("/{}", manifest::PUBLISHED)].contains("/neu/index.html\t2\t"));
+        assert_eq!(kept.len(), 6);
         build(&target, &[("/b/c/", "c4")]);
         assert_eq!(
             tree(&target),
@@ -451,7 +566,7 @@ mod tests {
         build(&target, &[("/", "zwei")]);
         let staging = Staging::reusing(&target).unwrap();
         assert!(staging.reused());
-        write_if_changed(&staging.dir, "/", b"halb fertig").unwrap();
+        staging.write("/", b"halb fertig").unwrap();
         drop(staging);
         assert_eq!(names(out.path()), [".public.reserve", "public"]);
         assert_eq!(
@@ -462,24 +577,61 @@ mod tests {
     }
 
     #[test]
+    fn unchanged_files_are_trusted_only_while_the_manifest_matches_them() {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("public");
+        let site = [("/", "start"), ("/a/", "seite a"), ("/b/", "seite b")];
+        // The first two builds have no manifest of their staging folder yet.
+        assert_eq!(build(&target, &site), (0, 0));
+        assert_eq!(build(&target, &site), (0, 0));
+        assert_eq!(build(&target, &site), (0, 3));
+        assert_eq!(build(&target, &site), (3, 0));
+
+        // A file of the reserve changed behind the build's back, to the same length: the
+        // build after the next one must not take the manifest's word for it.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(reserve(&target).join("a/index.html"), "seite x").unwrap();
+        assert_eq!(build(&target, &site), (2, 0));
+        assert_eq!(tree(&target)["/a/index.html"], "seite a");
+        // Replaced by another file (another inode) with the right content: read, and kept.
+        let b = reserve(&target).join("b/index.html");
+        fs::remove_file(&b).unwrap();
+        fs::write(&b, "seite b").unwrap();
+        assert_eq!(build(&target, &site), (2, 1));
+
+        // A damaged manifest: every file is compared by content, the output is still right.
+        fs::write(reserve(&target).join(manifest::OWN), "csp-manifest 1 xyz\n").unwrap();
+        fs::write(reserve(&target).join("index.html"), "Start").unwrap();
+        assert_eq!(build(&target, &site), (0, 2));
+        let expected: BTreeMap<String, String> = site
+            .iter()
+            .map(|(url, text)| (file_key(url), (*text).to_owned()))
+            .collect();
+        assert_eq!(tree(&target), expected);
+        // Nothing of the manifests is ever published.
+        assert!(!tree(&target).keys().any(|k| k.contains("csp-manifest")));
+    }
+
+    #[test]
     fn compares_content_before_writing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.json");
-        assert!(!same_content(&path, b"abc"));
+        let same = |path: &Path, bytes: &[u8]| same_content(path, bytes).is_some();
+        assert!(!same(&path, b"abc"));
         fs::write(&path, b"abc").unwrap();
-        assert!(same_content(&path, b"abc"));
-        assert!(!same_content(&path, b"abd"));
-        assert!(!same_content(&path, b"ab"));
-        assert!(!same_content(&path, b"abcd"));
+        assert!(same(&path, b"abc"));
+        assert!(!same(&path, b"abd"));
+        assert!(!same(&path, b"ab"));
+        assert!(!same(&path, b"abcd"));
         let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(&path, &big).unwrap();
-        assert!(same_content(&path, &big));
+        assert!(same(&path, &big));
         let mut other = big.clone();
         other[150_000] ^= 1;
-        assert!(!same_content(&path, &other));
-        assert!(same_content(&path, &big));
+        assert!(!same(&path, &other));
+        assert!(same(&path, &big));
         fs::write(&path, b"").unwrap();
-        assert!(same_content(&path, b""));
-        assert!(!same_content(dir.path(), b""));
+        assert!(same(&path, b""));
+        assert!(!same(dir.path(), b""));
     }
 }

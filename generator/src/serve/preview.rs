@@ -412,7 +412,7 @@ impl Preview {
                 &sitemap,
                 self.site_dir(),
                 &mut files,
-                output::replace_if_changed,
+                &output::replace_if_changed,
             )
             .map(|_| files.len())
             .map_err(|e| e.to_string());
