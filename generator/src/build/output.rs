@@ -382,7 +382,7 @@ pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Resu
 /// [`write`] into a folder that may hold an older version of the file: a file with the same
 /// content is left alone (reading it is much cheaper than writing it again), anything else
 /// in the way (a folder where the file goes, or a file where a folder goes) is replaced.
-pub fn write_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
+fn write_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
     let (key, path) = place(root, url_path);
     if same_content(&path, bytes).is_none() {
         write_in_place(root, &path, bytes)?;
