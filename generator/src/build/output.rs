@@ -121,7 +121,10 @@ impl Staging {
                 record
             }
             None => {
-                let meta = match same_content(&path, bytes) {
+                // A new folder starts empty and each file is written once: nothing to read
+                // back (on a large site the failed opens alone cost tenths of a second).
+                let found = self.reused.then(|| same_content(&path, bytes)).flatten();
+                let meta = match found {
                     Some(meta) => {
                         self.compared.fetch_add(1, Ordering::Relaxed);
                         meta
