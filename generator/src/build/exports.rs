@@ -36,7 +36,7 @@ struct Export<'a> {
 
 /// `/cloud-services/katalog.json`: every published offering as in its file, plus the
 /// provider's name, the page address and the maturity percentage.
-pub fn catalog_json(site: &Site<'_>) -> Result<String, serde_json::Error> {
+pub fn catalog_json(site: &Site<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let mut offerings: Vec<&OfferingInfo<'_>> = site.offerings.iter().collect();
     offerings.sort_by(|a, b| a.offering.id.cmp(&b.offering.id));
     let export = Export {
@@ -53,7 +53,15 @@ pub fn catalog_json(site: &Site<'_>) -> Result<String, serde_json::Error> {
             })
             .collect(),
     };
-    serde_json::to_string(&export)
+    json_bytes(&export, site.offerings.len() * 4096)
+}
+
+/// `value` as JSON, written into a buffer of about its size: growing a buffer of tens of
+/// megabytes by doubling copies it over and over.
+fn json_bytes(value: &impl Serialize, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut out, value)?;
+    Ok(out)
 }
 
 /// Columns of `katalog.csv`.
@@ -258,7 +266,7 @@ struct FilterData<'a> {
     o: Vec<FilterOffering<'a>>,
 }
 
-pub fn filter_data(site: &Site<'_>) -> Result<String, serde_json::Error> {
+pub fn filter_data(site: &Site<'_>) -> Result<Vec<u8>, serde_json::Error> {
     use rust_decimal::prelude::ToPrimitive;
     let data = FilterData {
         anbieter: site
@@ -293,7 +301,7 @@ pub fn filter_data(site: &Site<'_>) -> Result<String, serde_json::Error> {
             })
             .collect(),
     };
-    serde_json::to_string(&data)
+    json_bytes(&data, site.offerings.len() * 512)
 }
 
 #[derive(Serialize)]
@@ -326,7 +334,7 @@ struct CompareData<'a> {
 }
 
 /// `/vergleich/daten.json`: what the comparison table shows.
-pub fn compare_data(site: &Site<'_>) -> Result<String, serde_json::Error> {
+pub fn compare_data(site: &Site<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let model = &site.catalog.maturity_model;
     let criteria: Vec<_> = model.criteria().collect();
     let data = CompareData {
@@ -378,5 +386,5 @@ pub fn compare_data(site: &Site<'_>) -> Result<String, serde_json::Error> {
             })
             .collect(),
     };
-    serde_json::to_string(&data)
+    json_bytes(&data, site.offerings.len() * 512)
 }

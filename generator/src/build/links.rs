@@ -28,8 +28,9 @@ impl LinkIndex {
     }
 
     /// Adds the internal links of one page. Most targets (header, footer, tiles) were already
-    /// seen on other pages: those cost a lookup, no allocation.
-    pub fn add_page(&mut self, page_path: &str, html: &str) {
+    /// seen on other pages: those cost a lookup, no allocation. The page is taken as bytes:
+    /// only link values are checked for UTF-8, not the whole page again.
+    pub fn add_page(&mut self, page_path: &str, html: &[u8]) {
         for_each_link(page_path, html, |target| {
             if !self.targets.contains_key(target.as_ref()) {
                 self.targets
@@ -64,7 +65,7 @@ fn exists(files: &HashSet<String>, target: &str) -> bool {
 /// function (`/api/…`) are not files of the site and are skipped.
 pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
     let mut found = HashSet::new();
-    for_each_link(page_path, html, |target| {
+    for_each_link(page_path, html.as_bytes(), |target| {
         found.insert(target.into_owned());
     });
     found
@@ -75,8 +76,7 @@ pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
 ///
 /// One pass over the page's `=` signs: each is checked for a link attribute's name before it
 /// (three `memmem` passes, one per name, cost four times as much on a large build).
-fn for_each_link(page_path: &str, html: &str, mut found: impl FnMut(Cow<'_, str>)) {
-    let bytes = html.as_bytes();
+fn for_each_link(page_path: &str, bytes: &[u8], mut found: impl FnMut(Cow<'_, str>)) {
     for equals in memchr::memchr_iter(b'=', bytes) {
         let before = &bytes[..equals];
         let name = if before.ends_with(b"href") {
@@ -108,7 +108,11 @@ fn for_each_link(page_path: &str, html: &str, mut found: impl FnMut(Cow<'_, str>
             None => None,
         };
         let Some(end) = end else { continue };
-        let value = decode_amp(&html[value_start..end]);
+        // Between ASCII delimiters of a page that Tera wrote from strings: always UTF-8.
+        let Ok(value) = std::str::from_utf8(&bytes[value_start..end]) else {
+            continue;
+        };
+        let value = decode_amp(value);
         let target = match value {
             Cow::Borrowed(value) => resolve_cow(page_path, value),
             Cow::Owned(value) => resolve_cow(page_path, &value).map(|t| Cow::Owned(t.into_owned())),
@@ -258,7 +262,7 @@ mod tests {
         let mut index = LinkIndex::default();
         index.add_page(
             "/a/",
-            r#"<a href="/b/">b</a> <a href="/c/">c</a> <img src="/x.svg">"#,
+            br#"<a href="/b/">b</a> <a href="/c/">c</a> <img src="/x.svg">"#,
         );
         let files: HashSet<String> = ["/b/index.html".to_owned(), "/x.svg".to_owned()].into();
         assert_eq!(

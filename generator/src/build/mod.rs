@@ -343,14 +343,10 @@ fn render_pages(
             let mut html = std::mem::take(&mut done.html);
             renderer.render_into(job, &path, &mut html)?;
             let t1 = Instant::now();
-            let text = std::str::from_utf8(&html).map_err(|e| BuildError::Template {
-                template: path.clone(),
-                message: e.to_string(),
-            })?;
             // The header is the same on every page: its links are checked on the start page.
-            let scanned = match (job, text.find("<main")) {
-                (Job::Home, _) | (_, None) => text,
-                (_, Some(main)) => &text[main..],
+            let scanned = match (job, memchr::memmem::find(&html, b"<main")) {
+                (Job::Home, _) | (_, None) => &html[..],
+                (_, Some(main)) => &html[main..],
             };
             done.links.add_page(&path, scanned);
             let t2 = Instant::now();
@@ -413,9 +409,7 @@ pub(crate) fn write_exports(
     };
     emit(
         "/cloud-services/katalog.json",
-        exports::catalog_json(site)
-            .map_err(|e| data(&e))?
-            .as_bytes(),
+        &exports::catalog_json(site).map_err(|e| data(&e))?,
     )?;
     emit(
         "/cloud-services/katalog.schema.json",
@@ -427,13 +421,11 @@ pub(crate) fn write_exports(
     )?;
     emit(
         "/cloud-services/filter-data.json",
-        exports::filter_data(site).map_err(|e| data(&e))?.as_bytes(),
+        &exports::filter_data(site).map_err(|e| data(&e))?,
     )?;
     emit(
         "/vergleich/daten.json",
-        exports::compare_data(site)
-            .map_err(|e| data(&e))?
-            .as_bytes(),
+        &exports::compare_data(site).map_err(|e| data(&e))?,
     )?;
     emit(
         "/sitemap.xml",
