@@ -108,11 +108,12 @@ fn for_each_link(page_path: &str, bytes: &[u8], mut found: impl FnMut(Cow<'_, st
             None => None,
         };
         let Some(end) = end else { continue };
-        // Between ASCII delimiters of a page that Tera wrote from strings: always UTF-8.
-        let Ok(value) = std::str::from_utf8(&bytes[value_start..end]) else {
-            continue;
+        // Tera writes pages from strings, so a value is UTF-8; were it not, it is still
+        // checked (and reported), never skipped.
+        let value = match String::from_utf8_lossy(&bytes[value_start..end]) {
+            Cow::Borrowed(value) => decode_amp(value),
+            Cow::Owned(value) => Cow::Owned(decode_amp(&value).into_owned()),
         };
-        let value = decode_amp(value);
         let target = match value {
             Cow::Borrowed(value) => resolve_cow(page_path, value),
             Cow::Owned(value) => resolve_cow(page_path, &value).map(|t| Cow::Owned(t.into_owned())),
@@ -255,6 +256,14 @@ mod tests {
         let mut links: Vec<_> = links.into_iter().collect();
         links.sort();
         assert_eq!(links, ["/b/", "/c/", "/d/"]);
+    }
+
+    #[test]
+    fn a_link_that_is_not_utf8_is_reported_not_skipped() {
+        let mut index = LinkIndex::default();
+        index.add_page("/a/", b"<a href=\"/b\xff/\">b</a>");
+        let broken = index.broken(&HashSet::new());
+        assert_eq!(broken, vec![("/b\u{FFFD}/".to_owned(), "/a/".to_owned())]);
     }
 
     #[test]
