@@ -102,13 +102,16 @@ impl Staging {
         })
     }
 
-    /// Writes one file of the site (see [`write_if_changed`]), unless the folder holds it
+    /// Writes one file of the site (see [`write_in_place`]), unless the folder holds it
     /// already; returns its key. A file the manifest vouches for is not even read.
     pub fn write(&self, url_path: &str, bytes: &[u8]) -> io::Result<String> {
-        let Some(written) = &self.written else {
-            return write_if_changed(&self.dir, url_path, bytes);
-        };
         let (key, path) = place(&self.dir, url_path);
+        let Some(written) = &self.written else {
+            if self.found_in_place(&path, bytes).is_none() {
+                write_in_place(&self.dir, &path, bytes)?;
+            }
+            return Ok(key);
+        };
         let hash = manifest::content_hash(self.seed, bytes);
         let len = bytes.len() as u64;
         let record = match self
@@ -121,10 +124,7 @@ impl Staging {
                 record
             }
             None => {
-                // A new folder starts empty and each file is written once: nothing to read
-                // back (on a large site the failed opens alone cost tenths of a second).
-                let found = self.reused.then(|| same_content(&path, bytes)).flatten();
-                let meta = match found {
+                let meta = match self.found_in_place(&path, bytes) {
                     Some(meta) => {
                         self.compared.fetch_add(1, Ordering::Relaxed);
                         meta
@@ -136,6 +136,17 @@ impl Staging {
         };
         lock(written).insert(key.clone(), record);
         Ok(key)
+    }
+
+    /// The metadata of the file at `path` if it holds `bytes` already. Only a reused folder
+    /// can: a new one starts empty and each file is written once, so nothing is read back
+    /// (on a large site the failed opens alone cost tenths of a second).
+    fn found_in_place(&self, path: &Path, bytes: &[u8]) -> Option<fs::Metadata> {
+        if self.reused {
+            same_content(path, bytes)
+        } else {
+            None
+        }
     }
 
     /// How many files [`Staging::write`] left in place: vouched for by the manifest, and
@@ -361,7 +372,7 @@ pub fn write(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
     Ok(key)
 }
 
-/// [`write_if_changed`] for a folder that is being served: a changed file is written beside
+/// Writing into a folder that is being served: a changed file is written beside
 /// its place and renamed over it, so that a reader gets the old file or the new one, never
 /// half of one (`csp serve` keeps serving while it rebuilds).
 pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
@@ -382,19 +393,9 @@ pub fn replace_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Resu
     Ok(key)
 }
 
-/// [`write`] into a folder that may hold an older version of the file: a file with the same
-/// content is left alone (reading it is much cheaper than writing it again), anything else
-/// in the way (a folder where the file goes, or a file where a folder goes) is replaced.
-fn write_if_changed(root: &Path, url_path: &str, bytes: &[u8]) -> io::Result<String> {
-    let (key, path) = place(root, url_path);
-    if same_content(&path, bytes).is_none() {
-        write_in_place(root, &path, bytes)?;
-    }
-    Ok(key)
-}
-
-/// Writes the file at `path` below `root`, replacing whatever is in the way (see
-/// [`write_if_changed`]); returns the written file's metadata.
+/// Writes the file at `path` below `root`, into a folder that may hold an older output:
+/// anything in the way (a folder where the file goes, or a file where a folder goes) is
+/// replaced. Returns the written file's metadata.
 fn write_in_place(root: &Path, path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
     let create = |path: &Path| -> io::Result<fs::Metadata> {
         if let Some(parent) = path.parent() {
