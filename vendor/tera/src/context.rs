@@ -356,6 +356,17 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
     if pointer.is_empty() {
         return Some(value);
     }
+    // Patched: a plain path (`a.b.c`, what templates almost always look up) is split at its
+    // dots directly; the quote-aware state machine below goes through it char by char.
+    if !pointer.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\' | b'[' | b']' | b'~')) {
+        return pointer.split('.').filter(|s| !s.is_empty()).try_fold(value, |target, token| {
+            match target {
+                Value::Object(map) => map.get(token),
+                Value::Array(list) => parse_index(token).and_then(|x| list.get(x)),
+                _ => None,
+            }
+        });
+    }
 
     PointerMachina::new(pointer).map(unescape_segment).try_fold(value, |target, token| match target
     {
