@@ -359,21 +359,22 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
     // Patched: a plain path (`a.b.c`, what templates almost always look up) is split at its
     // dots directly; the quote-aware state machine below goes through it char by char.
     if !pointer.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\' | b'[' | b']' | b'~')) {
-        return pointer.split('.').filter(|s| !s.is_empty()).try_fold(value, |target, token| {
-            match target {
-                Value::Object(map) => map.get(token),
-                Value::Array(list) => parse_index(token).and_then(|x| list.get(x)),
-                _ => None,
-            }
-        });
+        return pointer.split('.').filter(|s| !s.is_empty()).try_fold(value, pointer_step);
     }
 
-    PointerMachina::new(pointer).map(unescape_segment).try_fold(value, |target, token| match target
-    {
-        Value::Object(map) => map.get(token.as_ref()),
-        Value::Array(list) => parse_index(&token).and_then(|x| list.get(x)),
+    PointerMachina::new(pointer)
+        .map(unescape_segment)
+        .try_fold(value, |target, token| pointer_step(target, &token))
+}
+
+/// One segment of a dotted path: a key of an object or an index into an array.
+#[inline]
+fn pointer_step<'a>(target: &'a Value, token: &str) -> Option<&'a Value> {
+    match target {
+        Value::Object(map) => map.get(token),
+        Value::Array(list) => parse_index(token).and_then(|x| list.get(x)),
         _ => None,
-    })
+    }
 }
 
 /// Undoes the JSON pointer escapes `~1` and `~0` of one path segment, allocating only when the
