@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use catalog::snapshot::{OrderCatalog, SnapshotError};
 
-fn sample_snapshot() -> OrderCatalog {
+fn sample_catalog() -> catalog::Catalog {
     let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content");
-    let catalog = catalog::load_catalog(&content).expect("the sample content is valid");
-    OrderCatalog::from_catalog(&catalog)
+    catalog::load_catalog(&content).expect("the sample content is valid")
+}
+
+fn sample_snapshot() -> OrderCatalog {
+    OrderCatalog::from_catalog(&sample_catalog())
 }
 
 fn written(snapshot: OrderCatalog) -> Vec<u8> {
@@ -37,6 +40,17 @@ fn reads_back_what_it_wrote_with_every_maturity_level_in_words() {
         "{} bytes against {} with the texts repeated",
         bytes.len(),
         plain.len()
+    );
+}
+
+#[test]
+fn the_build_writes_the_same_file_straight_from_the_catalog() {
+    let catalog = sample_catalog();
+    let mut streamed = Vec::new();
+    OrderCatalog::write_catalog_json(&catalog, &mut streamed).expect("write");
+    assert_eq!(
+        String::from_utf8(streamed).expect("utf-8"),
+        String::from_utf8(written(OrderCatalog::from_catalog(&catalog))).expect("utf-8")
     );
 }
 

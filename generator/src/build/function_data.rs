@@ -19,8 +19,7 @@ use super::{BuildError, io_error, output};
 pub fn write_snapshot(catalog: &Catalog, path: &Path) -> Result<(), BuildError> {
     let file = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
     let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
-    catalog::snapshot::OrderCatalog::from_catalog(catalog)
-        .write_json(&mut writer)
+    catalog::snapshot::OrderCatalog::write_catalog_json(catalog, &mut writer)
         .map_err(|e| BuildError::Data(e.to_string()))?;
     writer
         .into_inner()
