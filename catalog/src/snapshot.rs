@@ -157,10 +157,8 @@ impl OrderCatalog {
             .orderable()
             .map(|(offering, provider)| {
                 let mut orderable = parts.offering(offering, provider);
-                orderable.maturity.levels = parts
-                    .levels(offering)
-                    .map(|level| level.to_owned())
-                    .collect();
+                orderable.maturity.levels =
+                    parts.levels(offering).map(LevelRef::to_owned).collect();
                 orderable
             })
             .collect();
