@@ -34,6 +34,19 @@ export async function readSummary(page) {
 }
 
 /**
+ * The summary of a page that has just arrived, as the user meets it. `autofocus` is applied at
+ * the browser's next rendering update, which can come after the load event: the focus gets up
+ * to two seconds to reach the summary before it is read (a page that never moves it there
+ * still reads `focused: false`).
+ */
+export async function readSummaryOnArrival(page) {
+  await page
+    .waitForFunction(() => !!document.activeElement?.closest(".error-summary"), null, { timeout: 2_000 })
+    .catch(() => {});
+  return readSummary(page);
+}
+
+/**
  * Checks the summary: visible above the form, focused (unless `focus: false`), one link for
  * each id in `fields` (exactly these, in any order), each to an existing, invalid field.
  * Returns the summary.

@@ -6,7 +6,7 @@
 // refuses): journey-4-function-errors.test.mjs.
 import { test } from "node:test";
 import { expectText, expectVisible, journey, openPage, until } from "../lib/browser.mjs";
-import { expectLinksFocusFields, expectSummary, readSummary, requiredFields, watchPosts } from "../lib/forms.mjs";
+import { expectLinksFocusFields, expectSummary, readSummaryOnArrival, requiredFields, watchPosts } from "../lib/forms.mjs";
 import { mails } from "../lib/mail.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { fillRegistration, newCustomer } from "../lib/signup.mjs";
@@ -165,7 +165,7 @@ test("Journey 4e: Registrierung, von der Funktion geprüft (ohne JavaScript)", a
     });
     await page.getByRole("button", { name: "Registrierung absenden" }).click();
     await page.waitForURL(/\/api\/registrierung/);
-    arrival = await readSummary(page);
+    arrival = await readSummaryOnArrival(page);
   });
   await step("Fehlerübersicht oben mit einem Link je Pflichtfeld", async () => {
     const required = await requiredFields(page, "main form");
@@ -211,7 +211,7 @@ test("Journey 4f: Anmeldung mit falschem Passwort, von der Funktion geprüft", a
     await page.getByLabel(/^Passwort/).fill("ein falsches, aber langes Passwort");
     await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
     await page.waitForURL(/\/api\/anmeldung/);
-    arrival = await readSummary(page);
+    arrival = await readSummaryOnArrival(page);
   });
   await step("Meldung oben, E-Mail-Adresse bleibt, nicht angemeldet", async () => {
     await expectVisible(page.locator(".error-summary"), "Fehlerübersicht");

@@ -4,7 +4,7 @@
 // link focuses its field, and nothing was stored: no order, no Bedarf, no mail.
 import { test } from "node:test";
 import { expectText, journey, openPage } from "../lib/browser.mjs";
-import { expectLinksFocusFields, expectSummary, readSummary } from "../lib/forms.mjs";
+import { expectLinksFocusFields, expectSummary, readSummaryOnArrival } from "../lib/forms.mjs";
 import { mails } from "../lib/mail.mjs";
 import {
   DATAPORT_EMAIL,
@@ -70,7 +70,7 @@ test("Journey 4g: Bestellung, von der Funktion abgelehnt (ohne JavaScript)", asy
     await fillOrderForm(page, dmessengerOrder(customer, { contract: "Umklappvertrag", users: "300" }));
     const response = await send(page, "Zahlungspflichtig bestellen", "/api/bestellungen");
     expectStatus(response, 422);
-    arrival = await readSummary(page);
+    arrival = await readSummaryOnArrival(page);
   });
   await step("Formular der Funktion: Fehlerübersicht mit dem Vertragsmodell, Fokus darauf", async () => {
     await expectText(page.locator("h1"), "dMessenger bestellen");
@@ -95,7 +95,7 @@ test("Journey 4g: Bestellung, von der Funktion abgelehnt (ohne JavaScript)", asy
     await page.getByLabel(/^Anzahl Nutzer/).fill("25000");
     const response = await send(page, "Zahlungspflichtig bestellen", "/api/bestellungen");
     expectStatus(response, 422);
-    arrival = await readSummary(page);
+    arrival = await readSummaryOnArrival(page);
     const s = await expectSummary(page, { fields: ["option-nutzer"], focus: false });
     if (!/20\.?000/.test(s.links[0].text)) throw new Error(`Meldung: ${s.links[0].text}`);
     if (!arrival.focused) throw new Error("Beim Laden stand der Fokus nicht auf der Fehlerübersicht");
@@ -118,7 +118,7 @@ test("Journey 4h: Bedarf mit Starttermin in der Vergangenheit, von der Funktion 
     await fillNeed(page, { title, description: "Elektronische Akte mit Anbindung an das Fachverfahren.", users: "12", date: isoDate(-30) });
     const response = await send(page, "Bedarf senden", "/api/bedarf");
     expectStatus(response, 422);
-    arrival = await readSummary(page);
+    arrival = await readSummaryOnArrival(page);
   });
   await step("Formular der Funktion: Fehlerübersicht mit dem Starttermin, Fokus darauf, Angaben erhalten", async () => {
     await expectText(page.locator("h1"), "Bedarf melden");
