@@ -2,7 +2,7 @@
 # Starts moto (PyPI, server mode) in the background on a free loopback port, as the SES API
 # for the function's SES test. Installs moto[server] with pip if it is missing.
 # Prints shell assignments to eval:
-#   eval "$(scripts/ses-test-server.sh)"   # sets CSP_TEST_SES_ENDPOINT and SES_PID
+#   eval "$(scripts/ses-test-server.sh)"   # sets CSP_TEST_SES_ENDPOINT, SES_PID and SES_LOG
 # Stop it with: kill "$SES_PID"
 set -euo pipefail
 if ! python3 -c "import moto.server, moto.sesv2" 2>/dev/null; then
@@ -18,6 +18,7 @@ for _ in $(seq 1 150); do
         "http://127.0.0.1:$port/moto-api/data.json" 2>/dev/null; then
         echo "export CSP_TEST_SES_ENDPOINT=http://127.0.0.1:$port"
         echo "SES_PID=$pid"
+        echo "SES_LOG=$log"
         exit 0
     fi
     if ! kill -0 "$pid" 2>/dev/null; then

@@ -3,6 +3,7 @@
 # a Maildir, for the function's SMTP test. Installs aiosmtpd with pip if it is missing.
 # Prints shell assignments to eval:
 #   eval "$(scripts/smtp-test-server.sh)"   # sets CSP_TEST_SMTP, CSP_TEST_SMTP_MAILDIR, SMTP_PID
+# and SMTP_LOG (the caller removes the Maildir and the log when it is done).
 set -euo pipefail
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     echo "smtp-test-server: installing aiosmtpd (pip)" >&2
@@ -18,6 +19,7 @@ for _ in $(seq 1 100); do
         echo "export CSP_TEST_SMTP=127.0.0.1:$port"
         echo "export CSP_TEST_SMTP_MAILDIR=$maildir"
         echo "SMTP_PID=$pid"
+        echo "SMTP_LOG=$maildir.log"
         exit 0
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
