@@ -324,9 +324,11 @@ impl OrderCatalog {
         writer: impl std::io::Write,
     ) -> serde_json::Result<()> {
         let parts = Parts::new(catalog);
+        // Listed once, so that `offerings` and `levels` are sure to be the same offerings.
+        let orderable: Vec<(&Offering, &Provider)> = parts.orderable().collect();
         let mut table = LevelTable::default();
-        let levels = parts
-            .orderable()
+        let levels = orderable
+            .iter()
             .map(|(offering, _)| {
                 parts
                     .levels(offering)
@@ -341,13 +343,17 @@ impl OrderCatalog {
                 agb_version: parts.agb_version(),
                 categories: parts.categories(),
                 level_texts: table.texts,
-                offerings: OfferingStream(&parts),
+                offerings: OfferingStream {
+                    parts: &parts,
+                    orderable: &orderable,
+                },
                 levels,
             },
         )
     }
 
-    /// Reads a snapshot file written by [`OrderCatalog::write_json`].
+    /// Reads a snapshot file written by [`OrderCatalog::write_json`] or
+    /// [`OrderCatalog::write_catalog_json`].
     pub fn read_json(bytes: &[u8]) -> Result<OrderCatalog, SnapshotError> {
         let file: SnapshotFile = serde_json::from_slice(bytes)?;
         if file.version != SNAPSHOT_VERSION {
@@ -510,15 +516,17 @@ impl<'c> Parts<'c> {
 }
 
 /// The file's `offerings`, made from the catalog while they are written.
-struct OfferingStream<'p, 'c>(&'p Parts<'c>);
+struct OfferingStream<'p, 'c> {
+    parts: &'p Parts<'c>,
+    orderable: &'p [(&'c Offering, &'c Provider)],
+}
 
 impl Serialize for OfferingStream<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let parts = self.0;
         serializer.collect_seq(
-            parts
-                .orderable()
-                .map(|(offering, provider)| parts.offering(offering, provider)),
+            self.orderable
+                .iter()
+                .map(|(offering, provider)| self.parts.offering(offering, provider)),
         )
     }
 }
