@@ -18,9 +18,11 @@
 //! - [`markdown`]: Markdown to sanitised HTML (provider content is untrusted).
 //! - [`exports`]: JSON, CSV, Atom, sitemap, robots and the data files for the JavaScript.
 //! - [`links`]: the internal-link check.
+//! - [`assets`]: the theme's stylesheet, script and images, minified.
 //! - [`output`]: staging folders and the reserve, minifying, writing.
 //! - [`function_data`]: `catalog.json`, `shell.html`, the search index.
 
+pub mod assets;
 pub mod constant_macros;
 pub mod exports;
 pub mod facets;
@@ -36,7 +38,6 @@ pub mod templates;
 pub mod views;
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -121,6 +122,8 @@ pub enum BuildError {
     },
     #[error("Daten konnten nicht geschrieben werden: {0}")]
     Data(String),
+    #[error("Skript {}: {message}", .path.display())]
+    Script { path: PathBuf, message: String },
 }
 
 fn broken_list(broken: &[(String, String)]) -> String {
@@ -201,7 +204,7 @@ fn build_loaded(
     let data = Staging::new(&options.data_out).map_err(|e| io_error(&options.data_out, e))?;
     let root = public.dir.clone();
 
-    let (asset_version, mut files) = write_assets(&options.theme, &public)?;
+    let (asset_version, mut files) = assets::write_assets(&options.theme, &public)?;
     let renderer = Renderer::new(&site, &options.theme, asset_version.clone())?;
     let shell = function_data::shell_html(&renderer)?;
     phase("tiles and assets");
@@ -456,50 +459,12 @@ pub(crate) fn write_exports(
     Ok(bytes)
 }
 
-/// Copies the theme's `static/` files to `/assets/`, minifying CSS and JavaScript; returns a
-/// version string for cache busting and the written file keys.
-fn write_assets(theme: &Path, staging: &Staging) -> Result<(String, HashSet<String>), BuildError> {
-    let dir = theme.join("static");
-    let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
-        .map_err(|e| io_error(&dir, e))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file())
-        .collect();
-    entries.sort();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut files = HashSet::new();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let raw = fs::read(&path).map_err(|e| io_error(&path, e))?;
-        let content = match path.extension().and_then(|e| e.to_str()) {
-            Some("css") => {
-                output::minify_asset(&String::from_utf8_lossy(&raw), "style").into_bytes()
-            }
-            Some("js") => {
-                output::minify_asset(&String::from_utf8_lossy(&raw), "script").into_bytes()
-            }
-            _ => raw,
-        };
-        for byte in &content {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        files.insert(
-            staging
-                .write(&format!("/assets/{name}"), &content)
-                .map_err(|e| io_error(&staging.dir, e))?,
-        );
-    }
-    Ok((format!("{:08x}", hash as u32), files))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use std::collections::BTreeMap;
+    use std::fs;
 
     fn repo() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

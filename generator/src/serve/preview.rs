@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::build::render::{self, Job, Renderer};
 use crate::build::site::{PER_PAGE, Site};
-use crate::build::{self, BuildError, BuildOptions, function_data, output, templates};
+use crate::build::{self, BuildError, BuildOptions, assets, function_data, output, templates};
 use crate::check::{ReportFormat, render as render_problems};
 
 use super::watch::ChangeKind;
@@ -442,15 +442,7 @@ impl Preview {
                 continue;
             };
             let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let content = match path.extension().and_then(|e| e.to_str()) {
-                Some("css") => {
-                    output::minify_asset(&String::from_utf8_lossy(&raw), "style").into_bytes()
-                }
-                Some("js") => {
-                    output::minify_asset(&String::from_utf8_lossy(&raw), "script").into_bytes()
-                }
-                _ => raw,
-            };
+            let content = assets::publish_asset(path, raw).map_err(|e| e.to_string())?;
             let url = format!("/assets/{name}");
             write_atomically(self.site_dir(), &url, &content)?;
             written.push(url);
