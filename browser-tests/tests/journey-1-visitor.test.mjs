@@ -124,6 +124,11 @@ test("Journey 1: Besucher – Kategorie, Filter, Sortierung, Merkliste, Vergleic
     await page.goto(`${portal.url}/cloud-services/zesi/`);
     await page.getByRole("button", { name: "Zum Vergleich" }).click();
     await page.goto(`${portal.url}/cloud-services/kategorie/zentrale-dienste/`);
+    // The script adds the tiles' buttons; they show at once what is already chosen.
+    const chosen = page.getByRole("button", { name: /Vergleichen\b.*ZeSI/ });
+    if ((await chosen.getAttribute("aria-pressed")) !== "true") throw new Error("ZeSI-Kachel zeigt die Wahl zum Vergleich nicht");
+    const watched = page.getByRole("button", { name: /Merken\b.*ZeSI/ });
+    if ((await watched.getAttribute("aria-pressed")) !== "true") throw new Error("ZeSI-Kachel zeigt die Merkliste nicht");
     await page.getByRole("button", { name: /^Vergleichen\b.*dDatabox/ }).click();
     await expectText(page.locator("#compare-bar"), "2 Services zum Vergleich gewählt");
   });

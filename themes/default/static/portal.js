@@ -106,6 +106,10 @@
       syncButtons();
     }
   });
+  // The pre-rendered tiles get their buttons here (see actions below).
+  $$(".tile[data-id] > article").forEach(function (a) {
+    a.insertAdjacentHTML("beforeend", actions(a.parentNode.getAttribute("data-id"), $("h3", a).textContent));
+  });
   syncButtons();
   // Links that only make sense with this script (the overview's instant filters).
   $$("[data-refine]").forEach(function (e) { e.hidden = false; });
@@ -119,8 +123,14 @@
       '<p class="tile-summary">' + esc(o.s) + "</p>" +
       '<p class="tile-price"><strong>' + esc(o.pt) + "</strong>" + (o.pu ? " <span>" + esc(o.pu) + "</span>" : "") + ' <span class="net">netto</span></p>' +
       '<p class="badge"><span class="meter m' + band + '" aria-hidden="true"></span>Reifegrad ' + o.r + " %</p>" +
-      '<div class="tile-actions" data-actions="' + esc(o.i) + '"><button type="button" class="btn-small" data-watch="' + esc(o.i) + '" aria-pressed="false">Merken<span class="visually-hidden">: ' + esc(o.n) + "</span></button>" +
-      '<button type="button" class="btn-small" data-compare="' + esc(o.i) + '" aria-pressed="false">Vergleichen<span class="visually-hidden">: ' + esc(o.n) + "</span></button></div></article></li>";
+      actions(o.i, o.n) + "</article></li>";
+  }
+  // The Merken/Vergleichen buttons need this script, so the script adds them: pages without it
+  // carry no dead buttons, and a listing page is a third smaller.
+  function actions(id, name) {
+    var label = '<span class="visually-hidden">: ' + esc(name) + "</span></button>";
+    return '<div class="tile-actions" data-actions="' + esc(id) + '"><button type="button" class="btn-small" data-watch="' + esc(id) + '" aria-pressed="false">Merken' + label +
+      '<button type="button" class="btn-small" data-compare="' + esc(id) + '" aria-pressed="false">Vergleichen' + label + "</div>";
   }
   function names(data) {
     var n = { typ: {}, anbieter: {} };
