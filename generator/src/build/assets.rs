@@ -19,7 +19,7 @@ use super::{BuildError, io_error};
 /// line and column: shipping it unminified would hide the mistake until a browser runs it.
 pub fn publish_asset(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>, BuildError> {
     Ok(match path.extension().and_then(|e| e.to_str()) {
-        Some("css") => output::minify_asset(&String::from_utf8_lossy(&raw), "style").into_bytes(),
+        Some("css") => output::minify_stylesheet(&String::from_utf8_lossy(&raw)).into_bytes(),
         Some("js") => {
             let source = String::from_utf8(raw).map_err(|_| BuildError::Script {
                 path: path.to_owned(),
