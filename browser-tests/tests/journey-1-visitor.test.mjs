@@ -118,11 +118,18 @@ test("Journey 1: Besucher – Kategorie, Filter, Sortierung, Merkliste, Vergleic
     await expectText(page.locator("h1"), "Merkliste");
     await expectText(page.locator("[data-watch-view]"), "1 Service auf Ihrer Merkliste");
     await expectVisible(page.locator("[data-watch-view]").getByRole("link", { name: "Zentrale Siegelinfrastruktur (ZeSI)" }), "gemerktes Angebot");
+    // From the Merkliste straight to the order form, as the FAQ promises.
+    const order = page.locator("[data-watch-view]").getByRole("link", { name: /^Bestellen\b.*ZeSI/ });
+    await expectVisible(order, "„Bestellen“ auf der Merkliste");
+    if ((await order.getAttribute("href")) !== "/bestellen/zesi/") throw new Error(`„Bestellen“ führt zu ${await order.getAttribute("href")}`);
   });
 
   await step("Zwei Angebote zum Vergleich wählen", async () => {
     await page.goto(`${portal.url}/cloud-services/zesi/`);
     await page.getByRole("button", { name: "Zum Vergleich" }).click();
+    // The product page itself leads on to the comparison.
+    await expectText(page.locator("#compare-bar"), "1 Service zum Vergleich gewählt");
+    await expectVisible(page.locator("#compare-bar").getByRole("link", { name: "Jetzt vergleichen" }), "„Jetzt vergleichen“ auf der Produktseite");
     await page.goto(`${portal.url}/cloud-services/kategorie/zentrale-dienste/`);
     // The script adds the tiles' buttons; they show at once what is already chosen.
     const chosen = page.getByRole("button", { name: /Vergleichen\b.*ZeSI/ });

@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::model::{MaturityModel, Offering};
+use crate::model::{MaturityModel, Offering, Plan};
 
 /// `1249.5` → `1.249,50 €`: thousands separated by dots, a decimal comma, at least two
 /// decimal places (more only if the price has them).
@@ -36,6 +36,30 @@ pub fn german_decimal(price: Decimal) -> String {
         format!("{sign}{grouped}")
     } else {
         format!("{sign}{grouped},{fraction}")
+    }
+}
+
+/// The price an offering is shown with (tiles, detail pages, search results), and the unit
+/// it is in. A free plan beside paid ones (a trial, a small edition) is named together with
+/// the cheapest paid plan: "ab" the free plan alone would hide what the service usually costs.
+pub fn price_from(offering: &Offering) -> (String, Option<&str>) {
+    let paid: Vec<&Plan> = offering.plans.iter().filter(|p| !p.is_free()).collect();
+    let cheapest_paid = paid.iter().min_by(|a, b| a.price.cmp(&b.price));
+    let from = |plan: &Plan, count: usize| {
+        if count == 1 {
+            euro(plan.price)
+        } else {
+            format!("ab {}", euro(plan.price))
+        }
+    };
+    match cheapest_paid {
+        None if offering.plans.is_empty() => ("Preis auf Anfrage".to_owned(), None),
+        None => ("kostenfrei".to_owned(), None),
+        Some(plan) if paid.len() < offering.plans.len() => (
+            format!("kostenfrei oder {}", from(plan, paid.len())),
+            plan.unit.as_deref(),
+        ),
+        Some(plan) => (from(plan, paid.len()), plan.unit.as_deref()),
     }
 }
 

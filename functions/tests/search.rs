@@ -196,6 +196,22 @@ async fn html_results_page_uses_the_site_layout_and_escapes_input() {
 }
 
 #[tokio::test]
+async fn the_results_page_shows_prices_as_the_catalog_does() {
+    // A free demo beside a paid plan, and several paid plans: the words of the site's tiles.
+    let (_, _, html) = get(app(), "/api/suche?q=Conceptboard", BROWSER).await;
+    assert!(
+        html.contains("kostenfrei oder 7,90 € je Person und Monat · Reifegrad"),
+        "{html}"
+    );
+    let (_, _, html) = get(app(), "/api/suche?q=dMessenger", BROWSER).await;
+    assert!(
+        html.contains("ab 2,90 € je Nutzer und Monat · Reifegrad"),
+        "{html}"
+    );
+    assert!(!html.contains("ab ab"), "{html}");
+}
+
+#[tokio::test]
 async fn no_hits_offers_bedarf_melden_and_suggestions() {
     let (_, json) = get_json("/api/suche?q=Kubernetis+Cluster+Hamburg").await;
     assert_eq!(json["total"], 0);

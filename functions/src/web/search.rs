@@ -480,7 +480,7 @@ fn html_page(shell: &str, request: &SearchRequest, response: &SearchResponse) ->
         for hit in &response.hits {
             let _ = writeln!(
                 main,
-                "<li class=\"tile\"><h3><a href=\"{}\">{}</a></h3>\n<p class=\"provider\">{} · {}</p>\n<p>{}</p>\n<p class=\"meta\">ab {} · Reifegrad {} %</p></li>",
+                "<li class=\"tile\"><h3><a href=\"{}\">{}</a></h3>\n<p class=\"provider\">{} · {}</p>\n<p>{}</p>\n<p class=\"meta\">{} · Reifegrad {} %</p></li>",
                 escape_html(&hit.url),
                 escape_html(&hit.name),
                 escape_html(&hit.provider),

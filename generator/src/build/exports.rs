@@ -113,7 +113,11 @@ pub fn catalog_csv(site: &Site<'_>) -> Result<Vec<u8>, csv::Error> {
             categories,
             o.summary.clone(),
             info.lowest_price.map(german_decimal).unwrap_or_default(),
-            info.price_unit.unwrap_or_default().to_owned(),
+            // The unit of the plan the "Preis ab" column gives (a free plan has none).
+            o.lowest_price()
+                .and_then(|plan| plan.unit.as_deref())
+                .unwrap_or_default()
+                .to_owned(),
             join(o.contract_models.iter().map(|m| m.label()).collect()),
             join(o.customer_scope.iter().map(|s| s.label()).collect()),
             o.provisioning_time.clone(),

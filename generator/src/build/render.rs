@@ -283,7 +283,13 @@ impl<'s, 'c> Renderer<'s, 'c> {
             Job::Listing { listing, page } => {
                 let l = &site.listings[listing];
                 self.listing_context(&mut context, l, page);
-                let title = if page > 1 { format!("{} – Seite {page}", l.title) } else { l.title.clone() };
+                // A sub-category may share its name with an offering ("Log-Management"), so its
+                // page title names the parent category too.
+                let name = match l.breadcrumbs.last() {
+                    Some((parent, path)) if path.starts_with("/cloud-services/kategorie/") => format!("{} – {parent}", l.title),
+                    _ => l.title.clone(),
+                };
+                let title = if page > 1 { format!("{name} – Seite {page}") } else { name };
                 let section = if l.provider.is_some() { "anbieter" } else { "katalog" };
                 (title, l.description.clone(), section, l.feed.as_deref(), false)
             }
@@ -408,24 +414,26 @@ impl<'s, 'c> Renderer<'s, 'c> {
 
     fn home_context(&self, context: &mut Context) {
         let site = self.site;
-        let featured: Vec<&str> = site
-            .offerings
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.offering.featured)
+        let featured: Vec<usize> = (0..site.offerings.len())
+            .filter(|&i| site.offerings[i].offering.featured)
             .take(6)
-            .map(|(i, _)| self.tiles[i].as_str())
             .collect();
-        let mut newest: Vec<usize> = (0..site.offerings.len()).collect();
+        // A featured offering is not shown again under "Neu und aktualisiert": the same tile
+        // twice on one page would repeat its heading and its element ids.
+        let mut newest: Vec<usize> = (0..site.offerings.len())
+            .filter(|i| !featured.contains(i))
+            .collect();
         newest.sort_by(|&a, &b| {
             let (a, b) = (site.offerings[a].offering, site.offerings[b].offering);
             b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id))
         });
-        let newest: Vec<&str> = newest
-            .iter()
-            .take(6)
-            .map(|&i| self.tiles[i].as_str())
-            .collect();
+        let tiles = |list: &[usize]| -> Vec<&str> {
+            list.iter()
+                .take(6)
+                .map(|&i| self.tiles[i].as_str())
+                .collect()
+        };
+        let (featured, newest) = (tiles(&featured), tiles(&newest));
         let counts = site::category_counts(site);
         let categories: Vec<_> = site
             .catalog

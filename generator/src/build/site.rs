@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use catalog::format::{euro, maturity_percent};
+use catalog::format::maturity_percent;
 use catalog::{Catalog, ContractModel, CustomerScope, Offering, Plan, Provider, ServiceType};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -24,9 +24,10 @@ pub struct OfferingInfo<'a> {
     pub url: String,
     pub maturity: u8,
     pub lowest_price: Option<Decimal>,
-    /// "ab 4,20 €", "kostenfrei".
+    /// "ab 4,20 €", "kostenfrei", "kostenfrei oder ab 7,90 €" (`catalog::format::price_from`). Net
+    /// prices are the ones with "€" in them.
     pub price_from: String,
-    /// The plan unit shown under the "ab" price.
+    /// The unit of the plan named in `price_from`.
     pub price_unit: Option<&'a str>,
 }
 
@@ -305,12 +306,7 @@ fn offering_info<'a>(
     provider: &'a Provider,
 ) -> OfferingInfo<'a> {
     let lowest: Option<&Plan> = offering.lowest_price();
-    let price_from = match lowest {
-        Some(plan) if plan.is_free() => "kostenfrei".to_owned(),
-        Some(plan) if offering.plans.len() == 1 => euro(plan.price),
-        Some(plan) => format!("ab {}", euro(plan.price)),
-        None => "Preis auf Anfrage".to_owned(),
-    };
+    let (price_from, price_unit) = catalog::format::price_from(offering);
     OfferingInfo {
         offering,
         provider,
@@ -318,9 +314,7 @@ fn offering_info<'a>(
         maturity: maturity_percent(offering, &catalog.maturity_model),
         lowest_price: lowest.map(|p| p.price),
         price_from,
-        price_unit: lowest
-            .filter(|p| !p.is_free())
-            .and_then(|p| p.unit.as_deref()),
+        price_unit,
     }
 }
 

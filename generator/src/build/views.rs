@@ -27,6 +27,8 @@ pub struct PlanView<'a> {
     pub price: String,
     pub unit: Option<&'a str>,
     pub billing: &'static str,
+    /// A free plan's billing ("kostenfrei") repeats its price, so forms leave it out.
+    pub free: bool,
     pub minimum_term: Option<String>,
     pub description: Option<&'a str>,
 }
@@ -43,6 +45,7 @@ impl<'a> PlanView<'a> {
             },
             unit: plan.unit.as_deref(),
             billing: plan.billing.label(),
+            free: plan.is_free(),
             minimum_term: plan.minimum_term_months.map(|m| {
                 if m == 1 {
                     "1 Monat".into()
@@ -128,6 +131,7 @@ pub struct DetailView<'a> {
     pub categories: Vec<Link>,
     pub tags: &'a [String],
     pub price_from: &'a str,
+    pub price_unit: Option<&'a str>,
     pub plans: Vec<PlanView<'a>>,
     pub provisioning_time: &'a str,
     pub customer_scope: Vec<&'static str>,
@@ -177,6 +181,7 @@ pub fn detail<'a>(
             .collect(),
         tags: &offering.tags,
         price_from: &info.price_from,
+        price_unit: info.price_unit,
         plans: offering.plans.iter().map(PlanView::new).collect(),
         provisioning_time: &offering.provisioning_time,
         customer_scope: offering.customer_scope.iter().map(|s| s.label()).collect(),

@@ -60,7 +60,12 @@
     $$("[data-compare]").forEach(function (b) {
       b.setAttribute("aria-pressed", c.indexOf(b.getAttribute("data-compare")) >= 0);
     });
-    var bar = $("#compare-bar");
+    // Every page with "Vergleichen" buttons gets the bar that leads to the comparison.
+    var bar = $("#compare-bar"), wraps = $$("#inhalt > .wrap");
+    if (!bar && $("[data-compare]") && wraps.length) {
+      wraps[wraps.length - 1].insertAdjacentHTML("beforeend", '<div class="compare-bar" id="compare-bar" hidden><p><span data-compare-count></span> <a href="/vergleich/" data-compare-link>Jetzt vergleichen</a> <button type="button" class="btn-small" data-compare-clear>Auswahl leeren</button></p></div>');
+      bar = $("#compare-bar");
+    }
     if (bar) {
       bar.hidden = c.length === 0;
       $("[data-compare-count]", bar).textContent = plural(c.length, "Service", "Services") + " zum Vergleich gewählt (höchstens 3).";
@@ -115,22 +120,23 @@
   $$("[data-refine]").forEach(function (e) { e.hidden = false; });
 
   // --- Tiles, as the generator renders them -----------------------------------------------
-  function tile(o, names) {
+  function tile(o, names, order) {
     var band = Math.round(o.r / 10) * 10;
     return '<li class="tile" data-id="' + esc(o.i) + '"><article aria-labelledby="kachel-' + esc(o.i) + '">' +
       '<h3 id="kachel-' + esc(o.i) + '"><a href="/cloud-services/' + esc(o.i) + '/">' + esc(o.n) + "</a></h3>" +
       '<p class="tile-meta"><span class="tag">' + esc(names.typ[o.t]) + "</span> <span>" + esc(names.anbieter[o.a]) + "</span></p>" +
       '<p class="tile-summary">' + esc(o.s) + "</p>" +
-      '<p class="tile-price"><strong>' + esc(o.pt) + "</strong>" + (o.pu ? " <span>" + esc(o.pu) + "</span>" : "") + ' <span class="net">netto</span></p>' +
+      '<p class="tile-price"><strong>' + esc(o.pt) + "</strong>" + (o.pu ? " <span>" + esc(o.pu) + "</span>" : "") + (/€/.test(o.pt) ? ' <span class="net">netto</span>' : "") + "</p>" +
       '<p class="badge"><span class="meter m' + band + '" aria-hidden="true"></span>Reifegrad ' + o.r + " %</p>" +
-      actions(o.i, o.n) + "</article></li>";
+      actions(o.i, o.n, order) + "</article></li>";
   }
   // The Merken/Vergleichen buttons need this script, so the script adds them: pages without it
   // carry no dead buttons, and a listing page is a third smaller.
-  function actions(id, name) {
-    var label = '<span class="visually-hidden">: ' + esc(name) + "</span></button>";
-    return '<div class="tile-actions" data-actions="' + esc(id) + '"><button type="button" class="btn-small" data-watch="' + esc(id) + '" aria-pressed="false">Merken' + label +
-      '<button type="button" class="btn-small" data-compare="' + esc(id) + '" aria-pressed="false">Vergleichen' + label + "</div>";
+  function actions(id, name, order) {
+    var label = '<span class="visually-hidden">: ' + esc(name) + "</span>";
+    return '<div class="tile-actions" data-actions="' + esc(id) + '"><button type="button" class="btn-small" data-watch="' + esc(id) + '" aria-pressed="false">Merken' + label + "</button>" +
+      '<button type="button" class="btn-small" data-compare="' + esc(id) + '" aria-pressed="false">Vergleichen' + label + "</button>" +
+      (order ? '<a class="btn btn-small" href="/bestellen/' + esc(id) + '/">Bestellen' + label + "</a>" : "") + "</div>";
   }
   function names(data) {
     var n = { typ: {}, anbieter: {} };
@@ -209,7 +215,7 @@
       var ids = store.get(WATCH), n = names(data);
       var items = data.o.filter(function (o) { return ids.indexOf(o.i) >= 0; });
       view.innerHTML = items.length ?
-        "<p>" + plural(items.length, "Service", "Services") + ' auf Ihrer Merkliste.</p><ul class="tiles">' + items.map(function (o) { return tile(o, n); }).join("") + "</ul>" :
+        "<p>" + plural(items.length, "Service", "Services") + ' auf Ihrer Merkliste.</p><ul class="tiles">' + items.map(function (o) { return tile(o, n, true); }).join("") + "</ul>" :
         '<p>Ihre Merkliste ist leer. In der <a href="/cloud-services/">Übersicht der Cloud-Services</a> merken Sie sich Angebote mit „Merken“.</p>';
       syncButtons();
     }).catch(function () { view.innerHTML = "<p>Die Merkliste konnte nicht geladen werden.</p>"; });

@@ -1,0 +1,186 @@
+//! Things a careful visitor notices across the sample site: prices that say what they cost,
+//! forms that offer only what the offering allows, anchors and titles that are unique, and
+//! a navigation that tells a screen reader where they are.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod build_support;
+
+use std::collections::BTreeMap;
+
+use build_support::{has_attr, sample};
+
+/// Every `id` attribute value of a (minified) page, quoted or not.
+fn element_ids(html: &str) -> Vec<&str> {
+    html.match_indices(" id=")
+        .map(|(at, _)| {
+            let rest = &html[at + 4..];
+            match rest.strip_prefix('"') {
+                Some(quoted) => &quoted[..quoted.find('"').unwrap()],
+                None => &rest[..rest.find([' ', '>']).unwrap()],
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn no_page_repeats_an_element_id() {
+    for (path, bytes) in sample().all_files() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        let mut seen = BTreeMap::new();
+        for id in element_ids(&html) {
+            *seen.entry(id).or_insert(0) += 1;
+        }
+        let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(repeated.is_empty(), "{path}: ids used twice: {repeated:?}");
+    }
+}
+
+#[test]
+fn every_faq_question_link_leads_to_the_question_itself() {
+    // "bestellstatus" is both a topic of the customer FAQ and the id of one of its questions.
+    let html = sample().page("/hilfe/kunden/");
+    assert!(
+        has_attr(&html, "id", "thema-bestellstatus"),
+        "topic section"
+    );
+    let anchors: Vec<&str> = html
+        .match_indices("id=\"bestellstatus\"")
+        .map(|(at, _)| &html[html[..at].rfind('<').unwrap()..at])
+        .collect();
+    assert_eq!(anchors.len(), 1, "one element with id bestellstatus");
+    assert!(
+        anchors[0].starts_with("<article"),
+        "#bestellstatus is {}",
+        anchors[0]
+    );
+}
+
+#[test]
+fn no_two_pages_share_a_title() {
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    for (path, bytes) in sample().all_files() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        let start = html.find("<title>").unwrap() + "<title>".len();
+        let title = html[start..start + html[start..].find("</title>").unwrap()].to_owned();
+        if let Some(other) = titles.insert(title.clone(), path.clone()) {
+            panic!("{path} and {other} are both titled „{title}“");
+        }
+    }
+    assert_eq!(
+        titles
+            .iter()
+            .find(|(_, p)| p.as_str()
+                == "cloud-services/kategorie/infrastruktur/log-management/index.html")
+            .map(|(t, _)| t.as_str()),
+        Some("Log-Management – Infrastruktur – Cloud-Service-Portal"),
+        "a sub-category's title names its parent"
+    );
+}
+
+#[test]
+fn a_free_plan_beside_paid_ones_shows_the_paid_price_too() {
+    let site = sample();
+    // Conceptboard: a free 30-day demo and 7,90 € per person and month.
+    let detail = site.page("/cloud-services/conceptboard/");
+    assert!(
+        detail.contains(
+            "<strong>kostenfrei oder 7,90 €</strong> je Person und Monat <span>netto</span>"
+        ),
+        "detail price"
+    );
+    let overview = site.page("/cloud-services/");
+    assert!(
+        overview.contains("<strong>kostenfrei oder 7,90 €</strong> <span>je Person und Monat</span> <span class=net>netto</span>"),
+        "tile price"
+    );
+    // Nothing free is called "netto", and a free plan's billing does not repeat "kostenfrei".
+    for (path, bytes) in site.all_files() {
+        if path.ends_with(".html") {
+            let html = String::from_utf8(bytes).unwrap();
+            assert!(
+                !html.contains("kostenfrei</strong> <span"),
+                "{path}: free price with a suffix"
+            );
+            assert!(
+                !html.contains("kostenfrei</strong>, kostenfrei"),
+                "{path}: kostenfrei twice"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_price_at_the_top_of_a_detail_page_has_its_unit() {
+    let html = sample().page("/cloud-services/dreservierung/");
+    assert!(
+        html.contains(
+            "<strong>0,95 €</strong> je buchbarer Ressource und Monat <span>netto</span>"
+        ),
+        "unit beside the leading price"
+    );
+}
+
+#[test]
+fn the_order_form_explains_the_umklappvertrag_only_where_it_can_be_chosen() {
+    let site = sample();
+    let note = "Für den Umklappvertrag brauchen";
+    let direct_only = site.page("/bestellen/ausweisident-online/");
+    assert!(!direct_only.contains("umklappvertrag") && !direct_only.contains(note));
+    let both = site.page("/bestellen/conceptboard/");
+    assert!(has_attr(&both, "value", "umklappvertrag") && both.contains(note));
+}
+
+#[test]
+fn the_main_navigation_marks_the_page_or_the_section_it_is_in() {
+    let site = sample();
+    let current = |url: &str, link: &str| {
+        let html = site.page(url);
+        let at = html.find(&format!("href={link}>")).unwrap();
+        let tag = &html[html[..at].rfind("<a ").unwrap()..at];
+        if tag.contains("aria-current=page") {
+            "page"
+        } else if tag.contains("aria-current=true") {
+            "true"
+        } else {
+            "none"
+        }
+    };
+    assert_eq!(current("/cloud-services/", "/cloud-services/"), "page");
+    assert_eq!(
+        current("/cloud-services/ddatabox/", "/cloud-services/"),
+        "true"
+    );
+    assert_eq!(current("/cloud-services/ddatabox/", "/anbieter/"), "none");
+    assert_eq!(current("/hilfe/", "/hilfe/"), "page");
+    assert_eq!(current("/hilfe/kunden/", "/hilfe/"), "true");
+}
+
+#[test]
+fn a_featured_offering_is_not_repeated_under_the_newest() {
+    let html = sample().page("/");
+    let (featured, newest) = html.split_at(html.find("id=neu").unwrap());
+    for name in build_support::tile_names(featured) {
+        assert!(
+            !build_support::tile_names(newest).contains(&name),
+            "{name} twice on the start page"
+        );
+    }
+}
+
+#[test]
+fn the_maturity_model_page_names_each_section_once() {
+    let html = sample().page("/reifegradmodell/");
+    for heading in ["Die drei Elemente", "Die Minimalkriterien"] {
+        assert_eq!(
+            html.matches(&format!(">{heading}</h2>")).count(),
+            1,
+            "„{heading}“"
+        );
+    }
+}
