@@ -258,3 +258,47 @@ fn build_with_a_missing_theme_names_the_folder_and_the_reason_once() {
     );
     assert!(!target.exists(), "nothing written");
 }
+
+#[test]
+fn build_says_when_the_public_address_is_missing_and_uses_it_when_given() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let build = |public_url: Option<&str>, name: &str| {
+        let target = out.path().join(name);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_csp"));
+        command.current_dir(build_support::repo()).args([
+            "build",
+            "--content",
+            sample_content().to_str().expect("utf-8 path"),
+            "--out",
+            target.to_str().expect("utf-8 path"),
+            "--data-out",
+            out.path()
+                .join(format!("{name}-data"))
+                .to_str()
+                .expect("utf-8 path"),
+        ]);
+        command.env_remove("CSP_PUBLIC_URL");
+        if let Some(url) = public_url {
+            command.env("CSP_PUBLIC_URL", url);
+        }
+        let output = command.output().expect("run csp");
+        assert!(output.status.success(), "{output:?}");
+        let robots = fs::read_to_string(target.join("robots.txt")).expect("robots.txt");
+        (String::from_utf8_lossy(&output.stderr).into_owned(), robots)
+    };
+    let (stderr, robots) = build(None, "lokal");
+    assert!(
+        stderr.contains("CSP_PUBLIC_URL ist nicht gesetzt"),
+        "{stderr}"
+    );
+    assert!(
+        robots.contains("http://localhost:8080/sitemap.xml"),
+        "{robots}"
+    );
+    let (stderr, robots) = build(Some("https://portal.example"), "oeffentlich");
+    assert!(!stderr.contains("CSP_PUBLIC_URL"), "{stderr}");
+    assert!(
+        robots.contains("https://portal.example/sitemap.xml"),
+        "{robots}"
+    );
+}

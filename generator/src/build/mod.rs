@@ -147,6 +147,15 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> BuildError {
 /// The `csp build` command.
 pub fn run(options: &BuildOptions) -> anyhow::Result<()> {
     let report = build(options)?;
+    if std::env::var_os(PUBLIC_URL_VAR).is_none() {
+        // Right for a local preview, wrong for a published site: the canonical links, the
+        // sitemap, the feeds and the CSV would all point at this machine.
+        eprintln!(
+            "Hinweis: {PUBLIC_URL_VAR} ist nicht gesetzt. Kanonische Links, Sitemap, Feeds und \
+             CSV zeigen auf {DEFAULT_PUBLIC_URL}. Zum Veröffentlichen: \
+             {PUBLIC_URL_VAR}=https://portal.example csp build"
+        );
+    }
     println!(
         "Portal gebaut: {} Angebote, {} Seiten, {} Dateien ({:.1} MB) in {:.2} s → {}",
         report.offerings,
