@@ -17,6 +17,17 @@ pub struct Location {
     pub column: usize,
 }
 
+impl Location {
+    /// The line and column of a byte offset into a file's text (columns count bytes). Also
+    /// used for the theme's script, whose parser reports offsets.
+    pub fn at_byte(bytes: &[u8], position: usize) -> Location {
+        let before = &bytes[..position.min(bytes.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Location { line, column }
+    }
+}
+
 /// One problem in one content file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {

@@ -99,7 +99,7 @@ pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if let Some(position) = memchr::memchr(0, &bytes) {
         return Err(Diagnostic::new(
             path,
-            line_of_byte(&bytes, position),
+            Location::at_byte(&bytes, position),
             "",
             "this is a binary file, not a YAML text file",
         )
@@ -110,7 +110,7 @@ pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         let position = error.utf8_error().valid_up_to();
         Diagnostic::new(
             path,
-            line_of_byte(error.as_bytes(), position),
+            Location::at_byte(error.as_bytes(), position),
             "",
             "the file is not valid UTF-8",
         )
@@ -143,13 +143,6 @@ pub fn file_too_large(path: &Path, size: u64) -> Diagnostic {
     )
     .expected(format!("at most {} KiB", MAX_FILE_BYTES / 1024))
     .found(format!("{:.1} MiB", size as f64 / (1024.0 * 1024.0)))
-}
-
-fn line_of_byte(bytes: &[u8], position: usize) -> Location {
-    let before = &bytes[..position.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-    Location { line, column }
 }
 
 /// Parses one YAML document into a located tree. Structural problems that still leave a usable

@@ -48,10 +48,8 @@ pub fn minify_script(source: &str) -> Result<String, String> {
             .as_ref()
             .and_then(|labels| labels.first())
             .map_or(0, |label| label.offset());
-        let before = source.get(..offset).unwrap_or(source);
-        let line = before.matches('\n').count() + 1;
-        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        return Err(format!("Zeile {line}, Spalte {column}: {error}"));
+        let at = catalog::Location::at_byte(source.as_bytes(), offset);
+        return Err(format!("Zeile {}, Spalte {}: {error}", at.line, at.column));
     }
     let mut program = parsed.program;
     let minified = Minifier::new(MinifierOptions {

@@ -283,11 +283,9 @@ impl<'s, 'c> Renderer<'s, 'c> {
             Job::Listing { listing, page } => {
                 let l = &site.listings[listing];
                 self.listing_context(&mut context, l, page);
-                // A sub-category may share its name with an offering ("Log-Management"), so its
-                // page title names the parent category too.
-                let name = match l.breadcrumbs.last() {
-                    Some((parent, path)) if path.starts_with("/cloud-services/kategorie/") => format!("{} – {parent}", l.title),
-                    _ => l.title.clone(),
+                let name = match &l.parent {
+                    Some(parent) => format!("{} – {parent}", l.title),
+                    None => l.title.clone(),
                 };
                 let title = if page > 1 { format!("{name} – Seite {page}") } else { name };
                 let section = if l.provider.is_some() { "anbieter" } else { "katalog" };

@@ -36,6 +36,9 @@ pub struct Listing {
     /// URL path of the first page, with trailing slash.
     pub path: String,
     pub title: String,
+    /// The listing this one belongs to, named in the page title too: a sub-category may
+    /// share its name with an offering ("Log-Management").
+    pub parent: Option<String>,
     pub description: String,
     /// Plain introduction under the heading.
     pub intro: Option<String>,
@@ -142,6 +145,7 @@ impl<'a> Site<'a> {
         let mut listings = vec![Listing {
             path: "/cloud-services/".into(),
             title: "Cloud-Services".into(),
+            parent: None,
             description: "Alle Cloud-Services für die öffentliche Verwaltung: nach Kategorie, Serviceart, Anbieter, Vertragsmodell, Kundenkreis und Reifegrad filtern und vergleichen.".into(),
             intro: Some("Finden Sie Cloud-Services öffentlicher IT-Dienstleister für Ihre Behörde. Filtern Sie nach Ihren Anforderungen, setzen Sie interessante Angebote auf die Merkliste und vergleichen Sie bis zu drei Services.".into()),
             members: all,
@@ -171,6 +175,7 @@ impl<'a> Site<'a> {
             listings.push(Listing {
                 path: top_path.clone(),
                 title: category.name.clone(),
+                parent: None,
                 description: category.description.clone().unwrap_or_else(|| {
                     format!(
                         "Cloud-Services der Kategorie {} für die öffentliche Verwaltung.",
@@ -191,6 +196,7 @@ impl<'a> Site<'a> {
                 listings.push(Listing {
                     path: format!("{top_path}{}/", sub.id),
                     title: sub.name.clone(),
+                    parent: Some(category.name.clone()),
                     description: sub.description.clone().unwrap_or_else(|| {
                         format!(
                             "Cloud-Services der Kategorie {} ({}).",
@@ -211,6 +217,7 @@ impl<'a> Site<'a> {
             listings.push(Listing {
                 path: format!("/cloud-services/typ/{}/", service_type.as_str()),
                 title: format!("{}-Angebote", service_type.label()),
+                parent: None,
                 description: format!(
                     "Alle Cloud-Services der Serviceart {} ({}).",
                     service_type.label(),
@@ -233,6 +240,7 @@ impl<'a> Site<'a> {
             listings.push(Listing {
                 path: format!("/cloud-services/vertragsmodell/{}/", model.as_str()),
                 title: format!("Bestellbar im {}", model.label()),
+                parent: None,
                 description: format!(
                     "Cloud-Services, die Sie im {} bestellen können.",
                     model.label()
@@ -250,6 +258,7 @@ impl<'a> Site<'a> {
             listings.push(Listing {
                 path: format!("/cloud-services/kundenkreis/{}/", scope.as_str()),
                 title: format!("Für {}", scope_dative(scope)),
+                parent: None,
                 description: format!(
                     "Cloud-Services, die {} bestellen können.",
                     scope_nominative(scope)
@@ -269,6 +278,7 @@ impl<'a> Site<'a> {
             listings.push(Listing {
                 path: format!("/cloud-services/reifegrad/ab-{band}/"),
                 title: format!("Reifegrad ab {band} %"),
+                parent: None,
                 description: format!("Cloud-Services mit einem selbst bewerteten Reifegrad von mindestens {band} %."),
                 intro: Some("Der Reifegrad ist eine Selbstauskunft der Anbieter nach dem Stufenmodell des Reifegradmodells.".into()),
                 members: indices(&self.offerings, |o| o.maturity >= band),
@@ -283,6 +293,7 @@ impl<'a> Site<'a> {
             listings.push(Listing {
                 path: format!("/anbieter/{}/", provider.id),
                 title: provider.name.clone(),
+                parent: None,
                 description: format!(
                     "{}: Profil und Cloud-Services im Cloud-Service-Portal.",
                     provider.name
