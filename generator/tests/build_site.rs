@@ -418,3 +418,19 @@ fn function_data_holds_the_catalog_snapshot_and_the_shell() {
     );
     assert_eq!(snapshot, expected);
 }
+
+/// A static host without the function answers the header search and every form with the
+/// 404 page: it must say why and lead back to the catalog's filters.
+#[test]
+fn not_found_page_explains_search_and_forms_without_the_service() {
+    let site = sample();
+    let html = site.page("/404.html");
+    assert!(html.contains("Suche, Anmeldung und Formulare brauchen den Dienst des Portals"));
+    assert!(html.contains("Ihre Eingaben wurden nicht übermittelt"));
+    assert!(has_attr(&html, "href", "/cloud-services/#filter-titel"));
+    let overview = site.page("/cloud-services/");
+    assert!(
+        has_attr(&overview, "id", "filter-titel"),
+        "the link's target exists"
+    );
+}
