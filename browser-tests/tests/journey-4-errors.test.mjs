@@ -228,3 +228,27 @@ test("Journey 4f: Anmeldung mit falschem Passwort, von der Funktion geprüft", a
   });
   await page.context().close();
 });
+
+test("Journey 4i: Formulare sagen, wenn der Dienst des Portals nicht erreichbar ist", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser);
+  const step = journey(page, "Dienst nicht erreichbar");
+  const notice = page.locator("[data-service-notice]");
+
+  await step("Dienst erreichbar: kein Hinweis über dem Formular", async () => {
+    const answered = page.waitForResponse((r) => r.url().endsWith("/api/sitzung"));
+    await page.goto(`${portal.url}/bedarf-melden/`);
+    if ((await answered).status() !== 200) throw new Error("/api/sitzung antwortet nicht mit 200");
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    if (await notice.isVisible()) throw new Error("Hinweis sichtbar, obwohl der Dienst antwortet");
+  });
+  await step("Dienst antwortet nicht (wie auf einer rein statischen Kopie): Hinweis über dem Formular", async () => {
+    await page.route("**/api/sitzung", (route) => route.fulfill({ status: 404, contentType: "text/html", body: "<!doctype html><title>404</title>" }));
+    await page.goto(`${portal.url}/bestellen/managed-kubernetes/`);
+    await expectVisible(notice, "Hinweis auf den nicht erreichbaren Dienst");
+    await expectText(notice, "nicht erreichbar");
+    const text = await page.locator("main").innerText();
+    if (/csp serve/.test(text)) throw new Error("Entwicklerhinweis auf der Seite");
+  });
+  await page.context().close();
+});

@@ -330,9 +330,11 @@ fn forms_post_to_the_function_with_the_agreed_field_names() {
             assert!(has_attr(&html, "name", field), "{url}: field {field}");
         }
         assert!(
-            html.contains("csp serve"),
-            "{url} explains that sending needs the service"
+            html.contains("Der Dienst des Portals ist gerade nicht erreichbar")
+                && html.contains("data-service-notice hidden"),
+            "{url} has the notice for an unreachable service, shown only by the script"
         );
+        assert!(!html.contains("csp serve"), "{url}: no developer hints");
         assert!(html.contains("data-error-summary"), "{url}: error summary");
     }
     let register = site.page("/registrieren/");

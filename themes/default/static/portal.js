@@ -33,7 +33,10 @@
   }
 
   // --- Session state in the header ---------------------------------------------------------
-  json("/api/sitzung").then(function (s) {
+  // Asked once per page: who is signed in, the forms' CSRF token, and whether the service is
+  // reachable at all.
+  var session = json("/api/sitzung");
+  session.then(function (s) {
     if (!s || !s.angemeldet) return;
     $$("[data-session=out]").forEach(function (e) { e.hidden = true; });
     $$("[data-session=in]").forEach(function (e) { e.hidden = false; });
@@ -303,10 +306,14 @@
   // --- Forms: CSRF token, idempotency key, validation with an error summary ---------------
   var forms = $$("form[data-validate]");
   if (forms.length) {
-    json("/api/sitzung").then(function (r) {
+    session.then(function (r) {
       var t = r && (r.csrf_token || r.token || r.csrf);
       if (t) $$("[data-csrf]").forEach(function (i) { i.value = t; });
-    }).catch(function () {});
+    }).catch(function () {
+      // A static copy without the function, or the service is down: say so before anyone
+      // fills in a form that cannot be sent.
+      $$("[data-service-notice]").forEach(function (n) { n.hidden = false; });
+    });
     $$("[data-idempotency]").forEach(function (i) {
       i.value = window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random().toString(36).slice(2);
     });
