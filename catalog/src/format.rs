@@ -68,17 +68,24 @@ pub fn german_date(date: Date) -> String {
     format!("{:02}.{:02}.{:04}", date.day(), date.month(), date.year())
 }
 
-/// The self-assessed maturity as a percentage of the highest possible levels over every
-/// criterion the offering was assessed on: one number for badges, filters and sorting.
-pub fn maturity_percent(offering: &Offering, model: &MaturityModel) -> u8 {
+/// Levels reached and levels possible in the Stufenmodell, summed over every criterion the
+/// offering was assessed on: "78 von 97 Stufen", what a reader can add up from the levels
+/// shown on the detail page.
+pub fn maturity_levels(offering: &Offering, model: &MaturityModel) -> (u32, u32) {
     let (mut reached, mut possible) = (0u32, 0u32);
     for (id, level) in &offering.maturity.levels {
         if let Some(criterion) = model.criterion(id) {
-            let lowest = criterion.levels.first().map_or(0, |l| l.level);
-            reached += u32::from(level.saturating_sub(lowest));
-            possible += u32::from(criterion.max_level().saturating_sub(lowest));
+            reached += u32::from(*level);
+            possible += u32::from(criterion.max_level());
         }
     }
+    (reached, possible)
+}
+
+/// [`maturity_levels`] as a rounded percentage: one number for badges, filters and sorting
+/// that a reader can check against the levels on the detail page.
+pub fn maturity_percent(offering: &Offering, model: &MaturityModel) -> u8 {
+    let (reached, possible) = maturity_levels(offering, model);
     if possible == 0 {
         return 0;
     }

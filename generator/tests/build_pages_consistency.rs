@@ -184,3 +184,49 @@ fn the_maturity_model_page_names_each_section_once() {
         );
     }
 }
+
+/// The number after "Stufe " and the one after " von " in every "Stufe N von M" of `html`.
+fn levels_shown(html: &str) -> Vec<(u32, u32)> {
+    let number = |text: &str| -> u32 {
+        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().unwrap()
+    };
+    html.match_indices("Stufe ")
+        .filter_map(|(at, _)| {
+            let rest = &html[at + 6..];
+            let level = rest.chars().next().filter(char::is_ascii_digit)?;
+            let of = rest.find(" von ")?;
+            (of <= 3).then(|| (level.to_digit(10).unwrap(), number(&rest[of + 5..])))
+        })
+        .collect()
+}
+
+/// A provider or buyer adding up the levels on a detail page arrives at the overall figure
+/// printed above them, and the catalog's tile and export give the same number.
+#[test]
+fn the_overall_maturity_adds_up_from_the_levels_shown() {
+    let site = sample();
+    let catalog: serde_json::Value =
+        serde_json::from_str(&site.page("/cloud-services/katalog.json")).unwrap();
+    let offerings = catalog["offerings"].as_array().unwrap();
+    assert!(offerings.len() > 30);
+    for offering in offerings {
+        let id = offering["id"].as_str().unwrap();
+        let html = site.page(&format!("/cloud-services/{id}/"));
+        let section = &html[html.find("id=reifegrad-titel").unwrap()..];
+        let levels = levels_shown(section);
+        assert!(levels.len() >= 10, "{id}: {levels:?}");
+        let reached: u32 = levels.iter().map(|l| l.0).sum();
+        let possible: u32 = levels.iter().map(|l| l.1).sum();
+        let percent = (reached * 100 + possible / 2) / possible;
+        assert!(
+            section.contains(&format!("Gesamt: <strong>{percent} %</strong>"))
+                && section.contains(&format!("({reached} von {possible} Stufen")),
+            "{id}: {reached} of {possible} levels shown"
+        );
+        assert_eq!(
+            offering["maturity_percent"], percent,
+            "{id} in katalog.json"
+        );
+    }
+}

@@ -112,6 +112,9 @@ pub struct DimensionView<'a> {
 pub struct MaturityView<'a> {
     pub assessed: String,
     pub percent: u8,
+    /// Levels reached and possible, so the percentage can be checked.
+    pub levels_reached: u32,
+    pub levels_possible: u32,
     pub all_minimal_met: bool,
     pub minimal_count: usize,
     /// The minimal criteria's list items, pre-rendered.
@@ -210,9 +213,12 @@ fn maturity<'a>(
     info: &'a OfferingInfo<'_>,
     section: MaturitySection<'a>,
 ) -> MaturityView<'a> {
+    let (levels_reached, levels_possible) = catalog::format::maturity_levels(info.offering, model);
     MaturityView {
         assessed: german_date(info.offering.maturity.assessed),
         percent: info.maturity,
+        levels_reached,
+        levels_possible,
         all_minimal_met: section.all_minimal_met,
         minimal_count: model.minimal_criteria.len(),
         minimal_html: section.minimal_html,
