@@ -1,5 +1,5 @@
-// Accessibility audit of every page type: axe-core with the WCAG 2.0/2.1 A and AA rules
-// (zero violations), no horizontal scrolling at 320 px (WCAG 1.4.10 Reflow), and
+// Accessibility audit of every page type: axe-core with the WCAG 2.0/2.1 A and AA rules and
+// its best practices (zero violations), no horizontal scrolling at 320 px (WCAG 1.4.10 Reflow), and
 // screenshots at 1280 px and 375 px under output/screenshots/ for reviewers.
 //
 // Pages rendered by the function (/api/...) are audited like every other page: a failure

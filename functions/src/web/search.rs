@@ -319,7 +319,7 @@ fn page(shell: &str, title: &str, main: &str) -> axum::response::Html<String> {
 
 fn search_form(q: &str) -> String {
     format!(
-        "<form class=\"search-page-form\" action=\"/api/suche\" method=\"get\" role=\"search\">\n\
+        "<form class=\"search-page-form\" action=\"/api/suche\" method=\"get\" role=\"search\" aria-label=\"Suche ändern\">\n\
 <label for=\"suche-seite-q\">Suchbegriff</label>\n\
 <input id=\"suche-seite-q\" name=\"q\" type=\"search\" value=\"{}\" maxlength=\"{}\">\n\
 <button type=\"submit\">Suchen</button>\n</form>\n",
