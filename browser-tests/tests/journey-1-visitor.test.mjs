@@ -153,5 +153,13 @@ test("Journey 1: Besucher – Kategorie, Filter, Sortierung, Merkliste, Vergleic
     await expectText(table.getByRole("row", { name: /^Anbieter/ }), /Informationstechnikzentrum Bund.*Dataport/);
     await expectVisible(page.getByRole("link", { name: "dDatabox bestellen" }), "„dDatabox bestellen“");
   });
+  await step("Preise im Vergleich: „netto“ nur neben einem Betrag", async () => {
+    await page.goto(`${portal.url}/vergleich/?ids=terminfinder,ddatabox`);
+    const prices = page.getByRole("table", { name: "Vergleich der gewählten Cloud-Services" }).getByRole("row", { name: /^Preis/ }).locator("td");
+    await expectText(prices.nth(0), /^kostenfrei/);
+    const [free, paid] = await prices.allTextContents();
+    if (/netto/.test(free)) throw new Error(`Terminfinder: „${free}“`);
+    if (!/€ netto/.test(paid)) throw new Error(`dDatabox: „${paid}“`);
+  });
   await page.context().close();
 });

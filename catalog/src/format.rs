@@ -63,6 +63,50 @@ pub fn price_from(offering: &Offering) -> (String, Option<&str>) {
     }
 }
 
+/// [`price_from`] as one line of plain text, for feeds, spreadsheets and search results:
+/// "kostenfrei oder 7,90 € je Person und Monat, netto". "netto" only beside a euro amount.
+pub fn price_line(offering: &Offering) -> String {
+    let (mut line, unit) = price_from(offering);
+    if let Some(unit) = unit {
+        line.push(' ');
+        line.push_str(unit);
+    }
+    if line.contains('€') {
+        line.push_str(", netto");
+    }
+    line
+}
+
+/// `["Bund", "Länder", "Kommunen"]` → `Bund, Länder und Kommunen`.
+pub fn german_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} und {last}", init.join(", ")),
+    }
+}
+
+/// The order form's first words on who may order: the offering's Kundenkreis, so nobody
+/// fills in a whole form for a service their organisation cannot order.
+pub fn who_may_order(scope: &[crate::model::CustomerScope]) -> String {
+    let labels: Vec<&str> = scope.iter().map(|s| s.label()).collect();
+    format!(
+        "Der Service ist für {} bestimmt. Bestellen können angemeldete Beschäftigte einer \
+         registrierten Organisation aus diesem Kundenkreis.",
+        german_list(&labels)
+    )
+}
+
+/// The order form's submit button. A paid order's button says that the order costs money,
+/// as online shops must; on an offering whose plans are all free that would be untrue.
+pub fn order_button(every_plan_free: bool) -> &'static str {
+    if every_plan_free {
+        "Kostenfrei bestellen"
+    } else {
+        "Zahlungspflichtig bestellen"
+    }
+}
+
 /// `2026-03-15` → `15.03.2026`.
 pub fn german_date(date: Date) -> String {
     format!("{:02}.{:02}.{:04}", date.day(), date.month(), date.year())
@@ -145,5 +189,16 @@ mod tests {
     #[test]
     fn formats_dates_the_german_way() {
         assert_eq!(german_date(Date::constant(2026, 3, 5)), "05.03.2026");
+    }
+
+    #[test]
+    fn lists_the_german_way() {
+        assert_eq!(german_list(&[]), "");
+        assert_eq!(german_list(&["Kommunen"]), "Kommunen");
+        assert_eq!(german_list(&["Bund", "Länder"]), "Bund und Länder");
+        assert_eq!(
+            german_list(&["Bund", "Länder", "Kommunen"]),
+            "Bund, Länder und Kommunen"
+        );
     }
 }

@@ -200,12 +200,12 @@ async fn the_results_page_shows_prices_as_the_catalog_does() {
     // A free demo beside a paid plan, and several paid plans: the words of the site's tiles.
     let (_, _, html) = get(app(), "/api/suche?q=Conceptboard", BROWSER).await;
     assert!(
-        html.contains("kostenfrei oder 7,90 € je Person und Monat · Reifegrad"),
+        html.contains("kostenfrei oder 7,90 € je Person und Monat, netto · Reifegrad"),
         "{html}"
     );
     let (_, _, html) = get(app(), "/api/suche?q=dMessenger", BROWSER).await;
     assert!(
-        html.contains("ab 2,90 € je Nutzer und Monat · Reifegrad"),
+        html.contains("ab 2,90 € je Nutzer und Monat, netto · Reifegrad"),
         "{html}"
     );
     assert!(!html.contains("ab ab"), "{html}");

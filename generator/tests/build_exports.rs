@@ -38,6 +38,18 @@ fn csv_opens_in_german_excel() {
     assert_eq!(&ddatabox[6], "0,08", "decimal comma");
     assert_eq!(&ddatabox[12], "16.02.2026", "German date");
     assert!(ddatabox[13].ends_with("/cloud-services/ddatabox/"));
+    // A free demo beside paid plans: "Preis ab" is the demo, the Preisangabe says both.
+    let conceptboard = rows.iter().find(|r| &r[0] == "conceptboard").unwrap();
+    assert_eq!(&conceptboard[6], "0,00");
+    assert_eq!(
+        &conceptboard[14],
+        "kostenfrei oder 7,90 € je Person und Monat, netto"
+    );
+    let terminfinder = rows.iter().find(|r| &r[0] == "terminfinder").unwrap();
+    assert_eq!(
+        &terminfinder[14], "kostenfrei",
+        "no \"netto\" without an amount"
+    );
     let mut ids: Vec<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
     let sorted = {
         let mut s = ids.clone();
@@ -57,8 +69,10 @@ fn json_export_matches_its_published_schema() {
         &std::fs::read(site.file("/cloud-services/katalog.schema.json")).unwrap(),
     )
     .unwrap();
+    let mut with_site_id = schema.clone();
+    with_site_id["$id"] = published["$id"].clone();
     assert_eq!(
-        schema, published,
+        with_site_id, published,
         "the schema is published beside the export"
     );
     let export: serde_json::Value =
@@ -71,6 +85,10 @@ fn json_export_matches_its_published_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(export["count"], PUBLISHED_SAMPLE);
+    assert_eq!(
+        published["$id"], export["$schema"],
+        "the export names the schema by its published address"
+    );
     let first = &export["offerings"][0];
     assert_eq!(first["id"], "api-management");
     assert!(first["provider_name"].is_string());
@@ -100,6 +118,30 @@ fn feeds_are_valid_atom_with_the_newest_offerings_first() {
         assert!(link.href().starts_with("http") && link.href().contains("/cloud-services/"));
     }
     assert_eq!(feed.entries().len(), PUBLISHED_SAMPLE.min(50));
+    // Prices read as on the tiles: with their unit, "netto" beside an amount only.
+    let summary_of = |id: &str| {
+        let entry = feed
+            .entries()
+            .iter()
+            .find(|e| {
+                e.links()[0]
+                    .href()
+                    .ends_with(&format!("/cloud-services/{id}/"))
+            })
+            .unwrap();
+        entry.summary().unwrap().value.clone()
+    };
+    assert!(
+        summary_of("code-plattform")
+            .ends_with("(PaaS, ab 8,50 € je aktiver Person und Monat, netto)"),
+        "{}",
+        summary_of("code-plattform")
+    );
+    assert!(
+        summary_of("terminfinder").ends_with("(SaaS, kostenfrei)"),
+        "{}",
+        summary_of("terminfinder")
+    );
 
     let catalog = catalog::load_catalog(&build_support::sample_content()).unwrap();
     for top in &catalog.portfolio.categories {

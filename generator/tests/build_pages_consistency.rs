@@ -230,3 +230,34 @@ fn the_overall_maturity_adds_up_from_the_levels_shown() {
         );
     }
 }
+
+/// "Zahlungspflichtig bestellen" only where an order can cost money.
+#[test]
+fn the_order_button_says_free_only_where_every_plan_is_free() {
+    let site = sample();
+    let free = site.page("/bestellen/terminfinder/");
+    assert!(free.contains(">Kostenfrei bestellen</button>") && !free.contains("Zahlungspflichtig"));
+    // A free demo beside paid plans: the order may cost money.
+    for id in ["conceptboard", "managed-kubernetes"] {
+        let paid = site.page(&format!("/bestellen/{id}/"));
+        assert!(
+            paid.contains(">Zahlungspflichtig bestellen</button>"),
+            "{id}"
+        );
+    }
+}
+
+/// A buyer learns on the order form, before filling it in, whether their kind of
+/// organisation may order the service.
+#[test]
+fn the_order_form_names_the_customers_the_service_is_for() {
+    let site = sample();
+    for (id, scope) in [
+        ("citko-outdoor", "für Kommunen bestimmt"),
+        ("zesi", "für Bund und Länder bestimmt"),
+        ("dmessenger", "für Bund, Länder und Kommunen bestimmt"),
+    ] {
+        let html = site.page(&format!("/bestellen/{id}/"));
+        assert!(html.contains(scope), "{id}: {scope}");
+    }
+}

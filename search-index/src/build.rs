@@ -163,10 +163,7 @@ fn document(
             .map(|m| m.as_str().to_owned())
             .collect(),
         price: lowest.map_or(0.0, |p| p.price.to_string().parse().unwrap_or(0.0)),
-        price_label: {
-            let (text, unit) = catalog::format::price_from(offering);
-            unit.map_or_else(|| text.clone(), |unit| format!("{text} {unit}"))
-        },
+        price_label: catalog::format::price_line(offering),
         maturity: catalog::format::maturity_percent(offering, &catalog.maturity_model),
         updated: offering.updated.to_string(),
     };

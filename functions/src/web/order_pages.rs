@@ -149,6 +149,11 @@ pub fn order_form(
         r#"<p class="lead">Anbieter: {}. Verbindlich wird die Bestellung erst, wenn der Anbieter sie bestätigt.</p>"#,
         e(&offering.provider.name)
     );
+    let _ = writeln!(
+        out,
+        "<p>{}</p>",
+        e(&catalog::format::who_may_order(&offering.customer_scope))
+    );
     error_summary(&mut out, errors, message, &|f| order_field_id(offering, f));
     if let Some(text) = errors.get("kundenkreis") {
         let _ = writeln!(
@@ -419,7 +424,12 @@ pub fn order_form(
         input,
         errors,
     );
-    out.push_str("</fieldset>\n<p><button type=\"submit\" class=\"btn\">Zahlungspflichtig bestellen</button></p>\n</form></div>\n");
+    let every_plan_free = offering.plans.iter().all(|p| p.price.is_zero());
+    let _ = writeln!(
+        out,
+        "</fieldset>\n<p><button type=\"submit\" class=\"btn\">{}</button></p>\n</form></div>",
+        catalog::format::order_button(every_plan_free)
+    );
     out
 }
 

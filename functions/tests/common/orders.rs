@@ -130,6 +130,25 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         form.body.contains("Anzahl Nutzer"),
         "options are on the form"
     );
+    assert!(
+        form.body.contains(">Zahlungspflichtig bestellen</button>"),
+        "dMessenger's plans cost money"
+    );
+    assert!(
+        form.body
+            .contains("Der Service ist für Bund, Länder und Kommunen bestimmt."),
+        "the form says who may order"
+    );
+    let free = app
+        .get("/api/bestellen/terminfinder", Opts::html().cookie(&cookie))
+        .await;
+    assert_eq!(free.status, 200, "{}", free.body);
+    assert!(
+        free.body.contains(">Kostenfrei bestellen</button>")
+            && !free.body.contains("Zahlungspflichtig"),
+        "every plan of the Terminfinder is free: {}",
+        free.body
+    );
 
     // A plain HTML post (no JavaScript, no token: the origin proves it came from the site).
     let fields = dmessenger_order("schluessel-1", "direktvertrag");

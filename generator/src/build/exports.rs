@@ -13,6 +13,20 @@ use super::views::PlanView;
 /// The JSON Schema of `katalog.json`, published beside it.
 pub const EXPORT_SCHEMA: &str = include_str!("katalog.schema.json");
 
+/// The `$id` in [`EXPORT_SCHEMA`], replaced by the address the site publishes it at.
+const EXPORT_SCHEMA_ID: &str =
+    "https://cloud-service-portal.example/cloud-services/katalog.schema.json";
+
+/// The schema as published: its `$id` is its address on this site, the one `katalog.json`'s
+/// `$schema` names.
+pub fn export_schema(base_url: &str) -> String {
+    EXPORT_SCHEMA.replacen(
+        EXPORT_SCHEMA_ID,
+        &format!("{base_url}/cloud-services/katalog.schema.json"),
+        1,
+    )
+}
+
 /// Entries per Atom feed: the most recently updated offerings.
 const FEED_ENTRIES: usize = 50;
 
@@ -80,6 +94,9 @@ pub const CSV_HEADER: &[&str] = &[
     "Reifegrad (%)",
     "Aktualisiert",
     "Adresse",
+    // The price as tiles and detail pages give it; the two price columns are the cheapest
+    // plan alone, which may be a free trial beside paid plans.
+    "Preisangabe",
 ];
 
 /// `/cloud-services/katalog.csv` for German spreadsheet programs: UTF-8 with BOM, `;` as
@@ -124,6 +141,7 @@ pub fn catalog_csv(site: &Site<'_>) -> Result<Vec<u8>, csv::Error> {
             info.maturity.to_string(),
             german_date(o.updated),
             format!("{}{}", site.base_url, info.url),
+            catalog::format::price_line(o),
         ];
         writer.write_record(record.iter().map(|cell| defuse_formula(cell)))?;
     }
@@ -186,7 +204,7 @@ pub fn atom_feed(
             "<summary>{} ({}, {})</summary>\n</entry>\n",
             escape_xml(&o.summary),
             o.service_type.label(),
-            escape_xml(&info.price_from)
+            escape_xml(&catalog::format::price_line(o))
         ));
     }
     xml.push_str("</feed>\n");

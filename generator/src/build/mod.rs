@@ -425,7 +425,7 @@ pub(crate) fn write_exports(
     )?;
     emit(
         "/cloud-services/katalog.schema.json",
-        exports::EXPORT_SCHEMA.as_bytes(),
+        exports::export_schema(&site.base_url).as_bytes(),
     )?;
     emit(
         "/cloud-services/katalog.csv",

@@ -245,6 +245,8 @@ pub struct OrderView<'a> {
     pub plans: Vec<PlanView<'a>>,
     pub contract_models: Vec<ChoiceView>,
     pub options: Vec<OptionView<'a>>,
+    pub submit_label: &'static str,
+    pub who_may_order: String,
 }
 
 pub fn order<'a>(info: &'a OfferingInfo<'_>) -> OrderView<'a> {
@@ -264,6 +266,8 @@ pub fn order<'a>(info: &'a OfferingInfo<'_>) -> OrderView<'a> {
             })
             .collect(),
         options: offering.options.iter().map(OptionView::new).collect(),
+        submit_label: catalog::format::order_button(offering.plans.iter().all(|p| p.is_free())),
+        who_may_order: catalog::format::who_may_order(&offering.customer_scope),
     }
 }
 

@@ -218,7 +218,7 @@
       var ids = store.get(WATCH), n = names(data);
       var items = data.o.filter(function (o) { return ids.indexOf(o.i) >= 0; });
       view.innerHTML = items.length ?
-        "<p>" + plural(items.length, "Service", "Services") + ' auf Ihrer Merkliste.</p><ul class="tiles">' + items.map(function (o) { return tile(o, n, true); }).join("") + "</ul>" :
+        "<h2>" + plural(items.length, "Service", "Services") + ' auf Ihrer Merkliste</h2><ul class="tiles">' + items.map(function (o) { return tile(o, n, true); }).join("") + "</ul>" :
         '<p>Ihre Merkliste ist leer. In der <a href="/cloud-services/">Übersicht der Cloud-Services</a> merken Sie sich Angebote mit „Merken“.</p>';
       syncButtons();
     }).catch(function () { view.innerHTML = "<p>Die Merkliste konnte nicht geladen werden.</p>"; });
@@ -242,7 +242,7 @@
         os.map(function (p) { return '<th scope="col"><a href="/cloud-services/' + esc(p[0]) + '/">' + esc(p[1].n) + "</a></th>"; }).join("") + "</tr></thead><tbody>" +
         row("Anbieter", function (o) { return esc(o.a); }) +
         row("Serviceart", function (o) { return esc(o.t); }) +
-        row("Preis", function (o) { return "<strong>" + esc(o.pt) + "</strong> netto<br>" + o.plans.map(esc).join("<br>"); }) +
+        row("Preis", function (o) { return "<strong>" + esc(o.pt) + "</strong>" + (/€/.test(o.pt) ? " netto" : "") + "<br>" + o.plans.map(esc).join("<br>"); }) +
         row("Bereitstellungszeit", function (o) { return esc(o.bt); }) +
         row("Vertragsmodelle", function (o) { return esc(o.v.join(", ")); }) +
         row("Kundenkreis", function (o) { return esc(o.c.join(", ")); }) +
