@@ -261,3 +261,27 @@ fn the_order_form_names_the_customers_the_service_is_for() {
         assert!(html.contains(scope), "{id}: {scope}");
     }
 }
+
+/// Page 2 of a listing keeps the ways on that page 1 offers: refining the selection in the
+/// overview, and from the overview to open data and Bedarf melden.
+#[test]
+fn later_pages_of_a_listing_keep_the_ways_to_refine() {
+    let site = sample();
+    let second = site.page("/cloud-services/kundenkreis/land/seite/2/");
+    assert!(has_attr(
+        &second,
+        "href",
+        "/cloud-services/?kundenkreis=land"
+    ));
+    let first = site.page("/cloud-services/kundenkreis/land/");
+    assert!(has_attr(
+        &first,
+        "href",
+        "/cloud-services/?kundenkreis=land"
+    ));
+    let overview = site.page("/cloud-services/seite/2/");
+    assert!(
+        has_attr(&overview, "href", "/bedarf-melden/")
+            && has_attr(&overview, "href", "/offene-daten/")
+    );
+}

@@ -472,6 +472,11 @@ impl<'s, 'c> Renderer<'s, 'c> {
         context.insert("feed", &listing.feed);
         // The filters sit on the first overview page only; the following pages link back.
         context.insert("is_overview", &(listing.is_overview && page == 1));
+        // Every page of the overview ends with the open data and Bedarf links; every page of
+        // a filtered listing links to that filter in the overview (its first page's path
+        // names the filter).
+        context.insert("is_catalog", &listing.is_overview);
+        context.insert("listing_path", &listing.path);
         if listing.is_overview && page == 1 {
             context.insert("facets", &self.facets);
         }
