@@ -473,10 +473,9 @@ impl<'s, 'c> Renderer<'s, 'c> {
         // The filters sit on the first overview page only; the following pages link back.
         context.insert("is_overview", &(listing.is_overview && page == 1));
         // Every page of the overview ends with the open data and Bedarf links; every page of
-        // a filtered listing links to that filter in the overview (its first page's path
-        // names the filter).
+        // a filtered listing links to that filter in the overview.
         context.insert("is_catalog", &listing.is_overview);
-        context.insert("listing_path", &listing.path);
+        context.insert("refine", &listing.refine);
         if listing.is_overview && page == 1 {
             context.insert("facets", &self.facets);
         }

@@ -52,6 +52,9 @@ pub struct Listing {
     pub feed: Option<String>,
     /// The catalog overview gets the filter form and the facet links.
     pub is_overview: bool,
+    /// The overview's query that selects the same offerings (`kundenkreis=land`), for the
+    /// link to refine this listing further there; `None` for the overview itself.
+    pub refine: Option<String>,
     /// The provider page shows the provider's profile above the tiles.
     pub provider: Option<usize>,
 }
@@ -153,6 +156,7 @@ impl<'a> Site<'a> {
             children: Vec::new(),
             feed: Some("/feed.xml".into()),
             is_overview: true,
+            refine: None,
             provider: None,
         }];
         for category in &self.catalog.portfolio.categories {
@@ -188,6 +192,7 @@ impl<'a> Site<'a> {
                 children,
                 feed: Some(format!("{top_path}feed.xml")),
                 is_overview: false,
+                refine: Some(format!("kategorie={}", category.id)),
                 provider: None,
             });
             for sub in &category.subcategories {
@@ -209,6 +214,7 @@ impl<'a> Site<'a> {
                     children: Vec::new(),
                     feed: None,
                     is_overview: false,
+                    refine: Some(format!("kategorie={}/{}", category.id, sub.id)),
                     provider: None,
                 });
             }
@@ -233,6 +239,7 @@ impl<'a> Site<'a> {
                 children: Vec::new(),
                 feed: None,
                 is_overview: false,
+                refine: Some(format!("typ={}", service_type.as_str())),
                 provider: None,
             });
         }
@@ -251,6 +258,7 @@ impl<'a> Site<'a> {
                 children: Vec::new(),
                 feed: None,
                 is_overview: false,
+                refine: Some(format!("vertragsmodell={}", model.as_str())),
                 provider: None,
             });
         }
@@ -271,6 +279,7 @@ impl<'a> Site<'a> {
                 children: Vec::new(),
                 feed: None,
                 is_overview: false,
+                refine: Some(format!("kundenkreis={}", scope.as_str())),
                 provider: None,
             });
         }
@@ -286,6 +295,7 @@ impl<'a> Site<'a> {
                 children: Vec::new(),
                 feed: None,
                 is_overview: false,
+                refine: Some(format!("reifegrad=ab-{band}")),
                 provider: None,
             });
         }
@@ -304,6 +314,7 @@ impl<'a> Site<'a> {
                 children: Vec::new(),
                 feed: None,
                 is_overview: false,
+                refine: Some(format!("anbieter={}", provider.id)),
                 provider: Some(index),
             });
         }
