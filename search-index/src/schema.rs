@@ -91,8 +91,8 @@ pub(crate) struct Row {
     pub contract_models: Vec<String>,
     /// The lowest plan price in EUR, for sorting.
     pub price: f64,
-    /// The price the site shows on tiles, with its unit: `ab 2,90 € je Nutzer und Monat`,
-    /// `kostenfrei` (see `catalog::format::price_from`).
+    /// The price the site shows on tiles, as one line: `ab 2,90 € je Nutzer und Monat, netto`,
+    /// `kostenfrei` (`catalog::format::price_line`).
     pub price_label: String,
     /// Maturity percentage (see `catalog::format::maturity_percent`).
     pub maturity: u8,

@@ -85,7 +85,7 @@ pub struct Hit {
     pub typ: String,
     /// The summary as HTML: matched words in `<mark>`, everything else escaped.
     pub summary_html: String,
-    /// The price as on the site's tiles, e.g. `ab 2,90 € je Nutzer und Monat`. For the HTML
+    /// The price as on the site's tiles, e.g. `ab 2,90 € je Nutzer und Monat, netto`. For the HTML
     /// page; not in the JSON, which stays small for search as you type.
     #[serde(skip)]
     pub price_from: String,
