@@ -88,7 +88,7 @@ export async function signUpAndSignIn(page, portal, step, customer = newCustomer
   await step("Passwort über den Einladungslink festlegen", async () => {
     const link = await waitForMailLink(portal.mailDir, c.email, "/api/passwort-setzen");
     await page.goto(onPortal(portal, link));
-    await page.getByLabel(/^Neues Passwort$/).fill(c.password);
+    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(c.password);
     await page.getByLabel("Neues Passwort wiederholen").fill(c.password);
     await page.getByRole("button", { name: /Passwort/ }).click();
     await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");

@@ -87,6 +87,9 @@ const PAGE_TYPES = [
     fn: true,
     open: async (p) => {
       await go(p, "/api/bedarf?titel=Terminvergabe");
+      // The function's form is the static template: the script checks the required fields
+      // first, so only what the browser cannot know (a date in the past) reaches the function.
+      await p.getByLabel(/^Beschreibung/).fill("Online-Terminvergabe für drei Bürgerbüros.");
       await p.getByLabel(/^Gewünschter Starttermin/).fill(isoDate(-10));
       await p.getByRole("button", { name: "Bedarf senden" }).click();
       await expectVisible(p.locator(".error-summary"), "Fehlerübersicht der Funktion");

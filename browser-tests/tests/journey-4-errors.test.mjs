@@ -169,7 +169,7 @@ test("Journey 4e: Registrierung, von der Funktion geprüft (ohne JavaScript)", a
   });
   await step("Fehlerübersicht oben mit einem Link je Pflichtfeld", async () => {
     const required = await requiredFields(page, "main form");
-    const question = (await page.locator("#feld-frage_antwort").count()) ? ["feld-frage_antwort"] : [];
+    const question = (await page.locator("#frage-antwort").count()) ? ["frage-antwort"] : [];
     await expectSummary(page, { fields: [...required, ...question], focus: false });
   });
   await step("Jeder Link der Übersicht setzt den Fokus auf sein Feld", () => expectLinksFocusFields(page));
@@ -181,10 +181,10 @@ test("Journey 4e: Registrierung, von der Funktion geprüft (ohne JavaScript)", a
     });
     await page.getByRole("button", { name: "Registrierung absenden" }).click();
     await page.waitForURL(/\/api\/registrierung/);
-    const s = await expectSummary(page, { fields: ["feld-plz", "feld-email", "feld-frage_antwort"], focus: false });
+    const s = await expectSummary(page, { fields: ["org-postcode", "admin-email", "frage-antwort"], focus: false });
     const texts = s.links.map((l) => l.text).join(" | ");
     if (!/Postleitzahl/.test(texts) || !/E-Mail/.test(texts)) throw new Error(`Meldungen: ${texts}`);
-    const kept = await page.locator("#feld-organisation").inputValue();
+    const kept = await page.locator("#org-name").inputValue();
     if (kept !== "Gemeinde Prüfhausen") throw new Error(`Name der Organisation nicht erhalten: „${kept}“`);
   });
   await step("Keine Mail, keine Registrierung gespeichert", () => nothingStored(portal, []));

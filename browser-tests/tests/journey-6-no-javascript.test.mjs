@@ -150,7 +150,7 @@ test("Journey 6c: Registrierung ohne JavaScript mit Rechenfrage, bis zur Anmeldu
     if (kept !== c.organisation) throw new Error(`Name der Organisation nicht erhalten: „${kept}“`);
   });
   await step("Rechenfrage beantworten und erneut absenden", async () => {
-    const label = await page.locator("label[for='feld-frage_antwort']").textContent();
+    const label = await page.locator("label[for='frage-antwort']").textContent();
     await page.getByLabel(/Sicherheitsfrage/).fill(answer(label));
     await page.getByRole("button", { name: "Registrierung absenden" }).click();
     await expectText(page.locator("h1"), "Vielen Dank für Ihre Registrierung");
@@ -168,7 +168,7 @@ test("Journey 6c: Registrierung ohne JavaScript mit Rechenfrage, bis zur Anmeldu
     await portal.admin("approve", id);
     const link = new URL(await waitForMailLink(portal.mailDir, c.email, "/api/passwort-setzen"));
     await page.goto(`${portal.url}${link.pathname}${link.search}`);
-    await page.getByLabel(/^Neues Passwort$/).fill(c.password);
+    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(c.password);
     await page.getByLabel("Neues Passwort wiederholen").fill(c.password);
     await page.getByRole("button", { name: /Passwort/ }).click();
     await until(async () => !/passwort-setzen/.test(page.url()), "keine Seite nach dem Festlegen des Passworts");

@@ -159,6 +159,31 @@ pub fn escape_html_into(text: &str, out: &mut String) {
     }
 }
 
+/// [`escape_html`] as a template engine's escape function: writes `text` to `out`, escaped
+/// where needed. Most values (names, addresses, numbers) have nothing to escape and are
+/// written as they are.
+pub fn escape_html_to(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    if !text.as_bytes().iter().any(special) {
+        return out.write_all(text.as_bytes());
+    }
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
+            _ => continue,
+        };
+        out.write_all(&text.as_bytes()[start..i])?;
+        out.write_all(entity)?;
+        start = i + 1;
+    }
+    out.write_all(&text.as_bytes()[start..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,6 +170,16 @@ impl OrderCatalog {
         }
     }
 
+    /// One offering as the snapshot holds it (without its maturity levels), for the static
+    /// order page: the same data the function's order form is built from.
+    pub fn orderable_offering(
+        catalog: &Catalog,
+        offering: &Offering,
+        provider: &Provider,
+    ) -> OrderableOffering {
+        Parts::new(catalog).offering(offering, provider)
+    }
+
     /// A published offering by id.
     pub fn offering(&self, id: &str) -> Option<&OrderableOffering> {
         self.offerings

@@ -45,6 +45,8 @@ pub struct AppState {
     pub(crate) mail_queued: Arc<Notify>,
     /// The search index and page layout, opened once (`CSP_SEARCH_INDEX`, `CSP_SHELL`).
     pub search: Arc<crate::web::search::SearchSlot>,
+    /// The theme's templates every page is rendered with.
+    pub pages: Arc<crate::web::pages::PagesSlot>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -81,6 +83,9 @@ impl AppState {
             search: Arc::new(crate::web::search::SearchSlot::new(
                 crate::web::search::Search::unavailable(),
             )),
+            pages: Arc::new(crate::web::pages::PagesSlot::new(
+                crate::web::pages::Pages::unavailable("no templates configured"),
+            )),
         }
     }
 
@@ -103,7 +108,9 @@ impl AppState {
             secret,
             Arc::new(SystemClock),
         );
-        let state = state.with_search(crate::web::search::Search::from_env());
+        let state = state
+            .with_search(crate::web::search::Search::from_env())
+            .with_pages(crate::web::pages::Pages::from_env());
         state.load_catalog_from_env();
         Ok(state.with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref()))
     }
@@ -193,6 +200,9 @@ impl AppState {
         state.deliver_inline = on_lambda;
         state.search = Arc::new(crate::web::search::SearchSlot::new(
             crate::web::search::Search::from_env(),
+        ));
+        state.pages = Arc::new(crate::web::pages::PagesSlot::new(
+            crate::web::pages::Pages::from_env(),
         ));
         state.load_catalog_from_env();
         Ok(state.with_operator_token(var("CSP_OPERATOR_TOKEN").as_deref()))

@@ -391,19 +391,36 @@ fn nothing_is_loaded_from_other_hosts() {
 }
 
 #[test]
-fn function_data_holds_the_catalog_snapshot_and_the_shell() {
+fn function_data_holds_the_catalog_snapshot_and_the_templates() {
     let site = sample();
-    let shell = std::fs::read_to_string(site.data().join("shell.html")).unwrap();
-    for marker in [
-        "<!--csp:title-->",
-        "<!--csp:description-->",
-        "<!--csp:main-->",
+    // The function renders its pages from the theme's templates: every one is shipped, and
+    // the site's address and asset version beside them.
+    let theme =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../themes/default/templates");
+    for name in [
+        "base.html",
+        "components.html",
+        "forms/signin.html",
+        "order.html",
+        "search.html",
+        "notice.html",
     ] {
-        assert_eq!(shell.matches(marker).count(), 1, "{marker}");
+        assert!(theme.join(name).is_file(), "the theme has {name}");
+        let shipped = std::fs::read_to_string(site.data().join("templates").join(name))
+            .unwrap_or_else(|e| panic!("function-data/templates/{name}: {e}"));
+        assert!(!shipped.is_empty(), "{name}");
     }
-    assert!(
-        shell.contains("content=\"<!--csp:description-->\""),
-        "description marker is quoted"
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.data().join("site.json")).unwrap()).unwrap();
+    let css = site
+        .page("/")
+        .split("/assets/portal.css?v=")
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default().to_owned());
+    assert_eq!(
+        meta["asset_version"].as_str(),
+        css.as_deref(),
+        "the layout links the same stylesheet"
     );
     let snapshot = catalog::snapshot::OrderCatalog::read_json(
         &std::fs::read(site.data().join("catalog.json")).unwrap(),

@@ -368,7 +368,7 @@ fn edit_break_and_fix_a_template_while_serving() {
         "the tile stays"
     );
 
-    // 5. The layout: every page, and the function's page shell (its search page shows it).
+    // 5. The layout: every page, and the function's pages (its search page shows it).
     let base = templates.join("base.html");
     let layout = std::fs::read_to_string(&base).expect("read");
     let before = generation(&s);
@@ -390,7 +390,7 @@ fn edit_break_and_fix_a_template_while_serving() {
         assert!(pages.contains(&page.to_string()), "{page}: {pages:?}");
     }
     assert!(
-        pages.iter().any(|p| p.starts_with("shell.html")),
+        pages.iter().any(|p| p.starts_with("Vorlagen der Funktion")),
         "{pages:?}"
     );
     let (_, detail) = get(&server.base, "/cloud-services/dmessenger/");
@@ -399,6 +399,6 @@ fn edit_break_and_fix_a_template_while_serving() {
     assert_eq!(code, 200);
     assert!(
         search.contains("Rahmenprobe Schwalbenschwanz"),
-        "the function's pages use the new shell"
+        "the function's pages use the new layout"
     );
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use catalog::forms::{LEGAL_FORMS, registration as reg};
 use catalog::model::CustomerScope;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -80,23 +81,6 @@ impl FieldErrors {
         }
     }
 }
-
-/// Legal forms offered on the registration form.
-pub const LEGAL_FORMS: &[&str] = &[
-    "Gebietskörperschaft",
-    "Körperschaft des öffentlichen Rechts",
-    "Anstalt des öffentlichen Rechts",
-    "Stiftung des öffentlichen Rechts",
-    "Oberste Bundes- oder Landesbehörde",
-    "Zweckverband",
-    "Eigenbetrieb",
-    "GmbH in öffentlicher Hand",
-    "AöR / Kommunalunternehmen",
-    "Sonstige",
-];
-
-/// The Verwaltungsebene choices of the registration form, as shown and submitted.
-pub const LEVELS: &[&str] = &["Bund", "Land", "Kommune"];
 
 /// The Kundenkreis a Verwaltungsebene choice stands for.
 pub fn parse_level(text: &str) -> Option<CustomerScope> {
@@ -245,92 +229,94 @@ pub struct RegistrationInput {
     pub phone: String,
 }
 
-/// The registration form's fields in the order they appear.
-pub const REGISTRATION_FIELDS: &[&str] = &[
-    "organisation",
-    "rechtsform",
-    "strasse",
-    "plz",
-    "ort",
-    "ebene",
-    "inhouse",
-    "name",
-    "email",
-    "telefon",
-    "agb",
-    "datenschutz",
-];
-
 /// Validates the registration form.
 pub fn validate_registration(input: &FormInput) -> Result<RegistrationInput, FieldErrors> {
     let mut errors = FieldErrors::default();
     let org_name = text(
         input,
         &mut errors,
-        "organisation",
+        reg::ORGANISATION.name,
         "den Namen der Organisation",
-        200,
+        reg::ORGANISATION.max_len,
     );
-    let legal_form = input.get("rechtsform").to_owned();
+    let legal_form = input.get(reg::LEGAL_FORM.name).to_owned();
     if legal_form.is_empty() {
-        errors.add("rechtsform", "Bitte wählen Sie die Rechtsform aus.");
+        errors.add(reg::LEGAL_FORM.name, "Bitte wählen Sie die Rechtsform aus.");
     } else if !LEGAL_FORMS.contains(&legal_form.as_str()) {
         errors.add(
-            "rechtsform",
+            reg::LEGAL_FORM.name,
             "Bitte wählen Sie eine Rechtsform aus der Liste aus.",
         );
     }
-    let street = text(input, &mut errors, "strasse", "Straße und Hausnummer", 200);
-    let postcode = input.get("plz").to_owned();
+    let street = text(
+        input,
+        &mut errors,
+        reg::STREET.name,
+        "Straße und Hausnummer",
+        reg::STREET.max_len,
+    );
+    let postcode = input.get(reg::POSTCODE.name).to_owned();
     if postcode.is_empty() {
-        errors.add("plz", "Bitte geben Sie die Postleitzahl an.");
+        errors.add(reg::POSTCODE.name, "Bitte geben Sie die Postleitzahl an.");
     } else if !is_valid_postcode(&postcode) {
         errors.add(
-            "plz",
+            reg::POSTCODE.name,
             "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
         );
     }
-    let city = text(input, &mut errors, "ort", "den Ort", 100);
-    let level = match parse_level(input.get("ebene")) {
+    let city = text(
+        input,
+        &mut errors,
+        reg::CITY.name,
+        "den Ort",
+        reg::CITY.max_len,
+    );
+    let level = match parse_level(input.get(reg::LEVEL.name)) {
         Some(level) => level,
         None => {
             errors.add(
-                "ebene",
+                reg::LEVEL.name,
                 "Bitte wählen Sie die Verwaltungsebene Ihrer Organisation: Bund, Land oder Kommune.",
             );
             CustomerScope::Kommune
         }
     };
-    let admin_name = text(input, &mut errors, "name", "Ihren Vor- und Nachnamen", 200);
-    let email = match normalize_email(input.get("email")) {
+    let admin_name = text(
+        input,
+        &mut errors,
+        reg::NAME.name,
+        "Ihren Vor- und Nachnamen",
+        reg::NAME.max_len,
+    );
+    let email = match normalize_email(input.get(reg::EMAIL.name)) {
         Ok(email) => email,
         Err(message) => {
-            errors.add("email", message);
+            errors.add(reg::EMAIL.name, message);
             String::new()
         }
     };
-    let phone = input.get("telefon").to_owned();
+    let phone = input.get(reg::PHONE.name).to_owned();
     if phone.is_empty() {
-        errors.add("telefon", "Bitte geben Sie Ihre Telefonnummer an.");
+        errors.add(reg::PHONE.name, "Bitte geben Sie Ihre Telefonnummer an.");
     } else if !is_valid_phone(&phone) {
         errors.add(
-            "telefon",
+            reg::PHONE.name,
             "Bitte geben Sie eine Telefonnummer mit Vorwahl an, zum Beispiel 030 1234567.",
         );
     }
-    if !input.checked("agb") {
+    if !input.checked(reg::AGB.name) {
         errors.add(
-            "agb",
+            reg::AGB.name,
             "Bitte stimmen Sie den Allgemeinen Geschäftsbedingungen (CSP-AGB) zu.",
         );
     }
-    if !input.checked("datenschutz") {
+    if !input.checked(reg::PRIVACY.name) {
         errors.add(
-            "datenschutz",
+            reg::PRIVACY.name,
             "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben.",
         );
     }
-    let in_house_capable = input.checked("inhouse");
+    let in_house_capable = input.checked(reg::IN_HOUSE.name);
     errors.into_result(RegistrationInput {
         org_name,
         legal_form,

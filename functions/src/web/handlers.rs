@@ -8,10 +8,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::html::{self, FormPage};
+use catalog::forms::{self, FormView};
+
+use super::pages::{self, Page};
 use super::request::{Caller, SESSION_COOKIE, parse_body};
 use crate::config::AppState;
 use crate::domain::accounts::{AccountError, SessionInfo};
@@ -22,15 +24,6 @@ use crate::domain::validation::{FieldErrors, FormInput};
 use crate::mail::after_mail_queued;
 
 // ---- responses ---------------------------------------------------------------------------
-
-pub(super) fn html_page(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response()
-}
 
 pub(super) fn json_value(status: StatusCode, value: Value) -> Response {
     (status, Json(value)).into_response()
@@ -54,19 +47,41 @@ pub(super) fn success(caller: &Caller, location: &str) -> Response {
 }
 
 /// A refusal with one message, as JSON or a small page.
-pub(super) fn refusal(caller: &Caller, status: StatusCode, message: &str) -> Response {
+pub(super) fn refusal(
+    state: &AppState,
+    caller: &Caller,
+    status: StatusCode,
+    message: &str,
+) -> Response {
     if caller.wants_json {
         json_value(status, json!({"ok": false, "meldung": message}))
     } else {
-        html_page(
-            status,
-            html::notice(
+        state.page(
+            pages::notice(
                 "Das hat nicht geklappt",
                 message,
                 &[("/", "Zur Startseite")],
-            ),
+            )
+            .status(status),
+            None,
         )
     }
+}
+
+/// What a form handler does with its messages: shows the form again with `status`, the
+/// field messages and a message for the whole form.
+type Rerender<'a> = Box<dyn FnOnce(StatusCode, &FieldErrors, Option<&str>) -> Response + 'a>;
+
+/// No form to show again: the messages become a refusal page.
+fn no_form(state: &AppState, caller: &Caller) -> Rerender<'static> {
+    let (state, caller) = (state.clone(), caller.clone());
+    Box::new(move |status, errors, message| {
+        let text = message
+            .map(str::to_owned)
+            .or_else(|| errors.0.first().map(|(_, m)| m.clone()))
+            .unwrap_or_else(|| CORRECT.to_owned());
+        refusal(&state, &caller, status, &text)
+    })
 }
 
 pub(super) fn errors_json(errors: &FieldErrors) -> Value {
@@ -86,9 +101,10 @@ pub(super) const UNAVAILABLE: &str =
 /// Maps a domain error: field errors and form-level messages re-render the form (HTML) or
 /// become JSON with a message per field.
 fn account_error(
+    state: &AppState,
     caller: &Caller,
     error: AccountError,
-    rerender: impl FnOnce(&FieldErrors, Option<&str>) -> String,
+    rerender: Rerender<'_>,
 ) -> Response {
     let (status, message, errors) = match error {
         AccountError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, CORRECT.to_owned(), errors),
@@ -98,7 +114,7 @@ fn account_error(
             let mut response = if caller.wants_json {
                 json_value(StatusCode::TOO_MANY_REQUESTS, json!({"ok": false, "meldung": message}))
             } else {
-                html_page(StatusCode::TOO_MANY_REQUESTS, rerender(&FieldErrors::default(), Some(&message)))
+                rerender(StatusCode::TOO_MANY_REQUESTS, &FieldErrors::default(), Some(&message))
             };
             if let Ok(value) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -117,17 +133,17 @@ fn account_error(
                 see_other("/api/hinweis/link-ungueltig")
             };
         }
-        AccountError::NotFound => return refusal(caller, StatusCode::NOT_FOUND, "Nicht gefunden."),
+        AccountError::NotFound => return refusal(state, caller, StatusCode::NOT_FOUND, "Nicht gefunden."),
         AccountError::Conflict => {
-            return refusal(caller, StatusCode::CONFLICT, "Der Vorgang ist nicht mehr in dem Zustand, den diese Aktion voraussetzt.");
+            return refusal(state, caller, StatusCode::CONFLICT, "Der Vorgang ist nicht mehr in dem Zustand, den diese Aktion voraussetzt.");
         }
         AccountError::Store(e) => {
             tracing::error!(error = %e, "store failed");
-            return refusal(caller, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE);
+            return refusal(state, caller, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE);
         }
         AccountError::Internal(e) => {
             tracing::error!(error = %e, "internal error");
-            return refusal(caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE);
+            return refusal(state, caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE);
         }
     };
     if caller.wants_json {
@@ -141,7 +157,7 @@ fn account_error(
         } else {
             None
         };
-        html_page(status, rerender(&errors, form_message))
+        rerender(status, &errors, form_message)
     }
 }
 
@@ -152,14 +168,18 @@ pub(super) fn check_origin(state: &AppState, caller: &Caller) -> Result<(), Resp
     let allowed = state.accounts.settings().allowed_origins();
     csrf::check_origin(caller.origin.as_deref(), caller.sec_fetch_site.as_deref(), &allowed).map_err(|e| {
         tracing::warn!(reason = %e, "request refused by the CSRF check");
-        refusal(caller, StatusCode::FORBIDDEN, "Die Anfrage kam nicht von dieser Website und wurde deshalb abgelehnt. Bitte laden Sie die Seite neu.")
+        refusal(state, caller, StatusCode::FORBIDDEN, "Die Anfrage kam nicht von dieser Website und wurde deshalb abgelehnt. Bitte laden Sie die Seite neu.")
     })
 }
 
 /// Reads the body as form input.
-pub(super) fn body_input(caller: &Caller, body: &[u8]) -> Result<FormInput, Response> {
+pub(super) fn body_input(
+    state: &AppState,
+    caller: &Caller,
+    body: &[u8],
+) -> Result<FormInput, Response> {
     parse_body(caller.content_type.as_deref(), body)
-        .map_err(|e| refusal(caller, e.status, e.message))
+        .map_err(|e| refusal(state, caller, e.status, e.message))
 }
 
 pub(super) async fn current_session(state: &AppState, caller: &Caller) -> Option<SessionInfo> {
@@ -221,44 +241,87 @@ pub async fn openapi() -> Response {
     json_value(StatusCode::OK, super::openapi_document())
 }
 
-pub async fn not_found(caller: Caller) -> Response {
+pub async fn not_found(State(state): State<AppState>, caller: Caller) -> Response {
     refusal(
+        &state,
         &caller,
         StatusCode::NOT_FOUND,
         "Diese Adresse gibt es nicht.",
     )
 }
 
+// ---- forms -------------------------------------------------------------------------------
+
+/// A form's fields as its template reads them, filled with what was entered.
+fn form_view(
+    fields: &[forms::Field],
+    input: &FormInput,
+    errors: &FieldErrors,
+    message: Option<&str>,
+) -> FormView {
+    FormView::filled(
+        fields,
+        |name| input.get(name).to_owned(),
+        &errors.0,
+        message.unwrap_or(""),
+    )
+}
+
+/// The arithmetic question of the human check, as the registration template reads it.
+#[derive(Serialize)]
+struct QuestionView<'a> {
+    text: &'a str,
+    token: &'a str,
+    /// Shown as it is (the last attempt came without the proof of work), not only to
+    /// browsers without JavaScript.
+    show: bool,
+}
+
 // ---- registration ------------------------------------------------------------------------
 
 fn registration_page(
     state: &AppState,
+    status: StatusCode,
     input: &FormInput,
     errors: &FieldErrors,
     message: Option<&str>,
-) -> String {
+) -> Response {
     let question = state.accounts.fallback_question();
-    let show_question = input.get("altcha").is_empty() && !errors.is_empty();
-    html::form(
-        &FormPage {
-            title: "Organisation registrieren",
-            intro: "Registrieren Sie Ihre Organisation als erste Person. Nach der Bestätigung Ihrer E-Mail-Adresse prüft das Betreiberteam Ihre Angaben.",
-            action: "/api/registrierung",
-            submit: "Registrierung absenden",
-            message,
-            extra: html::human_check(&question.text, &question.token, errors, show_question),
-            after: r#"<p>Bereits registriert? <a href="/api/anmeldung">Anmelden</a></p>"#,
-        },
-        html::REGISTRATION,
-        input,
-        errors,
-    )
+    let show = input.get(forms::registration::ALTCHA.name).is_empty() && !errors.is_empty();
+    let page = Page::new("forms/register.html", "Organisation registrieren")
+        .status(status)
+        .with(
+            "form",
+            &form_view(forms::registration::FIELDS, input, errors, message),
+        )
+        .with(
+            "check",
+            &form_view(
+                forms::registration::HUMAN_CHECK,
+                &FormInput::default(),
+                errors,
+                None,
+            ),
+        )
+        .with(
+            "question",
+            &QuestionView {
+                text: &question.text,
+                token: &question.token,
+                show,
+            },
+        )
+        .with("csrf", &"");
+    state.page(page, None)
 }
 
 pub async fn registration_form(State(state): State<AppState>) -> Response {
-    html_page(
+    registration_page(
+        &state,
         StatusCode::OK,
-        registration_page(&state, &FormInput::default(), &FieldErrors::default(), None),
+        &FormInput::default(),
+        &FieldErrors::default(),
+        None,
     )
 }
 
@@ -266,7 +329,7 @@ pub async fn register(State(state): State<AppState>, caller: Caller, body: Bytes
     if let Err(response) = check_origin(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
@@ -275,9 +338,14 @@ pub async fn register(State(state): State<AppState>, caller: Caller, body: Bytes
             after_mail_queued(&state).await;
             success(&caller, "/api/hinweis/registrierung-eingegangen")
         }
-        Err(e) => account_error(&caller, e, |errors, message| {
-            registration_page(&state, &input, errors, message)
-        }),
+        Err(e) => account_error(
+            &state,
+            &caller,
+            e,
+            Box::new(|status, errors, message| {
+                registration_page(&state, status, &input, errors, message)
+            }),
+        ),
     }
 }
 
@@ -294,63 +362,70 @@ pub async fn confirm_page(
 ) -> Response {
     let token = query.token;
     if let Err(e) = state.accounts.check_confirm_link(&token).await {
-        return account_error(&caller, e, |_, _| String::new());
+        return account_error(&state, &caller, e, no_form(&state, &caller));
     }
-    let input = FormInput::from_pairs([("token", token.as_str())]);
-    let page = html::form(
-        &FormPage {
-            title: "E-Mail-Adresse bestätigen",
-            intro: "Bitte bestätigen Sie Ihre E-Mail-Adresse, damit das Betreiberteam Ihre Registrierung prüfen kann.",
-            action: "/api/bestaetigen",
-            submit: "E-Mail-Adresse bestätigen",
-            ..Default::default()
-        },
-        html::CONFIRM,
-        &input,
-        &FieldErrors::default(),
-    );
-    html_page(StatusCode::OK, page)
+    let input = FormInput::from_pairs([(forms::confirm::TOKEN.name, token.as_str())]);
+    let page = Page::new("forms/confirm.html", "E-Mail-Adresse bestätigen")
+        .with(
+            "form",
+            &form_view(
+                forms::confirm::FIELDS,
+                &input,
+                &FieldErrors::default(),
+                None,
+            ),
+        )
+        .with("csrf", &"");
+    state.page(page, None)
 }
 
 pub async fn confirm(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     if let Err(response) = check_origin(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
-    match state.accounts.confirm(input.get("token")).await {
+    match state
+        .accounts
+        .confirm(input.get(forms::confirm::TOKEN.name))
+        .await
+    {
         Ok(()) => {
             after_mail_queued(&state).await;
             success(&caller, "/api/hinweis/email-bestaetigt")
         }
-        Err(e) => account_error(&caller, e, |_, _| String::new()),
+        Err(e) => account_error(&state, &caller, e, no_form(&state, &caller)),
     }
 }
 
 // ---- sign-in and sign-out ----------------------------------------------------------------
 
-fn sign_in_page(input: &FormInput, errors: &FieldErrors, message: Option<&str>) -> String {
-    html::form(
-        &FormPage {
-            title: "Anmelden",
-            action: "/api/anmeldung",
-            submit: "Anmelden",
-            message,
-            after: r#"<p><a href="/api/passwort-vergessen">Passwort vergessen?</a></p><p>Noch kein Konto? <a href="/api/registrierung">Organisation registrieren</a></p>"#,
-            ..Default::default()
-        },
-        html::SIGN_IN,
-        input,
-        errors,
-    )
+fn sign_in_page(
+    state: &AppState,
+    status: StatusCode,
+    input: &FormInput,
+    errors: &FieldErrors,
+    message: Option<&str>,
+) -> Response {
+    let page = Page::new("forms/signin.html", "Anmelden")
+        .status(status)
+        .with(
+            "form",
+            &form_view(forms::sign_in::FIELDS, input, errors, message),
+        )
+        .with("csrf", &"");
+    state.page(page, None)
 }
 
-pub async fn sign_in_form() -> Response {
-    html_page(
+pub async fn sign_in_form(State(state): State<AppState>) -> Response {
+    sign_in_page(
+        &state,
         StatusCode::OK,
-        sign_in_page(&FormInput::default(), &FieldErrors::default(), None),
+        &FormInput::default(),
+        &FieldErrors::default(),
+        None,
     )
 }
 
@@ -358,7 +433,7 @@ pub async fn sign_in(State(state): State<AppState>, caller: Caller, body: Bytes)
     if let Err(response) = check_origin(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
@@ -381,39 +456,33 @@ pub async fn sign_in(State(state): State<AppState>, caller: Caller, body: Bytes)
             with_cookie(response, cookie)
         }
         Err(e) => {
-            let keep = FormInput::from_pairs([("email", input.get("email"))]);
-            account_error(&caller, e, |errors, message| {
-                sign_in_page(&keep, errors, message)
-            })
+            let email = forms::sign_in::EMAIL.name;
+            let keep = FormInput::from_pairs([(email, input.get(email))]);
+            account_error(
+                &state,
+                &caller,
+                e,
+                Box::new(|status, errors, message| {
+                    sign_in_page(&state, status, &keep, errors, message)
+                }),
+            )
         }
     }
 }
 
 pub async fn sign_out_page(State(state): State<AppState>, caller: Caller) -> Response {
     let Some(info) = current_session(&state, &caller).await else {
-        return html_page(
-            StatusCode::OK,
-            html::notice(
+        return state.page(
+            pages::notice(
                 "Abmelden",
                 "Sie sind nicht angemeldet.",
-                &[("/api/anmeldung", "Anmelden"), ("/", "Zur Startseite")],
+                &[("/anmelden/", "Anmelden"), ("/", "Zur Startseite")],
             ),
+            None,
         );
     };
-    let input = FormInput::from_pairs([("csrf", info.csrf_token.as_str())]);
-    let page = html::form(
-        &FormPage {
-            title: "Abmelden",
-            intro: "Möchten Sie sich abmelden?",
-            action: "/api/abmeldung",
-            submit: "Abmelden",
-            ..Default::default()
-        },
-        html::SIGN_OUT,
-        &input,
-        &FieldErrors::default(),
-    );
-    html_page(StatusCode::OK, page)
+    let page = Page::new("forms/sign-out.html", "Abmelden").with("csrf", &info.csrf_token);
+    state.page(page, Some(&info.user.name))
 }
 
 pub async fn sign_out(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
@@ -424,7 +493,7 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller, body: Bytes
     let input = if body.is_empty() {
         FormInput::default()
     } else {
-        match body_input(&caller, &body) {
+        match body_input(&state, &caller, &body) {
             Ok(input) => input,
             Err(response) => return response,
         }
@@ -436,10 +505,11 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller, body: Bytes
     let token = caller
         .csrf_header
         .as_deref()
-        .unwrap_or_else(|| input.get("csrf"));
+        .unwrap_or_else(|| input.get(forms::CSRF.name));
     if !csrf::verify_session_token(state.accounts.secret(), &info.id_hash, token) {
         tracing::warn!("sign-out refused: missing or wrong CSRF token");
         return refusal(
+            &state,
             &caller,
             StatusCode::FORBIDDEN,
             "Die Anfrage enthielt kein gültiges Sicherheitstoken. Bitte laden Sie die Seite neu.",
@@ -447,32 +517,36 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller, body: Bytes
     }
     match state.accounts.sign_out(&info).await {
         Ok(()) => with_cookie(success(&caller, "/api/hinweis/abgemeldet"), clear),
-        Err(e) => account_error(&caller, e, |_, _| String::new()),
+        Err(e) => account_error(&state, &caller, e, no_form(&state, &caller)),
     }
 }
 
 // ---- passwords ---------------------------------------------------------------------------
 
-fn forgot_page(input: &FormInput, errors: &FieldErrors, message: Option<&str>) -> String {
-    html::form(
-        &FormPage {
-            title: "Passwort vergessen",
-            intro: "Geben Sie Ihre E-Mail-Adresse ein. Gehört sie zu einem freigegebenen Konto, senden wir Ihnen einen Link, der eine Stunde gültig ist.",
-            action: "/api/passwort-vergessen",
-            submit: "Link anfordern",
-            message,
-            ..Default::default()
-        },
-        html::FORGOT,
-        input,
-        errors,
-    )
+fn forgot_page(
+    state: &AppState,
+    status: StatusCode,
+    input: &FormInput,
+    errors: &FieldErrors,
+    message: Option<&str>,
+) -> Response {
+    let page = Page::new("forms/forgot.html", "Passwort vergessen")
+        .status(status)
+        .with(
+            "form",
+            &form_view(forms::forgot_password::FIELDS, input, errors, message),
+        )
+        .with("csrf", &"");
+    state.page(page, None)
 }
 
-pub async fn forgot_form() -> Response {
-    html_page(
+pub async fn forgot_form(State(state): State<AppState>) -> Response {
+    forgot_page(
+        &state,
         StatusCode::OK,
-        forgot_page(&FormInput::default(), &FieldErrors::default(), None),
+        &FormInput::default(),
+        &FieldErrors::default(),
+        None,
     )
 }
 
@@ -480,7 +554,7 @@ pub async fn forgot(State(state): State<AppState>, caller: Caller, body: Bytes) 
     if let Err(response) = check_origin(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
@@ -489,25 +563,33 @@ pub async fn forgot(State(state): State<AppState>, caller: Caller, body: Bytes) 
             after_mail_queued(&state).await;
             success(&caller, "/api/hinweis/passwort-link-gesendet")
         }
-        Err(e) => account_error(&caller, e, |errors, message| {
-            forgot_page(&input, errors, message)
-        }),
+        Err(e) => account_error(
+            &state,
+            &caller,
+            e,
+            Box::new(|status, errors, message| {
+                forgot_page(&state, status, &input, errors, message)
+            }),
+        ),
     }
 }
 
-fn set_password_page(token: &str, errors: &FieldErrors, message: Option<&str>) -> String {
-    html::form(
-        &FormPage {
-            title: "Passwort festlegen",
-            action: "/api/passwort-setzen",
-            submit: "Passwort speichern",
-            message,
-            ..Default::default()
-        },
-        html::SET_PASSWORD,
-        &FormInput::from_pairs([("token", token)]),
-        errors,
-    )
+fn set_password_page(
+    state: &AppState,
+    status: StatusCode,
+    token: &str,
+    errors: &FieldErrors,
+    message: Option<&str>,
+) -> Response {
+    let input = FormInput::from_pairs([(forms::set_password::TOKEN.name, token)]);
+    let page = Page::new("forms/set-password.html", "Passwort festlegen")
+        .status(status)
+        .with(
+            "form",
+            &form_view(forms::set_password::FIELDS, &input, errors, message),
+        )
+        .with("csrf", &"");
+    state.page(page, None)
 }
 
 pub async fn set_password_form(
@@ -517,11 +599,14 @@ pub async fn set_password_form(
 ) -> Response {
     let token = query.token;
     match state.accounts.check_password_link(&token).await {
-        Ok(()) => html_page(
+        Ok(()) => set_password_page(
+            &state,
             StatusCode::OK,
-            set_password_page(&token, &FieldErrors::default(), None),
+            &token,
+            &FieldErrors::default(),
+            None,
         ),
-        Err(e) => account_error(&caller, e, |_, _| String::new()),
+        Err(e) => account_error(&state, &caller, e, no_form(&state, &caller)),
     }
 }
 
@@ -529,15 +614,23 @@ pub async fn set_password(State(state): State<AppState>, caller: Caller, body: B
     if let Err(response) = check_origin(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
     match state.accounts.set_password(&input).await {
         Ok(()) => success(&caller, "/api/hinweis/passwort-gesetzt"),
-        Err(e) => account_error(&caller, e, |errors, message| {
-            set_password_page(input.get("token"), errors, message)
-        }),
+        Err(e) => {
+            let token = input.get(forms::set_password::TOKEN.name);
+            account_error(
+                &state,
+                &caller,
+                e,
+                Box::new(|status, errors, message| {
+                    set_password_page(&state, status, token, errors, message)
+                }),
+            )
+        }
     }
 }
 
@@ -558,6 +651,24 @@ fn org_json(org: &crate::domain::model::Organisation) -> Value {
     })
 }
 
+#[derive(Serialize)]
+struct PersonView<'a> {
+    name: &'a str,
+    email: &'a str,
+    phone: &'a str,
+}
+
+#[derive(Serialize)]
+struct OrganisationView<'a> {
+    name: &'a str,
+    legal_form: &'a str,
+    street: &'a str,
+    postcode: &'a str,
+    city: &'a str,
+    in_house_capable: bool,
+    status: &'a str,
+}
+
 pub async fn account(State(state): State<AppState>, caller: Caller) -> Response {
     let Some(info) = current_session(&state, &caller).await else {
         return if caller.wants_json {
@@ -576,25 +687,28 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
         );
     }
     let org = &info.org;
-    let e = html::escape;
-    let main = format!(
-        "<h2>Ihre Angaben</h2><dl><dt>Name</dt><dd>{}</dd><dt>E-Mail-Adresse</dt><dd>{}</dd><dt>Telefon</dt><dd>{}</dd></dl>\n\
-<h2>Ihre Organisation</h2><dl><dt>Name</dt><dd>{}</dd><dt>Rechtsform</dt><dd>{}</dd><dt>Anschrift</dt><dd>{}, {} {}</dd>\
-<dt>Inhousefähig (Umklappvertrag)</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd></dl>\n\
-<h2>Bestellungen und Bedarf</h2><ul class=\"links\"><li><a href=\"/api/konto/bestellungen\">Ihre Bestellungen</a></li><li><a href=\"/api/bedarf\">Bedarf melden</a></li></ul>\n\
-<p><a href=\"/api/abmeldung\">Abmelden</a></p>",
-        e(&info.user.name),
-        e(&info.user.email),
-        e(&info.user.phone),
-        e(&org.name),
-        e(&org.legal_form),
-        e(&org.street),
-        e(&org.postcode),
-        e(&org.city),
-        if org.in_house_capable { "ja" } else { "nein" },
-        e(org.status.label()),
-    );
-    html_page(StatusCode::OK, html::page("Ihr Konto", &main))
+    let page = Page::new("konto/index.html", "Ihr Konto")
+        .with(
+            "person",
+            &PersonView {
+                name: &info.user.name,
+                email: &info.user.email,
+                phone: &info.user.phone,
+            },
+        )
+        .with(
+            "org",
+            &OrganisationView {
+                name: &org.name,
+                legal_form: &org.legal_form,
+                street: &org.street,
+                postcode: &org.postcode,
+                city: &org.city,
+                in_house_capable: org.in_house_capable,
+                status: org.status.label(),
+            },
+        );
+    state.page(page, Some(&info.user.name))
 }
 
 pub async fn organisation(
@@ -604,6 +718,7 @@ pub async fn organisation(
 ) -> Response {
     let Some(info) = current_session(&state, &caller).await else {
         return refusal(
+            &state,
             &caller,
             StatusCode::UNAUTHORIZED,
             "Bitte melden Sie sich an.",
@@ -611,11 +726,15 @@ pub async fn organisation(
     };
     match state.accounts.organisation_for(&info, &id) {
         Ok(org) => json_value(StatusCode::OK, org_json(org)),
-        Err(e) => account_error(&caller, e, |_, _| String::new()),
+        Err(e) => account_error(&state, &caller, e, no_form(&state, &caller)),
     }
 }
 
-pub async fn notice(Path(name): Path<String>, caller: Caller) -> Response {
+pub async fn notice(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    caller: Caller,
+) -> Response {
     let (title, text, links): (&str, &str, &[(&str, &str)]) = match name.as_str() {
         "registrierung-eingegangen" => (
             "Vielen Dank für Ihre Registrierung",
@@ -664,9 +783,13 @@ pub async fn notice(Path(name): Path<String>, caller: Caller) -> Response {
                 ("/api/anmeldung", "Wieder anmelden"),
             ],
         ),
-        _ => return not_found(caller).await,
+        _ => return not_found(State(state), caller).await,
     };
-    html_page(StatusCode::OK, html::notice(title, text, links))
+    let session = current_session(&state, &caller).await;
+    state.page(
+        pages::notice(title, text, links),
+        session.as_ref().map(|s| s.user.name.as_str()),
+    )
 }
 
 // ---- operator ----------------------------------------------------------------------------
@@ -717,7 +840,10 @@ pub async fn pending_registrations(State(state): State<AppState>, caller: Caller
             }
             json_value(StatusCode::OK, json!({"registrierungen": list}))
         }
-        Err(e) => account_error(&caller.clone_json(), e, |_, _| String::new()),
+        Err(e) => {
+            let caller = caller.clone_json();
+            account_error(&state, &caller, e, no_form(&state, &caller))
+        }
     }
 }
 
@@ -731,7 +857,7 @@ async fn decide(state: AppState, caller: Caller, id: String, decision: Decision)
                 json!({"ok": true, "organisation": org_json(&org)}),
             )
         }
-        Err(e) => account_error(&caller, e, |_, _| String::new()),
+        Err(e) => account_error(&state, &caller, e, no_form(&state, &caller)),
     }
 }
 
@@ -755,11 +881,13 @@ pub async fn reject_registration(
     if let Err(response) = operator_only(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller.clone_json(), &body) {
+    let input = match body_input(&state, &caller.clone_json(), &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
-    let reason = input.get("grund").to_owned();
+    let reason = input
+        .get(forms::reject_registration::REASON.name)
+        .to_owned();
     decide(state, caller, id, Decision::Reject { reason }).await
 }
 

@@ -3,10 +3,9 @@
 //! route table as the router (so the two cannot drift apart).
 
 mod handlers;
-pub mod html;
 mod openapi;
-mod order_pages;
 mod orders;
+pub mod pages;
 pub mod request;
 pub mod search;
 
@@ -16,6 +15,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use catalog::forms;
 
 use crate::config::AppState;
 pub use handlers::not_found;
@@ -30,7 +30,6 @@ pub struct Route {
 /// Every route of the function, in the order of the OpenAPI document.
 pub fn routes() -> Vec<Route> {
     use handlers as h;
-    use html::*;
     use orders as o;
     let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
     vec![
@@ -74,7 +73,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/registrierung",
                 "Organisation registrieren; sendet den Bestätigungslink",
-                &[REGISTRATION, HUMAN_CHECK],
+                &[forms::registration::FIELDS, forms::registration::HUMAN_CHECK],
             ),
             post(h::register),
         ),
@@ -90,7 +89,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/bestaetigen",
                 "E-Mail-Adresse bestätigen (Link aus der ersten E-Mail)",
-                &[CONFIRM],
+                &[forms::confirm::FIELDS],
             ),
             post(h::confirm),
         ),
@@ -102,7 +101,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/anmeldung",
                 "Anmelden; setzt das Sitzungs-Cookie mit neuer Kennung",
-                &[SIGN_IN],
+                &[forms::sign_in::FIELDS],
             ),
             post(h::sign_in),
         ),
@@ -114,7 +113,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/abmeldung",
                 "Abmelden (CSRF-Token der Sitzung erforderlich)",
-                &[SIGN_OUT],
+                &[forms::sign_out::FIELDS],
             )
             .auth(Auth::Session),
             post(h::sign_out),
@@ -130,7 +129,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/passwort-vergessen",
                 "Link zum Zurücksetzen anfordern; antwortet immer gleich",
-                &[FORGOT],
+                &[forms::forgot_password::FIELDS],
             ),
             post(h::forgot),
         ),
@@ -146,7 +145,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/passwort-setzen",
                 "Passwort festlegen (Einladung oder Zurücksetzen); beendet alle Sitzungen",
-                &[SET_PASSWORD],
+                &[forms::set_password::FIELDS],
             ),
             post(h::set_password),
         ),
@@ -180,7 +179,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/bestellungen",
                 "Bestellung aufgeben; derselbe Idempotenzschlüssel ergibt höchstens eine Bestellung",
-                &[ORDER],
+                &[forms::order::FIELDS],
             )
             .auth(Auth::Session),
             post(o::submit_order),
@@ -227,7 +226,7 @@ pub fn routes() -> Vec<Route> {
             get(o::need_form),
         ),
         r(
-            RouteDoc::post("/api/bedarf", "Bedarf melden", &[NEED]).auth(Auth::Session),
+            RouteDoc::post("/api/bedarf", "Bedarf melden", &[forms::need::FIELDS]).auth(Auth::Session),
             post(o::submit_need),
         ),
         r(
@@ -242,7 +241,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/entscheidung",
                 "Bestellung bestätigen, als in Prüfung markieren oder mit Begründung ablehnen; ein Link gilt für eine Entscheidung",
-                &[DECISION_LINK, DECISION],
+                &[&[forms::decision::TOKEN], forms::decision::FIELDS],
             ),
             post(o::decide_by_link),
         ),
@@ -264,7 +263,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/partner/bestellungen/{id}/entscheidung",
                 "Entscheidung des Anbieters oder Intermediärs",
-                &[DECISION],
+                &[forms::decision::FIELDS],
             )
             .path_param("id")
             .auth(Auth::Partner),
@@ -297,7 +296,7 @@ pub fn routes() -> Vec<Route> {
             RouteDoc::post(
                 "/api/betrieb/registrierungen/{id}/ablehnung",
                 "Registrierung mit Begründung ablehnen",
-                &[REJECT],
+                &[forms::reject_registration::FIELDS],
             )
             .path_param("id")
             .auth(Auth::Operator),
@@ -343,50 +342,8 @@ fn api_routes() -> Router<AppState> {
 fn harden(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state.clone(), frame_pages))
         .layer(middleware::from_fn(log_and_harden))
         .with_state(state)
-}
-
-/// Puts pages that start with [`html::FRAME_MARKER`] into the site's layout.
-async fn frame_pages(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let session_cookie = request::cookie(request.headers(), request::SESSION_COOKIE);
-    let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !is_html {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
-        return Response::from_parts(parts, axum::body::Body::empty());
-    };
-    let framed = std::str::from_utf8(&bytes)
-        .ok()
-        .and_then(html::unframe)
-        .map(|(title, main)| state.search.get().shell_page_escaped(title, main));
-    // The header shows the signed-in state without JavaScript too.
-    let framed = match (framed, session_cookie) {
-        (Some(page), Some(cookie)) => match state.accounts.session(&cookie).await {
-            Ok(Some(info)) => Some(html::signed_in_header(&page, &info.user.name)),
-            _ => Some(page),
-        },
-        (framed, _) => framed,
-    };
-    match framed {
-        Some(page) => {
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, axum::body::Body::from(page))
-        }
-        None => Response::from_parts(parts, axum::body::Body::from(bytes)),
-    }
 }
 
 /// Logs each request with an id (Lambda's request id, or a random one) and no personal data

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::html::{Field, FieldKind};
+use catalog::forms::{Field, FieldKind};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,10 @@ fn field_schema(field: &Field) -> Value {
         FieldKind::Checkbox => {
             json!({"type": "string", "description": "angekreuzt: ein beliebiger nicht leerer Wert (z. B. \"ja\"); in JSON auch true"})
         }
-        FieldKind::Select(options) => json!({"type": "string", "enum": options}),
+        FieldKind::Select | FieldKind::Radio if !field.choices.is_empty() => {
+            let values: Vec<&str> = field.choices.iter().map(|c| c.value).collect();
+            json!({"type": "string", "enum": values})
+        }
         FieldKind::Email => {
             json!({"type": "string", "format": "email", "maxLength": field.max_len})
         }

@@ -1,20 +1,29 @@
-//! Handlers of orders, the contract folder, decisions and needs.
+//! Handlers of orders, the contract folder, decisions and needs. Their pages are the theme's
+//! templates: the order and Bedarf forms are the static forms filled in again, the account's
+//! orders are under `konto/`, the decision pages are `decision.html` and
+//! `decision-done.html`; [`views`] holds what those templates read.
 
 // Early returns carry a ready `Response`; boxing it would only add noise on a cold path.
 #![allow(clippy::result_large_err)]
+
+mod views;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use catalog::forms::{self, FormView};
+use catalog::order_form::{OrderOffering, order_fields};
+use catalog::snapshot::{OrderCatalog, OrderableOffering};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use self::views::{DecidedView, DecisionView, FolderView, OrderRow, OrderView};
 use super::handlers::{
-    CORRECT, UNAVAILABLE, body_input, check_origin, current_session, errors_json, html_page,
-    json_value, operator_only, refusal, see_other, success,
+    CORRECT, UNAVAILABLE, body_input, check_origin, current_session, errors_json, json_value,
+    operator_only, see_other, success,
 };
-use super::order_pages;
+use super::pages::{self, Page};
 use super::request::Caller;
 use crate::config::AppState;
 use crate::domain::accounts::SessionInfo;
@@ -24,8 +33,32 @@ use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::mail::after_mail_queued;
 
-fn page(status: StatusCode, title: &str, main: &str) -> Response {
-    html_page(status, super::html::bare_page(title, main))
+/// The name in the header of a signed-in person's pages.
+fn name(info: &SessionInfo) -> Option<&str> {
+    Some(info.user.name.as_str())
+}
+
+/// A refusal with one message, as JSON or a notice page with the header of `session`.
+fn refuse(
+    state: &AppState,
+    caller: &Caller,
+    session: Option<&str>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    if caller.wants_json {
+        json_value(status, json!({"ok": false, "meldung": message}))
+    } else {
+        state.page(
+            pages::notice(
+                "Das hat nicht geklappt",
+                message,
+                &[("/", "Zur Startseite")],
+            )
+            .status(status),
+            session,
+        )
+    }
 }
 
 /// The signed-in session, or the answer for someone who is not signed in.
@@ -36,10 +69,17 @@ async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Res
             StatusCode::UNAUTHORIZED,
             json!({"ok": false, "meldung": "Bitte melden Sie sich an."}),
         )),
-        None => Err(page(
-            StatusCode::UNAUTHORIZED,
-            "Bitte melden Sie sich an",
-            "<div class=\"narrow\"><h1>Bitte melden Sie sich an</h1><p>Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.</p><ul class=\"links\"><li><a href=\"/api/anmeldung\">Anmelden</a></li><li><a href=\"/registrieren/\">Organisation registrieren</a></li></ul></div>",
+        None => Err(state.page(
+            pages::notice(
+                "Bitte melden Sie sich an",
+                "Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.",
+                &[
+                    ("/api/anmeldung", "Anmelden"),
+                    ("/registrieren/", "Organisation registrieren"),
+                ],
+            )
+            .status(StatusCode::UNAUTHORIZED),
+            None,
         )),
     }
 }
@@ -61,8 +101,10 @@ fn check_token(
     {
         Ok(())
     } else {
-        Err(refusal(
+        Err(refuse(
+            state,
             caller,
+            name(info),
             StatusCode::FORBIDDEN,
             "Die Anfrage enthielt kein gültiges Sicherheitstoken. Bitte laden Sie die Seite neu.",
         ))
@@ -77,59 +119,64 @@ async fn signed_in_form(
     body: &[u8],
 ) -> Result<(SessionInfo, FormInput), Response> {
     check_origin(state, caller)?;
-    let input = body_input(caller, body)?;
+    let input = body_input(state, caller, body)?;
     let info = signed_in(state, caller).await?;
     check_token(state, caller, &info, &input)?;
     Ok((info, input))
 }
 
-fn order_error(caller: &Caller, error: OrderError) -> Response {
+/// The answer to a failed order action, with the header of `session` on its page.
+fn order_error(
+    state: &AppState,
+    caller: &Caller,
+    session: Option<&str>,
+    error: OrderError,
+) -> Response {
+    let refuse = |status, message: &str| refuse(state, caller, session, status, message);
     match error {
         OrderError::Invalid(errors) => json_value(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"ok": false, "meldung": CORRECT, "fehler": errors_json(&errors)}),
         ),
-        OrderError::NotOrderable => refusal(
-            caller,
+        OrderError::NotOrderable => refuse(
             StatusCode::NOT_FOUND,
             "Dieses Angebot kann nicht (mehr) bestellt werden.",
         ),
-        OrderError::NotFound => refusal(
-            caller,
+        OrderError::NotFound => refuse(
             StatusCode::NOT_FOUND,
             "Diese Bestellung gibt es nicht, oder sie gehört nicht zu Ihrer Organisation.",
         ),
         OrderError::InvalidLink => {
             let message = "Dieser Link ist ungültig, abgelaufen oder wurde bereits für eine Entscheidung verwendet.";
             if caller.wants_json {
-                return refusal(caller, StatusCode::GONE, message);
+                return refuse(StatusCode::GONE, message);
             }
             // Titled after what happened, like the other links' page (not "Das hat nicht
             // geklappt"): a provider opening a used link learns why at once.
-            html_page(
-                StatusCode::GONE,
-                super::html::notice(
+            state.page(
+                pages::notice(
                     "Link ungültig oder abgelaufen",
                     message,
                     &[("/", "Zur Startseite")],
-                ),
+                )
+                .status(StatusCode::GONE),
+                session,
             )
         }
         OrderError::NotAllowed(reason) => {
             tracing::info!(reason, "decision refused");
-            refusal(
-                caller,
+            refuse(
                 StatusCode::CONFLICT,
                 "Diese Entscheidung ist im aktuellen Status der Bestellung nicht (mehr) möglich. Laden Sie die Bestellung neu, um den aktuellen Stand zu sehen.",
             )
         }
         OrderError::NoCatalog => {
             tracing::error!("no order catalog loaded");
-            refusal(caller, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
+            refuse(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
         }
         OrderError::Store(e) => {
             tracing::error!(error = %e, "store failed");
-            refusal(caller, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
+            refuse(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
         }
     }
 }
@@ -156,6 +203,48 @@ pub fn order_json(order: &Order, now: i64) -> Value {
 
 // ---- customer: orders ---------------------------------------------------------------------
 
+/// Messages of an order that concern the whole form, not one of its fields: who may order
+/// the offering, and a form that lost its key.
+const ORDER_FORM_MESSAGES: &[&str] = &["kundenkreis", forms::order::IDEMPOTENCY_KEY.name];
+
+/// The order form of `offering` (`order.html`, the static page's template) filled with
+/// `input` and its messages.
+#[allow(clippy::too_many_arguments)]
+fn order_page(
+    state: &AppState,
+    info: &SessionInfo,
+    offering: &OrderableOffering,
+    input: &FormInput,
+    errors: &FieldErrors,
+    idempotency_key: &str,
+    status: StatusCode,
+    title: &str,
+) -> Response {
+    let value = |name: &str| input.get(name).to_owned();
+    let (whole_form, field_errors): (Vec<_>, Vec<_>) = errors
+        .0
+        .iter()
+        .cloned()
+        .partition(|(name, _)| ORDER_FORM_MESSAGES.contains(&name.as_str()));
+    let message = whole_form
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let o = OrderOffering::new(offering, &value, &field_errors);
+    let form = order_fields(offering, &value, &field_errors, &message);
+    state.page(
+        Page::new("order.html", title)
+            .section("katalog")
+            .status(status)
+            .with("o", &o)
+            .with("form", &form)
+            .with("csrf", &info.csrf_token)
+            .with("idempotency_key", &idempotency_key),
+        name(info),
+    )
+}
+
 pub async fn order_form(
     State(state): State<AppState>,
     caller: Caller,
@@ -167,24 +256,28 @@ pub async fn order_form(
     };
     let catalog = match state.orders.catalog() {
         Ok(catalog) => catalog,
-        Err(e) => return order_error(&caller, e),
+        Err(e) => return order_error(&state, &caller, name(&info), e),
     };
     let Some(offering) = catalog.offering(&offering_id) else {
-        return order_error(&caller, OrderError::NotOrderable);
+        return order_error(&state, &caller, name(&info), OrderError::NotOrderable);
     };
-    let main = order_pages::order_form(
+    // The organisation's address is proposed for the bill.
+    let org = &info.org;
+    let proposed = FormInput::from_pairs([
+        (forms::order::BILLING_ORG.name, org.name.as_str()),
+        (forms::order::BILLING_STREET.name, org.street.as_str()),
+        (forms::order::BILLING_POSTCODE.name, org.postcode.as_str()),
+        (forms::order::BILLING_CITY.name, org.city.as_str()),
+    ]);
+    order_page(
+        &state,
+        &info,
         offering,
-        &info.org,
-        &FormInput::default(),
+        &proposed,
         &FieldErrors::default(),
-        &info.csrf_token,
         &new_id(),
-        None,
-    );
-    page(
         StatusCode::OK,
         &format!("{} bestellen", offering.name),
-        &main,
     )
 }
 
@@ -209,32 +302,28 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
         Err(OrderError::Invalid(errors)) if !caller.wants_json => {
             let catalog = match state.orders.catalog() {
                 Ok(catalog) => catalog,
-                Err(e) => return order_error(&caller, e),
+                Err(e) => return order_error(&state, &caller, name(&info), e),
             };
-            let Some(offering) = catalog.offering(input.get("offering")) else {
-                return order_error(&caller, OrderError::NotOrderable);
+            let Some(offering) = catalog.offering(input.get(forms::order::OFFERING.name)) else {
+                return order_error(&state, &caller, name(&info), OrderError::NotOrderable);
             };
             // The same idempotency key again: correcting and resending stays one order.
-            let key = match input.get("idempotency_key") {
+            let key = match input.get(forms::order::IDEMPOTENCY_KEY.name) {
                 "" => new_id(),
                 key => key.to_owned(),
             };
-            let main = order_pages::order_form(
+            order_page(
+                &state,
+                &info,
                 offering,
-                &info.org,
                 &input,
                 &errors,
-                &info.csrf_token,
                 &key,
-                None,
-            );
-            page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &format!("Fehler: {} bestellen", offering.name),
-                &main,
             )
         }
-        Err(e) => order_error(&caller, e),
+        Err(e) => order_error(&state, &caller, name(&info), e),
     }
 }
 
@@ -249,22 +338,28 @@ pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> Respons
             StatusCode::OK,
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
         ),
-        Ok(orders) => page(
-            StatusCode::OK,
-            "Ihre Bestellungen",
-            &order_pages::orders_list(&orders, now),
-        ),
-        Err(e) => order_error(&caller, e),
+        Ok(orders) => {
+            let rows: Vec<OrderRow<'_>> = orders.iter().map(|o| OrderRow::of(o, now)).collect();
+            state.page(
+                Page::new("konto/orders.html", "Ihre Bestellungen").with("orders", &rows),
+                name(&info),
+            )
+        }
+        Err(e) => order_error(&state, &caller, name(&info), e),
     }
 }
 
-async fn own_order(state: &AppState, caller: &Caller, id: &str) -> Result<Order, Response> {
+/// An order of the signed-in person's organisation, with the session.
+async fn own_order(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(SessionInfo, Order), Response> {
     let info = signed_in(state, caller).await?;
-    state
-        .orders
-        .order_for(&info, id)
-        .await
-        .map_err(|e| order_error(caller, e))
+    match state.orders.order_for(&info, id).await {
+        Ok(order) => Ok((info, order)),
+        Err(e) => Err(order_error(state, caller, name(&info), e)),
+    }
 }
 
 pub async fn my_order(
@@ -272,21 +367,20 @@ pub async fn my_order(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    match own_order(&state, &caller, &id).await {
-        Ok(order) => {
-            let now = state.orders.now();
-            if caller.wants_json {
-                json_value(StatusCode::OK, order_json(&order, now))
-            } else {
-                page(
-                    StatusCode::OK,
-                    &format!("Bestellung {}", order.number),
-                    &order_pages::order_detail(&order, now),
-                )
-            }
-        }
-        Err(response) => response,
+    let (info, order) = match own_order(&state, &caller, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let now = state.orders.now();
+    if caller.wants_json {
+        return json_value(StatusCode::OK, order_json(&order, now));
     }
+    state.page(
+        Page::new("konto/order.html", &format!("Bestellung {}", order.number))
+            .with("order", &OrderView::of(&order, now))
+            .with("folder", &FolderView::of(&order, 3)),
+        name(&info),
+    )
 }
 
 pub async fn folder_html(
@@ -294,14 +388,19 @@ pub async fn folder_html(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    match own_order(&state, &caller, &id).await {
-        Ok(order) => page(
-            StatusCode::OK,
+    let (info, order) = match own_order(&state, &caller, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    state.page(
+        Page::new(
+            "konto/folder.html",
             &format!("Vertragsmappe {}", order.number),
-            &order_pages::folder_page(&order),
-        ),
-        Err(response) => response,
-    }
+        )
+        .with("order", &OrderView::of(&order, state.orders.now()))
+        .with("folder", &FolderView::of(&order, 2)),
+        name(&info),
+    )
 }
 
 pub async fn folder_pdf(
@@ -309,8 +408,8 @@ pub async fn folder_pdf(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    let order = match own_order(&state, &caller, &id).await {
-        Ok(order) => order,
+    let (info, order) = match own_order(&state, &caller, &id).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     match crate::domain::orders::summary::summary_pdf(&order) {
@@ -334,7 +433,13 @@ pub async fn folder_pdf(
         }
         Err(e) => {
             tracing::error!(error = %e, "PDF failed");
-            refusal(&caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
+            refuse(
+                &state,
+                &caller,
+                name(&info),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                UNAVAILABLE,
+            )
         }
     }
 }
@@ -345,6 +450,51 @@ pub async fn folder_pdf(
 pub struct NeedQuery {
     #[serde(default)]
     titel: String,
+}
+
+/// The Bedarf form's categories: `[top name, [[value "top/sub", sub name], …]]`.
+fn category_choices(catalog: &OrderCatalog) -> Vec<(&str, Vec<(String, &str)>)> {
+    catalog
+        .categories
+        .iter()
+        .map(|top| {
+            (
+                top.name.as_str(),
+                top.subcategories
+                    .iter()
+                    .map(|(id, name)| (format!("{}/{id}", top.id), name.as_str()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The Bedarf form (`forms/need.html`, the static page's template) filled with `input` and
+/// its messages.
+fn need_page(
+    state: &AppState,
+    info: &SessionInfo,
+    catalog: &OrderCatalog,
+    input: &FormInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+    title: &str,
+) -> Response {
+    let form = FormView::filled(
+        forms::need::FIELDS,
+        |field| input.get(field).to_owned(),
+        &errors.0,
+        "",
+    );
+    state.page(
+        Page::new("forms/need.html", title)
+            .section("katalog")
+            .status(status)
+            .with("form", &form)
+            .with("csrf", &info.csrf_token)
+            .with("categories", &category_choices(catalog)),
+        name(info),
+    )
 }
 
 pub async fn need_form(
@@ -358,18 +508,23 @@ pub async fn need_form(
     };
     let catalog = match state.orders.catalog() {
         Ok(catalog) => catalog,
-        Err(e) => return order_error(&caller, e),
+        Err(e) => return order_error(&state, &caller, name(&info), e),
     };
-    let title: String = query.titel.chars().take(150).collect();
-    let input = FormInput::from_pairs([("title", title)]);
-    let main = order_pages::need_form(
+    let title: String = query
+        .titel
+        .chars()
+        .take(forms::need::TITLE.max_len)
+        .collect();
+    let input = FormInput::from_pairs([(forms::need::TITLE.name, title)]);
+    need_page(
+        &state,
+        &info,
         &catalog,
         &input,
         &FieldErrors::default(),
-        &info.csrf_token,
-        None,
-    );
-    page(StatusCode::OK, "Bedarf melden", &main)
+        StatusCode::OK,
+        "Bedarf melden",
+    )
 }
 
 pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
@@ -392,16 +547,19 @@ pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: By
         Err(OrderError::Invalid(errors)) if !caller.wants_json => {
             let catalog = match state.orders.catalog() {
                 Ok(catalog) => catalog,
-                Err(e) => return order_error(&caller, e),
+                Err(e) => return order_error(&state, &caller, name(&info), e),
             };
-            let main = order_pages::need_form(&catalog, &input, &errors, &info.csrf_token, None);
-            page(
+            need_page(
+                &state,
+                &info,
+                &catalog,
+                &input,
+                &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Fehler: Bedarf melden",
-                &main,
             )
         }
-        Err(e) => order_error(&caller, e),
+        Err(e) => order_error(&state, &caller, name(&info), e),
     }
 }
 
@@ -415,46 +573,95 @@ pub struct DecisionQuery {
     aktion: String,
 }
 
+/// The page behind a decision link (`decision.html`): the order, the buttons to confirm or
+/// review, or the form to reject with a reason, and the contract folder.
+#[allow(clippy::too_many_arguments)]
+fn decision_page_of(
+    state: &AppState,
+    order: &Order,
+    party: crate::domain::orders::Party,
+    token: &str,
+    reject: bool,
+    input: &FormInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Response {
+    // A wrong action is no field of the page: it becomes the message of the whole form.
+    let (whole_form, field_errors): (Vec<_>, Vec<_>) = errors
+        .0
+        .iter()
+        .cloned()
+        .partition(|(name, _)| name == forms::decision::ACTION.name);
+    let message = whole_form
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut form = FormView::filled(
+        forms::decision::FIELDS,
+        |field| input.get(field).to_owned(),
+        &field_errors,
+        &message,
+    );
+    // The reason is optional for a decision in general, but the rejection form needs it.
+    if let Some(reason) = form.fields.get_mut(forms::decision::REASON.name) {
+        reason.spec.required = reject;
+    }
+    let title = if form.has_errors() {
+        format!("Fehler: Bestellung {} entscheiden", order.number)
+    } else {
+        format!("Bestellung {} entscheiden", order.number)
+    };
+    state.page(
+        Page::new("decision.html", &title)
+            .status(status)
+            .with("decision", &DecisionView::of(order, party, token, reject))
+            .with("form", &form)
+            .with("folder", &FolderView::of(order, 3)),
+        None,
+    )
+}
+
 pub async fn decision_page(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<DecisionQuery>,
 ) -> Response {
     match state.orders.open_link(&query.token).await {
-        Ok((order, claims)) => {
-            let main = order_pages::decision_page(
-                &order,
-                claims.party,
-                &query.token,
-                &query.aktion,
-                &FieldErrors::default(),
-            );
-            page(
-                StatusCode::OK,
-                &format!("Bestellung {} entscheiden", order.number),
-                &main,
-            )
-        }
-        Err(e) => order_error(&caller, e),
+        Ok((order, claims)) => decision_page_of(
+            &state,
+            &order,
+            claims.party,
+            &query.token,
+            query.aktion == "ablehnen",
+            &FormInput::default(),
+            &FieldErrors::default(),
+            StatusCode::OK,
+        ),
+        Err(e) => order_error(&state, &caller, None, e),
     }
 }
 
 fn parse_action(input: &FormInput) -> Result<Action, FieldErrors> {
-    match input.get("aktion") {
+    let reason_field = forms::decision::REASON;
+    match input.get(forms::decision::ACTION.name) {
         "bestaetigen" => Ok(Action::Confirm),
         "pruefen" => Ok(Action::Review),
         "ablehnen" => {
-            let reason = input.get("begruendung");
+            let reason = input.get(reason_field.name);
             if reason.is_empty() {
                 let mut errors = FieldErrors::default();
                 errors.add(
-                    "begruendung",
+                    reason_field.name,
                     "Bitte begründen Sie die Ablehnung; der Kunde erhält die Begründung.",
                 );
                 Err(errors)
-            } else if reason.chars().count() > 2000 {
+            } else if reason.chars().count() > reason_field.max_len {
                 let mut errors = FieldErrors::default();
-                errors.add("begruendung", "Bitte höchstens 2000 Zeichen.");
+                errors.add(
+                    reason_field.name,
+                    format!("Bitte höchstens {} Zeichen.", reason_field.max_len),
+                );
                 Err(errors)
             } else {
                 Ok(Action::Reject {
@@ -465,7 +672,7 @@ fn parse_action(input: &FormInput) -> Result<Action, FieldErrors> {
         _ => {
             let mut errors = FieldErrors::default();
             errors.add(
-                "aktion",
+                forms::decision::ACTION.name,
                 "Bitte wählen Sie: bestaetigen, pruefen oder ablehnen.",
             );
             Err(errors)
@@ -481,11 +688,11 @@ pub async fn decide_by_link(
     if let Err(response) = check_origin(&state, &caller) {
         return response;
     }
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
-    let token = input.get("token").to_owned();
+    let token = input.get(forms::decision::TOKEN.name).to_owned();
     let action = match parse_action(&input) {
         Ok(action) => action,
         Err(errors) => {
@@ -496,21 +703,18 @@ pub async fn decide_by_link(
                 );
             }
             return match state.orders.open_link(&token).await {
-                Ok((order, claims)) => {
-                    let main = order_pages::decision_page(
-                        &order,
-                        claims.party,
-                        &token,
-                        "ablehnen",
-                        &errors,
-                    );
-                    page(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        &format!("Fehler: Bestellung {} entscheiden", order.number),
-                        &main,
-                    )
-                }
-                Err(e) => order_error(&caller, e),
+                Ok((order, claims)) => decision_page_of(
+                    &state,
+                    &order,
+                    claims.party,
+                    &token,
+                    // A missing or too long reason: the rejection form again.
+                    errors.get(forms::decision::REASON.name).is_some(),
+                    &input,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                Err(e) => order_error(&state, &caller, None, e),
             };
         }
     };
@@ -523,14 +727,14 @@ pub async fn decide_by_link(
                     json!({"ok": true, "status": order.status.as_str(), "status_text": order.status.label()}),
                 )
             } else {
-                page(
-                    StatusCode::OK,
-                    "Entscheidung gespeichert",
-                    &order_pages::decision_done(&order),
+                state.page(
+                    Page::new("decision-done.html", "Entscheidung gespeichert")
+                        .with("decided", &DecidedView::of(&order)),
+                    None,
                 )
             }
         }
-        Err(e) => order_error(&caller, e),
+        Err(e) => order_error(&state, &caller, None, e),
     }
 }
 
@@ -562,7 +766,7 @@ pub async fn party_orders(State(state): State<AppState>, caller: Caller) -> Resp
             StatusCode::OK,
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
         ),
-        Err(e) => order_error(&caller, e),
+        Err(e) => order_error(&state, &caller, None, e),
     }
 }
 
@@ -578,7 +782,7 @@ pub async fn party_order(
     };
     match state.orders.order_for_party(&party, &id).await {
         Ok(order) => json_value(StatusCode::OK, order_json(&order, state.orders.now())),
-        Err(e) => order_error(&caller, e),
+        Err(e) => order_error(&state, &caller, None, e),
     }
 }
 
@@ -593,7 +797,7 @@ pub async fn party_decide(
         Ok(party) => party,
         Err(response) => return response,
     };
-    let input = match body_input(&caller, &body) {
+    let input = match body_input(&state, &caller, &body) {
         Ok(input) => input,
         Err(response) => return response,
     };
@@ -614,7 +818,7 @@ pub async fn party_decide(
                 json!({"ok": true, "bestellung": order_json(&order, state.orders.now())}),
             )
         }
-        Err(e) => order_error(&caller, e),
+        Err(e) => order_error(&state, &caller, None, e),
     }
 }
 
@@ -626,7 +830,7 @@ pub async fn operator_needs(State(state): State<AppState>, caller: Caller) -> Re
     }
     match state.orders.needs().await {
         Ok(needs) => json_value(StatusCode::OK, json!({"bedarfe": needs})),
-        Err(e) => order_error(&caller.clone_json(), e),
+        Err(e) => order_error(&state, &caller.clone_json(), None, e),
     }
 }
 
@@ -640,6 +844,6 @@ pub async fn operator_overdue(State(state): State<AppState>, caller: Caller) -> 
             StatusCode::OK,
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
         ),
-        Err(e) => order_error(&caller.clone_json(), e),
+        Err(e) => order_error(&state, &caller.clone_json(), None, e),
     }
 }

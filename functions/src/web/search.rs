@@ -1,11 +1,10 @@
 //! `GET /api/suche`: full-text search over the catalog's tantivy index.
 //!
-//! JSON for `Accept: application/json` (search as you type, instant filters); otherwise a
-//! results page in the site's layout (`function-data/shell.html`), so the header's plain
-//! `<form action="/api/suche">` works without JavaScript. The index and the layout are read
-//! once at start-up (see [`Search::from_env`]); a request only searches memory.
+//! JSON for `Accept: application/json` (search as you type, instant filters); otherwise the
+//! theme's results page (`search.html`), so the header's plain `<form action="/api/suche">`
+//! works without JavaScript. The index is opened once at start-up (see
+//! [`Search::from_env`]); a request only searches memory.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -14,31 +13,20 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use search_index::{
     FacetCount, SearchError, SearchIndex, SearchParams, SearchRequest, SearchResponse, Sort,
-    escape_html,
 };
+use serde::Serialize;
 
+use super::pages::Page;
 use crate::config::AppState;
 
 /// Where the index is looked for when `CSP_SEARCH_INDEX` is not set.
 pub const DEFAULT_INDEX_DIR: &str = "function-data/search-index";
 
-const TITLE_MARKER: &str = "<!--csp:title-->";
-const DESCRIPTION_MARKER: &str = "<!--csp:description-->";
-const MAIN_MARKER: &str = "<!--csp:main-->";
-
-/// Used when `shell.html` is missing (the site has not been built): plain but valid.
-const FALLBACK_SHELL: &str = "<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title><!--csp:title--></title><meta name=\"description\" content=\"<!--csp:description-->\">\
-<link rel=\"stylesheet\" href=\"/assets/portal.css\"></head>\
-<body><main id=\"inhalt\"><!--csp:main--></main></body></html>\n";
-
-/// The opened index and the page layout, shared by all requests.
+/// The opened index, shared by all requests.
 pub struct Search {
     index: Option<SearchIndex>,
     /// Why there is no index, for the log and the 503 page.
     problem: Option<String>,
-    shell: String,
 }
 
 impl std::fmt::Debug for Search {
@@ -56,51 +44,26 @@ impl Search {
         Search {
             index: None,
             problem: Some("no search index configured".to_owned()),
-            shell: FALLBACK_SHELL.to_owned(),
         }
     }
 
-    /// Opens the index at `CSP_SEARCH_INDEX` (default [`DEFAULT_INDEX_DIR`]) and the layout at
-    /// `CSP_SHELL` (default `shell.html` beside the index folder). A missing or broken index
-    /// is logged and leaves search unavailable instead of stopping the function.
+    /// Opens the index at `CSP_SEARCH_INDEX` (default [`DEFAULT_INDEX_DIR`]). A missing or
+    /// broken index is logged and leaves search unavailable instead of stopping the function.
     pub fn from_env() -> Search {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        let index_dir =
-            var("CSP_SEARCH_INDEX").map_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR), PathBuf::from);
-        let shell = var("CSP_SHELL").map(PathBuf::from);
-        Search::open(&index_dir, shell.as_deref())
+        let index_dir = std::env::var_os("CSP_SEARCH_INDEX")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR), PathBuf::from);
+        Search::open(&index_dir)
     }
 
-    /// Opens the index in `index_dir` and the layout `shell` (default: `shell.html` in the
-    /// folder that holds `index_dir`).
-    pub fn open(index_dir: &Path, shell: Option<&Path>) -> Search {
-        let shell_path = shell.map_or_else(
-            || {
-                index_dir
-                    .parent()
-                    .unwrap_or(Path::new("."))
-                    .join("shell.html")
-            },
-            Path::to_owned,
-        );
-        let shell = match std::fs::read_to_string(&shell_path) {
-            Ok(text) if text.contains(MAIN_MARKER) => text,
-            Ok(_) => {
-                tracing::warn!(path = %shell_path.display(), "shell.html has no <!--csp:main--> marker; search pages use a plain layout");
-                FALLBACK_SHELL.to_owned()
-            }
-            Err(e) => {
-                tracing::warn!(path = %shell_path.display(), error = %e, "no shell.html; search pages use a plain layout");
-                FALLBACK_SHELL.to_owned()
-            }
-        };
+    /// Opens the index in `index_dir`.
+    pub fn open(index_dir: &Path) -> Search {
         match SearchIndex::open(index_dir) {
             Ok(index) => {
                 tracing::info!(path = %index_dir.display(), offerings = index.len(), "search index opened");
                 Search {
                     index: Some(index),
                     problem: None,
-                    shell,
                 }
             }
             Err(e) => {
@@ -108,32 +71,9 @@ impl Search {
                 Search {
                     index: None,
                     problem: Some(e.to_string()),
-                    shell,
                 }
             }
         }
-    }
-
-    /// A whole page in the site's layout (`shell.html`): what every page the function renders
-    /// for people looks like.
-    pub fn shell_page(&self, title: &str, main: &str) -> String {
-        page(&self.shell, title, main).0
-    }
-
-    /// [`Search::shell_page`] with a title that is already HTML-escaped.
-    pub fn shell_page_escaped(&self, escaped_title: &str, main: &str) -> String {
-        self.shell
-            .replacen(
-                TITLE_MARKER,
-                &format!("{escaped_title} – Cloud-Service-Portal"),
-                1,
-            )
-            .replacen(
-                DESCRIPTION_MARKER,
-                "Cloud-Service-Portal der öffentlichen Verwaltung",
-                1,
-            )
-            .replacen(MAIN_MARKER, main, 1)
     }
 
     /// The opened index, if any.
@@ -200,7 +140,7 @@ pub async fn search(
         let message =
             "Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.";
         return failure(
-            search,
+            &state,
             json,
             StatusCode::SERVICE_UNAVAILABLE,
             message,
@@ -213,9 +153,9 @@ pub async fn search(
     });
     match result {
         Ok((_, response)) if json => cacheable(axum::Json(response).into_response()),
-        Ok((request, response)) => cacheable(html_page(&search.shell, &request, &response)),
+        Ok((request, response)) => cacheable(html_page(&state, &request, &response)),
         Err(e @ SearchError::BadRequest(_)) => failure(
-            search,
+            &state,
             json,
             StatusCode::BAD_REQUEST,
             &e.to_string(),
@@ -225,7 +165,7 @@ pub async fn search(
             tracing::error!(error = %e, "search failed");
             let message = "Bei der Suche ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal.";
             failure(
-                search,
+                &state,
                 json,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 message,
@@ -282,7 +222,7 @@ fn cacheable(mut response: Response) -> Response {
 }
 
 fn failure(
-    search: &Search,
+    state: &AppState,
     json: bool,
     status: StatusCode,
     message: &str,
@@ -291,41 +231,24 @@ fn failure(
     let mut response = if json {
         (status, axum::Json(serde_json::json!({ "fehler": message }))).into_response()
     } else {
-        let q = params.q.as_deref().unwrap_or_default();
-        let mut main = String::new();
-        let _ = write!(
-            main,
-            "<h1>Suche</h1>\n<div class=\"error-summary\" role=\"alert\"><p>{}</p></div>\n{}",
-            escape_html(message),
-            search_form(q)
-        );
-        (status, page(&search.shell, "Suche", &main)).into_response()
+        let view = SearchView {
+            q: params.q.as_deref().unwrap_or_default(),
+            max_chars: search_index::MAX_QUERY_CHARS,
+            failure: Some(message),
+            ..SearchView::default()
+        };
+        state.page(
+            Page::new("search.html", "Suche")
+                .section("katalog")
+                .status(status)
+                .with("search", &view),
+            None,
+        )
     };
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
     response
-}
-
-fn page(shell: &str, title: &str, main: &str) -> axum::response::Html<String> {
-    let title = format!("{} – Cloud-Service-Portal", escape_html(title));
-    axum::response::Html(
-        shell
-            .replacen(TITLE_MARKER, &title, 1)
-            .replacen(DESCRIPTION_MARKER, "Suche im Katalog der Cloud-Services", 1)
-            .replacen(MAIN_MARKER, main, 1),
-    )
-}
-
-fn search_form(q: &str) -> String {
-    format!(
-        "<form class=\"search-page-form\" action=\"/api/suche\" method=\"get\" role=\"search\" aria-label=\"Suche ändern\">\n\
-<label for=\"suche-seite-q\">Suchbegriff</label>\n\
-<input id=\"suche-seite-q\" name=\"q\" type=\"search\" value=\"{}\" maxlength=\"{}\">\n\
-<button type=\"submit\">Suchen</button>\n</form>\n",
-        escape_html(q),
-        search_index::MAX_QUERY_CHARS
-    )
 }
 
 /// A link to the same search with some parameters changed (`None` removes one).
@@ -349,186 +272,185 @@ fn link(request: &SearchRequest, changes: &[(&str, Option<&str>)]) -> String {
     if query.is_empty() {
         "/api/suche".to_owned()
     } else {
-        format!("/api/suche?{}", escape_html(&query))
+        format!("/api/suche?{query}")
     }
+}
+
+/// What `search.html` shows.
+#[derive(Default, Serialize)]
+struct SearchView<'a> {
+    q: &'a str,
+    max_chars: usize,
+    /// Why there are no results (the search failed).
+    failure: Option<&'a str>,
+    /// "Keine Treffer", "1 Treffer", "12 Treffer".
+    count: String,
+    /// "11 bis 20" on a later page.
+    range: Option<String>,
+    bedarf: Option<&'a str>,
+    suggestions: Vec<&'a search_index::Suggestion>,
+    groups: Vec<FacetGroupView<'a>>,
+    sorts: Vec<SortView>,
+    hits: Vec<HitView<'a>>,
+    pagination: Option<PaginationView>,
+}
+
+/// A hit as the page shows it (the JSON answer leaves out price and maturity).
+#[derive(Serialize)]
+struct HitView<'a> {
+    url: &'a str,
+    name: &'a str,
+    provider: &'a str,
+    typ: &'a str,
+    summary_html: &'a str,
+    price_from: &'a str,
+    maturity: u8,
+}
+
+#[derive(Serialize)]
+struct FacetGroupView<'a> {
+    legend: &'static str,
+    /// The link that removes this filter, when one is chosen.
+    all: Option<String>,
+    values: Vec<FacetValueView<'a>>,
+}
+
+#[derive(Serialize)]
+struct FacetValueView<'a> {
+    label: &'a str,
+    count: u64,
+    selected: bool,
+    /// A sub-category (indented below its category).
+    sub: bool,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct SortView {
+    label: &'static str,
+    current: bool,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct PaginationView {
+    page: u32,
+    pages: u32,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 /// The results page: search form, count, hits, facets as links, pages, and for no hits the
 /// suggestions and "Bedarf melden".
-fn html_page(shell: &str, request: &SearchRequest, response: &SearchResponse) -> Response {
+fn html_page(state: &AppState, request: &SearchRequest, response: &SearchResponse) -> Response {
     let q = request.q.trim();
-    let mut main = String::new();
-    let heading = if q.is_empty() {
-        "Suche".to_owned()
-    } else {
-        format!("Suche nach „{}“", escape_html(q))
-    };
-    let _ = writeln!(main, "<h1>{heading}</h1>");
-    main.push_str(&search_form(&request.q));
     let count = match response.total {
         0 => "Keine Treffer".to_owned(),
         1 => "1 Treffer".to_owned(),
         n => format!("{n} Treffer"),
     };
-    let range = if response.hits.is_empty() || response.pages <= 1 {
-        String::new()
-    } else {
+    let range = (!response.hits.is_empty() && response.pages > 1).then(|| {
         let first = (response.page as usize - 1) * search_index::PER_PAGE + 1;
-        format!(
-            ", angezeigt {} bis {}",
-            first,
-            first + response.hits.len() - 1
-        )
-    };
-    let _ = writeln!(
-        main,
-        "<p class=\"result-count\" role=\"status\">{count}{range}</p>"
-    );
-
-    if response.total == 0 {
-        if let Some(bedarf) = &response.bedarf_melden {
-            let _ = writeln!(
-                main,
-                "<p>Sie suchen etwas, das es hier noch nicht gibt? <a href=\"{}\">Bedarf melden</a></p>",
-                escape_html(bedarf)
-            );
-        }
-        if !response.suggestions.is_empty() {
-            main.push_str("<h2>Vielleicht suchen Sie</h2>\n<ul class=\"suggestions\">\n");
-            for s in &response.suggestions {
-                let _ = writeln!(
-                    main,
-                    "<li><a href=\"{}\">{}</a> <span class=\"provider\">{}</span></li>",
-                    escape_html(&s.url),
-                    escape_html(&s.name),
-                    escape_html(&s.provider)
-                );
-            }
-            main.push_str("</ul>\n");
-        }
-    }
-
-    if response.total > 0 {
-        main.push_str("<div class=\"catalog-layout\">\n<aside class=\"filters\" aria-labelledby=\"filter-titel\">\n<h2 id=\"filter-titel\">Filtern</h2>\n");
-        let groups: [(&str, &str, &Vec<FacetCount>); 4] = [
-            ("kategorie", "Kategorie", &response.facets.kategorie),
-            ("typ", "Servicetyp", &response.facets.typ),
-            ("anbieter", "Anbieter", &response.facets.anbieter),
-            (
-                "vertragsmodell",
-                "Vertragsmodell",
-                &response.facets.vertragsmodell,
+        format!("{} bis {}", first, first + response.hits.len() - 1)
+    });
+    let groups: [(&str, &'static str, &Vec<FacetCount>); 4] = [
+        ("kategorie", "Kategorie", &response.facets.kategorie),
+        ("typ", "Servicetyp", &response.facets.typ),
+        ("anbieter", "Anbieter", &response.facets.anbieter),
+        (
+            "vertragsmodell",
+            "Vertragsmodell",
+            &response.facets.vertragsmodell,
+        ),
+    ];
+    let groups = groups
+        .into_iter()
+        .filter(|(_, _, values)| !values.is_empty())
+        .map(|(name, legend, values)| FacetGroupView {
+            legend,
+            all: values
+                .iter()
+                .any(|v| v.selected)
+                .then(|| link(request, &[(name, None)])),
+            values: values
+                .iter()
+                .map(|v| FacetValueView {
+                    label: &v.label,
+                    count: v.count as u64,
+                    selected: v.selected,
+                    sub: v.value.contains('/'),
+                    href: link(request, &[(name, Some(&v.value))]),
+                })
+                .collect(),
+        })
+        .collect();
+    let sorts = Sort::ALL
+        .into_iter()
+        .map(|sort| SortView {
+            label: sort.label(),
+            current: sort == response.sort,
+            href: link(
+                request,
+                &[(
+                    "sortierung",
+                    (sort != Sort::default()).then_some(sort.as_str()),
+                )],
             ),
-        ];
-        for (name, legend, values) in groups {
-            if values.is_empty() {
-                continue;
-            }
-            let _ = writeln!(main, "<details open>\n<summary>{legend}</summary>\n<ul>");
-            let chosen = values.iter().any(|v| v.selected);
-            if chosen {
-                let _ = writeln!(
-                    main,
-                    "<li><a href=\"{}\">Alle</a></li>",
-                    link(request, &[(name, None)])
-                );
-            }
-            for v in values {
-                let sub = if v.value.contains('/') {
-                    " class=\"sub\""
-                } else {
-                    ""
-                };
-                if v.selected {
-                    let _ = writeln!(
-                        main,
-                        "<li{sub}><strong aria-current=\"true\">{}</strong> <span class=\"count\">({})</span></li>",
-                        escape_html(&v.label),
-                        v.count
-                    );
-                } else {
-                    let _ = writeln!(
-                        main,
-                        "<li{sub}><a href=\"{}\">{}</a> <span class=\"count\">({})</span></li>",
-                        link(request, &[(name, Some(&v.value))]),
-                        escape_html(&v.label),
-                        v.count
-                    );
-                }
-            }
-            main.push_str("</ul>\n</details>\n");
+        })
+        .collect();
+    let page_link = |p: u32| {
+        let mut href = link(request, &[]);
+        if p > 1 {
+            href.push(if href.contains('?') { '&' } else { '?' });
+            href.push_str(&format!("seite={p}"));
         }
-        main.push_str("<p>Sortierung:</p>\n<ul class=\"sort\">\n");
-        for sort in Sort::ALL {
-            if sort == response.sort {
-                let _ = writeln!(
-                    main,
-                    "<li><strong aria-current=\"true\">{}</strong></li>",
-                    sort.label()
-                );
-            } else {
-                let value = (sort != Sort::default()).then_some(sort.as_str());
-                let _ = writeln!(
-                    main,
-                    "<li><a href=\"{}\">{}</a></li>",
-                    link(request, &[("sortierung", value)]),
-                    sort.label()
-                );
-            }
-        }
-        main.push_str("</ul>\n</aside>\n<section class=\"results\" aria-labelledby=\"treffer-titel\">\n<h2 id=\"treffer-titel\" class=\"visually-hidden\">Ergebnisse</h2>\n<ol class=\"tiles\">\n");
-        for hit in &response.hits {
-            let _ = writeln!(
-                main,
-                "<li class=\"tile\"><h3><a href=\"{}\">{}</a></h3>\n<p class=\"provider\">{} · {}</p>\n<p>{}</p>\n<p class=\"meta\">{} · Reifegrad {} %</p></li>",
-                escape_html(&hit.url),
-                escape_html(&hit.name),
-                escape_html(&hit.provider),
-                escape_html(&hit.typ),
-                // Already escaped, with <mark> around the matched words.
-                hit.summary_html,
-                escape_html(&hit.price_from),
-                hit.maturity
-            );
-        }
-        main.push_str("</ol>\n");
-        if response.pages > 1 {
-            let page_link = |p: u32| {
-                let mut href = link(request, &[]);
-                if p > 1 {
-                    href.push_str(if href.contains('?') { "&amp;" } else { "?" });
-                    let _ = write!(href, "seite={p}");
-                }
-                href
-            };
-            main.push_str("<nav aria-label=\"Seiten\"><ul class=\"pagination\">\n");
-            if response.page > 1 {
-                let _ = writeln!(
-                    main,
-                    "<li><a href=\"{}\" rel=\"prev\">Zurück</a></li>",
-                    page_link(response.page - 1)
-                );
-            }
-            let _ = writeln!(
-                main,
-                "<li>Seite {} von {}</li>",
-                response.page, response.pages
-            );
-            if response.page < response.pages {
-                let _ = writeln!(
-                    main,
-                    "<li><a href=\"{}\" rel=\"next\">Weiter</a></li>",
-                    page_link(response.page + 1)
-                );
-            }
-            main.push_str("</ul></nav>\n");
-        }
-        main.push_str("</section>\n</div>\n");
-    }
+        href
+    };
+    let pagination = (response.total > 0 && response.pages > 1).then(|| PaginationView {
+        page: response.page,
+        pages: response.pages,
+        prev: (response.page > 1).then(|| page_link(response.page - 1)),
+        next: (response.page < response.pages).then(|| page_link(response.page + 1)),
+    });
+    let empty = response.total == 0;
+    let view = SearchView {
+        q: &request.q,
+        max_chars: search_index::MAX_QUERY_CHARS,
+        failure: None,
+        count,
+        range,
+        bedarf: response.bedarf_melden.as_deref().filter(|_| empty),
+        suggestions: if empty {
+            response.suggestions.iter().collect()
+        } else {
+            Vec::new()
+        },
+        groups: if empty { Vec::new() } else { groups },
+        sorts,
+        hits: response
+            .hits
+            .iter()
+            .map(|h| HitView {
+                url: &h.url,
+                name: &h.name,
+                provider: &h.provider,
+                typ: &h.typ,
+                summary_html: &h.summary_html,
+                price_from: &h.price_from,
+                maturity: h.maturity,
+            })
+            .collect(),
+        pagination,
+    };
     let title = if q.is_empty() {
         "Suche".to_owned()
     } else {
         format!("Suche nach „{q}“")
     };
-    page(shell, &title, &main).into_response()
+    state.page(
+        Page::new("search.html", &title)
+            .section("katalog")
+            .with("search", &view),
+        None,
+    )
 }

@@ -33,7 +33,10 @@ pub async fn register_confirm_approve_fields(
     let link = app.link_in_mail(email, "bestätigen");
     let page = app.get(&path_of(&link), Opts::html()).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("E-Mail-Adresse bestätigen"));
+    assert_eq!(
+        markup::texts(&page.body, "main h1"),
+        ["E-Mail-Adresse bestätigen"]
+    );
     let confirmed = app
         .post_form(
             "/api/bestaetigen",
@@ -83,7 +86,7 @@ pub async fn register_confirm_approve_fields(
 pub async fn set_password_and_sign_in(app: &TestApp, link: &str, email: &str) -> String {
     let form = app.get(&path_of(link), Opts::html()).await;
     assert_eq!(form.status, 200, "{}", form.body);
-    assert!(form.body.contains("Passwort festlegen"));
+    assert_eq!(markup::texts(&form.body, "main h1"), ["Passwort festlegen"]);
     let set = app
         .post_form(
             "/api/passwort-setzen",
@@ -157,12 +160,38 @@ pub async fn full_account_flow(store: Arc<dyn PortalStore>) {
 
     let account = app.get("/api/konto", Opts::html().cookie(&cookie)).await;
     assert_eq!(account.status, 200);
-    assert!(account.body.contains("Stadt Musterstadt") && account.body.contains(email));
+    let facts = markup::texts(&account.body, "main dd");
+    assert!(
+        facts.iter().any(|f| f == "Stadt Musterstadt") && facts.iter().any(|f| f == email),
+        "{facts:?}"
+    );
+    // The header shows the signed-in state without JavaScript: the function renders it from
+    // the session it has.
+    assert_eq!(
+        markup::attrs(&account.body, "header li[data-session='out']", "hidden").len(),
+        2,
+        "Anmelden and Registrieren are hidden"
+    );
+    assert!(
+        markup::attrs(&account.body, "header li[data-session='in']", "hidden").is_empty(),
+        "the signed-in entries are shown"
+    );
+    assert!(
+        markup::texts(&account.body, "header [data-session-name]")
+            .iter()
+            .any(|t| t.contains("Erika")),
+        "{}",
+        account.body
+    );
 
     let page = app
         .get("/api/abmeldung", Opts::html().cookie(&cookie))
         .await;
-    assert!(page.body.contains(&csrf), "sign-out form carries the token");
+    assert_eq!(
+        markup::attrs(&page.body, "main form input[name='csrf']", "value"),
+        std::slice::from_ref(&csrf),
+        "sign-out form carries the token"
+    );
     let out = app
         .post_form(
             "/api/abmeldung",
@@ -196,7 +225,14 @@ pub async fn full_account_flow(store: Arc<dyn PortalStore>) {
 pub async fn flow_without_javascript(store: Arc<dyn PortalStore>) {
     let app = spawn(store).await;
     let form = app.get("/api/registrierung", Opts::html()).await;
-    assert!(form.body.contains("<noscript>") && form.body.contains("Sicherheitsfrage"));
+    // The question waits inside <noscript> (a parser that runs scripts reads it as text).
+    assert!(
+        markup::texts(&form.body, "noscript")
+            .iter()
+            .any(|t| t.contains("Sicherheitsfrage")),
+        "{}",
+        form.body
+    );
     let fields = registration("Landkreis Ohnejs", "ohne@js.de");
     // First attempt without any human check: the form comes back with the question visible.
     let first = app
@@ -204,23 +240,23 @@ pub async fn flow_without_javascript(store: Arc<dyn PortalStore>) {
         .await;
     assert_eq!(first.status, 422, "{}", first.body);
     assert!(
-        first.body.contains(r##"<a href="#feld-frage_antwort">"##),
+        markup::attrs(&first.body, "main .error-summary a", "href")
+            .contains(&"#frage-antwort".to_owned()),
         "{}",
         first.body
     );
-    assert!(
-        first.body.contains(r#"value="Landkreis Ohnejs""#),
+    assert_eq!(
+        markup::attrs(&first.body, "#org-name", "value"),
+        ["Landkreis Ohnejs"],
         "entries are kept"
     );
-    let token = first
-        .body
-        .split(r#"name="frage_token" value=""#)
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("question token")
-        .to_owned();
-    let text = first
-        .body
+    let token = markup::attrs(&first.body, "input[name='frage_token']", "value")
+        .pop()
+        .expect("question token");
+    let label = markup::texts(&first.body, "label[for='frage-antwort']")
+        .pop()
+        .expect("question");
+    let text = label
         .split("Sicherheitsfrage: Wie viel ist ")
         .nth(1)
         .expect("question")
@@ -260,7 +296,10 @@ pub async fn flow_without_javascript(store: Arc<dyn PortalStore>) {
     let notice = app
         .get("/api/hinweis/registrierung-eingegangen", Opts::html())
         .await;
-    assert!(notice.body.contains("Vielen Dank"));
+    assert_eq!(
+        markup::texts(&notice.body, "main h1"),
+        ["Vielen Dank für Ihre Registrierung"]
+    );
 }
 
 /// Wrong input: per-field messages, nothing stored, no 5xx.
@@ -291,11 +330,13 @@ pub async fn bad_input_changes_nothing(store: Arc<dyn PortalStore>) {
         .post_form("/api/registrierung", &as_pairs(&fields), Opts::html())
         .await;
     assert_eq!(html.status, 422);
+    assert!(!markup::texts(&html.body, "main .error-summary li").is_empty());
     assert!(
-        html.body.contains("error-summary")
-            && html
-                .body
-                .contains(r#"aria-describedby="feld-email-fehler""#)
+        markup::attrs(&html.body, "#admin-email", "aria-describedby")
+            .iter()
+            .any(|d| d.split_whitespace().any(|id| id == "admin-email-fehler")),
+        "{}",
+        html.body
     );
 
     let wrong_type = app
@@ -792,7 +833,14 @@ pub async fn rate_limits_hold(store: Arc<dyn PortalStore>) {
             Opts::html(),
         )
         .await;
-    assert!(html.status == 429 && html.body.contains("Zu viele Versuche"));
+    assert_eq!(html.status, 429);
+    assert!(
+        markup::texts(&html.body, "main .error-summary h2")
+            .iter()
+            .any(|t| t.starts_with("Zu viele Versuche")),
+        "{}",
+        html.body
+    );
     assert_eq!(
         app.post_form(
             "/api/anmeldung",

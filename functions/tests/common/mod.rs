@@ -69,6 +69,14 @@ pub fn test_settings(base: &str) -> Settings {
     settings
 }
 
+/// The theme's templates, as the function renders its pages with them (`csp build` ships the
+/// same ones to `function-data/templates/`).
+pub fn theme_pages() -> functions::web::pages::Pages {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../themes/default/templates");
+    functions::web::pages::Pages::load(&dir, catalog::layout::SiteMeta::default())
+        .unwrap_or_else(|e| panic!("the theme's templates: {e}"))
+}
+
 /// Starts the router on a free loopback port over `store`.
 pub async fn spawn(store: Arc<dyn PortalStore>) -> TestApp {
     spawn_with(store, |_| {}).await
@@ -93,7 +101,8 @@ pub async fn spawn_with(
         Secret::new(b"t".repeat(32)),
         clock.clone(),
     )
-    .with_operator_token(Some(OPERATOR_TOKEN));
+    .with_operator_token(Some(OPERATOR_TOKEN))
+    .with_pages(theme_pages());
     state.deliver_inline = true;
     state.orders.set_catalog(sample_order_catalog().clone());
     let app = functions::standalone_router(state.clone());
@@ -346,3 +355,30 @@ pub fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, 
 }
 
 pub const PASSWORD: &str = "ein sehr langes Passwort mit vielen Wörtern";
+
+/// Pages looked at through an HTML parser.
+pub mod markup {
+    /// The texts of the elements `css` selects, spaces folded.
+    pub fn texts(html: &str, css: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(css).expect("selector");
+        scraper::Html::parse_document(html)
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// The values of attribute `attr` of the elements `css` selects.
+    pub fn attrs(html: &str, css: &str, attr: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(css).expect("selector");
+        scraper::Html::parse_document(html)
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+}

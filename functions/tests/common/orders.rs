@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use functions::domain::orders::{ApiParty, Order, OrderStatus};
 use functions::store::{CreatedOrder, PortalStore, StoreError, UsedLink};
+use scraper::{ElementRef, Html, Selector};
 
 use super::flows::{register_confirm_approve_fields, set_password_and_sign_in};
 use super::*;
@@ -100,6 +101,85 @@ pub fn decision_link(app: &TestApp, to: &str) -> String {
     path.split('&').next().expect("path").to_owned()
 }
 
+/// A page as a browser parses it.
+fn parse(reply: &Reply) -> Html {
+    Html::parse_document(&reply.body)
+}
+
+/// Every element matching `css`.
+fn all<'a>(page: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
+    let selector = Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"));
+    page.select(&selector).collect()
+}
+
+/// Every element matching `css` inside `element`.
+fn within<'a>(element: ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {
+    let selector = Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"));
+    element.select(&selector).collect()
+}
+
+/// The one element matching `css`.
+fn one<'a>(page: &'a Html, css: &str) -> ElementRef<'a> {
+    let found = all(page, css);
+    assert_eq!(found.len(), 1, "expected one {css}: {}", page.html());
+    found[0]
+}
+
+/// An element's text as a reader sees it: whitespace collapsed.
+fn text(element: ElementRef<'_>) -> String {
+    element
+        .text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The texts of every element matching `css`.
+fn texts(page: &Html, css: &str) -> Vec<String> {
+    all(page, css).into_iter().map(text).collect()
+}
+
+fn attr<'a>(element: ElementRef<'a>, name: &str) -> &'a str {
+    element.value().attr(name).unwrap_or_default()
+}
+
+/// Where the error summary's links lead.
+fn summary_targets(page: &Html) -> Vec<String> {
+    all(page, ".error-summary a")
+        .into_iter()
+        .map(|a| attr(a, "href").to_owned())
+        .collect()
+}
+
+/// The label/value rows of the contract folder (`<dl class="facts">`).
+fn facts(page: &Html) -> Vec<(String, String)> {
+    all(page, "dl.facts")
+        .into_iter()
+        .flat_map(|dl| {
+            let terms = dl.children().filter_map(ElementRef::wrap);
+            let mut rows = Vec::new();
+            let mut label = None;
+            for element in terms {
+                match element.value().name() {
+                    "dt" => label = Some(text(element)),
+                    "dd" => rows.push((label.take().unwrap_or_default(), text(element))),
+                    _ => {}
+                }
+            }
+            rows
+        })
+        .collect()
+}
+
+fn fact(page: &Html, label: &str) -> String {
+    facts(page)
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, value)| value)
+        .unwrap_or_else(|| panic!("no {label} in the folder: {:?}", facts(page)))
+}
+
 fn token_in(path: &str) -> String {
     path.split("token=").nth(1).expect("token").to_owned()
 }
@@ -125,29 +205,45 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         .get("/api/bestellen/dmessenger", Opts::html().cookie(&cookie))
         .await;
     assert_eq!(form.status, 200, "{}", form.body);
-    assert!(form.body.contains("dMessenger bestellen") && form.body.contains("name=\"csrf\""));
-    assert!(
-        form.body.contains("Anzahl Nutzer"),
-        "options are on the form"
+    let page = parse(&form);
+    assert_eq!(text(one(&page, "h1")), "dMessenger bestellen");
+    let csrf = attr(one(&page, "form input[type=hidden][name=csrf]"), "value");
+    let key = attr(
+        one(&page, "form input[type=hidden][name=idempotency_key]"),
+        "value",
     );
     assert!(
-        form.body.contains(">Zahlungspflichtig bestellen</button>"),
+        !csrf.is_empty() && !key.is_empty(),
+        "the session's token and a fresh key"
+    );
+    assert!(
+        text(one(&page, "label[for=option-nutzer]")).starts_with("Anzahl Nutzer"),
+        "options are on the form"
+    );
+    assert_eq!(
+        attr(one(&page, "input#billing-org"), "value"),
+        "Stadt Musterstadt",
+        "the organisation's address is proposed for the bill"
+    );
+    assert_eq!(
+        texts(&page, "main form button[type=submit]"),
+        ["Zahlungspflichtig bestellen"],
         "dMessenger's plans cost money"
     );
     assert!(
-        form.body
-            .contains("Der Service ist für Bund, Länder und Kommunen bestimmt."),
+        texts(&page, "main p")
+            .iter()
+            .any(|p| p.starts_with("Der Service ist für Bund, Länder und Kommunen bestimmt.")),
         "the form says who may order"
     );
     let free = app
         .get("/api/bestellen/terminfinder", Opts::html().cookie(&cookie))
         .await;
     assert_eq!(free.status, 200, "{}", free.body);
-    assert!(
-        free.body.contains(">Kostenfrei bestellen</button>")
-            && !free.body.contains("Zahlungspflichtig"),
-        "every plan of the Terminfinder is free: {}",
-        free.body
+    assert_eq!(
+        texts(&parse(&free), "main form button[type=submit]"),
+        ["Kostenfrei bestellen"],
+        "every plan of the Terminfinder is free"
     );
 
     // A plain HTML post (no JavaScript, no token: the origin proves it came from the site).
@@ -163,27 +259,30 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
     let location = placed.location.expect("redirect to the order");
     let id = location.rsplit('/').next().expect("id").to_owned();
 
-    let page = app.get(&location, Opts::html().cookie(&cookie)).await;
-    assert_eq!(page.status, 200);
+    let reply = app.get(&location, Opts::html().cookie(&cookie)).await;
+    assert_eq!(reply.status, 200);
+    let page = parse(&reply);
     assert!(
-        page.body.contains(r#"<html lang="de">"#) && page.body.contains("/assets/portal.css"),
+        !all(&page, "html[lang=de]").is_empty()
+            && all(&page, "link[rel=stylesheet]")
+                .iter()
+                .any(|l| attr(*l, "href").starts_with("/assets/portal.css")),
         "in the site's frame with its stylesheet"
     );
     assert!(
-        page.body.contains("Funktionen im Überblick</h4>") && !page.body.contains("###"),
+        texts(&page, "main h4").contains(&"Funktionen im Überblick".to_owned())
+            && !text(one(&page, "main")).contains("###"),
         "the provider's Markdown shows as headings and text, not as markup"
     );
-    for expected in [
-        "Offen",
-        "CSP-20",
-        "dMessenger",
-        "Anzahl Nutzer",
-        "250",
-        "AZ 10-2026/7",
-        "Reifegrad",
-    ] {
-        assert!(page.body.contains(expected), "order page lacks {expected}");
-    }
+    assert!(text(one(&page, "h1")).starts_with("Bestellung CSP-20"));
+    assert!(text(one(&page, ".order-status strong")).starts_with("Offen"));
+    assert_eq!(fact(&page, "Cloud-Service"), "dMessenger");
+    assert_eq!(fact(&page, "Anzahl Nutzer"), "250");
+    assert_eq!(fact(&page, "Ihr Zeichen"), "AZ 10-2026/7");
+    assert!(
+        texts(&page, "main h3").contains(&"Reifegrad (Selbstauskunft des Anbieters)".to_owned()),
+        "the folder has the provider's maturity"
+    );
     let order = customer_view(&app, &cookie, &id).await;
     assert_eq!(order["status"], "offen");
     assert!(
@@ -240,7 +339,22 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         .get(&format!("{link}&aktion=bestaetigen"), Opts::html())
         .await;
     assert_eq!(decision_page.status, 200, "{}", decision_page.body);
-    assert!(decision_page.body.contains("verbindlich bestätigen"));
+    let page = parse(&decision_page);
+    let confirm_form = all(&page, "form")
+        .into_iter()
+        .find(|f| !within(*f, "input[name=aktion][value=bestaetigen]").is_empty())
+        .expect("a form to confirm");
+    assert_eq!(
+        text(confirm_form),
+        "Bestellung verbindlich bestätigen",
+        "one button that confirms"
+    );
+    assert!(
+        all(&page, "form input[name=token]")
+            .iter()
+            .all(|i| attr(*i, "value") == token_in(&link)),
+        "the forms carry the link's token"
+    );
     assert_eq!(
         customer_view(&app, &cookie, &id).await["status"],
         "offen",
@@ -254,7 +368,13 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         )
         .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
-    assert!(confirmed.body.contains("Bestellt"));
+    let page = parse(&confirmed);
+    assert_eq!(text(one(&page, "h1")), "Entscheidung gespeichert");
+    assert_eq!(
+        text(one(&page, "main strong")),
+        "Bestellt",
+        "the new status"
+    );
 
     let order = customer_view(&app, &cookie, &id).await;
     assert_eq!(order["status"], "bestellt");
@@ -304,7 +424,20 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
     let list = app
         .get("/api/konto/bestellungen", Opts::html().cookie(&cookie))
         .await;
-    assert!(list.body.contains("Bestellt") && list.body.contains("dMessenger"));
+    let page = parse(&list);
+    let row = all(&page, "table.orders tbody tr")
+        .into_iter()
+        .find(|tr| {
+            within(*tr, "th a")
+                .iter()
+                .any(|a| attr(*a, "href") == format!("/api/konto/bestellungen/{id}"))
+        })
+        .expect("the order is listed with a link");
+    let cells: Vec<String> = within(row, "td").into_iter().map(text).collect();
+    assert_eq!(
+        (cells[0].as_str(), cells[2].as_str()),
+        ("dMessenger", "Bestellt")
+    );
     let folder = app
         .get(
             &format!("/api/konto/bestellungen/{id}/vertragsmappe"),
@@ -312,10 +445,9 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         )
         .await;
     assert_eq!(folder.status, 200);
-    assert!(
-        folder.body.contains("Vertragsmappe CSP-")
-            && folder.body.contains("Servicespezifische Bedingungen")
-    );
+    let page = parse(&folder);
+    assert!(text(one(&page, "h1")).starts_with("Vertragsmappe CSP-"));
+    assert!(texts(&page, "main h2").contains(&"Servicespezifische Bedingungen".to_owned()));
     let pdf = app
         .http
         .get(format!(
@@ -403,10 +535,16 @@ pub async fn umklappvertrag_through_the_intermediary(store: Arc<dyn PortalStore>
         )
         .await;
     assert_eq!(no_reason.status, 422, "{}", no_reason.body);
-    assert!(
-        no_reason.body.contains(r##"href="#begruendung""##),
+    let page = parse(&no_reason);
+    assert_eq!(
+        summary_targets(&page),
+        ["#begruendung"],
         "error linked to its field"
     );
+    let reason = one(&page, "textarea#begruendung");
+    assert_eq!(attr(reason, "aria-invalid"), "true");
+    assert!(attr(reason, "aria-describedby").contains("begruendung-fehler"));
+    assert!(!text(one(&page, "p.field-error#begruendung-fehler")).is_empty());
     assert_eq!(
         customer_view(&app, &cookie, &id).await["status"],
         "bestaetigt_intermediaer"
@@ -451,8 +589,16 @@ pub async fn umklappvertrag_through_the_intermediary(store: Arc<dyn PortalStore>
             Opts::html().cookie(&cookie),
         )
         .await;
+    let page = parse(&page);
+    assert_eq!(
+        text(one(&page, ".order-status strong")),
+        "Abgelehnt durch Anbieter (UV)"
+    );
     assert!(
-        page.body.contains("Abgelehnt durch Anbieter (UV)") && page.body.contains("ausgelastet")
+        texts(&page, "main p").contains(
+            &"Begründung der Ablehnung: Rechenzentrum Hamburg ist ausgelastet.".to_owned()
+        ),
+        "the customer sees the reason"
     );
     assert!(
         app.mails
@@ -484,6 +630,8 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
         )
         .await;
     assert_eq!(empty.status, 422, "{}", empty.body);
+    let page = parse(&empty);
+    let targets = summary_targets(&page);
     for anchor in [
         "#option-nutzer",
         "#billing-org",
@@ -494,11 +642,25 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
         "#consent-conditions",
     ] {
         assert!(
-            empty.body.contains(&format!("href=\"{anchor}\"")),
+            targets.iter().any(|t| t == anchor),
             "summary lacks {anchor}"
         );
+        let field = one(&page, anchor);
+        assert_eq!(
+            attr(field, "aria-invalid"),
+            "true",
+            "{anchor} is marked invalid"
+        );
+        let message = format!("{}-fehler", &anchor[1..]);
+        assert!(
+            attr(field, "aria-describedby").contains(&message),
+            "{anchor} is described by its message"
+        );
+        assert!(
+            !text(one(&page, &format!("p.field-error#{message}"))).is_empty(),
+            "{anchor} has its message"
+        );
     }
-    assert!(empty.body.contains("aria-invalid=\"true\""));
 
     // Wrong values, each at its field, in German.
     let mut wrong = dmessenger_order("falsch-1", "umklappvertrag");
@@ -571,6 +733,19 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
             .as_str()
             .expect("scope")
             .contains("Kommune")
+    );
+    // Without JavaScript the form comes back saying so above the form.
+    let reply = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&scope),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        text(one(&parse(&reply), ".error-summary h2")).contains("Kommune"),
+        "the summary says who may order the offering"
     );
 
     // Unknown, draft and retired offerings cannot be ordered; nobody signed in cannot order.
@@ -650,7 +825,11 @@ pub async fn orders_are_isolated(store: Arc<dyn PortalStore>) {
         assert_eq!(own.status, 200, "{path}");
         let other = app.get(path, Opts::html().cookie(&cookie_b)).await;
         assert_eq!(other.status, 404, "{path} for another organisation");
-        assert!(!other.body.contains("Amt A"));
+        let page = parse(&other);
+        assert!(
+            !text(page.root_element()).contains("Amt A"),
+            "{path} shows nothing of the other organisation"
+        );
         let anonymous = app.get(path, Opts::json()).await;
         assert_eq!(anonymous.status, 401, "{path} without a session");
     }
@@ -684,8 +863,11 @@ pub async fn orders_are_isolated(store: Arc<dyn PortalStore>) {
     for path in ["/api/bestellen/dmessenger", "/api/bedarf"] {
         let anonymous = app.get(path, Opts::html()).await;
         assert_eq!(anonymous.status, 401, "{path}");
-        assert!(
-            anonymous.body.contains("/api/anmeldung"),
+        let page = parse(&anonymous);
+        assert_eq!(text(one(&page, "h1")), "Bitte melden Sie sich an");
+        assert_eq!(
+            text(one(&page, "main a[href='/api/anmeldung']")),
+            "Anmelden",
             "{path} offers the sign-in"
         );
     }
@@ -731,8 +913,9 @@ pub async fn needs_are_reported(store: Arc<dyn PortalStore>) {
         )
         .await;
     assert_eq!(form.status, 200);
-    assert!(
-        form.body.contains("value=\"Terminvergabe online\""),
+    assert_eq!(
+        attr(one(&parse(&form), "input#title"), "value"),
+        "Terminvergabe online",
         "pre-filled from the search words"
     );
 
@@ -740,7 +923,15 @@ pub async fn needs_are_reported(store: Arc<dyn PortalStore>) {
         .post_form("/api/bedarf", &[], Opts::html().cookie(&cookie))
         .await;
     assert_eq!(empty.status, 422);
-    assert!(empty.body.contains("href=\"#title\"") && empty.body.contains("href=\"#description\""));
+    let page = parse(&empty);
+    assert_eq!(
+        summary_targets(&page),
+        ["#title", "#description"],
+        "the summary leads to the missing fields"
+    );
+    for id in ["title", "description"] {
+        assert_eq!(attr(one(&page, &format!("#{id}")), "aria-invalid"), "true");
+    }
     let wrong = app
         .post_form(
             "/api/bedarf",
@@ -989,10 +1180,10 @@ pub async fn overdue_orders_are_listed(store: Arc<dyn PortalStore>) {
             Opts::html().cookie(&cookie),
         )
         .await;
-    assert!(
-        page.body.contains("Frist überschritten"),
-        "flagged on the order: {}",
-        page.body
+    assert_eq!(
+        text(one(&parse(&page), ".order-status .overdue")),
+        "(Frist überschritten)",
+        "flagged on the order"
     );
     // The decision link expired with the deadline.
     assert_eq!(app.get(&link, Opts::html()).await.status, 410);

@@ -2,17 +2,18 @@
 //!
 //! - `catalog.json`: the order snapshot ([`catalog::snapshot::OrderCatalog`], including
 //!   providers' `order_email`) the order route validates against and copies from.
-//! - `shell.html`: the site's layout with the markers `<!--csp:title-->`,
-//!   `<!--csp:description-->` and `<!--csp:main-->`, so pages the function renders look like
-//!   the static ones without the function needing Tera.
+//! - `templates/`: the theme's templates, which the function renders its pages with (forms
+//!   shown again with their messages, account, orders, search results), and `site.json`
+//!   (the site's address and asset version, for the layout).
 //! - `search-index/`: the full-text index (written by the `search-index` crate).
 
 use std::path::Path;
 
 use catalog::Catalog;
 
-use super::render::Renderer;
-use super::{BuildError, io_error, output};
+use catalog::layout::SiteMeta;
+
+use super::{BuildError, io_error, output, templates};
 
 /// Writes the order snapshot of `catalog` to `path`, streamed: for 10,000 offerings it is
 /// 30 MB of JSON.
@@ -27,32 +28,44 @@ pub fn write_snapshot(catalog: &Catalog, path: &Path) -> Result<(), BuildError> 
     Ok(())
 }
 
-pub const TITLE_MARKER: &str = "<!--csp:title-->";
-pub const DESCRIPTION_MARKER: &str = "<!--csp:description-->";
-pub const MAIN_MARKER: &str = "<!--csp:main-->";
-
-// Plain tokens survive Tera's escaping and minifying; they become the markers afterwards.
-const TITLE_TOKEN: &str = "CSPSHELLTITLETOKEN";
-const DESCRIPTION_TOKEN: &str = "CSPSHELLDESCRIPTIONTOKEN";
-const MAIN_TOKEN: &str = "CSPSHELLMAINTOKEN";
-
-/// Writes everything the function needs into `dir` (a staging folder).
-/// `shell` comes from [`shell_html`].
-pub fn write_function_data(catalog: &Catalog, shell: &str, dir: &Path) -> Result<(), BuildError> {
+/// Writes everything the function needs into `dir` (a staging folder): the snapshot, the
+/// theme's templates and the site's address and asset version, the search index.
+pub fn write_function_data(
+    catalog: &Catalog,
+    pages: &FunctionPages,
+    dir: &Path,
+) -> Result<(), BuildError> {
     write_snapshot(catalog, &dir.join("catalog.json"))?;
-    output::write(dir, "/shell.html", shell.as_bytes()).map_err(|e| io_error(dir, e))?;
-
+    write_pages(pages, dir)?;
     write_search_index(catalog, dir)
 }
 
-/// The layout with the three markers.
-pub fn shell_html(renderer: &Renderer<'_, '_>) -> Result<String, BuildError> {
-    // Not minified: the minifier would unquote the description attribute around its marker.
-    let html = renderer.render_shell(TITLE_TOKEN, DESCRIPTION_TOKEN, MAIN_TOKEN)?;
-    Ok(html
-        .replace(TITLE_TOKEN, TITLE_MARKER)
-        .replace(DESCRIPTION_TOKEN, DESCRIPTION_MARKER)
-        .replace(MAIN_TOKEN, MAIN_MARKER))
+/// What the function renders its pages from: the theme's templates (minified, as the build
+/// loaded them) and the site's address and asset version.
+pub struct FunctionPages {
+    pub templates: Vec<(String, String)>,
+    pub site: SiteMeta,
+}
+
+impl FunctionPages {
+    pub fn of(theme: &Path, site: SiteMeta) -> Result<FunctionPages, BuildError> {
+        Ok(FunctionPages {
+            templates: templates::minified_sources(theme)?,
+            site,
+        })
+    }
+}
+
+/// `templates/` and `site.json` in `dir`.
+pub fn write_pages(pages: &FunctionPages, dir: &Path) -> Result<(), BuildError> {
+    for (name, source) in &pages.templates {
+        output::write(dir, &format!("/templates/{name}"), source.as_bytes())
+            .map_err(|e| io_error(dir, e))?;
+    }
+    let site = serde_json::to_vec_pretty(&pages.site)
+        .map_err(|e| BuildError::Data(format!("site.json: {e}")))?;
+    output::write(dir, "/site.json", &site).map_err(|e| io_error(dir, e))?;
+    Ok(())
 }
 
 /// `function-data/search-index/`: the function's full-text index, built from the same

@@ -12,7 +12,6 @@
 //! - [`site`]: the model all pages render from; listings and pagination.
 //! - [`render`]: Tera, one small context per page.
 //! - [`templates`]: loading the theme's templates, and which build on which.
-//! - [`constant_macros`]: macro calls with literal arguments, rendered once at loading.
 //! - [`facets`]: the overview's filter facets.
 //! - [`views`]: per-page view models, formatted in German.
 //! - [`markdown`]: Markdown to sanitised HTML (provider content is untrusted).
@@ -20,10 +19,9 @@
 //! - [`links`]: the internal-link check.
 //! - [`assets`]: the theme's stylesheet, script and images, minified.
 //! - [`output`]: staging folders and the reserve, minifying, writing.
-//! - [`function_data`]: `catalog.json`, `shell.html`, the search index.
+//! - [`function_data`]: `catalog.json`, the templates and `site.json`, the search index.
 
 pub mod assets;
-pub mod constant_macros;
 pub mod exports;
 pub mod facets;
 pub mod fragments;
@@ -215,7 +213,13 @@ fn build_loaded(
 
     let (asset_version, mut files) = assets::write_assets(&options.theme, &public)?;
     let renderer = Renderer::new(&site, &options.theme, asset_version.clone())?;
-    let shell = function_data::shell_html(&renderer)?;
+    let function_pages = function_data::FunctionPages::of(
+        &options.theme,
+        catalog::layout::SiteMeta {
+            base_url: base_url.clone(),
+            asset_version: asset_version.clone(),
+        },
+    )?;
     phase("tiles and assets");
 
     // The function's data (order snapshot, search index) needs nothing of the pages: it is
@@ -226,7 +230,7 @@ fn build_loaded(
         let existing = scope.spawn(|| public.existing_files());
         let data_thread = scope.spawn(|| {
             let t0 = Instant::now();
-            let result = function_data::write_function_data(catalog, &shell, &data.dir);
+            let result = function_data::write_function_data(catalog, &function_pages, &data.dir);
             (result, t0.elapsed())
         });
         let (pages, exports) = rayon::join(

@@ -7,6 +7,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use catalog::forms::{self, FormView};
+use catalog::order_form::{OrderOffering, order_fields};
+use catalog::snapshot::OrderCatalog;
 use pulldown_cmark::HeadingLevel;
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -42,8 +45,6 @@ pub enum Job {
 
 /// The template of every tile (see [`Renderer::render_tile`]).
 pub const TILE_TEMPLATE: &str = "partials/tile.html";
-/// The function's page shell (see `function_data`).
-pub const SHELL_TEMPLATE: &str = "shell.html";
 
 /// The template a page is rendered with.
 pub fn template_of(job: Job) -> &'static str {
@@ -77,17 +78,7 @@ pub fn fragment_templates(job: Job) -> &'static [&'static str] {
     }
 }
 
-/// What the layout needs: title, description, canonical path, the active navigation entry.
-#[derive(Serialize)]
-pub struct PageMeta<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub path: &'a str,
-    pub section: &'static str,
-    pub feed: Option<&'a str>,
-    /// Pages that should not be indexed (forms, 404).
-    pub noindex: bool,
-}
+pub use catalog::layout::PageMeta;
 
 #[derive(Serialize)]
 struct SiteMeta<'a> {
@@ -124,6 +115,27 @@ pub struct Renderer<'s, 'c> {
     facets: Vec<facets::FacetGroup>,
     /// The maturity section's rows, rendered once for all detail pages.
     maturity_rows: MaturityRows,
+    /// The static forms, empty: the same for every build.
+    forms: StaticForms,
+}
+
+/// The forms of the static pages, as their templates read them (see `catalog::forms`).
+struct StaticForms {
+    registration: FormView,
+    human_check: FormView,
+    sign_in: FormView,
+    need: FormView,
+}
+
+impl StaticForms {
+    fn new() -> StaticForms {
+        StaticForms {
+            registration: FormView::empty(forms::registration::FIELDS),
+            human_check: FormView::empty(forms::registration::HUMAN_CHECK),
+            sign_in: FormView::empty(forms::sign_in::FIELDS),
+            need: FormView::empty(forms::need::FIELDS),
+        }
+    }
 }
 
 pub(crate) fn template_error(template: &str, error: &tera::Error) -> BuildError {
@@ -168,6 +180,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
             tiles: Vec::new(),
             facets: Vec::new(),
             maturity_rows,
+            forms: StaticForms::new(),
         };
         renderer.tiles = match tiles {
             Some(tiles) => tiles,
@@ -300,7 +313,12 @@ impl<'s, 'c> Renderer<'s, 'c> {
             }
             Job::Order(i) => {
                 let info = &site.offerings[i];
-                context.insert("o", &views::order(info));
+                let orderable = OrderCatalog::orderable_offering(site.catalog, info.offering, info.provider);
+                let nothing = |_: &str| String::new();
+                context.insert("o", &OrderOffering::new(&orderable, &nothing, &[]));
+                context.insert("form", &order_fields(&orderable, &nothing, &[], ""));
+                context.insert("csrf", "");
+                context.insert("idempotency_key", "");
                 (format!("{} bestellen", info.offering.name), format!("Bestellformular für {} von {}.", info.offering.name, info.provider.name), "katalog", None, true)
             }
             Job::Providers => {
@@ -346,15 +364,20 @@ impl<'s, 'c> Renderer<'s, 'c> {
             }
             Job::OpenData => ("Offene Daten".into(), "Der Katalog als JSON, CSV und Atom-Feed: Aufbau der Exporte und Felder.".into(), "katalog", None, false),
             Job::Register => {
-                // The function validates against the same list, so the two cannot drift apart.
-                context.insert(
-                    "legal_forms",
-                    functions::domain::validation::LEGAL_FORMS,
-                );
+                context.insert("form", &self.forms.registration);
+                context.insert("check", &self.forms.human_check);
+                context.insert("question", &Option::<()>::None);
+                context.insert("csrf", "");
                 ("Organisation registrieren".into(), "Registrieren Sie Ihre Organisation im Cloud-Service-Portal, um Cloud-Services zu bestellen.".into(), "konto", None, true)
             }
-            Job::SignIn => ("Anmelden".into(), "Melden Sie sich im Cloud-Service-Portal an.".into(), "konto", None, true),
+            Job::SignIn => {
+                context.insert("form", &self.forms.sign_in);
+                context.insert("csrf", "");
+                ("Anmelden".into(), "Melden Sie sich im Cloud-Service-Portal an.".into(), "konto", None, true)
+            }
             Job::Need => {
+                context.insert("form", &self.forms.need);
+                context.insert("csrf", "");
                 context.insert("categories", &views::category_choices(site.catalog));
                 ("Bedarf melden".into(), "Fehlt ein Cloud-Service? Melden Sie Ihren Bedarf dem Betreiberteam des Portals.".into(), "katalog", None, true)
             }
@@ -375,39 +398,6 @@ impl<'s, 'c> Renderer<'s, 'c> {
         self.tera
             .render_to(template, &context, &mut *out)
             .map_err(|e| template_error(template, &e))
-    }
-
-    /// The layout with marker tokens where the function puts its own title, description and
-    /// main content (see `function_data`).
-    pub fn render_shell(
-        &self,
-        title: &str,
-        description: &str,
-        main: &str,
-    ) -> Result<String, BuildError> {
-        let mut context = Context::new();
-        context.insert(
-            "site",
-            &SiteMeta {
-                base_url: &self.site.base_url,
-                asset_version: &self.asset_version,
-            },
-        );
-        context.insert(
-            "page",
-            &PageMeta {
-                title,
-                description,
-                path: "",
-                section: "",
-                feed: None,
-                noindex: true,
-            },
-        );
-        context.insert("shell_main", main);
-        self.tera
-            .render(SHELL_TEMPLATE, &context)
-            .map_err(|e| template_error(SHELL_TEMPLATE, &e))
     }
 
     fn home_context(&self, context: &mut Context) {

@@ -70,38 +70,66 @@ pub fn name(dir: &Path, path: &Path) -> String {
 /// between a start tag's attributes (`<input{% if x %} required{% endif %}>`): such
 /// templates are loaded as written (see [`has_syntax_between_attributes`]).
 fn load_templates(dir: &Path, sources: &[(String, String)]) -> Result<Tera, BuildError> {
-    let mut cfg = minify_html::Cfg::new();
-    cfg.preserve_brace_template_syntax = true;
-    cfg.keep_html_and_head_opening_tags = true;
-    cfg.keep_closing_tags = true;
-    let minified = sources.iter().map(|(name, source)| {
-        if has_syntax_between_attributes(source) {
-            (name, source.clone())
-        } else {
-            let minified = minify_html::minify(source.as_bytes(), &cfg);
-            (name, String::from_utf8_lossy(&minified).into_owned())
-        }
-    });
-    let mut tera = Tera::default();
-    tera.set_escape_fn(escape_html);
+    let minified = minify_all(sources);
+    let mut tera = new_tera();
     tera.add_raw_templates(minified).map_err(|e| {
         syntax_error(dir, sources)
             .unwrap_or_else(|| super::render::template_error(&dir.display().to_string(), &e))
     })?;
-    super::constant_macros::fold(&mut tera);
     Ok(tera)
 }
 
-/// The first template whose source as written does not parse, with the line and column
-/// there (Tera's own error points into the minified source, all on one line).
+/// An empty Tera with the portal's escaping. Static pages know nobody signed in: `session`
+/// is `none` on every page (the function renders the same layout with its session).
+fn new_tera() -> Tera {
+    let mut tera = Tera::new();
+    // Tera's default also escapes `/`, which turns every address into `&#x2F;…` for no gain.
+    tera.set_escape_fn(catalog::format::escape_html_to);
+    tera.global_context()
+        .insert("session", &Option::<catalog::layout::SessionMeta>::None);
+    tera
+}
+
+/// The error of the templates as written, whose lines and columns are the file's own
+/// (Tera's error for the minified sources points into a source on one line).
 fn syntax_error(dir: &Path, sources: &[(String, String)]) -> Option<BuildError> {
-    sources.iter().find_map(|(name, source)| {
-        let error = tera::Template::new(name, None, source).err()?;
-        Some(super::render::template_error(
-            &dir.join(name).display().to_string(),
-            &error,
-        ))
-    })
+    let error = new_tera()
+        .add_raw_templates(sources.iter().cloned())
+        .err()?;
+    Some(super::render::template_error(
+        &dir.display().to_string(),
+        &error,
+    ))
+}
+
+/// The theme's templates minified as the build loads them, by name: what `csp build` ships
+/// to the function (`function-data/templates/`), so it renders the same pages without a
+/// minifier of its own.
+pub fn minified_sources(theme: &Path) -> Result<Vec<(String, String)>, BuildError> {
+    let dir = dir(theme);
+    let sources = read_sources(&dir)?;
+    Ok(minify_all(&sources))
+}
+
+fn minify_all(sources: &[(String, String)]) -> Vec<(String, String)> {
+    let mut cfg = minify_html::Cfg::new();
+    cfg.preserve_brace_template_syntax = true;
+    cfg.keep_html_and_head_opening_tags = true;
+    cfg.keep_closing_tags = true;
+    sources
+        .iter()
+        .map(|(name, source)| {
+            if has_syntax_between_attributes(source) {
+                (name.clone(), source.clone())
+            } else {
+                let minified = minify_html::minify(source.as_bytes(), &cfg);
+                (
+                    name.clone(),
+                    String::from_utf8_lossy(&minified).into_owned(),
+                )
+            }
+        })
+        .collect()
 }
 
 /// Which templates build on which: `{% extends %}`, `{% include %}` and `{% import %}`.
@@ -114,9 +142,24 @@ pub struct Dependencies {
 impl Dependencies {
     pub fn from_sources(sources: &[(String, String)]) -> Dependencies {
         let mut dependents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        // Components are global: a template that calls one builds on every template that
+        // defines components.
+        let definers: Vec<&String> = sources
+            .iter()
+            .filter(|(_, source)| source.contains("{% component"))
+            .map(|(name, _)| name)
+            .collect();
         for (name, source) in sources {
             for used in referenced_templates(source) {
                 dependents.entry(used).or_default().insert(name.clone());
+            }
+            if calls_component(source) {
+                for definer in definers.iter().filter(|d| **d != name) {
+                    dependents
+                        .entry((*definer).clone())
+                        .or_default()
+                        .insert(name.clone());
+                }
             }
         }
         Dependencies { dependents }
@@ -135,6 +178,13 @@ impl Dependencies {
         }
         affected
     }
+}
+
+/// Whether a source calls a component (`{{<name … />}}` or `{% <name …> %}`).
+fn calls_component(source: &str) -> bool {
+    ["{{<", "{{ <", "{%<", "{% <", "{{-<", "{%-<"]
+        .iter()
+        .any(|opening| source.contains(opening))
 }
 
 /// The template names in a source's `{% extends "…" %}`, `{% include "…" %}` (also a list,
@@ -165,22 +215,6 @@ fn referenced_templates(source: &str) -> Vec<String> {
         }
     }
     names
-}
-
-/// HTML escaping for text and quoted attribute values. Tera's default also escapes `/`,
-/// which turns every address into `&#x2F;cloud-services&#x2F;…` for no gain.
-///
-/// Tera calls this for every `{{ … }}` of every page; most values (names, addresses,
-/// numbers) have nothing to escape and are copied as they are.
-fn escape_html(text: &str) -> String {
-    if text
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-    {
-        catalog::format::escape_html(text)
-    } else {
-        text.to_owned()
-    }
 }
 
 /// Does a template put `{{ … }}` or `{% … %}` between attributes of a start tag (outside a
@@ -229,8 +263,10 @@ mod tests {
             "\"zitiert\"",
             "ä<ö>ü&ß'",
         ] {
+            let mut out = Vec::new();
+            catalog::format::escape_html_to(text, &mut out).expect("writing to memory");
             assert_eq!(
-                escape_html(text),
+                String::from_utf8_lossy(&out),
                 catalog::format::escape_html(text),
                 "{text}"
             );
@@ -258,15 +294,18 @@ mod tests {
     fn a_change_reaches_every_template_built_on_it() {
         let sources = [
             ("base.html", ""),
-            ("macros.html", r#"{% include "partials/icon.html" %}"#),
+            (
+                "components.html",
+                r#"{% component icon() %}{% include "partials/icon.html" %}{% endcomponent icon %}"#,
+            ),
             ("partials/icon.html", ""),
             ("partials/tile.html", ""),
             (
                 "faq.html",
-                r#"{% extends "base.html" %}{% import "macros.html" as m %}"#,
+                r#"{% extends "base.html" %}{% block main %}{{<icon />}}{% endblock main %}"#,
             ),
             ("home.html", r#"{% extends "base.html" %}"#),
-            ("shell.html", r#"{% extends "base.html" %}"#),
+            ("notice.html", r#"{% extends "base.html" %}"#),
         ]
         .map(|(n, s)| (n.to_owned(), s.to_owned()));
         let deps = Dependencies::from_sources(&sources);
@@ -279,11 +318,11 @@ mod tests {
         assert_eq!(deps.affected(["faq.html"]), set(&["faq.html"]));
         assert_eq!(
             deps.affected(["partials/icon.html"]),
-            set(&["partials/icon.html", "macros.html", "faq.html"])
+            set(&["partials/icon.html", "components.html", "faq.html"])
         );
         assert_eq!(
             deps.affected(["base.html"]),
-            set(&["base.html", "faq.html", "home.html", "shell.html"])
+            set(&["base.html", "faq.html", "home.html", "notice.html"])
         );
         assert_eq!(
             deps.affected(["partials/tile.html"]),

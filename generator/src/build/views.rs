@@ -3,8 +3,7 @@
 
 use catalog::format::{euro, german_date, german_decimal};
 use catalog::{
-    Catalog, ContractModel, FaqAudience, MaturityModel, OfferingOption, OptionType, Plan, Provider,
-    ServiceType,
+    Catalog, FaqAudience, MaturityModel, OfferingOption, OptionType, Plan, Provider, ServiceType,
 };
 use pulldown_cmark::HeadingLevel;
 use serde::Serialize;
@@ -227,47 +226,6 @@ fn maturity<'a>(
             .into_iter()
             .map(|(name, rows_html)| DimensionView { name, rows_html })
             .collect(),
-    }
-}
-
-#[derive(Serialize)]
-pub struct ChoiceView {
-    pub value: &'static str,
-    pub label: &'static str,
-}
-
-#[derive(Serialize)]
-pub struct OrderView<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    pub url: &'a str,
-    pub provider: &'a str,
-    pub plans: Vec<PlanView<'a>>,
-    pub contract_models: Vec<ChoiceView>,
-    pub options: Vec<OptionView<'a>>,
-    pub submit_label: &'static str,
-    pub who_may_order: String,
-}
-
-pub fn order<'a>(info: &'a OfferingInfo<'_>) -> OrderView<'a> {
-    let offering = info.offering;
-    OrderView {
-        id: &offering.id,
-        name: &offering.name,
-        url: &info.url,
-        provider: &info.provider.name,
-        plans: offering.plans.iter().map(PlanView::new).collect(),
-        contract_models: offering
-            .contract_models
-            .iter()
-            .map(|m: &ContractModel| ChoiceView {
-                value: m.as_str(),
-                label: m.label(),
-            })
-            .collect(),
-        options: offering.options.iter().map(OptionView::new).collect(),
-        submit_label: catalog::format::order_button(offering.plans.iter().all(|p| p.is_free())),
-        who_may_order: catalog::format::who_may_order(&offering.customer_scope),
     }
 }
 

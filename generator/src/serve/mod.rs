@@ -131,19 +131,25 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?
             .with_search(functions::web::search::Search::open(
                 &data_dir.join("search-index"),
-                None,
+            ))
+            .with_pages(functions::web::pages::Pages::open_or_unavailable(
+                &data_dir.join("templates"),
             ));
     let snapshot = data_dir.join("catalog.json");
     function_state.load_catalog(&snapshot);
     tokio::spawn(functions::deliver_outbox_forever(function_state.clone()));
 
     let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
-    // After every successful rebuild the function sees the new catalog, index and layout.
+    // After every successful rebuild the function sees the new catalog, index and templates.
     let function = function_state.clone();
     let index_dir = data_dir.join("search-index");
+    let templates_dir = data_dir.join("templates");
     let reload_function = move || {
         function.load_catalog(&snapshot);
-        function.replace_search(functions::web::search::Search::open(&index_dir, None));
+        function.replace_search(functions::web::search::Search::open(&index_dir));
+        function.replace_pages(functions::web::pages::Pages::open_or_unavailable(
+            &templates_dir,
+        ));
     };
     std::thread::spawn(move || {
         rebuild_loop(&roots, &changes, preview, &shown, &events, &reload_function);

@@ -9,9 +9,9 @@
 //!   catalog. Listing pages are tracked by the ids they show, so a page is re-rendered only
 //!   if its list changed or it shows a changed offering; tiles are kept per offering.
 //! - A change to templates reloads them and re-renders the pages whose template is one of
-//!   them or builds on one (`{% extends %}`, `{% include %}`, `{% import %}`; see
-//!   [`templates::Dependencies`]); a tile change re-renders the pages that show tiles, a
-//!   change reaching `shell.html` rewrites the function's page shell.
+//!   them or builds on one (`{% extends %}`, `{% include %}`, components; see
+//!   [`templates::Dependencies`]); a tile change re-renders the pages that show tiles; the
+//!   function gets the new templates and renders its pages with them.
 //!
 //! An invalid file never replaces the last good site: nothing is written before the new
 //! content or templates loaded, and the changes of a failed rebuild are redone with the next
@@ -261,11 +261,18 @@ impl Preview {
             }
         }
         let mut rendered = render_jobs(&renderer, &jobs, &self.options.out)?;
-        if affected.contains(render::SHELL_TEMPLATE) {
-            let shell = function_data::shell_html(&renderer).map_err(|e| e.to_string())?;
-            write_atomically(&self.options.data_out, "/shell.html", shell.as_bytes())?;
-            rendered.push("shell.html (Seitenrahmen der Funktion)".to_owned());
-        }
+        // The function renders its pages from the same templates: it gets them all again
+        // (a few kilobytes) and reloads them with the next catalog.
+        let pages = function_data::FunctionPages::of(
+            theme,
+            catalog::layout::SiteMeta {
+                base_url: base_url(),
+                asset_version: self.asset_version.clone(),
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        function_data::write_pages(&pages, &self.options.data_out).map_err(|e| e.to_string())?;
+        rendered.push("Vorlagen der Funktion".to_owned());
         self.keep(&site, renderer);
         Ok(rendered)
     }

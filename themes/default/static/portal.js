@@ -319,7 +319,7 @@
     });
   }
   // A form the function sent back with errors: its summary gets the focus, as ours does.
-  var served = $("main .error-summary:not([data-error-summary])");
+  var served = $("main .error-summary:not([hidden])");
   if (served && !served.hidden && !served.contains(d.activeElement)) {
     if (!served.hasAttribute("tabindex")) served.setAttribute("tabindex", "-1");
     served.focus();
@@ -348,6 +348,7 @@
     var summary = f.previousElementSibling && f.previousElementSibling.hasAttribute("data-error-summary") ? f.previousElementSibling : null;
     f.addEventListener("submit", function (e) {
       $$(".field-error", f).forEach(function (x) { x.remove(); });
+      $$(".has-error", f).forEach(function (x) { x.classList.remove("has-error"); });
       $$("[aria-invalid]", f).forEach(function (x) {
         x.removeAttribute("aria-invalid");
         var ds = (x.getAttribute("aria-describedby") || "").replace(/\S+-fehler/g, "").trim();
@@ -369,9 +370,12 @@
         p.className = "field-error";
         p.id = id;
         p.textContent = b[1];
-        var anchor = x.type === "radio" || x.type === "checkbox" ? x.closest(".choice") || x : x;
-        if (x.type === "radio") anchor = $("legend", x.closest("fieldset"));
-        anchor.insertAdjacentElement("afterend", p);
+        // Where the function puts a field's message too: between label (and hint) and the
+        // control; for a group, right after its legend.
+        if (x.type === "radio") $("legend", x.closest("fieldset")).insertAdjacentElement("afterend", p);
+        else (x.type === "checkbox" ? x.closest(".choice") || x : x).insertAdjacentElement("beforebegin", p);
+        var field = x.closest(".field");
+        if (field && x.type !== "radio" && x.type !== "checkbox") field.classList.add("has-error");
         x.setAttribute("aria-invalid", "true");
         x.setAttribute("aria-describedby", ((x.getAttribute("aria-describedby") || "") + " " + id).trim());
       });
