@@ -109,51 +109,90 @@ export async function screenshot(page, name) {
 }
 
 /**
- * Registers one test per page type: open it (a journey step, so a failure shows the page),
- * screenshots at 1280 and 375 px, axe-core (zero WCAG 2.1 A/AA violations) and no sideways
- * scrolling at 320 px. Each type is { name, slug, kind?, fn?, open(page) }; `pageOf(kind)`
- * gives the page to use. After the file, its results go to output/audit-summary-<file>.txt,
- * and output/audit-summary.txt collects every audit file's summary.
+ * Opens one page type (a journey step, so a failure shows the page), takes screenshots at
+ * 1280 and 375 px, runs axe-core (zero WCAG 2.1 A/AA violations) and checks for sideways
+ * scrolling at 320 px, as two subtests of `t`. Adds a line to `results` for the summary.
  */
-export function auditPageTypes(types, { pageOf, baseUrl, file }) {
-  const results = [];
-  for (const type of types) {
-    test(`${type.name}${type.kind === "nojs" ? " [ohne JavaScript]" : ""}`, async (t) => {
-      const page = await pageOf(type.kind || "js");
-      await page.setViewportSize(DESKTOP);
-      const step = journey(page, `Audit ${type.name}`);
-      await step("Seite öffnen", () => type.open(page));
-      // (Decision tokens shortened: the summary names the page, not the link.)
-      const url = page.url().replace(baseUrl(), "").replace(/token=[^&]+/, "token=…");
-      await screenshot(page, type.slug);
-      const violations = await axeViolations(page);
-      await page.setViewportSize(PHONE);
-      await screenshot(page, type.slug);
-      await page.setViewportSize(NARROW);
-      const overflow = await horizontalOverflow(page);
-      await page.setViewportSize(DESKTOP);
-      results.push({
-        type: type.name,
-        url,
-        fn: !!type.fn,
-        axe: violations.length ? violations.map((v) => `${v.id} (${v.nodes.length})`).join(", ") : "0 Verstöße",
-        narrow: overflow.over > 0 ? `${overflow.over} px zu breit` : "ok",
-      });
+async function auditOne(t, type, { pageOf, baseUrl, results }) {
+  const page = await pageOf(type.kind || "js");
+  await page.setViewportSize(DESKTOP);
+  const step = journey(page, `Audit ${type.name}`);
+  await step("Seite öffnen", () => type.open(page));
+  // (Decision tokens shortened: the summary names the page, not the link.)
+  const url = page.url().replace(baseUrl(), "").replace(/token=[^&]+/, "token=…");
+  await screenshot(page, type.slug);
+  const violations = await axeViolations(page);
+  await page.setViewportSize(PHONE);
+  await screenshot(page, type.slug);
+  await page.setViewportSize(NARROW);
+  const overflow = await horizontalOverflow(page);
+  await page.setViewportSize(DESKTOP);
+  results.push({
+    type: type.name,
+    url,
+    fn: !!type.fn,
+    axe: violations.length ? violations.map((v) => `${v.id} (${v.nodes.length})`).join(", ") : "0 Verstöße",
+    narrow: overflow.over > 0 ? `${overflow.over} px zu breit` : "ok",
+  });
 
-      await t.test("axe-core: keine Verstöße gegen WCAG 2.1 A/AA", () => {
-        if (violations.length) {
-          throw new Error(
-            `${violations.length} axe-Verstoß/Verstöße auf ${url}${type.fn ? " (Seite der Funktion)" : ""}:\n${formatViolations(violations)}`,
-          );
-        }
-      });
-      await t.test("320 px: kein waagrechtes Scrollen", () => {
-        if (overflow.over > 0) {
-          throw new Error(
-            `${url} ist bei 320 px ${overflow.over} px breiter als das Fenster (scrollWidth ${overflow.scrollWidth}):\n  ${overflow.culprits.join("\n  ")}`,
-          );
-        }
-      });
+  await t.test("axe-core: keine Verstöße gegen WCAG 2.1 A/AA", () => {
+    if (violations.length) {
+      throw new Error(
+        `${violations.length} axe-Verstoß/Verstöße auf ${url}${type.fn ? " (Seite der Funktion)" : ""}:\n${formatViolations(violations)}`,
+      );
+    }
+  });
+  await t.test("320 px: kein waagrechtes Scrollen", () => {
+    if (overflow.over > 0) {
+      throw new Error(
+        `${url} ist bei 320 px ${overflow.over} px breiter als das Fenster (scrollWidth ${overflow.scrollWidth}):\n  ${overflow.culprits.join("\n  ")}`,
+      );
+    }
+  });
+}
+
+/**
+ * The URL paths in the site's sitemap.xml (as `csp serve` serves it), read with the
+ * browser's XML parser.
+ */
+export async function sitemapPaths(page, baseUrl) {
+  const res = await fetch(`${baseUrl}/sitemap.xml`);
+  if (!res.ok) throw new Error(`${baseUrl}/sitemap.xml antwortete ${res.status}`);
+  const xml = await res.text();
+  const locs = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length) return null;
+    return Array.from(doc.getElementsByTagNameNS("*", "loc"), (loc) => loc.textContent.trim());
+  }, xml);
+  if (!locs || !locs.length) throw new Error(`${baseUrl}/sitemap.xml enthält keine <loc>-Einträge`);
+  return locs.map((loc) => new URL(loc).pathname);
+}
+
+/**
+ * Registers one test per page type: see auditOne. Each type is
+ * { name, slug, kind?, fn?, open(page) }; `pageOf(kind)` gives the page to use.
+ *
+ * `pageLists` are lists only known once the portal runs (e.g. every help page in its
+ * sitemap): each { name, types(page) } is one test with a subtest per page type; it lists
+ * its pages with `types(page)` (on the "js" page; may throw when the list is incomplete).
+ *
+ * After the file, its results go to output/audit-summary-<file>.txt, and
+ * output/audit-summary.txt collects every audit file's summary.
+ */
+export function auditPageTypes(types, { pageOf, baseUrl, file, pageLists = [] }) {
+  const results = [];
+  const ctx = { pageOf, baseUrl, results };
+  for (const type of types) {
+    test(`${type.name}${type.kind === "nojs" ? " [ohne JavaScript]" : ""}`, (t) => auditOne(t, type, ctx));
+  }
+  for (const list of pageLists) {
+    // One page after another, each about five seconds on a busy machine: the list gets
+    // its own, longer time limit.
+    test(list.name, { timeout: 20 * 60_000 }, async (t) => {
+      const listed = await list.types(await pageOf("js"));
+      for (const type of listed) {
+        await t.test(`${type.name}${type.kind === "nojs" ? " [ohne JavaScript]" : ""}`, (st) => auditOne(st, type, ctx));
+      }
     });
   }
 

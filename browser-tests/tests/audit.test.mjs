@@ -1,11 +1,16 @@
-// Accessibility audit of every page type: axe-core with the WCAG 2.0/2.1 A and AA rules and
-// its best practices (zero violations), no horizontal scrolling at 320 px (WCAG 1.4.10 Reflow), and
-// screenshots at 1280 px and 375 px under output/screenshots/ for reviewers.
+// Accessibility audit of every page type, and of every help and information page the built
+// site lists in its sitemap (a new page is audited without being named here): axe-core with
+// the WCAG 2.0/2.1 A and AA rules and its best practices (zero violations), no horizontal
+// scrolling at 320 px (WCAG 1.4.10 Reflow), and screenshots at 1280 px and 375 px under
+// output/screenshots/ for reviewers.
 //
 // Pages rendered by the function (/api/...) are audited like every other page: a failure
 // there is a bug of the function and fails here, named as a function page.
+import fs from "node:fs";
+import path from "node:path";
 import { expectText, expectVisible, journey, openPage } from "../lib/browser.mjs";
-import { auditPageTypes } from "../lib/audit.mjs";
+import { auditPageTypes, sitemapPaths } from "../lib/audit.mjs";
+import { ROOT } from "../lib/portal.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { fillRegistration, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
@@ -30,6 +35,57 @@ const submit = (page, name) => page.getByRole("button", { name }).click();
 async function clientErrors(page, button) {
   await submit(page, button);
   await expectVisible(page.locator(".error-summary"), "Fehlerübersicht");
+}
+
+/** Opens `p` and fails unless the server answers `status`. */
+async function goExpecting(page, p, status) {
+  const res = await go(page, p);
+  if (!res || res.status() !== status) {
+    throw new Error(`${p} antwortete ${res ? res.status() : "nicht"} statt ${status}`);
+  }
+}
+
+/** The ids of the files with `ext` in content/<dir> (a page's id is its file name). */
+function contentIds(dir, ext) {
+  return fs
+    .readdirSync(path.join(ROOT, "content", dir))
+    .filter((f) => f.endsWith(ext))
+    .map((f) => f.slice(0, -ext.length));
+}
+
+// The catalog pages among them are audited in PAGE_TYPES, with content.
+const AUDITED_AS_PAGE_TYPE = new Set(["/cloud-services/", "/vergleich/", "/merkliste/"]);
+
+/**
+ * Every help and information page, not a sample: from the built site's sitemap, each page
+ * one level deep (/hilfe/, /anbieter/, /reifegradmodell/, /offene-daten/, each
+ * content/pages/<id>.md as /<id>/) and each FAQ page (/hilfe/<audience>/), and the 404
+ * page. Fails when a page of content/pages or content/faq is missing from that list.
+ */
+async function helpAndInformationPages(page) {
+  const listed = (await sitemapPaths(page, env.portal.url)).filter(
+    (p) => (/^\/[^/]+\/$/.test(p) || /^\/hilfe\/[^/]+\/$/.test(p)) && !AUDITED_AS_PAGE_TYPE.has(p),
+  );
+  const expected = [
+    "/hilfe/",
+    "/anbieter/",
+    "/reifegradmodell/",
+    "/offene-daten/",
+    ...contentIds("pages", ".md").map((id) => `/${id}/`),
+    ...contentIds("faq", ".yaml").map((id) => `/hilfe/${id}/`),
+  ];
+  const missing = expected.filter((p) => !listed.includes(p));
+  if (missing.length) {
+    throw new Error(`Die Sitemap nennt diese Hilfe- und Informationsseiten nicht: ${missing.join(", ")}`);
+  }
+  return [
+    ...listed.map((p) => ({
+      name: `${p.startsWith("/hilfe/") ? "Hilfeseite" : "Informationsseite"} ${p}`,
+      slug: `seite${p.replace(/\/$/, "").replace(/\//g, "-")}`,
+      open: (pg) => goExpecting(pg, p, 200),
+    })),
+    { name: "Seite nicht gefunden (404)", slug: "404", open: (pg) => goExpecting(pg, "/gibt-es-nicht/", 404) },
+  ];
 }
 
 // Each page type: how to get there and what must be on the page before it is audited.
@@ -59,7 +115,6 @@ const PAGE_TYPES = [
   { name: "Unterkategorie", slug: "unterkategorie", open: (p) => go(p, "/cloud-services/kategorie/zentrale-dienste/dokumentenmanagement/") },
   { name: "Serviceart", slug: "serviceart", open: (p) => go(p, "/cloud-services/typ/saas/") },
   { name: "Vertragsmodell", slug: "vertragsmodell", open: (p) => go(p, "/cloud-services/vertragsmodell/umklappvertrag/") },
-  { name: "Anbieterliste", slug: "anbieterliste", open: (p) => go(p, "/anbieter/") },
   { name: "Anbieter", slug: "anbieter", open: (p) => go(p, "/anbieter/dataport/") },
   { name: "Produktseite", slug: "produktseite", open: (p) => go(p, "/cloud-services/dmessenger/") },
   {
@@ -80,12 +135,6 @@ const PAGE_TYPES = [
       await expectText(p.locator("[data-watch-view]"), "2 Services auf Ihrer Merkliste");
     },
   },
-  { name: "Hilfe", slug: "hilfe", open: (p) => go(p, "/hilfe/") },
-  { name: "FAQ für Kunden", slug: "faq", open: (p) => go(p, "/hilfe/kunden/") },
-  { name: "Reifegradmodell", slug: "reifegradmodell", open: (p) => go(p, "/reifegradmodell/") },
-  { name: "Informationsseite", slug: "informationsseite", open: (p) => go(p, "/barrierefreiheit/") },
-  { name: "Offene Daten", slug: "offene-daten", open: (p) => go(p, "/offene-daten/") },
-  { name: "Seite nicht gefunden (404)", slug: "404", open: (p) => go(p, "/gibt-es-nicht/") },
   {
     name: "Suchergebnisse (Funktion)",
     slug: "suche",
@@ -192,4 +241,9 @@ const PAGE_TYPES = [
   },
 ];
 
-auditPageTypes(PAGE_TYPES, { pageOf, baseUrl: () => env.portal.url, file: "1-katalog-und-formulare" });
+auditPageTypes(PAGE_TYPES, {
+  pageOf,
+  baseUrl: () => env.portal.url,
+  file: "1-katalog-und-formulare",
+  pageLists: [{ name: "Alle Hilfe- und Informationsseiten (aus der Sitemap)", types: helpAndInformationPages }],
+});
