@@ -1,7 +1,8 @@
 //! Marking the matched words of a text, as safe HTML.
 
 use crate::analyzer::{GermanStemmer, MIN_SUFFIX_CHARS, distance_within, words};
-use crate::query::{MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, QueryWord};
+use crate::query::{MIN_PREFIX_CHARS, QueryWord, typos};
+use crate::typo::Typos;
 
 /// Texts longer than this (in characters) are cut to a snippet of about this length around
 /// the first marked word, so that ten hits stay a few KB.
@@ -96,8 +97,24 @@ fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bo
                 .any(|(_, s)| s.chars().count() >= 3 && *s == stem)
             || (q.prefix && n >= MIN_PREFIX_CHARS && folded.starts_with(&q.folded))
             || (!q.stop && q.stem.chars().count() >= MIN_SUFFIX_CHARS && folded.contains(&q.stem))
-            || (n >= MIN_FUZZY_CHARS && distance_within(folded, &q.folded, 1).is_some())
+            || (typos(n) > 0 && distance_within(folded, &q.folded, usize::from(typos(n))).is_some())
+            || typo_inside(folded, q)
     })
+}
+
+/// Whether a suffix of `folded` begins with the stem of `q` give or take its typos, as the
+/// query's compound typo clause matches it.
+fn typo_inside(folded: &str, q: &QueryWord) -> bool {
+    let allowed = typos(q.stem.chars().count());
+    if allowed == 0 || q.stop {
+        return false;
+    }
+    let automaton = Typos::new(&q.stem, allowed, true, 1);
+    folded
+        .char_indices()
+        .map(|(i, _)| &folded[i..])
+        .take_while(|rest| rest.chars().count() >= MIN_SUFFIX_CHARS)
+        .any(|rest| automaton.accepts(rest))
 }
 
 pub use catalog::format::escape_html;
@@ -129,6 +146,11 @@ mod tests {
         assert_eq!(
             mark("Qualifizierte Signaturen", "Signatuer "),
             "Qualifizierte <mark>Signaturen</mark>"
+        );
+        // A typo inside a compound.
+        assert_eq!(
+            mark("Das Grünflächenkataster und mehr", "katster "),
+            "Das <mark>Grünflächenkataster</mark> und mehr"
         );
     }
 
