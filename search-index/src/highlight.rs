@@ -20,12 +20,13 @@ pub(crate) fn highlight_html(
 ) -> String {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     if !query.is_empty() {
+        let inside: Vec<Option<Typos>> = query.iter().map(typos_inside).collect();
         for word in words(text) {
-            if matches(&word.folded, query, stemmer) {
+            if matches(&word.folded, query, &inside, stemmer) {
                 ranges.push((word.from, word.to));
             } else {
                 for part in &word.parts {
-                    if matches(&part.folded, query, stemmer) {
+                    if matches(&part.folded, query, &inside, stemmer) {
                         ranges.push((part.from, part.to));
                     }
                 }
@@ -87,9 +88,14 @@ fn snippet(text: &str, focus: usize) -> (usize, usize) {
     (start, end)
 }
 
-fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bool {
+fn matches(
+    folded: &str,
+    query: &[QueryWord],
+    inside: &[Option<Typos>],
+    stemmer: &mut GermanStemmer,
+) -> bool {
     let stem = stemmer.stem(folded);
-    query.iter().any(|q| {
+    query.iter().zip(inside).any(|(q, inside)| {
         let n = q.folded.chars().count();
         stem == q.stem
             || q.parts
@@ -98,18 +104,19 @@ fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bo
             || (q.prefix && n >= MIN_PREFIX_CHARS && folded.starts_with(&q.folded))
             || (!q.stop && q.stem.chars().count() >= MIN_SUFFIX_CHARS && folded.contains(&q.stem))
             || (typos(n) > 0 && distance_within(folded, &q.folded, usize::from(typos(n))).is_some())
-            || typo_inside(folded, q)
+            || inside.as_ref().is_some_and(|a| typo_inside(folded, a))
     })
 }
 
-/// Whether a suffix of `folded` begins with the stem of `q` give or take its typos, as the
-/// query's compound typo clause matches it.
-fn typo_inside(folded: &str, q: &QueryWord) -> bool {
+/// The automaton of the query's compound typo clause for `q`, if it has one.
+fn typos_inside(q: &QueryWord) -> Option<Typos> {
     let allowed = typos(q.stem.chars().count());
-    if allowed == 0 || q.stop {
-        return false;
-    }
-    let automaton = Typos::new(&q.stem, allowed, true, 1);
+    (allowed > 0 && !q.stop).then(|| Typos::new(&q.stem, allowed, true, 1))
+}
+
+/// Whether a suffix of `folded` begins with what `automaton` accepts, as the query's
+/// compound typo clause matches it.
+fn typo_inside(folded: &str, automaton: &Typos) -> bool {
     folded
         .char_indices()
         .map(|(i, _)| &folded[i..])
