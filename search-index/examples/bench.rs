@@ -5,6 +5,7 @@
 //! ```text
 //! bench CONTENT_DIR [ITERATIONS]      the whole benchmark
 //! bench --open INDEX_DIR              (internal) open once, answer one query, print µs
+//! bench --queries CONTENT_DIR TSV      top-3 accuracy over a graded query set
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,11 @@ fn main() -> Result<(), Error> {
         index.search(&SearchRequest::new("messenger"))?;
         println!("{} {}", opened.as_micros(), started.elapsed().as_micros());
         return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("--queries") {
+        let content = PathBuf::from(args.get(1).ok_or("--queries needs the content folder")?);
+        let tsv = PathBuf::from(args.get(2).ok_or("--queries needs the query file")?);
+        return accuracy(&content, &tsv);
     }
     let content = PathBuf::from(
         args.first()
@@ -153,6 +159,49 @@ fn main() -> Result<(), Error> {
         kib(sizes[sizes.len() / 2]),
         kib(sizes[sizes.len() - 1])
     );
+    std::fs::remove_dir_all(&work)?;
+    Ok(())
+}
+
+/// Top-3 accuracy over the graded query set `tsv` (see `search-index/tests/queries.tsv`)
+/// on the index of `content`: one line per miss, then `ours top-3: P/N`.
+fn accuracy(content: &Path, tsv: &Path) -> Result<(), Error> {
+    let catalog = catalog::load_catalog(content).map_err(|e| format!("{e:?}"))?;
+    let work = std::env::temp_dir().join(format!("csp-bench-queries-{}", std::process::id()));
+    let dir = work.join("search-index");
+    build_index(&catalog, &dir)?;
+    let index = SearchIndex::open(&dir)?;
+    let text = std::fs::read_to_string(tsv)?;
+    let (mut passed, mut all) = (0, 0);
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() || line.starts_with("query\t") {
+            continue;
+        }
+        let columns: Vec<&str> = line.split('\t').collect();
+        let [query, expected, kind] = columns[..] else {
+            return Err(format!("{}: bad line {line:?}", tsv.display()).into());
+        };
+        let response = index.search(&SearchRequest::new(query))?;
+        let top: Vec<&str> = response
+            .hits
+            .iter()
+            .take(3)
+            .map(|h| h.id.as_str())
+            .collect();
+        all += 1;
+        if top
+            .iter()
+            .any(|id| expected.split(',').any(|e| e.trim() == *id))
+        {
+            passed += 1;
+        } else {
+            println!(
+                "  miss: {query:?} ({kind}): expected {expected}, got {}",
+                top.join(",")
+            );
+        }
+    }
+    println!("ours top-3: {passed}/{all}");
     std::fs::remove_dir_all(&work)?;
     Ok(())
 }

@@ -187,7 +187,10 @@ fn document(
     body.extend(&category_names);
     body.extend(offering.customer_scope.iter().map(|s| s.label()));
     body.extend(offering.contract_models.iter().map(|m| m.label()));
-    body.extend(offering.plans.iter().map(|p| p.name.as_str()));
+    for plan in &offering.plans {
+        body.push(plan.name.as_str());
+        body.extend(plan.description.as_deref());
+    }
     for text in &body {
         doc.add_text(f.body, text);
     }

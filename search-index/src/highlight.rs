@@ -1,7 +1,8 @@
 //! Marking the matched words of a text, as safe HTML.
 
 use crate::analyzer::{GermanStemmer, MIN_SUFFIX_CHARS, distance_within, words};
-use crate::query::{MIN_FUZZY_CHARS, MIN_PREFIX_CHARS, QueryWord};
+use crate::query::{MIN_PREFIX_CHARS, QueryWord, typos};
+use crate::typo::Typos;
 
 /// Texts longer than this (in characters) are cut to a snippet of about this length around
 /// the first marked word, so that ten hits stay a few KB.
@@ -19,12 +20,13 @@ pub(crate) fn highlight_html(
 ) -> String {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     if !query.is_empty() {
+        let inside: Vec<Option<Typos>> = query.iter().map(typos_inside).collect();
         for word in words(text) {
-            if matches(&word.folded, query, stemmer) {
+            if matches(&word.folded, query, &inside, stemmer) {
                 ranges.push((word.from, word.to));
             } else {
                 for part in &word.parts {
-                    if matches(&part.folded, query, stemmer) {
+                    if matches(&part.folded, query, &inside, stemmer) {
                         ranges.push((part.from, part.to));
                     }
                 }
@@ -86,9 +88,14 @@ fn snippet(text: &str, focus: usize) -> (usize, usize) {
     (start, end)
 }
 
-fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bool {
+fn matches(
+    folded: &str,
+    query: &[QueryWord],
+    inside: &[Option<Typos>],
+    stemmer: &mut GermanStemmer,
+) -> bool {
     let stem = stemmer.stem(folded);
-    query.iter().any(|q| {
+    query.iter().zip(inside).any(|(q, inside)| {
         let n = q.folded.chars().count();
         stem == q.stem
             || q.parts
@@ -96,8 +103,25 @@ fn matches(folded: &str, query: &[QueryWord], stemmer: &mut GermanStemmer) -> bo
                 .any(|(_, s)| s.chars().count() >= 3 && *s == stem)
             || (q.prefix && n >= MIN_PREFIX_CHARS && folded.starts_with(&q.folded))
             || (!q.stop && q.stem.chars().count() >= MIN_SUFFIX_CHARS && folded.contains(&q.stem))
-            || (n >= MIN_FUZZY_CHARS && distance_within(folded, &q.folded, 1).is_some())
+            || (typos(n) > 0 && distance_within(folded, &q.folded, usize::from(typos(n))).is_some())
+            || inside.as_ref().is_some_and(|a| typo_inside(folded, a))
     })
+}
+
+/// The automaton of the query's compound typo clause for `q`, if it has one.
+fn typos_inside(q: &QueryWord) -> Option<Typos> {
+    let allowed = typos(q.stem.chars().count());
+    (allowed > 0 && !q.stop).then(|| Typos::new(&q.stem, allowed, true, 1))
+}
+
+/// Whether a suffix of `folded` begins with what `automaton` accepts, as the query's
+/// compound typo clause matches it.
+fn typo_inside(folded: &str, automaton: &Typos) -> bool {
+    folded
+        .char_indices()
+        .map(|(i, _)| &folded[i..])
+        .take_while(|rest| rest.chars().count() >= MIN_SUFFIX_CHARS)
+        .any(|rest| automaton.accepts(rest))
 }
 
 pub use catalog::format::escape_html;
@@ -129,6 +153,11 @@ mod tests {
         assert_eq!(
             mark("Qualifizierte Signaturen", "Signatuer "),
             "Qualifizierte <mark>Signaturen</mark>"
+        );
+        // A typo inside a compound.
+        assert_eq!(
+            mark("Das Grünflächenkataster und mehr", "katster "),
+            "Das <mark>Grünflächenkataster</mark> und mehr"
         );
     }
 

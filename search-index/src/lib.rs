@@ -27,6 +27,7 @@ mod query;
 mod request;
 mod schema;
 mod search;
+mod typo;
 
 pub use build::{IndexStats, build_index, update_index};
 pub use error::SearchError;

@@ -22,7 +22,8 @@ pub(crate) struct Fields {
     pub tags: Field,
     pub summary: Field,
     pub provider: Field,
-    /// Description, category names, service type, customer scope, contract models, plans.
+    /// Description, category names, service type, customer scope, contract models, plan names
+    /// and descriptions.
     pub body: Field,
     /// Name, tags, summary, provider and category names, folded and unstemmed: prefix and
     /// typo matches. (Not the description: typos and prefixes over long texts find noise and

@@ -101,6 +101,19 @@ fn one_typo_in_a_longer_word_is_forgiven() {
 }
 
 #[test]
+fn typos_reach_into_the_parts_of_compound_words() {
+    assert_top3("Grünflächenkatster", "gruenflaechenkataster");
+    assert_top3("Grünflächenkatster ", "gruenflaechenkataster");
+    assert_top3("Grünflächen Katster ", "gruenflaechenkataster");
+    assert_top3("Flächenkatster ", "gruenflaechenkataster");
+    assert_top3("Buchungsplna ", "hallenbuchungsplan");
+    assert_top3("Signaturdeinst ", "fernsignaturdienst-sign-me");
+    assert_top3("Zertifkat ", "certificate-service-manager");
+    // Two typos in a long word.
+    assert_top3("Grünflächenkatsetr ", "gruenflaechenkataster");
+}
+
+#[test]
 fn typo_matches_rank_below_exact_matches() {
     // One offering has the word exactly in its summary, another one typo away in its name:
     // the exact match wins although the name is boosted.
