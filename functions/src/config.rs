@@ -89,9 +89,11 @@ impl AppState {
     /// log), the signing key in `DATA_DIR/secret.key` (created on first use). The operator
     /// token comes from `CSP_OPERATOR_TOKEN` if set.
     pub fn local(data_dir: &Path, public_base_url: &str) -> Result<Self, StateError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StateError::DataDir {
-            path: data_dir.to_owned(),
-            source,
+        crate::private_files::create_private_dir_all(data_dir).map_err(|source| {
+            StateError::DataDir {
+                path: data_dir.to_owned(),
+                source,
+            }
         })?;
         let store = SqliteStore::open(&data_dir.join("function.sqlite3"))?;
         let sender = FolderSender::new(&data_dir.join("mail"))?;
@@ -124,6 +126,7 @@ impl AppState {
     /// | `CSP_CATALOG` | the order snapshot of `csp build` | `catalog.json` beside the search index |
     /// | `CSP_OPERATOR_TOKEN` | bearer token of the operator routes | routes closed |
     /// | `CSP_CLIENT_IP_HEADER` | header with the client address set by a trusted proxy | connection / API Gateway |
+    /// | `CSP_ORIGIN_SECRET` | the binary refuses (403) requests without it in `X-CSP-Origin-Secret`, and trusts `CSP_CLIENT_IP_HEADER` only with it (CloudFront adds it) | every request let in |
     /// | `CSP_RATE_LIMIT_SCALE` | multiplies every rate limit (benchmarks only) | 1 |
     pub fn from_env(data_dir: Option<&Path>, public_url: Option<&str>) -> Result<Self, StateError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -138,9 +141,11 @@ impl AppState {
                     ".csp/function"
                 })
             });
-        std::fs::create_dir_all(&data_dir).map_err(|source| StateError::DataDir {
-            path: data_dir.clone(),
-            source,
+        crate::private_files::create_private_dir_all(&data_dir).map_err(|source| {
+            StateError::DataDir {
+                path: data_dir.clone(),
+                source,
+            }
         })?;
         let public_url = public_url
             .map(str::to_owned)
@@ -179,6 +184,7 @@ impl AppState {
             ] {
                 limit.max = limit.max.saturating_mul(scale);
             }
+            limits.sign_in_free_failures = limits.sign_in_free_failures.saturating_mul(scale);
         }
         if let Some(operator) = var("CSP_OPERATOR_EMAIL") {
             settings.operator_email = operator;
@@ -244,6 +250,7 @@ fn secret_from_file(path: &Path) -> Result<Secret, StateError> {
         path: path.to_owned(),
         source,
     };
+    crate::private_files::restrict(path).map_err(io)?;
     match std::fs::read_to_string(path) {
         Ok(text) => unhex(text.trim())
             .filter(|bytes| bytes.len() >= 32)
@@ -256,7 +263,7 @@ fn secret_from_file(path: &Path) -> Result<Secret, StateError> {
             }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let bytes = random_bytes::<32>();
-            std::fs::write(path, hex(&bytes)).map_err(io)?;
+            crate::private_files::write_new_private(path, hex(&bytes).as_bytes()).map_err(io)?;
             Ok(Secret::new(bytes.to_vec()))
         }
         Err(e) => Err(io(e)),
