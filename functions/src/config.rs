@@ -87,7 +87,9 @@ impl AppState {
     /// The local setup used by `csp serve` and `csp-function serve`: SQLite at
     /// `DATA_DIR/function.sqlite3`, mails as `.eml` files in `DATA_DIR/mail/` (links in the
     /// log), the signing key in `DATA_DIR/secret.key` (created on first use). The operator
-    /// token comes from `CSP_OPERATOR_TOKEN` if set.
+    /// token comes from `CSP_OPERATOR_TOKEN` if set. Search and catalog start unavailable:
+    /// the caller opens its own ([`AppState::with_search`], [`AppState::load_catalog`]), so
+    /// nothing is read from (and no warning printed about) the environment's defaults.
     pub fn local(data_dir: &Path, public_base_url: &str) -> Result<Self, StateError> {
         crate::private_files::create_private_dir_all(data_dir).map_err(|source| {
             StateError::DataDir {
@@ -105,8 +107,6 @@ impl AppState {
             secret,
             Arc::new(SystemClock),
         );
-        let state = state.with_search(crate::web::search::Search::from_env());
-        state.load_catalog_from_env();
         Ok(state.with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref()))
     }
 
