@@ -100,6 +100,15 @@ impl AppState {
         let store = SqliteStore::open(&data_dir.join("function.sqlite3"))?;
         let sender = FolderSender::new(&data_dir.join("mail"))?;
         let secret = secret_from_file(&data_dir.join("secret.key"))?;
+        // Other processes on this folder (`csp-function admin approve`) send their mails'
+        // links to the same address.
+        let recorded = data_dir.join(PUBLIC_URL_FILE);
+        crate::private_files::write_private(&recorded, public_base_url.as_bytes()).map_err(
+            |source| StateError::DataDir {
+                path: recorded.clone(),
+                source,
+            },
+        )?;
         let state = Self::new(
             Arc::new(store),
             Arc::new(sender),
@@ -114,7 +123,7 @@ impl AppState {
     ///
     /// | variable | meaning | default |
     /// | --- | --- | --- |
-    /// | `CSP_PUBLIC_URL` | where people reach the portal | `http://localhost:8080` |
+    /// | `CSP_PUBLIC_URL` | where people reach the portal | what `csp serve` recorded in `DATA_DIR/public-url`, else `http://localhost:8080` |
     /// | `CSP_DYNAMODB_TABLE` | use DynamoDB (see [`DynamoConfig::from_env`]) | SQLite in the data folder |
     /// | `CSP_DATA_DIR` | data folder (SQLite, mails, key) | `.csp/function` (`/tmp/csp` on Lambda) |
     /// | `CSP_SECRET` | signing key, ≥ 32 characters | `DATA_DIR/secret.key` |
@@ -150,6 +159,7 @@ impl AppState {
         let public_url = public_url
             .map(str::to_owned)
             .or_else(|| var("CSP_PUBLIC_URL"))
+            .or_else(|| recorded_public_url(&data_dir))
             .unwrap_or_else(|| "http://localhost:8080".to_owned());
         let store: Arc<dyn PortalStore> = match DynamoConfig::from_env() {
             Some(config) => Arc::new(DynamoStore::new(&config)),
@@ -242,6 +252,16 @@ impl AppState {
         self.operator_token_hash = token.filter(|t| t.len() >= 32).map(sha256_hex);
         self
     }
+}
+
+/// Where [`AppState::local`] records the portal's address for other processes on the folder.
+const PUBLIC_URL_FILE: &str = "public-url";
+
+/// The address `csp serve` recorded in the data folder, if any.
+fn recorded_public_url(data_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join(PUBLIC_URL_FILE)).ok()?;
+    let url = text.trim();
+    (url.starts_with("http://") || url.starts_with("https://")).then(|| url.to_owned())
 }
 
 /// Reads the signing key from `path`, creating a random one if the file does not exist.

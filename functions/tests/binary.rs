@@ -347,3 +347,96 @@ async fn server_errors_are_logged_with_their_cause() {
         "{line}"
     );
 }
+
+/// `csp serve` records its address in the data folder; `csp-function admin approve` on that
+/// folder (without CSP_PUBLIC_URL) mails a link to that address, not to a default one.
+#[tokio::test]
+async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
+    use functions::domain::model::*;
+    use functions::domain::tokens::{new_id, sha256_hex};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("function");
+    let public = "http://127.0.0.1:4567";
+    let state = functions::AppState::local(&data, public).unwrap();
+    let (org_id, user_id, token) = (new_id(), new_id(), new_id());
+    let mail = |to: &str| OutgoingMail {
+        id: new_id(),
+        to: to.to_owned(),
+        subject: "Betreff".to_owned(),
+        body: "Text".to_owned(),
+        created_at: 1,
+    };
+    let registration = NewRegistration {
+        org: Organisation {
+            id: org_id.clone(),
+            name: "Amt Adresse".to_owned(),
+            legal_form: "Zweckverband".to_owned(),
+            street: "Weg 1".to_owned(),
+            postcode: "12345".to_owned(),
+            city: "Ort".to_owned(),
+            in_house_capable: true,
+            level: Some(catalog::model::CustomerScope::Kommune),
+            status: OrgStatus::AwaitingConfirmation,
+            admin_user_id: user_id.clone(),
+            agb_version: "1".to_owned(),
+            privacy_version: "1".to_owned(),
+            created_at: 1,
+            decided_at: None,
+            reject_reason: None,
+        },
+        user: User {
+            id: user_id.clone(),
+            org_id: org_id.clone(),
+            name: "Erika".to_owned(),
+            email: "adresse@amt.de".to_owned(),
+            phone: "030 123456".to_owned(),
+            password_hash: None,
+            created_at: 1,
+        },
+        confirm_token: TokenRecord {
+            hash: sha256_hex(&token),
+            kind: TokenKind::Confirm,
+            user_id,
+            org_id: org_id.clone(),
+            expires_at: i64::MAX / 2,
+            used: false,
+        },
+        mail: mail("adresse@amt.de"),
+    };
+    let store = state.accounts.store();
+    store.create_registration(&registration).await.unwrap();
+    store
+        .confirm_email(&sha256_hex(&token), &org_id, 2, &mail("betrieb@amt.de"))
+        .await
+        .unwrap();
+    drop(state);
+
+    let output = command(&data)
+        .args(["admin", "approve", &org_id])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let conn = rusqlite::Connection::open(data.join("function.sqlite3")).unwrap();
+    let docs: Vec<String> = conn
+        .prepare("SELECT doc FROM outbox")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let approval: OutgoingMail = docs
+        .iter()
+        .map(|d| serde_json::from_str::<OutgoingMail>(d).unwrap())
+        .find(|m| m.to == "adresse@amt.de" && m.body.contains("passwort-setzen"))
+        .expect("the approval mail");
+    let link = approval
+        .body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("/api/passwort-setzen?token="))
+        .expect("a link");
+    assert!(
+        link.starts_with(&format!("{public}/api/passwort-setzen?token=")),
+        "{link}"
+    );
+}
