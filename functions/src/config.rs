@@ -92,15 +92,29 @@ impl AppState {
     /// The local setup used by `csp serve` and `csp-function serve`: SQLite at
     /// `DATA_DIR/function.sqlite3`, mails as `.eml` files in `DATA_DIR/mail/` (links in the
     /// log), the signing key in `DATA_DIR/secret.key` (created on first use). The operator
-    /// token comes from `CSP_OPERATOR_TOKEN` if set.
+    /// token comes from `CSP_OPERATOR_TOKEN` if set. Search, pages and catalog start
+    /// unavailable: the caller opens its own ([`AppState::with_search`],
+    /// [`AppState::with_pages`], [`AppState::load_catalog`]), so
+    /// nothing is read from (and no warning printed about) the environment's defaults.
     pub fn local(data_dir: &Path, public_base_url: &str) -> Result<Self, StateError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StateError::DataDir {
-            path: data_dir.to_owned(),
-            source,
+        crate::private_files::create_private_dir_all(data_dir).map_err(|source| {
+            StateError::DataDir {
+                path: data_dir.to_owned(),
+                source,
+            }
         })?;
         let store = SqliteStore::open(&data_dir.join("function.sqlite3"))?;
         let sender = FolderSender::new(&data_dir.join("mail"))?;
         let secret = secret_from_file(&data_dir.join("secret.key"))?;
+        // Other processes on this folder (`csp-function admin approve`) send their mails'
+        // links to the same address.
+        let recorded = data_dir.join(PUBLIC_URL_FILE);
+        crate::private_files::write_private(&recorded, public_base_url.as_bytes()).map_err(
+            |source| StateError::DataDir {
+                path: recorded.clone(),
+                source,
+            },
+        )?;
         let state = Self::new(
             Arc::new(store),
             Arc::new(sender),
@@ -108,10 +122,6 @@ impl AppState {
             secret,
             Arc::new(SystemClock),
         );
-        let state = state
-            .with_search(crate::web::search::Search::from_env())
-            .with_pages(crate::web::pages::Pages::from_env());
-        state.load_catalog_from_env();
         Ok(state.with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref()))
     }
 
@@ -119,7 +129,7 @@ impl AppState {
     ///
     /// | variable | meaning | default |
     /// | --- | --- | --- |
-    /// | `CSP_PUBLIC_URL` | where people reach the portal | `http://localhost:8080` |
+    /// | `CSP_PUBLIC_URL` | where people reach the portal | what `csp serve` recorded in `DATA_DIR/public-url`, else `http://localhost:8080` |
     /// | `CSP_DYNAMODB_TABLE` | use DynamoDB (see [`DynamoConfig::from_env`]) | SQLite in the data folder |
     /// | `CSP_DATA_DIR` | data folder (SQLite, mails, key) | `.csp/function` (`/tmp/csp` on Lambda) |
     /// | `CSP_SECRET` | signing key, ≥ 32 characters | `DATA_DIR/secret.key` |
@@ -129,8 +139,10 @@ impl AppState {
     /// | `CSP_OPERATOR_EMAIL` | receives review requests and needs | `betrieb@…invalid` |
     /// | `CSP_INTERMEDIARY_EMAIL` | decides Umklappvertrag orders first | `intermediaer@govdigital.invalid` |
     /// | `CSP_CATALOG` | the order snapshot of `csp build` | `catalog.json` beside the search index |
+    /// | `CSP_TEMPLATES` | the theme's templates `csp build` shipped (`site.json` beside them) | `function-data/templates` |
     /// | `CSP_OPERATOR_TOKEN` | bearer token of the operator routes | routes closed |
     /// | `CSP_CLIENT_IP_HEADER` | header with the client address set by a trusted proxy | connection / API Gateway |
+    /// | `CSP_ORIGIN_SECRET` | the binary refuses (403) requests without it in `X-CSP-Origin-Secret`, and trusts `CSP_CLIENT_IP_HEADER` only with it (CloudFront adds it) | every request let in |
     /// | `CSP_RATE_LIMIT_SCALE` | multiplies every rate limit (benchmarks only) | 1 |
     pub fn from_env(data_dir: Option<&Path>, public_url: Option<&str>) -> Result<Self, StateError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -145,13 +157,16 @@ impl AppState {
                     ".csp/function"
                 })
             });
-        std::fs::create_dir_all(&data_dir).map_err(|source| StateError::DataDir {
-            path: data_dir.clone(),
-            source,
+        crate::private_files::create_private_dir_all(&data_dir).map_err(|source| {
+            StateError::DataDir {
+                path: data_dir.clone(),
+                source,
+            }
         })?;
         let public_url = public_url
             .map(str::to_owned)
             .or_else(|| var("CSP_PUBLIC_URL"))
+            .or_else(|| recorded_public_url(&data_dir))
             .unwrap_or_else(|| "http://localhost:8080".to_owned());
         let store: Arc<dyn PortalStore> = match DynamoConfig::from_env() {
             Some(config) => Arc::new(DynamoStore::new(&config)),
@@ -186,6 +201,7 @@ impl AppState {
             ] {
                 limit.max = limit.max.saturating_mul(scale);
             }
+            limits.sign_in_free_failures = limits.sign_in_free_failures.saturating_mul(scale);
         }
         if let Some(operator) = var("CSP_OPERATOR_EMAIL") {
             settings.operator_email = operator;
@@ -248,12 +264,23 @@ impl AppState {
     }
 }
 
+/// Where [`AppState::local`] records the portal's address for other processes on the folder.
+const PUBLIC_URL_FILE: &str = "public-url";
+
+/// The address `csp serve` recorded in the data folder, if any.
+fn recorded_public_url(data_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join(PUBLIC_URL_FILE)).ok()?;
+    let url = text.trim();
+    (url.starts_with("http://") || url.starts_with("https://")).then(|| url.to_owned())
+}
+
 /// Reads the signing key from `path`, creating a random one if the file does not exist.
 fn secret_from_file(path: &Path) -> Result<Secret, StateError> {
     let io = |source| StateError::DataDir {
         path: path.to_owned(),
         source,
     };
+    crate::private_files::restrict(path).map_err(io)?;
     match std::fs::read_to_string(path) {
         Ok(text) => unhex(text.trim())
             .filter(|bytes| bytes.len() >= 32)
@@ -266,7 +293,7 @@ fn secret_from_file(path: &Path) -> Result<Secret, StateError> {
             }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let bytes = random_bytes::<32>();
-            std::fs::write(path, hex(&bytes)).map_err(io)?;
+            crate::private_files::write_new_private(path, hex(&bytes).as_bytes()).map_err(io)?;
             Ok(Secret::new(bytes.to_vec()))
         }
         Err(e) => Err(io(e)),

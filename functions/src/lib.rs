@@ -31,7 +31,10 @@
 
 pub mod config;
 pub mod domain;
+pub mod logging;
 pub mod mail;
+pub mod private_files;
+pub mod security_headers;
 pub mod store;
 pub mod web;
 

@@ -78,18 +78,17 @@ enum AdminTask {
     },
 }
 
+/// The router as the binary serves it: every 5xx logged with its cause, and, with
+/// `CSP_ORIGIN_SECRET` set, only requests that came through the CDN let in.
+fn guarded(router: axum::Router) -> axum::Router {
+    use functions::web::request::{log_server_errors, require_origin_secret};
+    router
+        .layer(axum::middleware::from_fn(log_server_errors))
+        .layer(axum::middleware::from_fn(require_origin_secret))
+}
+
 fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CSP_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,aws_smithy_runtime=warn,aws_sdk_dynamodb=warn")
-    });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().with_current_span(true).without_time().init();
-    } else {
-        builder.with_target(false).init();
-    }
+    functions::logging::init(json, "info,aws_smithy_runtime=warn,aws_sdk_dynamodb=warn");
 }
 
 #[tokio::main]
@@ -97,7 +96,7 @@ async fn main() -> Result<()> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         init_logging(true);
         let state = AppState::from_env(None, None).context("configuring the function")?;
-        let app = standalone_router(state);
+        let app = guarded(standalone_router(state));
         return lambda_http::run(app)
             .await
             .map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"));
@@ -111,7 +110,7 @@ async fn main() -> Result<()> {
             public_url,
         } => {
             let state = AppState::from_env(cli.data_dir.as_deref(), public_url.as_deref())?;
-            let app = standalone_router(state.clone());
+            let app = guarded(standalone_router(state.clone()));
             tokio::spawn(functions::deliver_outbox_forever(state));
             let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
                 .await
@@ -235,14 +234,42 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
             intermediary,
         } => {
             let party = match (provider, intermediary) {
-                (Some(id), false) => ApiParty::Provider(id),
+                (Some(id), false) => {
+                    let catalog = state.orders.catalog().map_err(|_| {
+                        anyhow::anyhow!(
+                            "Kein Katalog-Snapshot geladen (CSP_CATALOG oder catalog.json neben dem Suchindex): \
+                             ohne ihn lässt sich nicht prüfen, ob es den Anbieter {id} gibt."
+                        )
+                    })?;
+                    if !catalog.offerings.iter().any(|o| o.provider.id == id) {
+                        let mut known: Vec<&str> = catalog
+                            .offerings
+                            .iter()
+                            .map(|o| o.provider.id.as_str())
+                            .collect();
+                        known.sort_unstable();
+                        known.dedup();
+                        anyhow::bail!(
+                            "Den Anbieter {id} gibt es im Katalog nicht; kein Token ausgegeben. Anbieter mit bestellbaren Angeboten: {}",
+                            known.join(", ")
+                        );
+                    }
+                    ApiParty::Provider(id)
+                }
                 _ => ApiParty::Intermediary,
             };
             println!("{}", state.orders.api_token(&party));
             return Ok(());
         }
     }
-    let sent = functions::mail::deliver_pending(&state).await;
+    let mut sent = 0;
+    loop {
+        let batch = functions::mail::deliver_pending(&state).await;
+        if batch == 0 {
+            break;
+        }
+        sent += batch;
+    }
     if sent > 0 {
         println!("{sent} E-Mail(s) versendet.");
     }

@@ -295,3 +295,101 @@ fn template_passes_cfn_lint() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The template as CloudFormation reads it (cfn-lint's decoder: `!Ref` becomes `{"Ref": …}`).
+fn template_json() -> serde_json::Value {
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/template.yaml");
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\nfrom cfnlint.decode import decode\ntemplate, problems = decode(sys.argv[1])\nassert not problems, problems\nprint(json.dumps(template))",
+            template,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 with cfn-lint ({e}): pip install cfn-lint"));
+    assert!(
+        output.status.success(),
+        "cannot read deploy/template.yaml: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("template as JSON")
+}
+
+/// Every page through CloudFront carries the security headers (the same policy `csp serve`
+/// sends, plus HSTS), and only CloudFront can reach the function: it adds the origin secret
+/// that the function requires, and the API endpoint is not published.
+#[test]
+fn template_sends_security_headers_and_hides_the_api() {
+    let t = template_json();
+    let resources = t["Resources"].as_object().expect("resources");
+    let (policy_name, policy) = resources
+        .iter()
+        .find(|(_, r)| r["Type"] == "AWS::CloudFront::ResponseHeadersPolicy")
+        .expect("a response headers policy");
+    let headers = &policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+    assert_eq!(
+        headers["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        functions::security_headers::CONTENT_SECURITY_POLICY
+    );
+    assert_eq!(headers["FrameOptions"]["FrameOption"], "DENY");
+    assert_eq!(headers["ReferrerPolicy"]["ReferrerPolicy"], "same-origin");
+    assert_eq!(headers["ContentTypeOptions"]["Override"], true);
+    assert_eq!(
+        headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"],
+        functions::security_headers::STRICT_TRANSPORT_SECURITY_MAX_AGE
+    );
+    for (name, value) in functions::security_headers::STATIC_HEADERS {
+        let configured = match name {
+            "content-security-policy" => &headers["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+            "x-frame-options" => &headers["FrameOptions"]["FrameOption"],
+            "referrer-policy" => &headers["ReferrerPolicy"]["ReferrerPolicy"],
+            "x-content-type-options" => {
+                assert_eq!(value, "nosniff");
+                continue;
+            }
+            other => panic!("{other} is not in the policy"),
+        };
+        assert_eq!(configured, value, "{name}");
+    }
+
+    let config = &resources["Distribution"]["Properties"]["DistributionConfig"];
+    let reference = serde_json::json!({ "Ref": policy_name });
+    let mut behaviours = vec![&config["DefaultCacheBehavior"]];
+    behaviours.extend(config["CacheBehaviors"].as_array().expect("behaviours"));
+    for behaviour in behaviours {
+        assert_eq!(
+            behaviour["ResponseHeadersPolicyId"], reference,
+            "{behaviour:#}"
+        );
+    }
+
+    let secret = serde_json::json!({ "Ref": "OriginSecret" });
+    assert_eq!(t["Parameters"]["OriginSecret"]["NoEcho"], true);
+    let api = config["Origins"]
+        .as_array()
+        .expect("origins")
+        .iter()
+        .find(|o| o["Id"] == "api")
+        .expect("api origin");
+    let custom = api["OriginCustomHeaders"]
+        .as_array()
+        .expect("origin headers");
+    assert!(
+        custom
+            .iter()
+            .any(|h| h["HeaderName"].as_str().is_some_and(
+                |n| n.eq_ignore_ascii_case(functions::web::request::ORIGIN_SECRET_HEADER)
+            ) && h["HeaderValue"] == secret),
+        "{custom:#?}"
+    );
+    let env = &resources["Function"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["CSP_ORIGIN_SECRET"], secret);
+    assert_eq!(env["CSP_CLIENT_IP_HEADER"], "cloudfront-viewer-address");
+    let outputs = t["Outputs"].as_object().expect("outputs");
+    assert!(
+        outputs
+            .values()
+            .all(|o| !o["Value"].to_string().contains("execute-api")),
+        "the API endpoint is not published: {outputs:#?}"
+    );
+}

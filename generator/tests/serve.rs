@@ -87,6 +87,34 @@ fn get(base: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
+/// A plain HTTP/1.1 GET; returns status and the headers (names in lower case).
+fn get_headers(base: &str, path: &str) -> (u16, Vec<(String, String)>) {
+    let host = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("response");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let head = text
+        .split_once("\r\n\r\n")
+        .map_or(text.as_str(), |(h, _)| h);
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers)
+}
+
 fn status(server: &Server) -> serde_json::Value {
     let (_, body) = get(&server.base, "/__csp/status");
     serde_json::from_str(&body).expect("status JSON")
@@ -400,5 +428,116 @@ fn edit_break_and_fix_a_template_while_serving() {
     assert!(
         search.contains("Rahmenprobe Schwalbenschwanz"),
         "the function's pages use the new layout"
+    );
+}
+
+/// Static pages and assets carry the same security headers as the deployed distribution
+/// (without HSTS, there is no https here), so the sign-in and registration pages cannot be
+/// framed; the live-reload script is a file, as the policy allows no inline script.
+#[test]
+fn static_pages_carry_security_headers() {
+    let server = start();
+    for path in [
+        "/",
+        "/cloud-services/",
+        "/anmelden/",
+        "/registrieren/",
+        "/assets/portal.css",
+        "/__csp/reload.js",
+        "/gibt-es-nicht/",
+    ] {
+        let (code, headers) = get_headers(&server.base, path);
+        assert!(code == 200 || path == "/gibt-es-nicht/", "{path}: {code}");
+        for (name, value) in functions::security_headers::STATIC_HEADERS {
+            let sent: Vec<&str> = headers
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            assert_eq!(sent, [value], "{path}: {name}");
+        }
+    }
+    let csp = functions::security_headers::CONTENT_SECURITY_POLICY;
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    let (_, script) = get(&server.base, "/__csp/reload.js");
+    assert!(script.contains("EventSource"), "{script}");
+    let (code, headers) = get_headers(&server.base, "/api/sitzung");
+    assert_eq!(code, 200);
+    assert!(
+        headers.iter().any(|(k, _)| k == "content-security-policy"),
+        "the function's answers keep their own headers"
+    );
+}
+
+/// The function's errors reach the terminal: with the first build broken there is no search
+/// index, and the 503 of a search is logged with its cause.
+#[test]
+fn function_errors_are_logged_in_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&repo().join("content"), &dir.path().join("content"));
+    copy_dir(&repo().join("themes"), &dir.path().join("themes"));
+    let file = dir.path().join("content/offerings/dmessenger.yaml");
+    let original = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(
+        &file,
+        original.replacen("service_type: saas", "service_type: cloud", 1),
+    )
+    .expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csp"))
+        .args(["serve", "--port", "0"])
+        .current_dir(dir.path())
+        .env_remove("CSP_LOG")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start csp serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let (err_tx, err_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            println!("serve stderr: {line}");
+            let _ = err_tx.send(line);
+        }
+    });
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("csp serve printed its address");
+        if let Some(url) = line.strip_prefix("Portal läuft: ") {
+            break url.trim_end_matches('/').to_string();
+        }
+    };
+    let (code, _) = get(&base, "/api/suche?q=cloud");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut log = Vec::new();
+    while !log.iter().any(|l: &String| l.contains("server error")) {
+        match err_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => log.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 503, "no search index after a broken first build");
+    let line = log
+        .iter()
+        .find(|l| l.contains("server error"))
+        .unwrap_or_else(|| panic!("no server error in the terminal: {log:#?}"));
+    assert!(
+        line.contains("503") && line.contains("/api/suche"),
+        "{line}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("search requested but unavailable")),
+        "with its cause: {log:#?}"
     );
 }

@@ -21,11 +21,31 @@ pub struct RateLimit {
 }
 
 /// Rate limits; counted in the store, so they hold across Lambda instances.
+///
+/// Sign-in (OWASP ASVS 2.2.1: slow an attacker down without locking the owner out):
+/// - per address and client pair, exponential back-off: after `sign_in_free_failures`
+///   wrong passwords each further one makes the pair wait before its next try, twice as long
+///   each time (1 s, 2 s, 4 s … up to `sign_in_max_delay_secs`); a successful sign-in clears the pair's count. An
+///   attacker's failures never delay the owner's own client.
+/// - per client, `sign_in_per_client` wrong passwords (any address) per window, then that
+///   client is refused until the window ends: one machine cannot spray many accounts.
+/// - per address, `sign_in_per_account` wrong passwords (all clients) per window, then only
+///   clients that have signed in to this address before may still try (the owner's), each
+///   with its own back-off: a distributed guess gets at most this many tries per window.
+///
+/// Only wrong passwords count; a successful sign-in never does.
+///
+/// Password reset: a client may ask `reset_per_client` times per window (then 429); an
+/// address gets at most `reset_per_account.max` mails per `reset_per_account.window_secs`;
+/// further requests answer the same but send nothing, so the owner always has the newest
+/// link in the mailbox (an earlier one is void once a newer one is issued).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub registration_per_client: RateLimit,
     pub sign_in_per_account: RateLimit,
     pub sign_in_per_client: RateLimit,
+    pub sign_in_free_failures: u64,
+    pub sign_in_max_delay_secs: i64,
     pub reset_per_account: RateLimit,
     pub reset_per_client: RateLimit,
 }
@@ -38,16 +58,18 @@ impl Default for Limits {
                 window_secs: 3600,
             },
             sign_in_per_account: RateLimit {
-                max: 10,
-                window_secs: 900,
+                max: 100,
+                window_secs: 3600,
             },
             sign_in_per_client: RateLimit {
                 max: 100,
-                window_secs: 900,
-            },
-            reset_per_account: RateLimit {
-                max: 3,
                 window_secs: 3600,
+            },
+            sign_in_free_failures: 5,
+            sign_in_max_delay_secs: 15 * 60,
+            reset_per_account: RateLimit {
+                max: 1,
+                window_secs: 5 * 60,
             },
             reset_per_client: RateLimit {
                 max: 20,
@@ -55,6 +77,18 @@ impl Default for Limits {
             },
         }
     }
+}
+
+/// How long the pair waits after its `failures`-th wrong password: nothing for the first
+/// `free`, then 1 s, 2 s, 4 s … up to `max_delay`.
+fn back_off(failures: u64, free: u64, max_delay: i64) -> i64 {
+    if failures <= free {
+        return 0;
+    }
+    let exponent = u32::try_from(failures - free - 1)
+        .unwrap_or(u32::MAX)
+        .min(40);
+    (1_i64 << exponent).min(max_delay.max(1))
 }
 
 /// What the account flows are configured with.
@@ -151,6 +185,15 @@ impl From<StoreError> for AccountError {
     }
 }
 
+/// A passed human check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HumanPassed {
+    /// The question's token is already recorded as answered.
+    QuestionAnswered,
+    /// A solved challenge, with the key that records it as used.
+    ProofOfWork(String),
+}
+
 /// A signed-in person, as a session check sees them.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
@@ -212,7 +255,23 @@ impl Accounts {
         format!("{}{path_and_query}", self.settings.public_base_url)
     }
 
-    /// Counts one event against `limit` for `subject` (hashed: no personal data in keys).
+    /// The counter key for `subject` (hashed: no personal data in keys) under `name`.
+    fn counter_key(name: &str, subject: &str) -> String {
+        let digest = sha256_hex(subject);
+        format!("rate:{name}:{}", &digest[..32])
+    }
+
+    /// The key of the fixed window `limit` is counted in now, and when that window ends.
+    fn window_key(&self, name: &str, subject: &str, limit: RateLimit) -> (String, i64) {
+        let window = limit.window_secs.max(1);
+        let start = self.now().div_euclid(window);
+        (
+            format!("{}:{start}", Self::counter_key(name, subject)),
+            (start + 1) * window,
+        )
+    }
+
+    /// Counts one event against `limit` for `subject`.
     async fn rate_limit(
         &self,
         name: &str,
@@ -220,11 +279,7 @@ impl Accounts {
         limit: RateLimit,
     ) -> Result<(), AccountError> {
         let now = self.now();
-        let window = limit.window_secs.max(1);
-        let start = now.div_euclid(window);
-        let end = (start + 1) * window;
-        let digest = sha256_hex(subject);
-        let key = format!("rate:{name}:{}:{start}", &digest[..32]);
+        let (key, end) = self.window_key(name, subject, limit);
         let count = self.store.increment_counter(&key, now, end).await?;
         if count > limit.max {
             Err(AccountError::RateLimited {
@@ -233,6 +288,112 @@ impl Accounts {
         } else {
             Ok(())
         }
+    }
+
+    /// Whether `limit` is used up for `subject` (counts nothing).
+    async fn limit_reached(
+        &self,
+        name: &str,
+        subject: &str,
+        limit: RateLimit,
+    ) -> Result<Option<i64>, AccountError> {
+        let now = self.now();
+        let (key, end) = self.window_key(name, subject, limit);
+        let count = self
+            .store
+            .read_counter(&key, now)
+            .await?
+            .map_or(0, |c| c.count);
+        Ok((count >= limit.max).then_some(end - now))
+    }
+
+    /// Refuses a sign-in attempt the policy on [`Limits`] does not allow now.
+    async fn sign_in_allowed(&self, email: &str, client: &str) -> Result<(), AccountError> {
+        let limits = &self.settings.limits;
+        let now = self.now();
+        if let Some(retry_after) = self
+            .limit_reached("sign-in-client", client, limits.sign_in_per_client)
+            .await?
+        {
+            return Err(AccountError::RateLimited { retry_after });
+        }
+        let pair = format!("{email}\n{client}");
+        if let Some(wait) = self
+            .store
+            .read_counter(&Self::counter_key("sign-in-wait", &pair), now)
+            .await?
+        {
+            return Err(AccountError::RateLimited {
+                retry_after: (wait.expires_at - now).max(1),
+            });
+        }
+        if let Some(retry_after) = self
+            .limit_reached("sign-in-account", email, limits.sign_in_per_account)
+            .await?
+        {
+            let known = self
+                .store
+                .read_counter(&Self::counter_key("sign-in-known", &pair), now)
+                .await?
+                .is_some();
+            if !known {
+                return Err(AccountError::RateLimited { retry_after });
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong password for the client, the address and their pair, and starts the
+    /// pair's wait once its free failures are used up.
+    async fn sign_in_failed(&self, email: &str, client: &str) -> Result<(), AccountError> {
+        let limits = &self.settings.limits;
+        let now = self.now();
+        for (name, subject, limit) in [
+            ("sign-in-client", client, limits.sign_in_per_client),
+            ("sign-in-account", email, limits.sign_in_per_account),
+        ] {
+            let (key, end) = self.window_key(name, subject, limit);
+            self.store.increment_counter(&key, now, end).await?;
+        }
+        let pair = format!("{email}\n{client}");
+        let failures = self
+            .store
+            .increment_counter(
+                &Self::counter_key("sign-in-failures", &pair),
+                now,
+                now + 24 * 60 * 60,
+            )
+            .await?;
+        let delay = back_off(
+            failures,
+            limits.sign_in_free_failures,
+            limits.sign_in_max_delay_secs,
+        );
+        if delay > 0 {
+            self.store
+                .increment_counter(&Self::counter_key("sign-in-wait", &pair), now, now + delay)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// After a successful sign-in: the pair's failures are forgotten and the client is known
+    /// to the address (it may still try while the address is under a distributed attack).
+    async fn sign_in_succeeded(&self, email: &str, client: &str) -> Result<(), AccountError> {
+        let now = self.now();
+        let pair = format!("{email}\n{client}");
+        self.store
+            .delete_counter(&Self::counter_key("sign-in-failures", &pair))
+            .await?;
+        self.store
+            .delete_counter(&Self::counter_key("sign-in-wait", &pair))
+            .await?;
+        let known = Self::counter_key("sign-in-known", &pair);
+        self.store.delete_counter(&known).await?;
+        self.store
+            .increment_counter(&known, now, now + 90 * 24 * 60 * 60)
+            .await?;
+        Ok(())
     }
 
     /// A new proof-of-work challenge.
@@ -250,37 +411,65 @@ impl Accounts {
         human_check::create_question(&self.secret, self.now(), 60 * 60)
     }
 
-    /// Verifies the human check of a form; on success returns the replay key to mark used.
-    fn check_human(&self, input: &FormInput, errors: &mut FieldErrors) -> Option<String> {
+    /// Verifies the human check of a form. A question token is recorded as answered before
+    /// its answer is looked at, so one token allows exactly one answer (a wrong one gets a new
+    /// question); on success returns the proof of work's replay key, still to be recorded.
+    async fn check_human(
+        &self,
+        input: &FormInput,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<HumanPassed>, AccountError> {
         let now = self.now();
         let payload = input.get("altcha");
         let (field, result) = if payload.is_empty() {
             let answer = input.get("frage_antwort");
-            let result =
-                human_check::verify_answer(&self.secret, input.get("frage_token"), answer, now);
+            let result = if answer.is_empty() {
+                Err(HumanCheckError::Missing)
+            } else {
+                match human_check::open_question(&self.secret, input.get("frage_token"), now) {
+                    Ok(question) => {
+                        let answers = self
+                            .store
+                            .increment_counter(&question.used_key, now, question.expires + 60)
+                            .await?;
+                        if answers > 1 {
+                            Err(HumanCheckError::Replayed)
+                        } else {
+                            question
+                                .check(&self.secret, answer)
+                                .map(|()| HumanPassed::QuestionAnswered)
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            };
             ("frage_antwort", result)
         } else {
             (
                 "altcha",
-                human_check::verify_solution(&self.secret, payload, now),
+                human_check::verify_solution(&self.secret, payload, now)
+                    .map(HumanPassed::ProofOfWork),
             )
         };
-        match result {
-            Ok(key) => Some(key),
+        Ok(match result {
+            Ok(passed) => Some(passed),
             Err(error) => {
                 let message = match error {
                     HumanCheckError::Missing => "Bitte beantworten Sie die Sicherheitsfrage.",
                     HumanCheckError::Expired => {
                         "Die Sicherheitsprüfung ist abgelaufen. Bitte beantworten Sie die neue Frage."
                     }
+                    HumanCheckError::Replayed => {
+                        "Diese Sicherheitsfrage wurde bereits beantwortet. Bitte beantworten Sie die neue Frage."
+                    }
                     _ => {
-                        "Die Antwort auf die Sicherheitsfrage stimmt nicht. Bitte versuchen Sie es erneut."
+                        "Die Antwort auf die Sicherheitsfrage stimmt nicht. Bitte beantworten Sie die neue Frage."
                     }
                 };
                 errors.add(field, message);
                 None
             }
-        }
+        })
     }
 
     /// Registers an organisation and its administrator, and sends the confirmation link.
@@ -297,8 +486,8 @@ impl Accounts {
             Ok(reg) => (Some(reg), FieldErrors::default()),
             Err(errors) => (None, errors),
         };
-        let replay_key = self.check_human(input, &mut errors);
-        let (Some(reg), Some(replay_key)) = (registration, replay_key) else {
+        let passed = self.check_human(input, &mut errors).await?;
+        let (Some(reg), Some(passed)) = (registration, passed) else {
             return Err(AccountError::Invalid(errors));
         };
         self.rate_limit(
@@ -308,11 +497,12 @@ impl Accounts {
         )
         .await?;
         let now = self.now();
-        if self
-            .store
-            .increment_counter(&replay_key, now, now + 2 * 60 * 60)
-            .await?
-            > 1
+        if let HumanPassed::ProofOfWork(replay_key) = &passed
+            && self
+                .store
+                .increment_counter(replay_key, now, now + 2 * 60 * 60)
+                .await?
+                > 1
         {
             let mut errors = FieldErrors::default();
             errors.add(
@@ -513,12 +703,6 @@ impl Accounts {
             self.settings.limits.reset_per_client,
         )
         .await?;
-        self.rate_limit(
-            "reset-account",
-            &email,
-            self.settings.limits.reset_per_account,
-        )
-        .await?;
         let Some(user) = self.store.find_user_by_email(&email).await? else {
             return Ok(());
         };
@@ -531,6 +715,20 @@ impl Accounts {
             return Ok(());
         }
         let now = self.now();
+        let limit = self.settings.limits.reset_per_account;
+        let mails = self
+            .store
+            .increment_counter(
+                &Self::counter_key("reset-mail", &user.id),
+                now,
+                now + limit.window_secs.max(1),
+            )
+            .await?;
+        if mails > limit.max {
+            // The owner has a recent link already; this request sends nothing.
+            tracing::info!(event = "reset_mail_skipped", user = %user.id);
+            return Ok(());
+        }
         let token = new_secret_token();
         let link = self.link(&format!("/api/passwort-setzen?token={token}"));
         let record = TokenRecord {
@@ -614,19 +812,8 @@ impl Accounts {
         if password.chars().count() > password::MAX_CHARS {
             return Err(AccountError::InvalidCredentials);
         }
-        self.rate_limit(
-            "sign-in-client",
-            client,
-            self.settings.limits.sign_in_per_client,
-        )
-        .await?;
         let email = validation::normalize_email(raw_email).unwrap_or_default();
-        self.rate_limit(
-            "sign-in-account",
-            &email,
-            self.settings.limits.sign_in_per_account,
-        )
-        .await?;
+        self.sign_in_allowed(&email, client).await?;
 
         let user = if email.is_empty() {
             None
@@ -645,8 +832,10 @@ impl Accounts {
         .map_err(|e| AccountError::Internal(e.to_string()))?;
         let Some(user) = user.filter(|_| matches) else {
             tracing::info!(event = "sign_in_failed");
+            self.sign_in_failed(&email, client).await?;
             return Err(AccountError::InvalidCredentials);
         };
+        self.sign_in_succeeded(&email, client).await?;
         let org = self
             .store
             .get_org(&user.org_id)

@@ -9,8 +9,10 @@
 //!
 //! Without JavaScript no work can be done, so the form offers a short arithmetic question
 //! in words instead (field `frage_antwort`, signed token `frage_token`). It stops only
-//! simple bots; the rate limits per address carry the rest. Both answers are single use:
-//! the caller records the returned replay key in the store (see `Accounts::register`).
+//! simple bots; the rate limits per address carry the rest. Both are single use: a question
+//! token is recorded in the store as answered before its answer is checked, so it allows one
+//! answer, right or wrong (a wrong one gets a new question); a solved challenge is recorded
+//! after it verified (see `Accounts::register`).
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -144,21 +146,83 @@ const NUMBER_WORDS: [&str; 10] = [
 ];
 
 /// A new question valid for `ttl` seconds.
+///
+/// The token is `nonce.expires.token_signature.answer_signature`: the first signature proves
+/// the token is ours (checked before the store records it as answered), the second binds
+/// the answer without revealing it.
 pub fn create_question(secret: &Secret, now: i64, ttl: i64) -> Question {
     let [a, b] = random_bytes::<2>().map(|x| usize::from(x % 9) + 1);
     let nonce = hex(&random_bytes::<12>());
     let expires = now + ttl;
-    let signature = secret.sign(&format!("frage|{nonce}|{expires}|{}", a + b));
+    let token_signature = secret.sign(&format!("frage-token|{nonce}|{expires}"));
+    let answer_signature = secret.sign(&format!("frage|{nonce}|{expires}|{}", a + b));
     Question {
         text: format!(
             "Wie viel ist {} plus {}? Bitte geben Sie das Ergebnis in Ziffern ein.",
             NUMBER_WORDS[a], NUMBER_WORDS[b]
         ),
-        token: format!("{nonce}.{expires}.{signature}"),
+        token: format!("{nonce}.{expires}.{token_signature}.{answer_signature}"),
     }
 }
 
-/// Verifies the answer to a fallback question; returns the key that marks it used.
+/// A question token that is ours and not expired, before its answer is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenQuestion {
+    /// The key that records the question as answered (single use: the store's counter for
+    /// it must be 1 on the first answer; see `Accounts::register`).
+    pub used_key: String,
+    /// Until when the key must be remembered.
+    pub expires: i64,
+    nonce: String,
+    answer_signature: String,
+}
+
+/// Checks a question token's signature and expiry (not the answer).
+pub fn open_question(
+    secret: &Secret,
+    token: &str,
+    now: i64,
+) -> Result<OpenQuestion, HumanCheckError> {
+    let parts: Vec<&str> = token.split('.').collect();
+    let [nonce, expires, token_signature, answer_signature] = parts.as_slice() else {
+        return Err(HumanCheckError::Malformed);
+    };
+    let expires_at: i64 = expires.parse().map_err(|_| HumanCheckError::Malformed)?;
+    if !secret.verify(
+        &format!("frage-token|{nonce}|{expires_at}"),
+        token_signature,
+    ) {
+        return Err(HumanCheckError::BadSignature);
+    }
+    if expires_at <= now {
+        return Err(HumanCheckError::Expired);
+    }
+    Ok(OpenQuestion {
+        used_key: format!("frage:{nonce}"),
+        expires: expires_at,
+        nonce: (*nonce).to_owned(),
+        answer_signature: (*answer_signature).to_owned(),
+    })
+}
+
+impl OpenQuestion {
+    /// Whether `answer` is the right one.
+    pub fn check(&self, secret: &Secret, answer: &str) -> Result<(), HumanCheckError> {
+        if answer.is_empty() {
+            return Err(HumanCheckError::Missing);
+        }
+        let answer: u32 = answer.trim().parse().map_err(|_| HumanCheckError::Wrong)?;
+        let message = format!("frage|{}|{}|{answer}", self.nonce, self.expires);
+        if secret.verify(&message, &self.answer_signature) {
+            Ok(())
+        } else {
+            Err(HumanCheckError::Wrong)
+        }
+    }
+}
+
+/// Verifies the answer to a fallback question without recording it (the caller must record
+/// [`OpenQuestion::used_key`] so that a token allows one answer); returns that key.
 pub fn verify_answer(
     secret: &Secret,
     token: &str,
@@ -168,20 +232,9 @@ pub fn verify_answer(
     if answer.is_empty() {
         return Err(HumanCheckError::Missing);
     }
-    let mut parts = token.splitn(3, '.');
-    let (Some(nonce), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(HumanCheckError::Malformed);
-    };
-    let expires: i64 = expires.parse().map_err(|_| HumanCheckError::Malformed)?;
-    let answer: u32 = answer.parse().map_err(|_| HumanCheckError::Wrong)?;
-    if !secret.verify(&format!("frage|{nonce}|{expires}|{answer}"), signature) {
-        return Err(HumanCheckError::Wrong);
-    }
-    if expires <= now {
-        return Err(HumanCheckError::Expired);
-    }
-    Ok(format!("frage:{nonce}"))
+    let question = open_question(secret, token, now)?;
+    question.check(secret, answer)?;
+    Ok(question.used_key)
 }
 
 #[cfg(test)]
@@ -241,6 +294,12 @@ mod tests {
         assert_eq!(
             verify_answer(&key(), &q.token, &right.to_string(), 2000),
             Err(HumanCheckError::Expired)
+        );
+        let forged = q.token.replacen('.', ".9", 1);
+        assert_eq!(
+            verify_answer(&key(), &forged, &right.to_string(), 1001),
+            Err(HumanCheckError::BadSignature),
+            "the expiry cannot be extended"
         );
     }
 }

@@ -17,7 +17,7 @@ pub struct FolderSender {
 impl FolderSender {
     /// Creates the folder if needed.
     pub fn new(dir: &Path) -> Result<Self, MailError> {
-        std::fs::create_dir_all(dir)
+        crate::private_files::create_private_dir_all(dir)
             .map_err(|e| MailError::Transport(format!("cannot create {}: {e}", dir.display())))?;
         Ok(Self {
             dir: dir.to_owned(),
@@ -37,8 +37,11 @@ impl MailSender for FolderSender {
         let path = self
             .dir
             .join(format!("{}-{}.eml", mail.created_at, mail.id));
-        tokio::fs::write(&path, message.formatted())
+        // Mails hold personal data: readable by the owner only.
+        let (target, bytes) = (path.clone(), message.formatted());
+        tokio::task::spawn_blocking(move || crate::private_files::write_private(&target, &bytes))
             .await
+            .map_err(|e| MailError::Transport(e.to_string()))?
             .map_err(|e| MailError::Transport(format!("cannot write {}: {e}", path.display())))?;
         // Local development only: the links are what the developer needs to continue.
         for link in mail

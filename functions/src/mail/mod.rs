@@ -1,9 +1,10 @@
 //! Sending the outbox: a sender per transport, and the loop that delivers queued mails.
 //!
 //! Mails are queued in the store in the same transaction as the change that causes them;
-//! delivery claims a batch with a lease (so two instances do not send the same mail while
-//! both are alive), sends each, and marks it sent. A failed send stays queued and is tried
-//! again when its lease expires.
+//! delivery claims one mail at a time with a short lease (so two instances do not send the
+//! same mail while both are alive), sends it within a time limit shorter than the lease, and
+//! marks it sent. A failed send stays queued and is tried again when its lease expires; a
+//! mail leased by a process that died is taken over after at most [`LEASE_SECS`].
 
 mod folder;
 mod memory;
@@ -72,27 +73,57 @@ fn ascii_domain(address: &str) -> String {
     }
 }
 
+/// How long a claimed mail is reserved for its sender. A process that dies while holding a
+/// lease blocks that one mail for at most this long; a restarted (or any other) process then
+/// takes it over.
+pub const LEASE_SECS: i64 = 60;
+
+/// The longest a single send may take. It ends well inside the lease, so no other sender can
+/// claim a mail while its send is still under way: a mail is never sent by two at once.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// Most mails delivered in one call of [`deliver_pending`].
+const BATCH: usize = 25;
+
 /// Delivers up to one batch of queued mails; returns how many were sent.
+///
+/// Each mail is claimed (leased for [`LEASE_SECS`]) right before it is sent, not a whole
+/// batch at once: a process that dies holds at most one lease, and only a short one.
 pub async fn deliver_pending(state: &AppState) -> usize {
     let store = state.accounts.store();
-    let now = state.accounts.now();
-    let mails = match store.claim_mails(now, now + 300, 25).await {
-        Ok(mails) => mails,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read the outbox");
-            return 0;
-        }
-    };
     let mut sent = 0;
-    for mail in mails {
-        match state.mail_sender.send(&state.mail_from, &mail).await {
-            Ok(()) => {
+    for _ in 0..BATCH {
+        let now = state.accounts.now();
+        let mail = match store.claim_mails(now, now + LEASE_SECS, 1).await {
+            Ok(mut mails) => match mails.pop() {
+                Some(mail) => mail,
+                None => break,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the outbox");
+                break;
+            }
+        };
+        let result = tokio::time::timeout(
+            SEND_TIMEOUT,
+            state.mail_sender.send(&state.mail_from, &mail),
+        )
+        .await;
+        match result {
+            Ok(Ok(())) => {
                 if let Err(e) = store.mark_mail_sent(&mail.id, state.accounts.now()).await {
                     tracing::warn!(mail = %mail.id, error = %e, "sent, but could not mark it sent");
                 }
                 sent += 1;
             }
-            Err(e) => tracing::warn!(mail = %mail.id, error = %e, "sending failed; will retry"),
+            Ok(Err(e)) => {
+                tracing::warn!(mail = %mail.id, error = %e, "sending failed; will retry");
+                break;
+            }
+            Err(_) => {
+                tracing::warn!(mail = %mail.id, "sending took too long; will retry");
+                break;
+            }
         }
     }
     sent

@@ -10,6 +10,7 @@
 //! | session | `SESSION#<sha256>` | `SESSION` | `USERSESSIONS#<user>` / `<sha256>` |
 //! | outbox mail | `MAIL#<id>` | `MAIL` | `OUTBOX` / `<created>#<id>` while unsent (sparse) |
 //! | counter | `COUNTER#<key>` | `COUNTER` | |
+//! | current password link | `PWLINK#<user>` | `PWLINK` | (`hash` of the user's only valid invitation or reset link) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -36,7 +37,7 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
-use super::{Store, StoreError};
+use super::{Counter, Store, StoreError};
 use crate::domain::model::{
     Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
     TokenRecord, User,
@@ -171,6 +172,11 @@ fn user_item(user: &User) -> Result<Item, StoreError> {
     item.insert("GSI1PK".into(), s(format!("ORGUSERS#{}", user.org_id)));
     item.insert("GSI1SK".into(), s(&user.id));
     Ok(item)
+}
+
+/// Invitation and reset links set a password; only the newest of a user's works.
+fn is_password_link(kind: TokenKind) -> bool {
+    matches!(kind, TokenKind::Invite | TokenKind::Reset)
 }
 
 /// Records that expire get a TTL a day after their logical expiry (reads check the clock).
@@ -322,6 +328,29 @@ impl DynamoStore {
 
     fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         self.put(item, Some("attribute_not_exists(PK)"))
+    }
+
+    /// The put that makes `token` the user's only valid password link, conditional on the
+    /// pointer still naming `previous` (or not existing).
+    fn password_link_pointer(
+        &self,
+        token: &TokenRecord,
+        previous: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut item = key(format!("PWLINK#{}", token.user_id), "PWLINK");
+        item.insert("hash".into(), s(&token.hash));
+        item.insert("ttl".into(), n(token.expires_at + TTL_GRACE));
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        put = match previous {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(previous) => put
+                .condition_expression("#hash = :previous")
+                .expression_attribute_names("#hash", "hash")
+                .expression_attribute_values(":previous", s(previous)),
+        };
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(build_error)?)
+            .build())
     }
 
     /// The update that uses a token: unused and unexpired at `now`.
@@ -587,6 +616,8 @@ impl Store for DynamoStore {
         let mut items = vec![self.change_org_status(&org, OrgStatus::AwaitingReview)?];
         if let Some(token) = invite {
             items.push(self.put_new(token_item(token))?);
+            // The first password link of the user.
+            items.push(self.password_link_pointer(token, None)?);
         }
         items.push(self.put_new(mail_item(mail)?)?);
         Ok(self.transact(items).await?)
@@ -597,11 +628,53 @@ impl Store for DynamoStore {
         token: &TokenRecord,
         mail: &OutgoingMail,
     ) -> Result<(), StoreError> {
-        let items = vec![
-            self.put_new(token_item(token))?,
-            self.put_new(mail_item(mail)?)?,
-        ];
-        Ok(self.transact(items).await?)
+        if !is_password_link(token.kind) {
+            let items = vec![
+                self.put_new(token_item(token))?,
+                self.put_new(mail_item(mail)?)?,
+            ];
+            return Ok(self.transact(items).await?);
+        }
+        // The user's current password link is replaced conditionally on the one read, and
+        // that one is marked used in the same transaction: of two links issued at once, one
+        // is retried after the other, so only the newest ever works.
+        for _ in 0..5 {
+            let current = self
+                .get(format!("PWLINK#{}", token.user_id), "PWLINK")
+                .await?;
+            let previous = current
+                .as_ref()
+                .map(|item| get_s(item, "hash").map(str::to_owned))
+                .transpose()?;
+            let mut items = vec![
+                self.put_new(token_item(token))?,
+                self.put_new(mail_item(mail)?)?,
+                self.password_link_pointer(token, previous.as_deref())?,
+            ];
+            // A previous link already deleted by TTL needs no voiding.
+            let live_previous = match &previous {
+                Some(hash) => self.get_token(hash).await?.map(|_| hash.clone()),
+                None => None,
+            };
+            if let Some(previous) = &live_previous {
+                let void = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(format!("TOKEN#{previous}"), "TOKEN")))
+                    .update_expression("SET used = :true")
+                    .condition_expression("attribute_exists(PK)")
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+                    .build()
+                    .map_err(build_error)?;
+                items.push(TransactWriteItem::builder().update(void).build());
+            }
+            match self.transact(items).await {
+                Ok(()) => return Ok(()),
+                // Another link was issued meanwhile (or the old one expired away): read again.
+                Err(TransactError::ConditionFailed(2 | 3)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict)
     }
 
     async fn set_password(
@@ -742,7 +815,8 @@ impl Store for DynamoStore {
         lease_until: i64,
         limit: usize,
     ) -> Result<Vec<OutgoingMail>, StoreError> {
-        let page = i32::try_from(limit.saturating_mul(2).max(1)).unwrap_or(100);
+        // A page bigger than the claim: mails leased by other senders are skipped.
+        let page = i32::try_from(limit.saturating_mul(2).max(25)).unwrap_or(100);
         let mut claimed = Vec::new();
         for item in self.query_gsi1("OUTBOX".to_owned(), Some(page)).await? {
             if claimed.len() >= limit {
@@ -848,5 +922,30 @@ impl Store for DynamoStore {
         Err(StoreError::Backend(format!(
             "counter {counter} kept changing"
         )))
+    }
+
+    async fn read_counter(&self, counter: &str, now: i64) -> Result<Option<Counter>, StoreError> {
+        let Some(item) = self.get(format!("COUNTER#{counter}"), "COUNTER").await? else {
+            return Ok(None);
+        };
+        let expires_at = get_n(&item, "expires_at")?;
+        if expires_at <= now {
+            return Ok(None);
+        }
+        Ok(Some(Counter {
+            count: u64::try_from(get_n(&item, "count")?).unwrap_or(0),
+            expires_at,
+        }))
+    }
+
+    async fn delete_counter(&self, counter: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("COUNTER#{counter}"), "COUNTER")))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 }

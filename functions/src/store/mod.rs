@@ -38,6 +38,14 @@ pub enum StoreError {
     /// The database failed (I/O, network, throttling, a bug).
     #[error("store backend: {0}")]
     Backend(String),
+    /// The database file cannot be written (found when the store is opened).
+    #[error(
+        "Die Datenbank {path} kann nicht geschrieben werden: {cause}. Prüfen Sie die Rechte der Datei und ihres Ordners. (The database file cannot be written.)"
+    )]
+    NotWritable {
+        path: std::path::PathBuf,
+        cause: String,
+    },
 }
 
 /// The function's persistent state.
@@ -138,6 +146,19 @@ pub trait Store: Send + Sync {
         now: i64,
         expires_at: i64,
     ) -> Result<u64, StoreError>;
+
+    /// The counter `key` if it is live at `now` (a read; counts nothing).
+    async fn read_counter(&self, key: &str, now: i64) -> Result<Option<Counter>, StoreError>;
+
+    /// Forgets the counter `key` (no error if it does not exist).
+    async fn delete_counter(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A live counter: its count and when it expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub count: u64,
+    pub expires_at: i64,
 }
 
 /// What [`OrderStore::create_order`] did.

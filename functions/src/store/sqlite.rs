@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Store, StoreError};
+use super::{Counter, Store, StoreError};
 use crate::domain::model::{
     Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
     TokenRecord, User,
@@ -30,6 +30,7 @@ CREATE INDEX IF NOT EXISTS users_by_org ON users(org_id);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, org_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens(user_id);
 CREATE TABLE IF NOT EXISTS sessions (
     id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, org_id TEXT NOT NULL,
     created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL);
@@ -84,6 +85,19 @@ fn insert_token(tx: &Connection, token: &TokenRecord) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// Voids the earlier password links (invitation, reset) of the user `token` is for, when it
+/// is one itself: only the newest password link works.
+fn void_earlier_password_links(tx: &Connection, token: &TokenRecord) -> Result<(), StoreError> {
+    if matches!(token.kind, TokenKind::Invite | TokenKind::Reset) {
+        tx.execute(
+            "UPDATE tokens SET used = 1 WHERE user_id = ?1 AND kind IN ('invite', 'reset') AND used = 0",
+            [&token.user_id],
+        )
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
 /// Marks a token used if it is unused and unexpired; `Conflict` otherwise.
 fn use_token(tx: &Connection, hash: &str, now: i64) -> Result<(), StoreError> {
     let changed = tx
@@ -135,10 +149,44 @@ fn change_org_status(
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file, in WAL mode.
+    /// Opens (creating if needed) the database file, in WAL mode, and checks that it can be
+    /// written: a store that only reads would fail every form, so it refuses to open instead,
+    /// naming the file. The file and its `-wal`/`-shm` companions are private (0600).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(backend)?;
-        Self::init(conn)
+        let not_writable = |cause: &dyn std::fmt::Display| StoreError::NotWritable {
+            path: path.to_owned(),
+            cause: cause.to_string(),
+        };
+        // Created private before SQLite opens it; SQLite gives the -wal and -shm files the
+        // permissions of the database file.
+        match crate::private_files::new_private_file().open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(not_writable(&e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            // A file we cannot change the mode of (not ours) is reported by the write check.
+            let _ = crate::private_files::restrict(Path::new(&file));
+        }
+        let conn = Connection::open(path).map_err(|e| not_writable(&e))?;
+        let store = Self::init(conn).map_err(|e| not_writable(&e))?;
+        store.check_writable().map_err(|e| not_writable(&e))?;
+        Ok(store)
+    }
+
+    /// Writes and rolls back one row.
+    fn check_writable(&self) -> Result<(), rusqlite::Error> {
+        let mut conn = self.conn.try_lock().map_err(|_| {
+            rusqlite::Error::InvalidParameterName("the connection is in use".to_owned())
+        })?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO counters (key, count, expires_at) VALUES ('write-check', 0, 0)",
+            [],
+        )?;
+        tx.rollback()
     }
 
     /// A private in-memory database (tests).
@@ -372,6 +420,7 @@ impl Store for SqliteStore {
                 }
             })?;
             if let Some(token) = &invite {
+                void_earlier_password_links(tx, token)?;
                 insert_token(tx, token)?;
             }
             insert_mail(tx, &mail)
@@ -386,6 +435,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (token, mail) = (token.clone(), mail.clone());
         self.transaction(move |tx| {
+            void_earlier_password_links(tx, &token)?;
             insert_token(tx, &token)?;
             insert_mail(tx, &mail)
         })
@@ -570,6 +620,35 @@ impl Store for SqliteStore {
                 .query_row(params![key, now, expires_at], |row| row.get(0))
                 .map_err(backend)?;
             Ok(u64::try_from(count).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn read_counter(&self, key: &str, now: i64) -> Result<Option<Counter>, StoreError> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            conn.prepare_cached(
+                "SELECT count, expires_at FROM counters WHERE key = ?1 AND expires_at > ?2",
+            )
+            .map_err(backend)?
+            .query_row(params![key, now], |row| {
+                Ok(Counter {
+                    count: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                    expires_at: row.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_counter(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            conn.execute("DELETE FROM counters WHERE key = ?1", [key])
+                .map_err(backend)?;
+            Ok(())
         })
         .await
     }

@@ -67,11 +67,100 @@ fn trusted_client_header() -> Option<&'static str> {
         .as_deref()
 }
 
+/// The header CloudFront adds to every request it forwards to the function
+/// (`deploy/template.yaml`), with the value of `CSP_ORIGIN_SECRET`.
+pub const ORIGIN_SECRET_HEADER: &str = "x-csp-origin-secret";
+
+/// `CSP_ORIGIN_SECRET`: when set, only requests that carry it in [`ORIGIN_SECRET_HEADER`]
+/// came through the proxy.
+fn origin_secret() -> Option<&'static str> {
+    static SECRET: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SECRET
+        .get_or_init(|| {
+            std::env::var("CSP_ORIGIN_SECRET")
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
+        .as_deref()
+}
+
+/// Whether the request came through the proxy: it carries `secret` (compared in constant
+/// time), or no secret is configured.
+fn through_proxy(headers: &HeaderMap, secret: Option<&str>) -> bool {
+    let Some(secret) = secret else {
+        return true;
+    };
+    headers.get(ORIGIN_SECRET_HEADER).is_some_and(|value| {
+        let (a, b) = (value.as_bytes(), secret.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    })
+}
+
+/// Middleware: with `CSP_ORIGIN_SECRET` set, refuses (403) every request that did not come
+/// through the proxy that adds it, so the function's own endpoint cannot be called around
+/// CloudFront. Without it, lets everything through. The binary wraps its router in it.
+pub async fn require_origin_secret(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if through_proxy(request.headers(), origin_secret()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        path = request.uri().path(),
+        "refused: the request did not come through the portal's CDN (origin secret missing or wrong)"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CACHE_CONTROL, "no-store")],
+        "Zugriff nur über die Adresse des Portals.",
+    )
+        .into_response()
+}
+
+/// A cause for a 5xx answer, attached to the response as an extension by the code that knows
+/// it; [`log_server_errors`] prints it.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub String);
+
+/// Middleware: logs every answer with a 5xx status (method, path without query, status and
+/// the [`ErrorCause`] if the handler attached one) at error level, in the terminal and in
+/// Lambda's log. The binary wraps its router in it; `csp serve` should too.
+pub async fn log_server_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if status.is_server_error() {
+        let cause = response
+            .extensions()
+            .get::<ErrorCause>()
+            .map_or("see the error logged just before", |c| c.0.as_str());
+        tracing::error!(%method, path, status = status.as_u16(), cause, "server error");
+    }
+    response
+}
+
 /// The client's address: from the TCP connection locally, from API Gateway's request
 /// context on Lambda, or from the trusted proxy header. Other forwarding headers are not
 /// trusted (anyone can set them).
 fn client_address(parts: &Parts) -> String {
-    if let Some(name) = trusted_client_header()
+    client_address_with(parts, trusted_client_header(), origin_secret())
+}
+
+/// [`client_address`] with its configuration: the proxy's header counts only when the
+/// request came through the proxy (see [`through_proxy`]).
+fn client_address_with(
+    parts: &Parts,
+    trusted_header: Option<&str>,
+    origin_secret: Option<&str>,
+) -> String {
+    if let Some(name) = trusted_header
+        && through_proxy(&parts.headers, origin_secret)
         && let Some(value) = parts.headers.get(name).and_then(|v| v.to_str().ok())
     {
         let address = value
@@ -217,6 +306,38 @@ mod tests {
                 .map(|f| f.get("a").to_owned()),
             Ok("\u{fffd}".to_owned())
         );
+    }
+
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut request = axum::http::Request::builder().uri("/api/anmeldung");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let (mut parts, ()) = request.body(()).expect("request").into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 9], 4711))));
+        parts
+    }
+
+    #[test]
+    fn the_proxy_header_counts_only_with_the_origin_secret() {
+        let header = Some("cloudfront-viewer-address");
+        let secret = Some("s3cret-s3cret-s3cret-s3cret-s3cret");
+        let forged = parts(&[("cloudfront-viewer-address", "203.0.113.7:1234")]);
+        assert_eq!(client_address_with(&forged, header, secret), "10.0.0.9");
+        let wrong = parts(&[
+            ("cloudfront-viewer-address", "203.0.113.7:1234"),
+            (ORIGIN_SECRET_HEADER, "s3cret-s3cret-s3cret-s3cret-s3creT"),
+        ]);
+        assert_eq!(client_address_with(&wrong, header, secret), "10.0.0.9");
+        let proxied = parts(&[
+            ("cloudfront-viewer-address", "203.0.113.7:1234"),
+            (ORIGIN_SECRET_HEADER, "s3cret-s3cret-s3cret-s3cret-s3cret"),
+        ]);
+        assert_eq!(client_address_with(&proxied, header, secret), "203.0.113.7");
+        // Without a configured secret the header counts as before (a private origin).
+        assert_eq!(client_address_with(&forged, header, None), "203.0.113.7");
     }
 
     #[test]

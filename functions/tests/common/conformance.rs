@@ -89,6 +89,160 @@ pub async fn run_all(store: Arc<dyn PortalStore>) {
     sessions_are_created_read_touched_and_deleted(store.as_ref()).await;
     outbox_claims_lease_and_marks_sent(store.as_ref()).await;
     counters_count_expire_and_survive_concurrency(store.clone()).await;
+    counters_are_read_and_deleted(store.as_ref()).await;
+    a_new_password_link_voids_the_earlier_ones(store.as_ref()).await;
+    concurrent_password_links_leave_one_valid(store.clone()).await;
+}
+
+async fn counters_are_read_and_deleted(store: &dyn PortalStore) {
+    assert_eq!(store.read_counter("r1", NOW).await.expect("read"), None);
+    store
+        .increment_counter("r1", NOW, NOW + 60)
+        .await
+        .expect("inc");
+    store
+        .increment_counter("r1", NOW, NOW + 60)
+        .await
+        .expect("inc");
+    assert_eq!(
+        store.read_counter("r1", NOW + 1).await.expect("read"),
+        Some(functions::store::Counter {
+            count: 2,
+            expires_at: NOW + 60
+        }),
+        "reading counts nothing"
+    );
+    assert_eq!(
+        store.read_counter("r1", NOW + 60).await.expect("read"),
+        None,
+        "expired"
+    );
+    store.delete_counter("r1").await.expect("delete");
+    store.delete_counter("r1").await.expect("delete twice");
+    assert_eq!(store.read_counter("r1", NOW + 1).await.expect("read"), None);
+    assert_eq!(
+        store
+            .increment_counter("r1", NOW + 2, NOW + 60)
+            .await
+            .expect("inc"),
+        1,
+        "starts again"
+    );
+}
+
+/// Approval's invitation, then two resets: only the newest sets the password.
+async fn a_new_password_link_voids_the_earlier_ones(store: &dyn PortalStore) {
+    let reg = registered_and_confirmed(store, "voids@example.de").await;
+    let invite = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Invite,
+        expires_at: NOW + 3600,
+        used: false,
+        ..reg.confirm_token.clone()
+    };
+    store
+        .decide_registration(
+            &reg.org.id,
+            &Decision::Approve,
+            NOW + 2,
+            Some(&invite),
+            &mail("voids@example.de", NOW),
+        )
+        .await
+        .expect("approve");
+    let reset = |n: u8| TokenRecord {
+        hash: sha256_hex(&format!("{}-{n}", new_id())),
+        kind: TokenKind::Reset,
+        ..invite.clone()
+    };
+    let (first, second) = (reset(1), reset(2));
+    for token in [&first, &second] {
+        store
+            .issue_token(token, &mail("voids@example.de", NOW))
+            .await
+            .expect("issue");
+    }
+    for older in [&invite, &first] {
+        let record = store
+            .get_token(&older.hash)
+            .await
+            .expect("get")
+            .expect("kept");
+        assert!(record.used, "{:?} is void", older.kind);
+        let refused = store
+            .set_password(&older.hash, &reg.user.id, "$argon2id$old", NOW + 3)
+            .await;
+        assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
+    }
+    store
+        .set_password(&second.hash, &reg.user.id, "$argon2id$new", NOW + 3)
+        .await
+        .expect("the newest link works");
+    // Other accounts' links are untouched.
+    let other = registration("untouched@example.de", NOW);
+    store.create_registration(&other).await.expect("create");
+    let other_reset = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Reset,
+        expires_at: NOW + 3600,
+        ..other.confirm_token.clone()
+    };
+    store
+        .issue_token(&other_reset, &mail("untouched@example.de", NOW))
+        .await
+        .expect("issue");
+    let third = reset(3);
+    store
+        .issue_token(&third, &mail("voids@example.de", NOW))
+        .await
+        .expect("issue");
+    assert!(
+        !store
+            .get_token(&other_reset.hash)
+            .await
+            .expect("get")
+            .expect("kept")
+            .used
+    );
+}
+
+/// Links issued at the same moment: afterwards exactly one of them works.
+async fn concurrent_password_links_leave_one_valid(store: Arc<dyn PortalStore>) {
+    let reg = registration("race-links@example.de", NOW);
+    store.create_registration(&reg).await.expect("create");
+    let tokens: Vec<TokenRecord> = (0..8)
+        .map(|_| TokenRecord {
+            hash: sha256_hex(&new_id()),
+            kind: TokenKind::Reset,
+            expires_at: NOW + 3600,
+            ..reg.confirm_token.clone()
+        })
+        .collect();
+    let tasks: Vec<_> = tokens
+        .iter()
+        .cloned()
+        .map(|token| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .issue_token(&token, &mail("race-links@example.de", NOW))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        // A link that lost every retry is refused as a whole (its mail is not queued).
+        let _ = task.await.expect("join");
+    }
+    let mut usable = 0;
+    for token in &tokens {
+        if let Some(record) = store.get_token(&token.hash).await.expect("get")
+            && !record.used
+        {
+            usable += 1;
+        }
+    }
+    assert_eq!(usable, 1, "exactly one link stays valid");
 }
 
 async fn registration_writes_everything_and_reads_back(store: &dyn PortalStore) {

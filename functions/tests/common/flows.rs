@@ -805,9 +805,15 @@ pub async fn rate_limits_hold(store: Arc<dyn PortalStore>) {
             max: 2,
             window_secs: 3600,
         };
+        s.limits.reset_per_client = functions::domain::RateLimit {
+            max: 3,
+            window_secs: 3600,
+        };
     })
     .await;
-    for i in 0..5 {
+    // The free wrong passwords, and the first that starts the back-off.
+    let free = app.state.accounts.settings().limits.sign_in_free_failures;
+    for i in 0..=free {
         let reply = app
             .post_form(
                 "/api/anmeldung",
@@ -862,7 +868,7 @@ pub async fn rate_limits_hold(store: Arc<dyn PortalStore>) {
         .await
         .status,
         401,
-        "the window passed"
+        "the wait passed"
     );
 
     for i in 0..2 {
@@ -1076,6 +1082,34 @@ macro_rules! store_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_decisions_leave_one() {
             common::orders::concurrent_decisions_leave_one($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn question_allows_one_answer() {
+            common::security::question_allows_one_answer($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn owner_signs_in_while_attacked() {
+            common::security::owner_signs_in_while_attacked($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sign_in_limits_per_client_and_account() {
+            common::security::sign_in_limits_per_client_and_account($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn owner_gets_a_reset_mail_while_attacked() {
+            common::security::owner_gets_a_reset_mail_while_attacked($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn only_the_newest_password_link_works() {
+            common::security::only_the_newest_password_link_works($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn reused_idempotency_key_is_refused() {
+            common::security::reused_idempotency_key_is_refused($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn dead_senders_mail_is_taken_over() {
+            common::security::dead_senders_mail_is_taken_over($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn overdue_orders_are_listed() {

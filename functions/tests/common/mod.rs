@@ -5,6 +5,7 @@
 pub mod conformance;
 pub mod flows;
 pub mod orders;
+pub mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,22 +50,7 @@ pub fn test_settings(base: &str) -> Settings {
             max: 100,
             window_secs: 3600,
         },
-        sign_in_per_account: RateLimit {
-            max: 5,
-            window_secs: 900,
-        },
-        sign_in_per_client: RateLimit {
-            max: 100,
-            window_secs: 900,
-        },
-        reset_per_account: RateLimit {
-            max: 3,
-            window_secs: 3600,
-        },
-        reset_per_client: RateLimit {
-            max: 100,
-            window_secs: 3600,
-        },
+        ..Limits::default()
     };
     settings
 }

@@ -75,6 +75,8 @@ enum PreviewEvent {
 }
 
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
+    // The function's errors (every 5xx with its cause) and mail links in the terminal.
+    functions::logging::init(false, functions::logging::SERVE_FILTER);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -155,12 +157,18 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         rebuild_loop(&roots, &changes, preview, &shown, &events, &reload_function);
     });
 
+    let function = functions::router(function_state).layer(axum::middleware::from_fn(
+        functions::web::request::log_server_errors,
+    ));
     let app = Router::new()
         .route("/__csp/events", get(events_stream))
         .route("/__csp/status", get(status))
+        .route("/__csp/reload.js", get(reload_script))
+        .route("/__csp/preview.css", get(preview_style))
         .fallback(get(static_file))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
-        .merge(functions::router(function_state));
+        .merge(function);
 
     println!("Portal läuft: {public_url}/");
     println!(
@@ -316,6 +324,42 @@ async fn static_file(State(state): State<AppState>, uri: Uri) -> Response {
     response
 }
 
+/// The site's security headers on every static answer (the function's routes set their own):
+/// the same as the deployed distribution sends, except HSTS (there is no `https` here).
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in functions::security_headers::STATIC_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+async fn reload_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        RELOAD_SCRIPT,
+    )
+        .into_response()
+}
+
+async fn preview_style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        PREVIEW_STYLE,
+    )
+        .into_response()
+}
+
 /// The file for a URL path inside `root`, refusing anything that leaves it.
 fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(url_path)?;
@@ -371,23 +415,29 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// The live-reload client, injected only by `csp serve` (never into `csp build` output).
-const RELOAD_SCRIPT: &str = r#"<script data-csp-serve>(()=>{const e=new EventSource("/__csp/events");
-const show=t=>{let o=document.getElementById("csp-problem");if(!o){o=document.createElement("div");o.id="csp-problem";o.setAttribute("role","alert");
-o.style.cssText="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff;color:#1a1a1a;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.4 monospace;white-space:pre-wrap";document.body.append(o)}
+/// The live-reload client, linked only by `csp serve` (never into `csp build` output). A file,
+/// not inline: the Content-Security-Policy allows no inline script.
+const RELOAD_SCRIPT: &str = r#"(()=>{const e=new EventSource("/__csp/events");
+const show=t=>{let o=document.getElementById("csp-problem");if(!o){o=document.createElement("div");o.id="csp-problem";o.setAttribute("role","alert");document.body.append(o)}
 o.textContent="csp serve: Der Inhalt ist nicht gültig; angezeigt wird die letzte gültige Fassung.\n\n"+t};
-e.addEventListener("reload",()=>location.reload());e.addEventListener("problem",m=>show(m.data));})();</script>"#;
+e.addEventListener("reload",()=>location.reload());e.addEventListener("problem",m=>show(m.data));})();
+"#;
+
+/// The problem overlay's look (a stylesheet: the policy allows no inline style either).
+const PREVIEW_STYLE: &str = "#csp-problem{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff;color:#1a1a1a;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.4 monospace;white-space:pre-wrap}\n";
 
 fn inject(html: &str, problem: Option<&str>) -> String {
     let overlay = problem
         .map(|p| {
             format!(
-                "<div id=\"csp-problem\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#fff;color:#1a1a1a;border-top:4px solid #b00020;padding:1rem;z-index:99999;font:14px/1.4 monospace;white-space:pre-wrap\">csp serve: Der Inhalt ist nicht gültig; angezeigt wird die letzte gültige Fassung.\n\n{}</div>",
+                "<div id=\"csp-problem\" role=\"alert\">csp serve: Der Inhalt ist nicht gültig; angezeigt wird die letzte gültige Fassung.\n\n{}</div>",
                 catalog::format::escape_html(p)
             )
         })
         .unwrap_or_default();
-    let addition = format!("{overlay}{RELOAD_SCRIPT}");
+    let addition = format!(
+        "{overlay}<link rel=\"stylesheet\" href=\"/__csp/preview.css\"><script src=\"/__csp/reload.js\" data-csp-serve defer></script>"
+    );
     match html.rfind("</body>") {
         Some(at) => format!("{}{addition}{}", &html[..at], &html[at..]),
         None => format!("{html}{addition}"),

@@ -69,6 +69,46 @@ impl std::fmt::Debug for Orders {
     }
 }
 
+/// Why [`Orders::place`] did not place an order.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// The organisation already has an order under this idempotency key, placed with other
+    /// fields: nothing was written (answer 409 and say that the form must be reloaded).
+    #[error("the idempotency key was used for another order ({existing_number})")]
+    IdempotencyKeyReused { existing_number: String },
+}
+
+impl From<StoreError> for PlaceError {
+    fn from(e: StoreError) -> Self {
+        PlaceError::Order(OrderError::Store(e))
+    }
+}
+
+/// The fingerprint of an order form: its fields without CSRF token and idempotency key.
+fn input_hash(input: &FormInput) -> String {
+    let mut fields: Vec<(&String, &String)> = input
+        .values()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "csrf" | "idempotency_key"))
+        .collect();
+    fields.sort();
+    // JSON keeps names and values apart whatever they contain.
+    sha256_hex(&serde_json::to_string(&fields).unwrap_or_default())
+}
+
+/// The same order again, or the key reused for another one.
+fn same_order(existing: Order, input_hash: &str) -> Result<Order, PlaceError> {
+    if existing.input_hash.is_empty() || existing.input_hash == input_hash {
+        Ok(existing)
+    } else {
+        Err(PlaceError::IdempotencyKeyReused {
+            existing_number: existing.number,
+        })
+    }
+}
+
 /// The key of a form sent without one (the static order page without JavaScript): the same
 /// person sending the same form again within the same ten minutes gets the same order, so a
 /// double click or a reload after a lost answer cannot order twice.
@@ -186,18 +226,36 @@ impl Orders {
         }
     }
 
-    /// Places an order for the session's organisation, exactly once per idempotency key:
-    /// a repeated or racing submission returns the first order and creates nothing.
+    /// [`Orders::place`], with a reused idempotency key reported as
+    /// [`OrderError::NotAllowed`] (a conflict).
     pub async fn submit(
         &self,
         session: &SessionInfo,
         input: &FormInput,
     ) -> Result<Order, OrderError> {
+        self.place(session, input).await.map_err(|e| match e {
+            PlaceError::Order(e) => e,
+            reused @ PlaceError::IdempotencyKeyReused { .. } => {
+                OrderError::NotAllowed(reused.to_string())
+            }
+        })
+    }
+
+    /// Places an order for the session's organisation, exactly once per idempotency key:
+    /// a repeated or racing submission of the same form returns the first order and creates
+    /// nothing; the key sent with other fields is refused with
+    /// [`PlaceError::IdempotencyKeyReused`].
+    pub async fn place(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<Order, PlaceError> {
         let catalog = self.catalog()?;
+        let input_hash = input_hash(input);
         let valid = match validate::validate_order(input, &catalog, &session.org) {
             Ok(valid) => valid,
-            Err(None) => return Err(OrderError::NotOrderable),
-            Err(Some(errors)) => return Err(OrderError::Invalid(errors)),
+            Err(None) => return Err(OrderError::NotOrderable.into()),
+            Err(Some(errors)) => return Err(OrderError::Invalid(errors).into()),
         };
         let mut valid = valid;
         if valid.idempotency_key.is_empty() {
@@ -208,7 +266,7 @@ impl Orders {
             .find_order_by_key(&session.org.id, &valid.idempotency_key)
             .await?
         {
-            return Ok(existing);
+            return same_order(existing, &input_hash);
         }
         let now = self.now();
         let year = documents::iso_day(now)
@@ -233,6 +291,7 @@ impl Orders {
             org_id: org.id.clone(),
             user_id: session.user.id.clone(),
             idempotency_key: valid.idempotency_key.clone(),
+            input_hash: input_hash.clone(),
             offering_id: offering.id.clone(),
             provider_id: offering.provider.id.clone(),
             contract_model: valid.contract_model,
@@ -290,7 +349,7 @@ impl Orders {
                 tracing::info!(event = "order_placed", order = %order.id, number = %order.number);
                 Ok(order)
             }
-            CreatedOrder::Existing(existing) => Ok(*existing),
+            CreatedOrder::Existing(existing) => same_order(*existing, &input_hash),
         }
     }
 

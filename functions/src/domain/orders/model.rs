@@ -30,6 +30,11 @@ pub struct Order {
     pub user_id: String,
     /// The form's idempotency key: one order per organisation and key.
     pub idempotency_key: String,
+    /// SHA-256 of the form's fields (without CSRF token and key): the same key sent with
+    /// other fields is refused instead of answered with this order. Empty for orders stored
+    /// before it was recorded.
+    #[serde(default)]
+    pub input_hash: String,
     pub offering_id: String,
     pub provider_id: String,
     pub contract_model: ContractModel,
