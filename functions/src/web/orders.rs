@@ -28,7 +28,7 @@ use super::request::Caller;
 use crate::config::AppState;
 use crate::domain::accounts::SessionInfo;
 use crate::domain::csrf;
-use crate::domain::orders::{Action, ApiParty, Order, OrderError};
+use crate::domain::orders::{Action, ApiParty, Order, OrderError, PlaceError};
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::mail::after_mail_queued;
@@ -286,7 +286,22 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
         Ok(form) => form,
         Err(response) => return response,
     };
-    match state.orders.submit(&info, &input).await {
+    let placed = match state.orders.place(&info, &input).await {
+        Ok(order) => Ok(order),
+        Err(PlaceError::Order(e)) => Err(e),
+        Err(PlaceError::IdempotencyKeyReused { existing_number }) => {
+            return refuse(
+                &state,
+                &caller,
+                name(&info),
+                StatusCode::CONFLICT,
+                &format!(
+                    "Mit diesem Formular wurde schon die Bestellung {existing_number} aufgegeben, mit anderen Angaben. Es wurde nichts geändert. Um eine weitere Bestellung aufzugeben, öffnen Sie das Bestellformular bitte neu."
+                ),
+            );
+        }
+    };
+    match placed {
         Ok(order) => {
             after_mail_queued(&state).await;
             let location = format!("/api/konto/bestellungen/{}", order.id);

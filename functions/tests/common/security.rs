@@ -385,6 +385,18 @@ pub async fn reused_idempotency_key_is_refused(store: Arc<dyn PortalStore>) {
     }
     let reused = post(other).await;
     assert_eq!(reused.status, 409, "{}", reused.body);
+    let first_number = first.json()["bestellung"]["nummer"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let message = reused.json()["meldung"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains(&first_number) && message.contains("neu"),
+        "says which order used the form and what to do: {message}"
+    );
     let same = post(dmessenger_order("key-1", "direktvertrag")).await;
     assert_eq!(same.status, 200, "{}", same.body);
     assert_eq!(

@@ -226,21 +226,6 @@ impl Orders {
         }
     }
 
-    /// [`Orders::place`], with a reused idempotency key reported as
-    /// [`OrderError::NotAllowed`] (a conflict).
-    pub async fn submit(
-        &self,
-        session: &SessionInfo,
-        input: &FormInput,
-    ) -> Result<Order, OrderError> {
-        self.place(session, input).await.map_err(|e| match e {
-            PlaceError::Order(e) => e,
-            reused @ PlaceError::IdempotencyKeyReused { .. } => {
-                OrderError::NotAllowed(reused.to_string())
-            }
-        })
-    }
-
     /// Places an order for the session's organisation, exactly once per idempotency key:
     /// a repeated or racing submission of the same form returns the first order and creates
     /// nothing; the key sent with other fields is refused with
