@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use catalog::forms::registration as reg;
+
 use super::clock::Clock;
 use super::human_check::{self, HONEYPOT_FIELD, HumanCheckError};
 use super::mails;
@@ -420,13 +422,17 @@ impl Accounts {
         errors: &mut FieldErrors,
     ) -> Result<Option<HumanPassed>, AccountError> {
         let now = self.now();
-        let payload = input.get("altcha");
+        let payload = input.get(reg::ALTCHA.name);
         let (field, result) = if payload.is_empty() {
-            let answer = input.get("frage_antwort");
+            let answer = input.get(reg::QUESTION_ANSWER.name);
             let result = if answer.is_empty() {
                 Err(HumanCheckError::Missing)
             } else {
-                match human_check::open_question(&self.secret, input.get("frage_token"), now) {
+                match human_check::open_question(
+                    &self.secret,
+                    input.get(reg::QUESTION_TOKEN.name),
+                    now,
+                ) {
                     Ok(question) => {
                         let answers = self
                             .store
@@ -506,7 +512,7 @@ impl Accounts {
         {
             let mut errors = FieldErrors::default();
             errors.add(
-                if input.get("altcha").is_empty() { "frage_antwort" } else { "altcha" },
+                if input.get(reg::ALTCHA.name).is_empty() { reg::QUESTION_ANSWER.name } else { reg::ALTCHA.name },
                 "Diese Sicherheitsprüfung wurde bereits verwendet. Bitte beantworten Sie die neue Frage.",
             );
             return Err(AccountError::Invalid(errors));
@@ -689,11 +695,12 @@ impl Accounts {
     /// "Passwort vergessen": sends a reset link if the address belongs to an approved
     /// organisation's member; answers the same in every case.
     pub async fn request_reset(&self, input: &FormInput, client: &str) -> Result<(), AccountError> {
-        let email = match validation::normalize_email(input.get("email")) {
+        let field = catalog::forms::forgot_password::EMAIL.name;
+        let email = match validation::normalize_email(input.get(field)) {
             Ok(email) => email,
             Err(message) => {
                 let mut errors = FieldErrors::default();
-                errors.add("email", message);
+                errors.add(field, message);
                 return Err(AccountError::Invalid(errors));
             }
         };
@@ -766,7 +773,10 @@ impl Accounts {
     /// Sets a password through an invitation or reset link; ends every session of the user.
     pub async fn set_password(&self, input: &FormInput) -> Result<(), AccountError> {
         let record = self
-            .usable_token(input.get("token"), &[TokenKind::Invite, TokenKind::Reset])
+            .usable_token(
+                input.get(catalog::forms::set_password::TOKEN.name),
+                &[TokenKind::Invite, TokenKind::Reset],
+            )
             .await?;
         let password = validation::validate_new_password(input).map_err(AccountError::Invalid)?;
         let phc = password::run_bounded(move || password::hash(&password))
@@ -797,14 +807,18 @@ impl Accounts {
         client: &str,
         previous_session: Option<&str>,
     ) -> Result<SignedIn, AccountError> {
-        let raw_email = input.get("email");
-        let password = input.get("passwort").to_owned();
+        let (email_field, password_field) = (
+            catalog::forms::sign_in::EMAIL.name,
+            catalog::forms::sign_in::PASSWORD.name,
+        );
+        let raw_email = input.get(email_field);
+        let password = input.get(password_field).to_owned();
         let mut errors = FieldErrors::default();
         if raw_email.is_empty() {
-            errors.add("email", "Bitte geben Sie Ihre E-Mail-Adresse an.");
+            errors.add(email_field, "Bitte geben Sie Ihre E-Mail-Adresse an.");
         }
         if password.is_empty() {
-            errors.add("passwort", "Bitte geben Sie Ihr Passwort ein.");
+            errors.add(password_field, "Bitte geben Sie Ihr Passwort ein.");
         }
         if !errors.is_empty() {
             return Err(AccountError::Invalid(errors));

@@ -183,13 +183,17 @@ pub fn validate_new_password(input: &FormInput) -> Result<String, FieldErrors> {
     let mut errors = FieldErrors::default();
     // Like every field, passwords arrive NFC-normalised and trimmed (leading or trailing
     // spaces are a copy-paste accident); sign-in applies the same normalisation.
-    let password = input.get("passwort");
+    let (field, repeat) = (
+        catalog::forms::set_password::PASSWORD.name,
+        catalog::forms::set_password::REPEAT.name,
+    );
+    let password = input.get(field);
     let chars = password.chars().count();
     if chars == 0 {
-        errors.add("passwort", "Bitte geben Sie ein Passwort ein.");
+        errors.add(field, "Bitte geben Sie ein Passwort ein.");
     } else if chars < super::password::MIN_CHARS {
         errors.add(
-            "passwort",
+            field,
             format!(
                 "Das Passwort muss mindestens {} Zeichen lang sein (jetzt: {chars}). Ein Satz, den Sie sich merken können, eignet sich gut.",
                 super::password::MIN_CHARS
@@ -197,16 +201,16 @@ pub fn validate_new_password(input: &FormInput) -> Result<String, FieldErrors> {
         );
     } else if chars > super::password::MAX_CHARS {
         errors.add(
-            "passwort",
+            field,
             format!(
                 "Das Passwort darf höchstens {} Zeichen lang sein.",
                 super::password::MAX_CHARS
             ),
         );
     }
-    if errors.is_empty() && input.get("passwort_wiederholung") != password {
+    if errors.is_empty() && input.get(repeat) != password {
         errors.add(
-            "passwort_wiederholung",
+            repeat,
             "Die Wiederholung stimmt nicht mit dem Passwort überein.",
         );
     }

@@ -1,6 +1,7 @@
 //! Checks an order form and a Bedarf form against the catalog snapshot and the ordering
 //! organisation, with one German message at each field.
 
+use catalog::forms;
 use catalog::model::{ContractModel, OptionType};
 use catalog::snapshot::{OrderCatalog, OrderableOffering, SnapshotOption, SnapshotPlan};
 
@@ -11,7 +12,6 @@ use crate::domain::validation::{FieldErrors, FormInput, is_valid_postcode};
 /// The longest idempotency key accepted (a UUID has 36 characters).
 const MAX_KEY_LEN: usize = 100;
 const MAX_TEXT: usize = 500;
-const MAX_NOTE: usize = 2000;
 
 /// A valid order form.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub struct ValidOrder<'a> {
 
 /// The form field of an option.
 pub fn option_field(option_id: &str) -> String {
-    format!("option_{option_id}")
+    forms::order::option_name(option_id)
 }
 
 fn too_long(value: &str, max: usize) -> bool {
@@ -167,7 +167,9 @@ pub fn validate_order<'a>(
     catalog: &'a OrderCatalog,
     org: &Organisation,
 ) -> Result<ValidOrder<'a>, Option<FieldErrors>> {
-    let offering = catalog.offering(input.get("offering")).ok_or(None)?;
+    let offering = catalog
+        .offering(input.get(forms::order::OFFERING.name))
+        .ok_or(None)?;
     let mut errors = FieldErrors::default();
 
     if let Some(level) = org.level {
@@ -190,16 +192,16 @@ pub fn validate_order<'a>(
         );
     }
 
-    let plan = match input.get("plan") {
+    let plan = match input.get(forms::order::PLAN.name) {
         "" => {
-            errors.add("plan", "Bitte wählen Sie ein Preismodell.");
+            errors.add(forms::order::PLAN.name, "Bitte wählen Sie ein Preismodell.");
             None
         }
         id => {
             let plan = offering.plan(id);
             if plan.is_none() {
                 errors.add(
-                    "plan",
+                    forms::order::PLAN.name,
                     "Dieses Preismodell gibt es für das Angebot nicht. Bitte wählen Sie eines der angezeigten.",
                 );
             }
@@ -207,21 +209,24 @@ pub fn validate_order<'a>(
         }
     };
 
-    let contract_model = match ContractModel::parse(input.get("contract_model")) {
+    let contract_model = match ContractModel::parse(input.get(forms::order::CONTRACT_MODEL.name)) {
         None => {
-            errors.add("contract_model", "Bitte wählen Sie ein Vertragsmodell.");
+            errors.add(
+                forms::order::CONTRACT_MODEL.name,
+                "Bitte wählen Sie ein Vertragsmodell.",
+            );
             None
         }
         Some(model) if !offering.offers(model) => {
             errors.add(
-                "contract_model",
+                forms::order::CONTRACT_MODEL.name,
                 format!("{} bietet den {} nicht an.", offering.name, model.label()),
             );
             None
         }
         Some(ContractModel::Umklappvertrag) if !org.in_house_capable => {
             errors.add(
-                "contract_model",
+                forms::order::CONTRACT_MODEL.name,
                 "Den Umklappvertrag können nur Organisationen wählen, die gegenüber der govdigital eG inhousefähig sind. Ihre Organisation ist nicht als inhousefähig registriert; bitte wählen Sie den Direktvertrag.",
             );
             None
@@ -239,24 +244,27 @@ pub fn validate_order<'a>(
         organisation: required_text(
             input,
             &mut errors,
-            "billing_org",
+            forms::order::BILLING_ORG.name,
             "Bitte geben Sie die Organisation für die Rechnung an.",
-            200,
+            forms::order::BILLING_ORG.max_len,
         ),
         street: required_text(
             input,
             &mut errors,
-            "billing_street",
+            forms::order::BILLING_STREET.name,
             "Bitte geben Sie Straße und Hausnummer an.",
-            200,
+            forms::order::BILLING_STREET.max_len,
         ),
         postcode: {
-            let postcode = input.get("billing_postcode");
+            let postcode = input.get(forms::order::BILLING_POSTCODE.name);
             if postcode.is_empty() {
-                errors.add("billing_postcode", "Bitte geben Sie die Postleitzahl an.");
+                errors.add(
+                    forms::order::BILLING_POSTCODE.name,
+                    "Bitte geben Sie die Postleitzahl an.",
+                );
             } else if !is_valid_postcode(postcode) {
                 errors.add(
-                    "billing_postcode",
+                    forms::order::BILLING_POSTCODE.name,
                     "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
                 );
             }
@@ -265,32 +273,42 @@ pub fn validate_order<'a>(
         city: required_text(
             input,
             &mut errors,
-            "billing_city",
+            forms::order::BILLING_CITY.name,
             "Bitte geben Sie den Ort an.",
-            100,
+            forms::order::BILLING_CITY.max_len,
         ),
     };
-    let reference = optional_text(input, &mut errors, "reference", 100);
-    let note = optional_text(input, &mut errors, "note", MAX_NOTE);
-    if !input.checked("consent_agb") {
+    let reference = optional_text(
+        input,
+        &mut errors,
+        forms::order::REFERENCE.name,
+        forms::order::REFERENCE.max_len,
+    );
+    let note = optional_text(
+        input,
+        &mut errors,
+        forms::order::NOTE.name,
+        forms::order::NOTE.max_len,
+    );
+    if !input.checked(forms::order::CONSENT_AGB.name) {
         errors.add(
-            "consent_agb",
+            forms::order::CONSENT_AGB.name,
             "Bitte stimmen Sie den Nutzungsbedingungen des Portals (CSP-AGB) zu.",
         );
     }
-    if !input.checked("consent_conditions") {
+    if !input.checked(forms::order::CONSENT_CONDITIONS.name) {
         errors.add(
-            "consent_conditions",
+            forms::order::CONSENT_CONDITIONS.name,
             format!(
                 "Bitte stimmen Sie den servicespezifischen Bedingungen von {} zu.",
                 offering.name
             ),
         );
     }
-    let idempotency_key = input.get("idempotency_key").to_owned();
+    let idempotency_key = input.get(forms::order::IDEMPOTENCY_KEY.name).to_owned();
     if too_long(&idempotency_key, MAX_KEY_LEN) {
         errors.add(
-            "idempotency_key",
+            forms::order::IDEMPOTENCY_KEY.name,
             "Das Formular ist unvollständig. Bitte laden Sie die Seite neu und senden Sie es erneut.",
         );
     }
@@ -331,66 +349,69 @@ pub fn validate_need(
     let title = required_text(
         input,
         &mut errors,
-        "title",
+        forms::need::TITLE.name,
         "Bitte beschreiben Sie kurz, was Sie brauchen.",
-        150,
+        forms::need::TITLE.max_len,
     );
     let description = required_text(
         input,
         &mut errors,
-        "description",
+        forms::need::DESCRIPTION.name,
         "Bitte beschreiben Sie Ihren Bedarf.",
-        MAX_NOTE,
+        forms::need::DESCRIPTION.max_len,
     );
-    let (category, category_name) = match input.get("category") {
+    let (category, category_name) = match input.get(forms::need::CATEGORY.name) {
         "" => (None, None),
         reference => match catalog.category_name(reference) {
             Some(name) => (Some(reference.to_owned()), Some(name)),
             None => {
-                errors.add("category", "Bitte wählen Sie eine Kategorie aus der Liste.");
+                errors.add(
+                    forms::need::CATEGORY.name,
+                    "Bitte wählen Sie eine Kategorie aus der Liste.",
+                );
                 (None, None)
             }
         },
     };
-    let expected_users = match input.get("expected_users") {
+    let expected_users = match input.get(forms::need::EXPECTED_USERS.name) {
         "" => None,
         raw => match raw.parse::<u32>() {
             Ok(n) if n >= 1 => Some(n),
             _ => {
                 errors.add(
-                    "expected_users",
+                    forms::need::EXPECTED_USERS.name,
                     "Bitte geben Sie die erwartete Zahl der Nutzenden als ganze Zahl ab 1 an.",
                 );
                 None
             }
         },
     };
-    let wished_date = match input.get("wished_date") {
+    let wished_date = match input.get(forms::need::WISHED_DATE.name) {
         "" => None,
         raw => match raw.parse::<jiff::civil::Date>() {
             Ok(date) if date.to_string().as_str() >= today => Some(date.to_string()),
             Ok(_) => {
                 errors.add(
-                    "wished_date",
+                    forms::need::WISHED_DATE.name,
                     "Der gewünschte Starttermin liegt in der Vergangenheit.",
                 );
                 None
             }
             Err(_) => {
                 errors.add(
-                    "wished_date",
+                    forms::need::WISHED_DATE.name,
                     "Bitte geben Sie ein Datum an, zum Beispiel 2027-03-01.",
                 );
                 None
             }
         },
     };
-    let contact_preference = match input.get("contact_preference") {
+    let contact_preference = match input.get(forms::need::CONTACT_PREFERENCE.name) {
         "" | "email" => "email".to_owned(),
         "telefon" => "telefon".to_owned(),
         _ => {
             errors.add(
-                "contact_preference",
+                forms::need::CONTACT_PREFERENCE.name,
                 "Bitte wählen Sie E-Mail oder Telefon.",
             );
             String::new()
