@@ -521,7 +521,8 @@ pub mod order {
             "Ich akzeptiere die Nutzungsbedingungen des Portals (CSP-AGB).",
         )
     };
-    /// Its label names the offering and links its conditions: see [`FormView::with_label`].
+    /// Its label names the offering and links its conditions: see
+    /// [`crate::order_form::OrderOffering::consent`].
     pub const CONSENT_CONDITIONS: Field = Field {
         kind: FieldKind::Checkbox,
         max_len: 3,
@@ -700,28 +701,6 @@ impl FormView {
             summary,
             message: message.to_owned(),
         }
-    }
-
-    /// Sets a field's label, with the link inside it (an order's conditions of its offering).
-    pub fn with_label(mut self, name: &str, label: &str, link_href: &str) -> FormView {
-        if let Some(field) = self.fields.get_mut(name) {
-            let link_text = field.spec.link.map_or("", |l| l.text);
-            match label
-                .split_once(link_text)
-                .filter(|_| !link_text.is_empty())
-            {
-                Some((before, after)) => {
-                    field.label_before = before.to_owned();
-                    field.label_after = after.to_owned();
-                }
-                None => {
-                    field.label_before = label.to_owned();
-                    field.label_after = String::new();
-                }
-            }
-            field.link_href = link_href.to_owned();
-        }
-        self
     }
 
     /// Points the summary's entry of `name` at another element (a radio group's first

@@ -71,6 +71,17 @@ pub struct OrderOffering<'a> {
     /// Whether the Umklappvertrag is among the contract models (its hint is shown then).
     pub umklapp: bool,
     pub options: Vec<OptionField<'a>>,
+    /// The consent to the offering's conditions names it and links them: what the
+    /// template lays over the field of the specification.
+    pub consent: ConsentLabel,
+}
+
+/// A checkbox's label around its link, for one offering.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentLabel {
+    pub label_before: String,
+    pub label_after: String,
+    pub link_href: String,
 }
 
 impl<'a> OrderOffering<'a> {
@@ -97,7 +108,17 @@ impl<'a> OrderOffering<'a> {
                 .unwrap_or_default()
         };
         let number = |n: i64| german_decimal(n.into()).trim_end_matches(",00").to_owned();
+        let spec = forms::order::CONSENT_CONDITIONS;
+        let before = spec
+            .link
+            .and_then(|l| spec.label.split_once(l.text))
+            .map_or(spec.label, |(before, _)| before);
         OrderOffering {
+            consent: ConsentLabel {
+                label_before: before.to_owned(),
+                label_after: format!(" von {}.", offering.name),
+                link_href: format!("{}#{}", offering.url, link_anchor()),
+            },
             id: &offering.id,
             name: &offering.name,
             url: &offering.url,
@@ -198,6 +219,13 @@ impl<'a> OrderOffering<'a> {
     }
 }
 
+/// The anchor of an offering's conditions on its detail page.
+fn link_anchor() -> &'static str {
+    forms::order::CONSENT_CONDITIONS
+        .link
+        .map_or("bedingungen", |l| l.href.trim_start_matches('#'))
+}
+
 /// The element id of a plan's radio button.
 pub fn plan_input_id(plan_id: &str) -> String {
     format!("plan-{plan_id}")
@@ -208,23 +236,16 @@ pub fn contract_input_id(model: &str) -> String {
     format!("vertrag-{model}")
 }
 
-/// The form's fixed fields (billing address, reference, note, consents) for `offering`:
-/// the conditions' consent names the offering and links its conditions; the summary leads
-/// to the first plan and contract model.
+/// The form's fixed fields (billing address, reference, note, consents) for `offering`;
+/// the summary leads to the first plan and contract model. (The conditions' consent names
+/// the offering: [`OrderOffering::consent`].)
 pub fn order_fields(
     offering: &OrderableOffering,
     value: &dyn Fn(&str) -> String,
     errors: &[(String, String)],
     message: &str,
 ) -> FormView {
-    let mut view = FormView::filled(forms::order::FIELDS, value, errors, message).with_label(
-        forms::order::CONSENT_CONDITIONS.name,
-        &format!(
-            "Ich akzeptiere die servicespezifischen Bedingungen von {}.",
-            offering.name
-        ),
-        &format!("{}#bedingungen", offering.url),
-    );
+    let mut view = FormView::filled(forms::order::FIELDS, value, errors, message);
     if let Some(plan) = offering.plans.first() {
         view = view.with_target(forms::order::PLAN.name, &plan_input_id(&plan.id));
     }

@@ -134,10 +134,25 @@ fn order_body(key: &str) -> String {
         .finish()
 }
 
+/// The session's CSRF token, as the site's script reads it.
+async fn csrf_token(http: &reqwest::Client, base: &str, cookie: &str) -> String {
+    let response = http
+        .get(format!("{base}/api/sitzung"))
+        .header("accept", "application/json")
+        .header("cookie", format!("__Host-csp-sitzung={cookie}"))
+        .send()
+        .await
+        .expect("session");
+    let json: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.expect("body")).expect("json");
+    json["csrf"].as_str().expect("csrf token").to_owned()
+}
+
 async fn submit(
     http: &reqwest::Client,
     base: &str,
     cookie: &str,
+    csrf: &str,
     key: &str,
 ) -> Option<(String, String)> {
     let response = http
@@ -146,6 +161,7 @@ async fn submit(
         .header("accept", "application/json")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", format!("__Host-csp-sitzung={cookie}"))
+        .header("x-csrf-token", csrf)
         .body(order_body(key))
         .send()
         .await
@@ -179,18 +195,24 @@ async fn killing_the_server_loses_no_acknowledged_order() {
     let mut acknowledged: HashMap<String, (String, String)> = HashMap::new();
     for round in 0..3 {
         let (mut child, base) = start(data);
+        let csrf = csrf_token(&http, &base, &cookie).await;
         let stop = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::new();
         for worker in 0..8 {
-            let (http, base, cookie, stop) =
-                (http.clone(), base.clone(), cookie.clone(), stop.clone());
+            let (http, base, cookie, csrf, stop) = (
+                http.clone(),
+                base.clone(),
+                cookie.clone(),
+                csrf.clone(),
+                stop.clone(),
+            );
             workers.push(tokio::spawn(async move {
                 let mut acked = Vec::new();
                 let mut n = 0;
                 while !stop.load(Ordering::SeqCst) {
                     n += 1;
                     let key = format!("r{round}-w{worker}-{n}");
-                    match submit(&http, &base, &cookie, &key).await {
+                    match submit(&http, &base, &cookie, &csrf, &key).await {
                         Some(order) => acked.push((key, order)),
                         None => break, // the server is gone
                     }
@@ -216,8 +238,9 @@ async fn killing_the_server_loses_no_acknowledged_order() {
     // Restarted: every acknowledged order is there, with the same id and number; sending its
     // key again returns it instead of creating a new one.
     let (mut child, base) = start(data);
+    let csrf = csrf_token(&http, &base, &cookie).await;
     for (key, (id, number)) in &acknowledged {
-        let again = submit(&http, &base, &cookie, key)
+        let again = submit(&http, &base, &cookie, &csrf, key)
             .await
             .expect("answer after restart");
         assert_eq!(

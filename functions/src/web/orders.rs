@@ -87,20 +87,31 @@ async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Res
 /// The session's CSRF token must be right when sent; a form without one (a static page
 /// without JavaScript) is accepted only because [`check_origin`] already proved the request
 /// came from the portal's own pages and the session cookie is `SameSite=Lax`.
+/// What a form sent without a token gets back: a static form sent without JavaScript carries
+/// none, and is shown again, filled in and with the session's token, to be sent once more.
+const SEND_AGAIN: &str = "Zur Sicherheit bitte noch einmal: Prüfen Sie Ihre Angaben und senden Sie das Formular erneut ab. Bisher wurde nichts gespeichert.";
+
+/// Whether the session's CSRF token came with the form: `Ok(true)` it did; `Ok(false)` a
+/// page form came without one (nothing may happen, the form is shown again with the
+/// token); a wrong token, or none from a script, is refused.
 fn check_token(
     state: &AppState,
     caller: &Caller,
     info: &SessionInfo,
     input: &FormInput,
-) -> Result<(), Response> {
+) -> Result<bool, Response> {
     let token = caller
         .csrf_header
         .as_deref()
-        .unwrap_or_else(|| input.get("csrf"));
-    if token.is_empty() || csrf::verify_session_token(state.accounts.secret(), &info.id_hash, token)
+        .unwrap_or_else(|| input.get(forms::CSRF.name));
+    if !token.is_empty()
+        && csrf::verify_session_token(state.accounts.secret(), &info.id_hash, token)
     {
-        Ok(())
+        Ok(true)
+    } else if token.is_empty() && !caller.wants_json {
+        Ok(false)
     } else {
+        tracing::warn!("form refused: missing or wrong CSRF token");
         Err(refuse(
             state,
             caller,
@@ -112,17 +123,18 @@ fn check_token(
 }
 
 /// A state-changing form of a signed-in person: from the portal's origin, parsed, with the
-/// session and its CSRF token checked.
+/// session and its CSRF token checked (see [`check_token`]: `false` when it must be sent
+/// again).
 async fn signed_in_form(
     state: &AppState,
     caller: &Caller,
     body: &[u8],
-) -> Result<(SessionInfo, FormInput), Response> {
+) -> Result<(SessionInfo, FormInput, bool), Response> {
     check_origin(state, caller)?;
     let input = body_input(state, caller, body)?;
     let info = signed_in(state, caller).await?;
-    check_token(state, caller, &info, &input)?;
-    Ok((info, input))
+    let token = check_token(state, caller, &info, &input)?;
+    Ok((info, input, token))
 }
 
 /// The answer to a failed order action, with the header of `session` on its page.
@@ -205,7 +217,11 @@ pub fn order_json(order: &Order, now: i64) -> Value {
 
 /// Messages of an order that concern the whole form, not one of its fields: who may order
 /// the offering, and a form that lost its key.
-const ORDER_FORM_MESSAGES: &[&str] = &["kundenkreis", forms::order::IDEMPOTENCY_KEY.name];
+const ORDER_FORM_MESSAGES: &[&str] = &[
+    "kundenkreis",
+    forms::order::IDEMPOTENCY_KEY.name,
+    forms::CSRF.name,
+];
 
 /// The order form of `offering` (`order.html`, the static page's template) filled with
 /// `input` and its messages.
@@ -282,11 +298,25 @@ pub async fn order_form(
 }
 
 pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
-    let (info, input) = match signed_in_form(&state, &caller, &body).await {
+    let (info, input, token) = match signed_in_form(&state, &caller, &body).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    let placed = match state.orders.place(&info, &input).await {
+    let placed = if token {
+        state.orders.place(&info, &input).await
+    } else {
+        // Its mistakes are shown at once; a correct form is asked for once more.
+        state
+            .orders
+            .check_order(&info, &input)
+            .map_err(PlaceError::Order)
+            .and_then(|()| {
+                let mut again = FieldErrors::default();
+                again.add(forms::CSRF.name, SEND_AGAIN);
+                Err(PlaceError::Order(OrderError::Invalid(again)))
+            })
+    };
+    let placed = match placed {
         Ok(order) => Ok(order),
         Err(PlaceError::Order(e)) => Err(e),
         Err(PlaceError::IdempotencyKeyReused { existing_number }) => {
@@ -495,11 +525,18 @@ fn need_page(
     status: StatusCode,
     title: &str,
 ) -> Response {
+    // A form sent without its token is a message about the whole form.
+    let (again, field_errors): (Vec<_>, Vec<_>) = errors
+        .0
+        .iter()
+        .cloned()
+        .partition(|(field, _)| field == forms::CSRF.name);
+    let message = again.first().map_or("", |(_, m)| m.as_str());
     let form = FormView::filled(
         forms::need::FIELDS,
         |field| input.get(field).to_owned(),
-        &errors.0,
-        "",
+        &field_errors,
+        message,
     );
     state.page(
         Page::new("forms/need.html", title)
@@ -543,11 +580,21 @@ pub async fn need_form(
 }
 
 pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
-    let (info, input) = match signed_in_form(&state, &caller, &body).await {
+    let (info, input, token) = match signed_in_form(&state, &caller, &body).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    match state.orders.report_need(&info, &input).await {
+    let reported = if token {
+        state.orders.report_need(&info, &input).await
+    } else {
+        // Its mistakes are shown at once; a correct form is asked for once more.
+        state.orders.check_need(&input).and_then(|()| {
+            let mut again = FieldErrors::default();
+            again.add(forms::CSRF.name, SEND_AGAIN);
+            Err(OrderError::Invalid(again))
+        })
+    };
+    match reported {
         Ok(need) => {
             after_mail_queued(&state).await;
             if caller.wants_json {

@@ -240,6 +240,16 @@ impl TestApp {
         .await
     }
 
+    /// The session's CSRF token, as the site's script reads it from `/api/sitzung`.
+    pub async fn csrf_token(&self, cookie: &str) -> String {
+        self.get("/api/sitzung", Opts::json().cookie(cookie))
+            .await
+            .json()["csrf"]
+            .as_str()
+            .expect("a signed-in session has a CSRF token")
+            .to_owned()
+    }
+
     /// Posts `fields` as a URL-encoded form.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], opts: Opts) -> Reply {
         let body = form_urlencoded::Serializer::new(String::new())

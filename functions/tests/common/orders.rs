@@ -51,7 +51,9 @@ pub async fn place(app: &TestApp, cookie: &str, fields: &[(&'static str, String)
         .post_form(
             "/api/bestellungen",
             &as_pairs(fields),
-            Opts::json().cookie(cookie),
+            Opts::json()
+                .cookie(cookie)
+                .csrf(&app.csrf_token(cookie).await),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -252,7 +254,9 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         .post_form(
             "/api/bestellungen",
             &as_pairs(&fields),
-            Opts::html().cookie(&cookie),
+            Opts::html()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
@@ -626,7 +630,9 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
         .post_form(
             "/api/bestellungen",
             &[("offering", "dmessenger")],
-            Opts::html().cookie(&cookie),
+            Opts::html()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(empty.status, 422, "{}", empty.body);
@@ -677,7 +683,9 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
         .post_form(
             "/api/bestellungen",
             &as_pairs(&wrong),
-            Opts::json().cookie(&cookie),
+            Opts::json()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
@@ -724,7 +732,9 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
         .post_form(
             "/api/bestellungen",
             &as_pairs(&scope),
-            Opts::json().cookie(&cookie),
+            Opts::json()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
@@ -739,7 +749,9 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
         .post_form(
             "/api/bestellungen",
             &as_pairs(&scope),
-            Opts::html().cookie(&cookie),
+            Opts::html()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
@@ -760,7 +772,9 @@ pub async fn errors_store_nothing(store: Arc<dyn PortalStore>) {
             .post_form(
                 "/api/bestellungen",
                 &as_pairs(&fields),
-                Opts::json().cookie(&cookie),
+                Opts::json()
+                    .cookie(&cookie)
+                    .csrf(&app.csrf_token(&cookie).await),
             )
             .await;
         assert_eq!(reply.status, 404, "{offering}: {}", reply.body);
@@ -942,7 +956,9 @@ pub async fn needs_are_reported(store: Arc<dyn PortalStore>) {
                 ("wished_date", "2020-01-01"),
                 ("category", "gibt/es-nicht"),
             ],
-            Opts::json().cookie(&cookie),
+            Opts::json()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(wrong.status, 422);
@@ -966,7 +982,9 @@ pub async fn needs_are_reported(store: Arc<dyn PortalStore>) {
                 ("wished_date", "2099-03-01"),
                 ("contact_preference", "telefon"),
             ],
-            Opts::html().cookie(&cookie),
+            Opts::html()
+                .cookie(&cookie)
+                .csrf(&app.csrf_token(&cookie).await),
         )
         .await;
     assert_eq!(
@@ -1023,7 +1041,9 @@ pub async fn exactly_once_under_concurrency(store: Arc<dyn PortalStore>) {
                 .post_form(
                     "/api/bestellungen",
                     &as_pairs(&fields),
-                    Opts::json().cookie(&cookie),
+                    Opts::json()
+                        .cookie(&cookie)
+                        .csrf(&app.csrf_token(&cookie).await),
                 )
                 .await;
             assert_eq!(reply.status, 200, "{}", reply.body);

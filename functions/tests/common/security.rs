@@ -525,3 +525,119 @@ pub async fn dead_senders_mail_is_taken_over(store: Arc<dyn PortalStore>) {
     ids.dedup();
     assert_eq!(ids.len(), 12, "no mail sent by both");
 }
+
+/// An order or a Bedarf sent without the session's CSRF token changes nothing: a script gets
+/// 403, a page form (the static page without JavaScript) comes back filled in and carrying
+/// the token, and sent again as it came back, it is placed once.
+pub async fn forms_without_a_token_change_nothing(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let cookie = member(&app, "Stadt Token", "token@stadt.de", true).await;
+    let session = app
+        .get("/api/sitzung", Opts::json().cookie(&cookie))
+        .await
+        .json();
+    let org_id = session["organisation"]["id"]
+        .as_str()
+        .expect("org")
+        .to_owned();
+    let order = dmessenger_order("", "direktvertrag");
+    for opts in [
+        Opts::json().cookie(&cookie),
+        Opts::json().cookie(&cookie).csrf(""),
+    ] {
+        let refused = app
+            .post_form("/api/bestellungen", &as_pairs(&order), opts)
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+    }
+    let need = [
+        ("title", "Terminvergabe"),
+        ("description", "Für drei Bürgerbüros."),
+    ];
+    let refused = app
+        .post_form("/api/bedarf", &need, Opts::json().cookie(&cookie))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    // The page form without a token: the form again, nothing stored.
+    let again = app
+        .post_form(
+            "/api/bestellungen",
+            &as_pairs(&order),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        markup::texts(&again.body, "main .error-summary h2")
+            .iter()
+            .any(|t| t.contains("noch einmal")),
+        "{}",
+        again.body
+    );
+    assert!(
+        store
+            .list_org_orders(&org_id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let need_again = app
+        .post_form("/api/bedarf", &need, Opts::html().cookie(&cookie))
+        .await;
+    assert_eq!(need_again.status, 422, "{}", need_again.body);
+    assert_eq!(
+        markup::attrs(&need_again.body, "#title", "value"),
+        ["Terminvergabe"],
+        "what was entered is kept"
+    );
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .all(|m| !m.subject.contains("Bedarf"))
+    );
+
+    // Sent again as it came back (with every field it carries, the token among them).
+    let fields: Vec<(String, String)> = {
+        let html = scraper::Html::parse_document(&again.body);
+        let form = scraper::Selector::parse("main form[action='/api/bestellungen']").expect("form");
+        let controls = scraper::Selector::parse("input, select, textarea").expect("controls");
+        let selected = scraper::Selector::parse("option[selected]").expect("option");
+        let form = html.select(&form).next().expect("the order form");
+        form.select(&controls)
+            .filter_map(|c| {
+                let name = c.value().attr("name")?.to_owned();
+                let value = match c.value().name() {
+                    "select" => {
+                        let option = c.select(&selected).next()?;
+                        option
+                            .value()
+                            .attr("value")
+                            .map_or_else(|| option.text().collect(), str::to_owned)
+                    }
+                    "textarea" => c.text().collect(),
+                    _ => {
+                        let kind = c.value().attr("type").unwrap_or("text");
+                        if matches!(kind, "radio" | "checkbox")
+                            && c.value().attr("checked").is_none()
+                        {
+                            return None;
+                        }
+                        c.value().attr("value").unwrap_or_default().to_owned()
+                    }
+                };
+                Some((name, value))
+            })
+            .collect()
+    };
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let placed = app
+        .post_form("/api/bestellungen", &pairs, Opts::html().cookie(&cookie))
+        .await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    assert_eq!(store.list_org_orders(&org_id).await.expect("list").len(), 1);
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use catalog::forms::{self, FormView};
-use catalog::order_form::{OrderOffering, order_fields};
+use catalog::order_form::OrderOffering;
 use catalog::snapshot::OrderCatalog;
 use pulldown_cmark::HeadingLevel;
 use serde::Serialize;
@@ -125,6 +125,8 @@ struct StaticForms {
     human_check: FormView,
     sign_in: FormView,
     need: FormView,
+    /// The same for every order page (what differs is the offering, `o`), converted once.
+    order: tera::Value,
 }
 
 impl StaticForms {
@@ -134,6 +136,7 @@ impl StaticForms {
             human_check: FormView::empty(forms::registration::HUMAN_CHECK),
             sign_in: FormView::empty(forms::sign_in::FIELDS),
             need: FormView::empty(forms::need::FIELDS),
+            order: tera::Value::from_serializable(&FormView::empty(forms::order::FIELDS)),
         }
     }
 }
@@ -316,7 +319,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 let orderable = OrderCatalog::orderable_offering(site.catalog, info.offering, info.provider);
                 let nothing = |_: &str| String::new();
                 context.insert("o", &OrderOffering::new(&orderable, &nothing, &[]));
-                context.insert("form", &order_fields(&orderable, &nothing, &[], ""));
+                context.insert_value("form", self.forms.order.clone());
                 context.insert("csrf", "");
                 context.insert("idempotency_key", "");
                 (format!("{} bestellen", info.offering.name), format!("Bestellformular für {} von {}.", info.offering.name, info.provider.name), "katalog", None, true)

@@ -510,6 +510,26 @@ impl Orders {
     }
 
     /// Stores a need and tells the operator.
+    /// The checks of [`Orders::place`] alone, storing nothing: for a form that must be sent
+    /// again (it came without its CSRF token) but whose mistakes can be shown at once.
+    pub fn check_order(&self, session: &SessionInfo, input: &FormInput) -> Result<(), OrderError> {
+        let catalog = self.catalog()?;
+        match validate::validate_order(input, &catalog, &session.org) {
+            Ok(_) => Ok(()),
+            Err(None) => Err(OrderError::NotOrderable),
+            Err(Some(errors)) => Err(OrderError::Invalid(errors)),
+        }
+    }
+
+    /// The checks of [`Orders::report_need`] alone, storing nothing (see
+    /// [`Orders::check_order`]).
+    pub fn check_need(&self, input: &FormInput) -> Result<(), OrderError> {
+        let catalog = self.catalog()?;
+        validate::validate_need(input, &catalog, &documents::iso_day(self.now()))
+            .map(|_| ())
+            .map_err(OrderError::Invalid)
+    }
+
     pub async fn report_need(
         &self,
         session: &SessionInfo,
