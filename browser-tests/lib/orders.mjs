@@ -127,8 +127,11 @@ export async function decisionLink(portal, to, number, aktion) {
     },
     `keine E-Mail an ${to} zur Bestellung ${number} mit einem Entscheidungslink (aktion=${aktion}); im Mail-Ordner: ${mails(portal.mailDir).map((m) => `${m.to}: ${m.subject}`).join("; ") || "nichts"}`,
   );
-  const u = new URL(link);
-  return `${portal.url}${u.pathname}${u.search}`;
+  // Opened exactly as mailed: the link must point at the portal's public address.
+  if (!link.startsWith(`${portal.url}/`)) {
+    throw new Error(`Der Entscheidungslink zeigt nicht auf die Adresse des Portals (${portal.url}): ${link}`);
+  }
+  return link;
 }
 
 /**

@@ -43,10 +43,15 @@ export async function fillRegistration(page, c) {
   await page.getByLabel(/Datenschutzerklärung/).check();
 }
 
-/** Path and query of a link from a mail, on this portal. */
-function onPortal(portal, link) {
-  const u = new URL(link);
-  return `${portal.url}${u.pathname}${u.search}`;
+/**
+ * A link from a mail, opened exactly as mailed: it must point at the portal's one public
+ * address (what `csp serve` printed), whichever process sent the mail.
+ */
+export function asMailed(portal, link) {
+  if (!link.startsWith(`${portal.url}/`)) {
+    throw new Error(`Der Link der E-Mail zeigt nicht auf die Adresse des Portals (${portal.url}): ${link}`);
+  }
+  return link;
 }
 
 /**
@@ -71,7 +76,7 @@ export async function signUpAndSignIn(page, portal, step, customer = newCustomer
   let confirmLink;
   await step("Bestätigungslink aus dem Mail-Ordner öffnen und bestätigen", async () => {
     confirmLink = await waitForMailLink(portal.mailDir, c.email, "/api/bestaetigen");
-    await page.goto(onPortal(portal, confirmLink));
+    await page.goto(asMailed(portal, confirmLink));
     await expectText(page.locator("h1"), "E-Mail-Adresse bestätigen");
     await page.getByRole("button", { name: "E-Mail-Adresse bestätigen" }).click();
     await expectText(page.locator("h1"), "E-Mail-Adresse bestätigt");
@@ -87,7 +92,7 @@ export async function signUpAndSignIn(page, portal, step, customer = newCustomer
   });
   await step("Passwort über den Einladungslink festlegen", async () => {
     const link = await waitForMailLink(portal.mailDir, c.email, "/api/passwort-setzen");
-    await page.goto(onPortal(portal, link));
+    await page.goto(asMailed(portal, link));
     await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(c.password);
     await page.getByLabel("Neues Passwort wiederholen").fill(c.password);
     await page.getByRole("button", { name: /Passwort/ }).click();

@@ -19,7 +19,7 @@ import {
   submitOrder,
 } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
-import { fillRegistration, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
+import { asMailed, fillRegistration, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
 const env = portalAndBrowser("ohne-js");
 
@@ -157,7 +157,7 @@ test("Journey 6c: Registrierung ohne JavaScript mit Rechenfrage, bis zur Anmeldu
   });
   await step("Bestätigungslink aus dem Mail-Ordner ohne JavaScript bestätigen", async () => {
     const link = new URL(await waitForMailLink(portal.mailDir, c.email, "/api/bestaetigen"));
-    await page.goto(`${portal.url}${link.pathname}${link.search}`);
+    await page.goto(asMailed(portal, link.href));
     await page.getByRole("button", { name: "E-Mail-Adresse bestätigen" }).click();
     await expectText(page.locator("h1"), "E-Mail-Adresse bestätigt");
   });
@@ -167,7 +167,7 @@ test("Journey 6c: Registrierung ohne JavaScript mit Rechenfrage, bis zur Anmeldu
     if (!id) throw new Error(`Registrierung fehlt:\n${list}`);
     await portal.admin("approve", id);
     const link = new URL(await waitForMailLink(portal.mailDir, c.email, "/api/passwort-setzen"));
-    await page.goto(`${portal.url}${link.pathname}${link.search}`);
+    await page.goto(asMailed(portal, link.href));
     await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(c.password);
     await page.getByLabel("Neues Passwort wiederholen").fill(c.password);
     await page.getByRole("button", { name: /Passwort/ }).click();
