@@ -137,6 +137,24 @@ pub fn maturity_percent(offering: &Offering, model: &MaturityModel) -> u8 {
 }
 
 /// Escapes `&`, `<`, `>`, `"` and `'`: safe in element content and in quoted attributes.
+/// A plan's price as forms and detail pages show it: "1.249,50 €" or "kostenfrei".
+pub fn plan_price(price: Decimal) -> String {
+    if price.is_zero() {
+        "kostenfrei".into()
+    } else {
+        euro(price)
+    }
+}
+
+/// A minimum term: "1 Monat", "12 Monate".
+pub fn minimum_term(months: i64) -> String {
+    if months == 1 {
+        "1 Monat".into()
+    } else {
+        format!("{months} Monate")
+    }
+}
+
 /// The one HTML escape of the project: the site, the search highlights and the function's
 /// pages all use it.
 pub fn escape_html(text: &str) -> String {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::format::{euro, german_decimal, order_button, who_may_order};
+use crate::format::{german_decimal, minimum_term, order_button, plan_price, who_may_order};
 use crate::forms::{self, FormView};
 use crate::model::{ContractModel, OptionType};
 use crate::snapshot::OrderableOffering;
@@ -133,21 +133,11 @@ impl<'a> OrderOffering<'a> {
                     id: &p.id,
                     input_id: plan_input_id(&p.id),
                     name: &p.name,
-                    price: if p.price.is_zero() {
-                        "kostenfrei".into()
-                    } else {
-                        euro(p.price)
-                    },
+                    price: plan_price(p.price),
                     unit: p.unit.as_deref(),
                     billing: p.billing.label(),
                     free: p.price.is_zero(),
-                    minimum_term: p.minimum_term_months.map(|m| {
-                        if m == 1 {
-                            "1 Monat".into()
-                        } else {
-                            format!("{m} Monate")
-                        }
-                    }),
+                    minimum_term: p.minimum_term_months.map(minimum_term),
                     checked: if plan_known {
                         p.id == chosen_plan
                     } else {

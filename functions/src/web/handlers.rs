@@ -53,6 +53,17 @@ pub(super) fn refusal(
     status: StatusCode,
     message: &str,
 ) -> Response {
+    refusal_for(state, caller, None, status, message)
+}
+
+/// [`refusal`] with the header of `session` (the person signed in) on its page.
+pub(super) fn refusal_for(
+    state: &AppState,
+    caller: &Caller,
+    session: Option<&str>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
     if caller.wants_json {
         json_value(status, json!({"ok": false, "meldung": message}))
     } else {
@@ -63,7 +74,7 @@ pub(super) fn refusal(
                 &[("/", "Zur Startseite")],
             )
             .status(status),
-            None,
+            session,
         )
     }
 }
@@ -267,6 +278,36 @@ fn form_view(
     )
 }
 
+/// A form page of the theme (`template`), filled with what was entered and its messages.
+fn form_page(
+    state: &AppState,
+    form: (&'static str, &str, &[forms::Field]),
+    status: StatusCode,
+    input: &FormInput,
+    errors: &FieldErrors,
+    message: Option<&str>,
+) -> Response {
+    let (template, title, fields) = form;
+    let page = Page::new(template, title)
+        .status(status)
+        .with("form", &form_view(fields, input, errors, message))
+        .with("csrf", &"");
+    state.page(page, None)
+}
+
+const SIGN_IN_PAGE: (&str, &str, &[forms::Field]) =
+    ("forms/signin.html", "Anmelden", forms::sign_in::FIELDS);
+const FORGOT_PAGE: (&str, &str, &[forms::Field]) = (
+    "forms/forgot.html",
+    "Passwort vergessen",
+    forms::forgot_password::FIELDS,
+);
+const SET_PASSWORD_PAGE: (&str, &str, &[forms::Field]) = (
+    "forms/set-password.html",
+    "Passwort festlegen",
+    forms::set_password::FIELDS,
+);
+
 /// The arithmetic question of the human check, as the registration template reads it.
 #[derive(Serialize)]
 struct QuestionView<'a> {
@@ -402,26 +443,10 @@ pub async fn confirm(State(state): State<AppState>, caller: Caller, body: Bytes)
 
 // ---- sign-in and sign-out ----------------------------------------------------------------
 
-fn sign_in_page(
-    state: &AppState,
-    status: StatusCode,
-    input: &FormInput,
-    errors: &FieldErrors,
-    message: Option<&str>,
-) -> Response {
-    let page = Page::new("forms/signin.html", "Anmelden")
-        .status(status)
-        .with(
-            "form",
-            &form_view(forms::sign_in::FIELDS, input, errors, message),
-        )
-        .with("csrf", &"");
-    state.page(page, None)
-}
-
 pub async fn sign_in_form(State(state): State<AppState>) -> Response {
-    sign_in_page(
+    form_page(
         &state,
+        SIGN_IN_PAGE,
         StatusCode::OK,
         &FormInput::default(),
         &FieldErrors::default(),
@@ -463,7 +488,7 @@ pub async fn sign_in(State(state): State<AppState>, caller: Caller, body: Bytes)
                 &caller,
                 e,
                 Box::new(|status, errors, message| {
-                    sign_in_page(&state, status, &keep, errors, message)
+                    form_page(&state, SIGN_IN_PAGE, status, &keep, errors, message)
                 }),
             )
         }
@@ -523,26 +548,10 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller, body: Bytes
 
 // ---- passwords ---------------------------------------------------------------------------
 
-fn forgot_page(
-    state: &AppState,
-    status: StatusCode,
-    input: &FormInput,
-    errors: &FieldErrors,
-    message: Option<&str>,
-) -> Response {
-    let page = Page::new("forms/forgot.html", "Passwort vergessen")
-        .status(status)
-        .with(
-            "form",
-            &form_view(forms::forgot_password::FIELDS, input, errors, message),
-        )
-        .with("csrf", &"");
-    state.page(page, None)
-}
-
 pub async fn forgot_form(State(state): State<AppState>) -> Response {
-    forgot_page(
+    form_page(
         &state,
+        FORGOT_PAGE,
         StatusCode::OK,
         &FormInput::default(),
         &FieldErrors::default(),
@@ -568,7 +577,7 @@ pub async fn forgot(State(state): State<AppState>, caller: Caller, body: Bytes) 
             &caller,
             e,
             Box::new(|status, errors, message| {
-                forgot_page(&state, status, &input, errors, message)
+                form_page(&state, FORGOT_PAGE, status, &input, errors, message)
             }),
         ),
     }
@@ -582,14 +591,7 @@ fn set_password_page(
     message: Option<&str>,
 ) -> Response {
     let input = FormInput::from_pairs([(forms::set_password::TOKEN.name, token)]);
-    let page = Page::new("forms/set-password.html", "Passwort festlegen")
-        .status(status)
-        .with(
-            "form",
-            &form_view(forms::set_password::FIELDS, &input, errors, message),
-        )
-        .with("csrf", &"");
-    state.page(page, None)
+    form_page(state, SET_PASSWORD_PAGE, status, &input, errors, message)
 }
 
 pub async fn set_password_form(

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use self::views::{DecidedView, DecisionView, FolderView, OrderRow, OrderView};
 use super::handlers::{
     CORRECT, UNAVAILABLE, body_input, check_origin, current_session, errors_json, json_value,
-    operator_only, see_other, success,
+    operator_only, refusal_for, see_other, success,
 };
 use super::pages::{self, Page};
 use super::request::Caller;
@@ -36,29 +36,6 @@ use crate::mail::after_mail_queued;
 /// The name in the header of a signed-in person's pages.
 fn name(info: &SessionInfo) -> Option<&str> {
     Some(info.user.name.as_str())
-}
-
-/// A refusal with one message, as JSON or a notice page with the header of `session`.
-fn refuse(
-    state: &AppState,
-    caller: &Caller,
-    session: Option<&str>,
-    status: StatusCode,
-    message: &str,
-) -> Response {
-    if caller.wants_json {
-        json_value(status, json!({"ok": false, "meldung": message}))
-    } else {
-        state.page(
-            pages::notice(
-                "Das hat nicht geklappt",
-                message,
-                &[("/", "Zur Startseite")],
-            )
-            .status(status),
-            session,
-        )
-    }
 }
 
 /// The signed-in session, or the answer for someone who is not signed in.
@@ -112,7 +89,7 @@ fn check_token(
         Ok(false)
     } else {
         tracing::warn!("form refused: missing or wrong CSRF token");
-        Err(refuse(
+        Err(refusal_for(
             state,
             caller,
             name(info),
@@ -144,7 +121,7 @@ fn order_error(
     session: Option<&str>,
     error: OrderError,
 ) -> Response {
-    let refuse = |status, message: &str| refuse(state, caller, session, status, message);
+    let refuse = |status, message: &str| refusal_for(state, caller, session, status, message);
     match error {
         OrderError::Invalid(errors) => json_value(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -320,7 +297,7 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
         Ok(order) => Ok(order),
         Err(PlaceError::Order(e)) => Err(e),
         Err(PlaceError::IdempotencyKeyReused { existing_number }) => {
-            return refuse(
+            return refusal_for(
                 &state,
                 &caller,
                 name(&info),
@@ -478,7 +455,7 @@ pub async fn folder_pdf(
         }
         Err(e) => {
             tracing::error!(error = %e, "PDF failed");
-            refuse(
+            refusal_for(
                 &state,
                 &caller,
                 name(&info),

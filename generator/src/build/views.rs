@@ -1,7 +1,7 @@
 //! Small, borrowed view models for single pages. Each is built right before its page is
 //! rendered and holds only what that template shows, already formatted in German.
 
-use catalog::format::{euro, german_date, german_decimal};
+use catalog::format::{german_date, german_decimal};
 use catalog::{
     Catalog, FaqAudience, MaturityModel, OfferingOption, OptionType, Plan, Provider, ServiceType,
 };
@@ -37,21 +37,11 @@ impl<'a> PlanView<'a> {
         PlanView {
             id: &plan.id,
             name: &plan.name,
-            price: if plan.is_free() {
-                "kostenfrei".into()
-            } else {
-                euro(plan.price)
-            },
+            price: catalog::format::plan_price(plan.price),
             unit: plan.unit.as_deref(),
             billing: plan.billing.label(),
             free: plan.is_free(),
-            minimum_term: plan.minimum_term_months.map(|m| {
-                if m == 1 {
-                    "1 Monat".into()
-                } else {
-                    format!("{m} Monate")
-                }
-            }),
+            minimum_term: plan.minimum_term_months.map(catalog::format::minimum_term),
             description: plan.description.as_deref(),
         }
     }
