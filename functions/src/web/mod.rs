@@ -11,9 +11,9 @@ pub mod search;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use catalog::forms;
 
@@ -342,8 +342,64 @@ fn api_routes() -> Router<AppState> {
 fn harden(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            german_refusals,
+        ))
         .layer(middleware::from_fn(log_and_harden))
         .with_state(state)
+}
+
+/// The framework's own refusals (a body over the limit, a path or query it cannot read, a
+/// method or format a route does not take) come as English plain text; they are answered
+/// in German like every other refusal: a page in the site's layout, or JSON for scripts.
+async fn german_refusals(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let wants_json = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let response = next.run(request).await;
+    let status = response.status();
+    // The framework answers in plain text or with no body at all (405); every handler of ours
+    // names its content type.
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    // An empty 404 is a path this router does not have: the router it is merged into (the
+    // static site in `csp serve`) or the standalone fallback answers it.
+    if !plain || !status.is_client_error() || status == StatusCode::NOT_FOUND {
+        return response;
+    }
+    let message = match status.as_u16() {
+        413 => "Die Anfrage ist zu groß. Bitte kürzen Sie Ihre Angaben und senden Sie sie erneut.",
+        405 => "Diese Adresse nimmt diese Art von Anfrage nicht an.",
+        415 => "Die Anfrage hat ein Format, das hier nicht angenommen wird.",
+        _ => "Die Anfrage konnte nicht gelesen werden. Bitte prüfen Sie die Adresse.",
+    };
+    if wants_json {
+        (
+            status,
+            axum::Json(serde_json::json!({"ok": false, "meldung": message})),
+        )
+            .into_response()
+    } else {
+        state.page(
+            pages::notice(
+                "Das hat nicht geklappt",
+                message,
+                &[("/", "Zur Startseite")],
+            )
+            .status(status),
+            None,
+        )
+    }
 }
 
 /// Logs each request with an id (Lambda's request id, or a random one) and no personal data

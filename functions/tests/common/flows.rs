@@ -1104,6 +1104,10 @@ macro_rules! store_tests {
             common::security::only_the_newest_password_link_works($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn framework_refusals_are_german() {
+            common::security::framework_refusals_are_german($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn forms_without_a_token_change_nothing() {
             common::security::forms_without_a_token_change_nothing($make.await).await;
         }

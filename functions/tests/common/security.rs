@@ -641,3 +641,64 @@ pub async fn forms_without_a_token_change_nothing(store: Arc<dyn PortalStore>) {
     assert_eq!(placed.status, 303, "{}", placed.body);
     assert_eq!(store.list_org_orders(&org_id).await.expect("list").len(), 1);
 }
+
+/// What the framework refuses by itself (a body over the limit, a method a route does not
+/// take) is answered in German: a page in the site's layout, or JSON for scripts.
+pub async fn framework_refusals_are_german(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let big = format!("email=a%40b.de&passwort={}", "x".repeat(20 * 1024));
+    let page = app
+        .post_raw(
+            "/api/anmeldung",
+            "application/x-www-form-urlencoded",
+            big.clone().into_bytes(),
+            Opts::html(),
+        )
+        .await;
+    assert_eq!(page.status, 413, "{}", page.body);
+    assert_eq!(
+        markup::texts(&page.body, "main h1"),
+        ["Das hat nicht geklappt"]
+    );
+    assert!(
+        markup::texts(&page.body, "main p")
+            .iter()
+            .any(|p| p.contains("zu groß")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        markup::texts(&page.body, "header a.brand").len(),
+        1,
+        "in the layout"
+    );
+    let json = app
+        .post_raw(
+            "/api/anmeldung",
+            "application/x-www-form-urlencoded",
+            big.into_bytes(),
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(json.status, 413, "{}", json.body);
+    assert!(
+        json.json()["meldung"]
+            .as_str()
+            .is_some_and(|m| m.contains("zu groß"))
+    );
+    let method = app
+        .http
+        .delete(format!("{}/api/anmeldung", app.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(method.status(), 405);
+    let body = method.text().await.expect("body");
+    assert!(
+        markup::texts(&body, "main p")
+            .iter()
+            .any(|p| p.contains("Art von Anfrage")),
+        "{body}"
+    );
+}
