@@ -35,7 +35,6 @@ pub enum PagesError {
 /// The loaded templates and the site they belong to, shared by all requests.
 pub struct Pages {
     tera: Option<Tera>,
-    site: SiteMeta,
     /// Why there are no templates, for the log and the 503 answer.
     problem: Option<String>,
 }
@@ -43,7 +42,6 @@ pub struct Pages {
 impl std::fmt::Debug for Pages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pages")
-            .field("site", &self.site)
             .field("problem", &self.problem)
             .finish_non_exhaustive()
     }
@@ -92,7 +90,6 @@ impl Pages {
     pub fn unavailable(problem: &str) -> Pages {
         Pages {
             tera: None,
-            site: SiteMeta::default(),
             problem: Some(problem.to_owned()),
         }
     }
@@ -134,37 +131,10 @@ impl Pages {
 
     /// The templates in `dir` (and its sub-folders), for `site`.
     pub fn load(dir: &Path, site: SiteMeta) -> Result<Pages, PagesError> {
-        let mut sources = Vec::new();
-        let mut stack = vec![dir.to_owned()];
-        while let Some(folder) = stack.pop() {
-            let entries = std::fs::read_dir(&folder).map_err(|source| PagesError::Read {
-                path: folder.clone(),
-                source,
-            })?;
-            for entry in entries {
-                let path = entry
-                    .map_err(|source| PagesError::Read {
-                        path: folder.clone(),
-                        source,
-                    })?
-                    .path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "html") {
-                    let source =
-                        std::fs::read_to_string(&path).map_err(|source| PagesError::Read {
-                            path: path.clone(),
-                            source,
-                        })?;
-                    let name = path
-                        .strip_prefix(dir)
-                        .unwrap_or(&path)
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    sources.push((name, source));
-                }
-            }
-        }
+        let sources = catalog::layout::read_templates(dir).map_err(|e| PagesError::Read {
+            path: e.path,
+            source: e.source,
+        })?;
         let mut tera = Tera::new();
         tera.set_escape_fn(catalog::format::escape_html_to);
         tera.global_context().insert("site", &site);
@@ -175,14 +145,8 @@ impl Pages {
             })?;
         Ok(Pages {
             tera: Some(tera),
-            site,
             problem: None,
         })
-    }
-
-    /// The site's address and asset version.
-    pub fn site(&self) -> &SiteMeta {
-        &self.site
     }
 
     /// Renders `page` in the site's layout, with the header of `session` (the person signed

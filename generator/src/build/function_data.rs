@@ -13,7 +13,7 @@ use catalog::Catalog;
 
 use catalog::layout::SiteMeta;
 
-use super::{BuildError, io_error, output, templates};
+use super::{BuildError, io_error, output};
 
 /// Writes the order snapshot of `catalog` to `path`, streamed: for 10,000 offerings it is
 /// 30 MB of JSON.
@@ -45,15 +45,6 @@ pub fn write_function_data(
 pub struct FunctionPages {
     pub templates: Vec<(String, String)>,
     pub site: SiteMeta,
-}
-
-impl FunctionPages {
-    pub fn of(theme: &Path, site: SiteMeta) -> Result<FunctionPages, BuildError> {
-        Ok(FunctionPages {
-            templates: templates::minified_sources(theme)?,
-            site,
-        })
-    }
 }
 
 /// `templates/` and `site.json` in `dir`.

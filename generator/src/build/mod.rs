@@ -212,14 +212,20 @@ fn build_loaded(
     let root = public.dir.clone();
 
     let (asset_version, mut files) = assets::write_assets(&options.theme, &public)?;
-    let renderer = Renderer::new(&site, &options.theme, asset_version.clone())?;
-    let function_pages = function_data::FunctionPages::of(
-        &options.theme,
-        catalog::layout::SiteMeta {
+    let theme = templates::load_theme(&options.theme)?;
+    let renderer = Renderer::with_templates(
+        &site,
+        std::sync::Arc::new(theme.tera),
+        asset_version.clone(),
+        None,
+    )?;
+    let function_pages = function_data::FunctionPages {
+        templates: theme.minified,
+        site: catalog::layout::SiteMeta {
             base_url: base_url.clone(),
             asset_version: asset_version.clone(),
         },
-    )?;
+    };
     phase("tiles and assets");
 
     // The function's data (order snapshot, search index) needs nothing of the pages: it is

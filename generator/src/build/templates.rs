@@ -13,13 +13,22 @@ pub fn dir(theme: &Path) -> PathBuf {
     theme.join("templates")
 }
 
-/// Loads the templates of `theme` (see [`load_templates`]).
-pub fn load(theme: &Path) -> Result<Tera, BuildError> {
-    load_with_dependencies(theme).map(|(tera, _)| tera)
+/// A theme's templates, loaded once: for rendering, for knowing which build on which, and,
+/// minified as loaded, for the function (`function-data/templates/`), which renders the
+/// same pages without a minifier of its own.
+pub struct Theme {
+    pub tera: Tera,
+    pub dependencies: Dependencies,
+    pub minified: Vec<(String, String)>,
 }
 
-/// [`load`], and which templates build on which, from one reading of the sources.
-pub fn load_with_dependencies(theme: &Path) -> Result<(Tera, Dependencies), BuildError> {
+/// Loads the templates of `theme` (see [`load_theme`]).
+pub fn load(theme: &Path) -> Result<Tera, BuildError> {
+    load_theme(theme).map(|t| t.tera)
+}
+
+/// Reads, minifies and loads the templates of `theme` once.
+pub fn load_theme(theme: &Path) -> Result<Theme, BuildError> {
     let dir = dir(theme);
     if !dir.is_dir() {
         return Err(BuildError::Template {
@@ -27,39 +36,18 @@ pub fn load_with_dependencies(theme: &Path) -> Result<(Tera, Dependencies), Buil
             message: "Der Ordner mit den Vorlagen fehlt. Prüfen Sie `--theme`.".into(),
         });
     }
-    let sources = read_sources(&dir)?;
-    Ok((
-        load_templates(&dir, &sources)?,
-        Dependencies::from_sources(&sources),
-    ))
-}
-
-/// Every template below `dir` as (name, source), names with `/` as Tera knows them.
-fn read_sources(dir: &Path) -> Result<Vec<(String, String)>, BuildError> {
-    let mut sources = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(folder) = stack.pop() {
-        let entries = std::fs::read_dir(&folder).map_err(|e| io_error(&folder, e))?;
-        for entry in entries {
-            let path = entry.map_err(|e| io_error(&folder, e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
-                sources.push((name(dir, &path), source));
-            }
-        }
-    }
-    sources.sort();
-    Ok(sources)
+    let sources = catalog::layout::read_templates(&dir).map_err(|e| io_error(&e.path, e.source))?;
+    let minified = minify_all(&sources);
+    Ok(Theme {
+        tera: load_templates(&dir, &sources, minified.clone())?,
+        dependencies: Dependencies::from_sources(&sources),
+        minified,
+    })
 }
 
 /// The name Tera knows a template file by: its path below the templates folder.
 pub fn name(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
+    catalog::layout::template_name(dir, path)
 }
 
 /// Loads every template below `dir`, minified once here instead of every page afterwards.
@@ -69,8 +57,11 @@ pub fn name(dir: &Path, path: &Path) -> String {
 /// `{{ … }}` and `{% … %}` through untouched. That mode cannot handle template syntax
 /// between a start tag's attributes (`<input{% if x %} required{% endif %}>`): such
 /// templates are loaded as written (see [`has_syntax_between_attributes`]).
-fn load_templates(dir: &Path, sources: &[(String, String)]) -> Result<Tera, BuildError> {
-    let minified = minify_all(sources);
+fn load_templates(
+    dir: &Path,
+    sources: &[(String, String)],
+    minified: Vec<(String, String)>,
+) -> Result<Tera, BuildError> {
     let mut tera = new_tera();
     tera.add_raw_templates(minified).map_err(|e| {
         syntax_error(dir, sources)
@@ -100,15 +91,6 @@ fn syntax_error(dir: &Path, sources: &[(String, String)]) -> Option<BuildError> 
         &dir.display().to_string(),
         &error,
     ))
-}
-
-/// The theme's templates minified as the build loads them, by name: what `csp build` ships
-/// to the function (`function-data/templates/`), so it renders the same pages without a
-/// minifier of its own.
-pub fn minified_sources(theme: &Path) -> Result<Vec<(String, String)>, BuildError> {
-    let dir = dir(theme);
-    let sources = read_sources(&dir)?;
-    Ok(minify_all(&sources))
 }
 
 fn minify_all(sources: &[(String, String)]) -> Vec<(String, String)> {

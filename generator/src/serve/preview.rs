@@ -228,8 +228,11 @@ impl Preview {
     ) -> Result<Vec<String>, String> {
         let theme = &self.options.theme;
         // A template that does not parse fails here, before anything is written.
-        let (tera, dependencies) =
-            templates::load_with_dependencies(theme).map_err(|e| e.to_string())?;
+        let templates::Theme {
+            tera,
+            dependencies,
+            minified,
+        } = templates::load_theme(theme).map_err(|e| e.to_string())?;
         let tera = Arc::new(tera);
         let affected = dependencies.affected(changed.iter().map(String::as_str));
         let site = Site::new(catalog, &base_url());
@@ -263,14 +266,13 @@ impl Preview {
         let mut rendered = render_jobs(&renderer, &jobs, &self.options.out)?;
         // The function renders its pages from the same templates: it gets them all again
         // (a few kilobytes) and reloads them with the next catalog.
-        let pages = function_data::FunctionPages::of(
-            theme,
-            catalog::layout::SiteMeta {
+        let pages = function_data::FunctionPages {
+            templates: minified,
+            site: catalog::layout::SiteMeta {
                 base_url: base_url(),
                 asset_version: self.asset_version.clone(),
             },
-        )
-        .map_err(|e| e.to_string())?;
+        };
         function_data::write_pages(&pages, &self.options.data_out).map_err(|e| e.to_string())?;
         rendered.push("Vorlagen der Funktion".to_owned());
         self.keep(&site, renderer);
