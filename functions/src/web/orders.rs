@@ -193,12 +193,28 @@ pub fn order_json(order: &Order, now: i64) -> Value {
 // ---- customer: orders ---------------------------------------------------------------------
 
 /// Messages of an order that concern the whole form, not one of its fields: who may order
-/// the offering, and a form that lost its key.
+/// the offering, a form that lost its key, a form to be sent again with its token.
 const ORDER_FORM_MESSAGES: &[&str] = &[
     "kundenkreis",
     forms::order::IDEMPOTENCY_KEY.name,
     forms::CSRF.name,
 ];
+
+/// A form's messages split into those of its fields and one message about the whole form
+/// (the messages under `whole_form`, joined).
+fn split_messages(errors: &FieldErrors, whole_form: &[&str]) -> (Vec<(String, String)>, String) {
+    let (form, fields): (Vec<_>, Vec<_>) = errors
+        .0
+        .iter()
+        .cloned()
+        .partition(|(name, _)| whole_form.contains(&name.as_str()));
+    let message = form
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (fields, message)
+}
 
 /// The order form of `offering` (`order.html`, the static page's template) filled with
 /// `input` and its messages.
@@ -214,16 +230,7 @@ fn order_page(
     title: &str,
 ) -> Response {
     let value = |name: &str| input.get(name).to_owned();
-    let (whole_form, field_errors): (Vec<_>, Vec<_>) = errors
-        .0
-        .iter()
-        .cloned()
-        .partition(|(name, _)| ORDER_FORM_MESSAGES.contains(&name.as_str()));
-    let message = whole_form
-        .iter()
-        .map(|(_, m)| m.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (field_errors, message) = split_messages(errors, ORDER_FORM_MESSAGES);
     let o = OrderOffering::new(offering, &value, &field_errors);
     let form = order_fields(offering, &value, &field_errors, &message);
     state.page(
@@ -503,17 +510,12 @@ fn need_page(
     title: &str,
 ) -> Response {
     // A form sent without its token is a message about the whole form.
-    let (again, field_errors): (Vec<_>, Vec<_>) = errors
-        .0
-        .iter()
-        .cloned()
-        .partition(|(field, _)| field == forms::CSRF.name);
-    let message = again.first().map_or("", |(_, m)| m.as_str());
+    let (field_errors, message) = split_messages(errors, &[forms::CSRF.name]);
     let form = FormView::filled(
         forms::need::FIELDS,
         |field| input.get(field).to_owned(),
         &field_errors,
-        message,
+        &message,
     );
     state.page(
         Page::new("forms/need.html", title)
