@@ -14,7 +14,7 @@
 //! // serves the static site from everything else.
 //! let app: axum::Router = functions::router(state.clone());
 //! // Deliver the e-mail outbox in the background (the handlers also deliver right away).
-//! tokio::spawn(functions::deliver_outbox_forever(state));
+//! tokio::spawn(state.outbox.clone().deliver_forever());
 //! # let _ = app; Ok(()) }
 //! ```
 //!
@@ -22,22 +22,29 @@
 //! `into_make_service_with_connect_info::<std::net::SocketAddr>()` (the local server does);
 //! without it all clients share one "unknown" bucket.
 //!
-//! # Layout
-//! - [`domain`]: accounts, validation, tokens, passwords, the human check and CSRF rules in
-//!   plain Rust, without HTTP or AWS types.
-//! - [`store`]: the [`store::Store`] trait with the SQLite and DynamoDB implementations.
-//! - [`mail`]: the outbox's senders (folder of `.eml` files, SMTP, Amazon SES).
-//! - [`web`]: the axum router, its thin handlers, the HTML forms and the OpenAPI document.
+//! # Layout (dependencies point down this list, never up)
+//! - [`web`]: the axum router, its thin handlers and the OpenAPI document.
+//! - [`state`]: the application state, composing the services below once.
+//! - [`config`]: the environment, read once into one typed value.
+//! - [`pages`] (the theme's templates), [`search`] (the opened index) and [`mail`] (the
+//!   outbox and its senders): services.
+//! - [`store`]: the SQLite and DynamoDB adapters of the domain's store ports.
+//! - [`domain`]: accounts, orders, validation, tokens, passwords, the human check and CSRF
+//!   rules in plain Rust, without HTTP or AWS types; it owns the store ports
+//!   ([`domain::ports`]).
 
 pub mod config;
 pub mod domain;
 pub mod logging;
 pub mod mail;
+pub mod pages;
 pub mod private_files;
+pub mod search;
 pub mod security_headers;
+pub mod state;
 pub mod store;
 pub mod web;
 
-pub use config::{AppState, Settings, StateError};
-pub use mail::deliver_outbox_forever;
+pub use config::Config;
+pub use state::{AppState, Settings, StateError};
 pub use web::{openapi_document, router, standalone_router};

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use functions::domain::model::Decision;
-use functions::{AppState, standalone_router};
+use functions::{AppState, Config, standalone_router};
 
 #[derive(Parser)]
 #[command(
@@ -16,8 +16,9 @@ use functions::{AppState, standalone_router};
     about = "Die Funktion des Cloud-Service-Portals: lokal als HTTP-Server, auf AWS Lambda über lambda_http."
 )]
 struct Cli {
-    /// Data folder (SQLite, .eml mails, signing key) when no DynamoDB table is configured.
-    #[arg(long, global = true, env = "CSP_DATA_DIR")]
+    /// Data folder (SQLite, .eml mails, signing key) when no DynamoDB table is configured
+    /// (default: CSP_DATA_DIR, else .csp/function).
+    #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -32,8 +33,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
-        /// Where people reach the portal (links in mails, allowed origin).
-        #[arg(long, env = "CSP_PUBLIC_URL")]
+        /// Where people reach the portal (links in mails, allowed origin; default:
+        /// CSP_PUBLIC_URL).
+        #[arg(long)]
         public_url: Option<String>,
     },
     /// Operator tasks.
@@ -80,11 +82,22 @@ enum AdminTask {
 
 /// The router as the binary serves it: every 5xx logged with its cause, and, with
 /// `CSP_ORIGIN_SECRET` set, only requests that came through the CDN let in.
-fn guarded(router: axum::Router) -> axum::Router {
+fn guarded(state: &AppState) -> axum::Router {
     use functions::web::request::{log_server_errors, require_origin_secret};
-    router
+    standalone_router(state.clone())
         .layer(axum::middleware::from_fn(log_server_errors))
-        .layer(axum::middleware::from_fn(require_origin_secret))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_origin_secret,
+        ))
+}
+
+/// The configuration with the command line's data folder, if one was given.
+fn configured(config: Config, data_dir: Option<PathBuf>) -> Config {
+    match data_dir {
+        Some(dir) => config.with_data_dir(dir),
+        None => config,
+    }
 }
 
 fn init_logging(json: bool) {
@@ -93,10 +106,17 @@ fn init_logging(json: bool) {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    // The one read of the environment (see `functions::config`).
+    let config = Config::from_env();
+    let on_lambda = match &config {
+        Ok(config) => config.on_lambda,
+        Err(e) => e.on_lambda,
+    };
+    if on_lambda {
         init_logging(true);
-        let state = AppState::from_env(None, None).context("configuring the function")?;
-        let app = guarded(standalone_router(state));
+        let config = config.context("configuring the function")?;
+        let state = AppState::from_config(&config).context("configuring the function")?;
+        let app = guarded(&state);
         return lambda_http::run(app)
             .await
             .map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"));
@@ -109,9 +129,13 @@ async fn main() -> Result<()> {
             bind,
             public_url,
         } => {
-            let state = AppState::from_env(cli.data_dir.as_deref(), public_url.as_deref())?;
-            let app = guarded(standalone_router(state.clone()));
-            tokio::spawn(functions::deliver_outbox_forever(state));
+            let mut config = configured(config.context("configuring the function")?, cli.data_dir);
+            if public_url.is_some() {
+                config.public_url = public_url;
+            }
+            let state = AppState::from_config(&config)?;
+            let app = guarded(&state);
+            tokio::spawn(state.outbox.clone().deliver_forever());
             let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
                 .await
                 .with_context(|| format!("cannot listen on {bind}:{port}"))?;
@@ -128,7 +152,16 @@ async fn main() -> Result<()> {
             .await?;
         }
         Command::Admin { task } => {
-            let state = AppState::from_env(cli.data_dir.as_deref(), None)?;
+            let config = configured(config.context("configuring the function")?, cli.data_dir);
+            if matches!(task, AdminTask::CreateTable) {
+                let dynamodb = config.dynamodb.context("CSP_DYNAMODB_TABLE is not set")?;
+                functions::store::DynamoStore::new(&dynamodb)
+                    .create_table()
+                    .await?;
+                println!("Tabelle {} angelegt.", dynamodb.table);
+                return Ok(());
+            }
+            let state = AppState::from_config(&config)?;
             admin(state, task).await?;
         }
     }
@@ -177,16 +210,7 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 .with_context(|| format!("rejecting {id}"))?;
             println!("Abgelehnt: {} ({})", org.name, org.id);
         }
-        AdminTask::CreateTable => {
-            let config = functions::store::DynamoConfig::from_env()
-                .context("CSP_DYNAMODB_TABLE is not set")?;
-            functions::store::DynamoStore::new(&config)
-                .create_table()
-                .await?;
-            println!("Tabelle {} angelegt.", config.table);
-            return Ok(());
-        }
-        AdminTask::SendMails => {}
+        AdminTask::CreateTable | AdminTask::SendMails => {}
         AdminTask::Needs => {
             let needs = state.orders.needs().await?;
             if needs.is_empty() {
@@ -262,14 +286,7 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
             return Ok(());
         }
     }
-    let mut sent = 0;
-    loop {
-        let batch = functions::mail::deliver_pending(&state).await;
-        if batch == 0 {
-            break;
-        }
-        sent += batch;
-    }
+    let sent = state.outbox.deliver_all().await;
     if sent > 0 {
         println!("{sent} E-Mail(s) versendet.");
     }

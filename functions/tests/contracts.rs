@@ -125,14 +125,14 @@ async fn registration_mail_travels_through_a_real_smtp_server() {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let mut state = functions::AppState::new(
+    let state = functions::AppState::new(
         store,
         Arc::new(sender),
         common::test_settings(&base),
         functions::domain::Secret::new(b"s".repeat(32)),
         Arc::new(functions::domain::SystemClock),
     );
-    state.deliver_inline = true;
+    let state = state.delivering_inline();
     let app = functions::standalone_router(state.clone());
     tokio::spawn(async move {
         axum::serve(

@@ -16,8 +16,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use functions::domain::model::{
     NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind, TokenRecord, User,
 };
+use functions::domain::ports::Store;
 use functions::domain::tokens::{new_id, new_secret_token, sha256_hex};
-use functions::store::{SqliteStore, Store};
+use functions::store::SqliteStore;
 
 const PUBLIC_URL: &str = "http://portal.test";
 

@@ -10,7 +10,8 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use functions::store::{DynamoConfig, DynamoStore, PortalStore};
+use functions::domain::orders::ports::PortalStore;
+use functions::store::{DynamoConfig, DynamoStore};
 
 /// A fresh table per test, so tests run in parallel without seeing each other's records.
 async fn dynamodb() -> Arc<dyn PortalStore> {

@@ -50,7 +50,7 @@ async fn app() -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("f.sqlite3")).expect("store");
     let app = spawn(Arc::new(store)).await;
-    let pages = functions::web::pages::Pages::open(&built().join("function-data/templates"))
+    let pages = functions::pages::Pages::open(&built().join("function-data/templates"))
         .expect("the shipped templates load");
     app.state.replace_pages(pages);
     (app, dir)

@@ -10,8 +10,8 @@ use axum::http::{Request, StatusCode, header};
 use functions::domain::clock::SystemClock;
 use functions::domain::tokens::Secret;
 use functions::mail::MemorySender;
+use functions::search::Search;
 use functions::store::SqliteStore;
-use functions::web::search::Search;
 use functions::{AppState, Settings};
 use tower::ServiceExt;
 
@@ -38,7 +38,7 @@ fn state(search: Search) -> AppState {
     )
     .with_search(search)
     .with_pages(
-        functions::web::pages::Pages::load(
+        functions::pages::Pages::load(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../themes/default/templates"),
             catalog::layout::SiteMeta::default(),
         )

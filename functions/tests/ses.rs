@@ -7,8 +7,9 @@
 use std::process::Command;
 
 use functions::domain::model::OutgoingMail;
+use functions::domain::ports::Store;
 use functions::mail::{MailError, MailSender, SesConfig, SesSender};
-use functions::store::{SqliteStore, Store};
+use functions::store::SqliteStore;
 
 fn ses_endpoint() -> String {
     std::env::var("CSP_TEST_SES_ENDPOINT").unwrap_or_else(|_| {

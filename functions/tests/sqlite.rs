@@ -5,7 +5,8 @@ mod common;
 
 use std::sync::Arc;
 
-use functions::store::{PortalStore, SqliteStore};
+use functions::domain::orders::ports::PortalStore;
+use functions::store::SqliteStore;
 
 async fn sqlite() -> Arc<dyn PortalStore> {
     // A file (not :memory:) so WAL mode is really used; the folder is leaked on purpose

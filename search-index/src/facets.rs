@@ -2,10 +2,10 @@
 //! small integer once at opening, so a pass over 10,000 hits costs microseconds.
 
 use catalog::{ContractModel, ServiceType};
+use serde::Serialize;
 
 use crate::request::SearchRequest;
 use crate::schema::Row;
-use crate::search::{FacetCount, Facets};
 
 /// Not a known value: matches nothing.
 const UNKNOWN: u16 = u16::MAX;
@@ -56,7 +56,7 @@ impl Vocabulary {
         tops.dedup_by(|a, b| a.1 == b.1);
         subs.sort();
         subs.dedup_by(|a, b| a.1 == b.1);
-        providers.sort_by_cached_key(|(id, name)| (crate::search::sort_key(name), id.clone()));
+        providers.sort_by_cached_key(|(id, name)| (sort_key(name), id.clone()));
         providers.dedup_by(|a, b| a.0 == b.0);
         let vocabulary = Vocabulary {
             subs: subs
@@ -300,4 +300,60 @@ fn facet(value: &str, label: &str, count: usize, selected: bool) -> FacetCount {
         count,
         selected,
     }
+}
+
+/// Facet counts, one list per filter parameter, in display order (categories in portfolio
+/// order, providers by name).
+///
+/// In JSON each list is an object from parameter value to count,
+/// `{"saas": 20, "paas": 3}`: the static pages already carry the labels, and the response
+/// stays small. Labels and the chosen value are here for the HTML page.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[non_exhaustive]
+pub struct Facets {
+    /// Top-level categories; when one is chosen, its sub-categories (`top/sub`) follow it.
+    #[serde(serialize_with = "value_counts")]
+    pub kategorie: Vec<FacetCount>,
+    #[serde(serialize_with = "value_counts")]
+    pub typ: Vec<FacetCount>,
+    #[serde(serialize_with = "value_counts")]
+    pub anbieter: Vec<FacetCount>,
+    #[serde(serialize_with = "value_counts")]
+    pub vertragsmodell: Vec<FacetCount>,
+}
+
+fn value_counts<S: serde::Serializer>(values: &[FacetCount], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(values.len()))?;
+    for v in values {
+        map.serialize_entry(&v.value, &v.count)?;
+    }
+    map.end()
+}
+
+/// How many hits one filter value gives. Values without hits are left out unless chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct FacetCount {
+    /// The parameter value, e.g. `saas` or `infrastruktur/hosting-und-compute`.
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub selected: bool,
+}
+
+/// Name order: case and umlauts ignored (`Ä` sorts with `A`), then the name itself.
+pub(crate) fn sort_key(name: &str) -> (String, String) {
+    let mut key = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => key.push('a'),
+            'ö' => key.push('o'),
+            'ü' => key.push('u'),
+            'ß' => key.push_str("ss"),
+            c => key.push(c),
+        }
+    }
+    (key, name.to_owned())
 }

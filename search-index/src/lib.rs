@@ -31,12 +31,12 @@ mod typo;
 
 pub use build::{IndexStats, build_index, update_index};
 pub use error::SearchError;
+pub use facets::{FacetCount, Facets};
 pub use highlight::escape_html;
 pub use request::{
     MAX_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, PER_PAGE, SearchParams, SearchRequest, Sort,
 };
 pub use schema::SCHEMA_VERSION;
 pub use search::{
-    FacetCount, Facets, Hit, SUGGESTIONS, SearchIndex, SearchResponse, Suggestion, bedarf_link,
-    offering_url,
+    Hit, SUGGESTIONS, SearchIndex, SearchResponse, Suggestion, bedarf_link, offering_url,
 };

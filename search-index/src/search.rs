@@ -12,7 +12,7 @@ use tantivy::{DocId, Index, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, 
 
 use crate::analyzer::{GermanStemmer, register_tokenizers};
 use crate::error::SearchError;
-use crate::facets::{Attributes, Counts, Filter, Vocabulary};
+use crate::facets::{Attributes, Counts, Facets, Filter, Vocabulary, sort_key};
 use crate::highlight::highlight_html;
 use crate::query::{self, QueryWord};
 use crate::request::{PER_PAGE, SearchRequest, Sort};
@@ -102,47 +102,6 @@ pub struct Suggestion {
     pub url: String,
     pub name: String,
     pub provider: String,
-}
-
-/// Facet counts, one list per filter parameter, in display order (categories in portfolio
-/// order, providers by name).
-///
-/// In JSON each list is an object from parameter value to count,
-/// `{"saas": 20, "paas": 3}`: the static pages already carry the labels, and the response
-/// stays small. Labels and the chosen value are here for the HTML page.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[non_exhaustive]
-pub struct Facets {
-    /// Top-level categories; when one is chosen, its sub-categories (`top/sub`) follow it.
-    #[serde(serialize_with = "value_counts")]
-    pub kategorie: Vec<FacetCount>,
-    #[serde(serialize_with = "value_counts")]
-    pub typ: Vec<FacetCount>,
-    #[serde(serialize_with = "value_counts")]
-    pub anbieter: Vec<FacetCount>,
-    #[serde(serialize_with = "value_counts")]
-    pub vertragsmodell: Vec<FacetCount>,
-}
-
-fn value_counts<S: serde::Serializer>(values: &[FacetCount], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut map = s.serialize_map(Some(values.len()))?;
-    for v in values {
-        map.serialize_entry(&v.value, &v.count)?;
-    }
-    map.end()
-}
-
-/// How many hits one filter value gives. Values without hits are left out unless chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct FacetCount {
-    /// The parameter value, e.g. `saas` or `infrastruktur/hosting-und-compute`.
-    pub value: String,
-    pub label: String,
-    pub count: usize,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub selected: bool,
 }
 
 impl SearchIndex {
@@ -427,21 +386,6 @@ pub fn bedarf_link(q: &str) -> String {
         }
     }
     out
-}
-
-/// Name order: case and umlauts ignored (`Ä` sorts with `A`), then the name itself.
-pub(crate) fn sort_key(name: &str) -> (String, String) {
-    let mut key = String::with_capacity(name.len());
-    for c in name.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ä' => key.push('a'),
-            'ö' => key.push('o'),
-            'ü' => key.push('u'),
-            'ß' => key.push_str("ss"),
-            c => key.push(c),
-        }
-    }
-    (key, name.to_owned())
 }
 
 /// Collects every matching document with its score.

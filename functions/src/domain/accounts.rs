@@ -13,7 +13,7 @@ use super::model::{
 use super::password;
 use super::tokens::{Secret, is_well_formed_token, new_id, new_secret_token, sha256_hex};
 use super::validation::{self, FieldErrors, FormInput};
-use crate::store::{Store, StoreError};
+use crate::domain::ports::{Store, StoreError};
 
 /// At most `max` events per `window_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod mails;
 pub mod model;
 pub mod orders;
 pub mod password;
+pub mod ports;
 pub mod tokens;
 pub mod validation;
 

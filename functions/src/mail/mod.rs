@@ -8,23 +8,21 @@
 
 mod folder;
 mod memory;
+mod outbox;
 mod ses;
 mod smtp;
 
 pub use folder::FolderSender;
 pub use memory::MemorySender;
+pub use outbox::{LEASE_SECS, Outbox, SEND_TIMEOUT};
 pub use ses::{SesConfig, SesSender};
 pub use smtp::SmtpSender;
-
-use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 
-use crate::config::AppState;
 use crate::domain::model::OutgoingMail;
 
 /// What can go wrong while sending.
@@ -73,97 +71,22 @@ fn ascii_domain(address: &str) -> String {
     }
 }
 
-/// How long a claimed mail is reserved for its sender. A process that dies while holding a
-/// lease blocks that one mail for at most this long; a restarted (or any other) process then
-/// takes it over.
-pub const LEASE_SECS: i64 = 60;
-
-/// The longest a single send may take. It ends well inside the lease, so no other sender can
-/// claim a mail while its send is still under way: a mail is never sent by two at once.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(40);
-
-/// Most mails delivered in one call of [`deliver_pending`].
-const BATCH: usize = 25;
-
-/// Delivers up to one batch of queued mails; returns how many were sent.
-///
-/// Each mail is claimed (leased for [`LEASE_SECS`]) right before it is sent, not a whole
-/// batch at once: a process that dies holds at most one lease, and only a short one.
-pub async fn deliver_pending(state: &AppState) -> usize {
-    let store = state.accounts.store();
-    let mut sent = 0;
-    for _ in 0..BATCH {
-        let now = state.accounts.now();
-        let mail = match store.claim_mails(now, now + LEASE_SECS, 1).await {
-            Ok(mut mails) => match mails.pop() {
-                Some(mail) => mail,
-                None => break,
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the outbox");
-                break;
-            }
-        };
-        let result = tokio::time::timeout(
-            SEND_TIMEOUT,
-            state.mail_sender.send(&state.mail_from, &mail),
-        )
-        .await;
-        match result {
-            Ok(Ok(())) => {
-                if let Err(e) = store.mark_mail_sent(&mail.id, state.accounts.now()).await {
-                    tracing::warn!(mail = %mail.id, error = %e, "sent, but could not mark it sent");
-                }
-                sent += 1;
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(mail = %mail.id, error = %e, "sending failed; will retry");
-                break;
-            }
-            Err(_) => {
-                tracing::warn!(mail = %mail.id, "sending took too long; will retry");
-                break;
-            }
-        }
-    }
-    sent
+/// How mails leave the portal (`CSP_MAIL_TRANSPORT`, read by [`crate::config::Config`]).
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// `.eml` files in a folder, links printed in the log (local use).
+    Folder(std::path::PathBuf),
+    /// `smtp://…` or `smtps://…` in lettre's URL syntax.
+    Smtp(String),
+    /// The Amazon SES API v2.
+    Ses(SesConfig),
 }
 
-/// Delivers the outbox every few seconds, and at once when a handler queued a mail.
-/// Runs until the process ends (spawn it next to the local server).
-pub async fn deliver_outbox_forever(state: AppState) {
-    loop {
-        while deliver_pending(&state).await > 0 {}
-        tokio::select! {
-            () = state.mail_queued.notified() => {}
-            () = tokio::time::sleep(Duration::from_secs(10)) => {}
-        }
-    }
-}
-
-/// Signals the delivery loop (locally), or delivers right away (on Lambda, where nothing
-/// runs after the response is sent).
-pub async fn after_mail_queued(state: &AppState) {
-    if state.deliver_inline {
-        while deliver_pending(state).await > 0 {}
-    } else {
-        state.mail_queued.notify_one();
-    }
-}
-
-/// Which sender to use, from `CSP_MAIL_TRANSPORT`: `smtp://…`/`smtps://…` (lettre URL
-/// syntax), `ses` (the SES API; see [`SesConfig::from_env`]), or unset for a folder of `.eml`
-/// files.
-pub fn sender_from_env(default_folder: &std::path::Path) -> Result<Arc<dyn MailSender>, MailError> {
-    match std::env::var("CSP_MAIL_TRANSPORT")
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
-        Some(url) if url.starts_with("smtp") => Ok(Arc::new(SmtpSender::from_url(&url)?)),
-        Some(ses) if ses == "ses" => Ok(Arc::new(SesSender::from_env()?)),
-        Some(other) => Err(MailError::Message(format!(
-            "CSP_MAIL_TRANSPORT={other} is not understood: use smtp://host:port, smtps://user:password@host or ses"
-        ))),
-        None => Ok(Arc::new(FolderSender::new(default_folder)?)),
-    }
+/// The sender for `transport`.
+pub fn sender_for(transport: &MailTransport) -> Result<std::sync::Arc<dyn MailSender>, MailError> {
+    Ok(match transport {
+        MailTransport::Folder(folder) => std::sync::Arc::new(FolderSender::new(folder)?),
+        MailTransport::Smtp(url) => std::sync::Arc::new(SmtpSender::from_url(url)?),
+        MailTransport::Ses(config) => std::sync::Arc::new(SesSender::new(config)),
+    })
 }

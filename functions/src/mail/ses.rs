@@ -40,34 +40,6 @@ impl std::fmt::Debug for SesConfig {
 }
 
 impl SesConfig {
-    /// From `AWS_REGION` (or `AWS_DEFAULT_REGION`, default `eu-central-1`), the `AWS_*`
-    /// credentials, and `CSP_SES_ENDPOINT` (or `AWS_ENDPOINT_URL_SESV2`) for another endpoint.
-    /// With an endpoint and no credentials, dummy ones are used (a local mock wants a
-    /// signature, not a valid one); without either, this is an error.
-    pub fn from_env() -> Result<Self, MailError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let endpoint = var("CSP_SES_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL_SESV2"));
-        let local_default =
-            |v: Option<String>| v.or_else(|| endpoint.as_ref().map(|_| "local".to_owned()));
-        let (Some(access_key_id), Some(secret_access_key)) = (
-            local_default(var("AWS_ACCESS_KEY_ID")),
-            local_default(var("AWS_SECRET_ACCESS_KEY")),
-        ) else {
-            return Err(MailError::Transport(
-                "CSP_MAIL_TRANSPORT=ses needs AWS credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (Lambda sets them)".to_owned(),
-            ));
-        };
-        Ok(Self {
-            region: var("AWS_REGION")
-                .or_else(|| var("AWS_DEFAULT_REGION"))
-                .unwrap_or_else(|| "eu-central-1".to_owned()),
-            access_key_id,
-            secret_access_key,
-            session_token: var("AWS_SESSION_TOKEN"),
-            endpoint,
-        })
-    }
-
     /// For a local SES mock at `endpoint` with dummy credentials.
     pub fn local(endpoint: &str) -> Self {
         Self {
@@ -106,11 +78,6 @@ impl SesSender {
         Self {
             client: Client::from_conf(builder.build()),
         }
-    }
-
-    /// From the environment (see [`SesConfig::from_env`]).
-    pub fn from_env() -> Result<Self, MailError> {
-        Ok(Self::new(&SesConfig::from_env()?))
     }
 }
 

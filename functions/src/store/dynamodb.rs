@@ -37,11 +37,11 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
-use super::{Counter, Store, StoreError};
 use crate::domain::model::{
     Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
     TokenRecord, User,
 };
+use crate::domain::ports::{Counter, Store, StoreError};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -58,28 +58,6 @@ pub struct DynamoConfig {
 }
 
 impl DynamoConfig {
-    /// From `CSP_DYNAMODB_TABLE`, `CSP_DYNAMODB_ENDPOINT` (or `AWS_ENDPOINT_URL_DYNAMODB`),
-    /// `AWS_REGION` (default `eu-central-1`) and the `AWS_*` credentials; `None` if no table
-    /// is configured. With an endpoint and no credentials, dummy ones are used (DynamoDB
-    /// Local wants a signature, not a valid one).
-    pub fn from_env() -> Option<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let table = var("CSP_DYNAMODB_TABLE")?;
-        let endpoint = var("CSP_DYNAMODB_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL_DYNAMODB"));
-        let local_default =
-            |v: Option<String>| v.or_else(|| endpoint.as_ref().map(|_| "local".to_owned()));
-        Some(Self {
-            table,
-            region: var("AWS_REGION")
-                .or_else(|| var("AWS_DEFAULT_REGION"))
-                .unwrap_or_else(|| "eu-central-1".to_owned()),
-            access_key_id: local_default(var("AWS_ACCESS_KEY_ID")).unwrap_or_default(),
-            secret_access_key: local_default(var("AWS_SECRET_ACCESS_KEY")).unwrap_or_default(),
-            session_token: var("AWS_SESSION_TOKEN"),
-            endpoint,
-        })
-    }
-
     /// For DynamoDB Local at `endpoint` with dummy credentials.
     pub fn local(endpoint: &str, table: &str) -> Self {
         Self {

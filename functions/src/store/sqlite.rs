@@ -14,11 +14,11 @@ use tokio::sync::Mutex;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Counter, Store, StoreError};
 use crate::domain::model::{
     Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
     TokenRecord, User,
 };
+use crate::domain::ports::{Counter, Store, StoreError};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS orgs (

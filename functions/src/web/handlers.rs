@@ -13,15 +13,14 @@ use serde_json::{Value, json};
 
 use catalog::forms::{self, FormView};
 
-use super::pages::{self, Page};
 use super::request::{Caller, SESSION_COOKIE, parse_body};
-use crate::config::AppState;
 use crate::domain::accounts::{AccountError, SessionInfo};
 use crate::domain::csrf;
 use crate::domain::model::Decision;
 use crate::domain::tokens::{constant_time_eq, sha256_hex};
 use crate::domain::validation::{FieldErrors, FormInput};
-use crate::mail::after_mail_queued;
+use crate::pages::{self, Page};
+use crate::state::AppState;
 
 // ---- responses ---------------------------------------------------------------------------
 
@@ -376,7 +375,7 @@ pub async fn register(State(state): State<AppState>, caller: Caller, body: Bytes
     };
     match state.accounts.register(&input, &caller.client).await {
         Ok(()) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             success(&caller, "/api/hinweis/registrierung-eingegangen")
         }
         Err(e) => account_error(
@@ -434,7 +433,7 @@ pub async fn confirm(State(state): State<AppState>, caller: Caller, body: Bytes)
         .await
     {
         Ok(()) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             success(&caller, "/api/hinweis/email-bestaetigt")
         }
         Err(e) => account_error(&state, &caller, e, no_form(&state, &caller)),
@@ -569,7 +568,7 @@ pub async fn forgot(State(state): State<AppState>, caller: Caller, body: Bytes) 
     };
     match state.accounts.request_reset(&input, &caller.client).await {
         Ok(()) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             success(&caller, "/api/hinweis/passwort-link-gesendet")
         }
         Err(e) => account_error(
@@ -853,7 +852,7 @@ async fn decide(state: AppState, caller: Caller, id: String, decision: Decision)
     let caller = caller.clone_json();
     match state.accounts.decide(&id, decision).await {
         Ok(org) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             json_value(
                 StatusCode::OK,
                 json!({"ok": true, "organisation": org_json(&org)}),

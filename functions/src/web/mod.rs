@@ -5,7 +5,6 @@
 mod handlers;
 mod openapi;
 mod orders;
-pub mod pages;
 pub mod request;
 pub mod search;
 
@@ -17,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use catalog::forms;
 
-use crate::config::AppState;
+use crate::state::AppState;
 pub use handlers::not_found;
 pub use openapi::{Auth, RouteDoc, openapi_document};
 
@@ -391,7 +390,7 @@ async fn german_refusals(
             .into_response()
     } else {
         state.page(
-            pages::notice(
+            crate::pages::notice(
                 "Das hat nicht geklappt",
                 message,
                 &[("/", "Zur Startseite")],

@@ -23,15 +23,14 @@ use super::handlers::{
     CORRECT, UNAVAILABLE, body_input, check_origin, current_session, errors_json, json_value,
     operator_only, refusal_for, see_other, success,
 };
-use super::pages::{self, Page};
 use super::request::Caller;
-use crate::config::AppState;
 use crate::domain::accounts::SessionInfo;
 use crate::domain::csrf;
 use crate::domain::orders::{Action, ApiParty, Order, OrderError, PlaceError};
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
-use crate::mail::after_mail_queued;
+use crate::pages::{self, Page};
+use crate::state::AppState;
 
 /// The name in the header of a signed-in person's pages.
 fn name(info: &SessionInfo) -> Option<&str> {
@@ -317,7 +316,7 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
     };
     match placed {
         Ok(order) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             let location = format!("/api/konto/bestellungen/{}", order.id);
             if caller.wants_json {
                 json_value(
@@ -575,7 +574,7 @@ pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: By
     };
     match reported {
         Ok(need) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             if caller.wants_json {
                 json_value(
                     StatusCode::OK,
@@ -761,7 +760,7 @@ pub async fn decide_by_link(
     };
     match state.orders.decide_by_link(&token, action).await {
         Ok(order) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             if caller.wants_json {
                 json_value(
                     StatusCode::OK,
@@ -853,7 +852,7 @@ pub async fn party_decide(
     };
     match state.orders.decide_by_api(&party, &id, action).await {
         Ok(order) => {
-            after_mail_queued(&state).await;
+            state.outbox.mail_queued().await;
             json_value(
                 StatusCode::OK,
                 json!({"ok": true, "bestellung": order_json(&order, state.orders.now())}),

@@ -7,6 +7,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 
 use crate::domain::validation::FormInput;
+use crate::state::AppState;
 
 /// The session cookie's name: `__Host-` binds it to this host, `Secure`, path `/`.
 pub const SESSION_COOKIE: &str = "__Host-csp-sitzung";
@@ -52,37 +53,9 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The header named by `CSP_CLIENT_IP_HEADER`, if any: set it only where a proxy in front
-/// always overwrites that header (the SAM template uses CloudFront's
-/// `cloudfront-viewer-address`, `ip:port`).
-fn trusted_client_header() -> Option<&'static str> {
-    static HEADER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    HEADER
-        .get_or_init(|| {
-            std::env::var("CSP_CLIENT_IP_HEADER")
-                .ok()
-                .filter(|v| !v.is_empty())
-                .map(|v| v.to_ascii_lowercase())
-        })
-        .as_deref()
-}
-
 /// The header CloudFront adds to every request it forwards to the function
 /// (`deploy/template.yaml`), with the value of `CSP_ORIGIN_SECRET`.
 pub const ORIGIN_SECRET_HEADER: &str = "x-csp-origin-secret";
-
-/// `CSP_ORIGIN_SECRET`: when set, only requests that carry it in [`ORIGIN_SECRET_HEADER`]
-/// came through the proxy.
-fn origin_secret() -> Option<&'static str> {
-    static SECRET: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    SECRET
-        .get_or_init(|| {
-            std::env::var("CSP_ORIGIN_SECRET")
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
-        .as_deref()
-}
 
 /// Whether the request came through the proxy: it carries `secret` (compared in constant
 /// time), or no secret is configured.
@@ -100,11 +73,12 @@ fn through_proxy(headers: &HeaderMap, secret: Option<&str>) -> bool {
 /// through the proxy that adds it, so the function's own endpoint cannot be called around
 /// CloudFront. Without it, lets everything through. The binary wraps its router in it.
 pub async fn require_origin_secret(
+    axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if through_proxy(request.headers(), origin_secret()) {
+    if through_proxy(request.headers(), state.proxy.origin_secret.as_deref()) {
         return next.run(request).await;
     }
     tracing::warn!(
@@ -146,14 +120,9 @@ pub async fn log_server_errors(
 }
 
 /// The client's address: from the TCP connection locally, from API Gateway's request
-/// context on Lambda, or from the trusted proxy header. Other forwarding headers are not
-/// trusted (anyone can set them).
-fn client_address(parts: &Parts) -> String {
-    client_address_with(parts, trusted_client_header(), origin_secret())
-}
-
-/// [`client_address`] with its configuration: the proxy's header counts only when the
-/// request came through the proxy (see [`through_proxy`]).
+/// context on Lambda, or from the trusted proxy header, which counts only when the request
+/// came through the proxy (see [`through_proxy`]). Other forwarding headers are not trusted
+/// (anyone can set them).
 fn client_address_with(
     parts: &Parts,
     trusted_header: Option<&str>,
@@ -181,15 +150,23 @@ fn client_address_with(
     .unwrap_or_else(|| "unknown".to_owned())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let client = client_address_with(
+            parts,
+            state.proxy.client_ip_header.as_deref(),
+            state.proxy.origin_secret.as_deref(),
+        );
         let headers = &parts.headers;
         let accept = header_str(headers, header::ACCEPT).unwrap_or_default();
         Ok(Caller {
             wants_json: accept.contains("application/json") && !accept.starts_with("text/html"),
-            client: client_address(parts),
+            client,
             origin: header_str(headers, header::ORIGIN),
             sec_fetch_site: header_str(headers, "sec-fetch-site"),
             session_cookie: cookie(headers, SESSION_COOKIE),

@@ -2,125 +2,17 @@
 //!
 //! JSON for `Accept: application/json` (search as you type, instant filters); otherwise the
 //! theme's results page (`search.html`), so the header's plain `<form action="/api/suche">`
-//! works without JavaScript. The index is opened once at start-up (see
-//! [`Search::from_env`]); a request only searches memory.
-
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+//! works without JavaScript. The index is opened once at start-up
+//! ([`crate::search::Search`]); a request only searches memory.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use search_index::{
-    FacetCount, SearchError, SearchIndex, SearchParams, SearchRequest, SearchResponse, Sort,
-};
+use search_index::{FacetCount, SearchError, SearchParams, SearchRequest, SearchResponse, Sort};
 use serde::Serialize;
 
-use super::pages::Page;
-use crate::config::AppState;
-
-/// Where the index is looked for when `CSP_SEARCH_INDEX` is not set.
-pub const DEFAULT_INDEX_DIR: &str = "function-data/search-index";
-
-/// The opened index, shared by all requests.
-pub struct Search {
-    index: Option<SearchIndex>,
-    /// Why there is no index, for the log and the 503 page.
-    problem: Option<String>,
-}
-
-impl std::fmt::Debug for Search {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Search")
-            .field("index", &self.index)
-            .field("problem", &self.problem)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Search {
-    /// No index: the route answers 503 (tests of other routes, a function without a site).
-    pub fn unavailable() -> Search {
-        Search {
-            index: None,
-            problem: Some("no search index configured".to_owned()),
-        }
-    }
-
-    /// Opens the index at `CSP_SEARCH_INDEX` (default [`DEFAULT_INDEX_DIR`]). A missing or
-    /// broken index is logged and leaves search unavailable instead of stopping the function.
-    pub fn from_env() -> Search {
-        let index_dir = std::env::var_os("CSP_SEARCH_INDEX")
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_INDEX_DIR), PathBuf::from);
-        Search::open(&index_dir)
-    }
-
-    /// Opens the index in `index_dir`.
-    pub fn open(index_dir: &Path) -> Search {
-        match SearchIndex::open(index_dir) {
-            Ok(index) => {
-                tracing::info!(path = %index_dir.display(), offerings = index.len(), "search index opened");
-                Search {
-                    index: Some(index),
-                    problem: None,
-                }
-            }
-            Err(e) => {
-                tracing::warn!(path = %index_dir.display(), error = %e, "search is unavailable");
-                Search {
-                    index: None,
-                    problem: Some(e.to_string()),
-                }
-            }
-        }
-    }
-
-    /// The opened index, if any.
-    pub fn index(&self) -> Option<&SearchIndex> {
-        self.index.as_ref()
-    }
-}
-
-/// The search in use: opened once and shared by every request, and replaced as a whole
-/// when the live preview (`csp serve`) has rebuilt the index or the layout.
-#[derive(Debug)]
-pub struct SearchSlot(RwLock<Arc<Search>>);
-
-impl SearchSlot {
-    pub fn new(search: Search) -> Self {
-        Self(RwLock::new(Arc::new(search)))
-    }
-
-    /// The current search (requests keep the one they started with).
-    pub fn get(&self) -> Arc<Search> {
-        match self.0.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    pub fn replace(&self, search: Search) {
-        match self.0.write() {
-            Ok(mut guard) => *guard = Arc::new(search),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(search),
-        }
-    }
-}
-
-impl AppState {
-    /// Serves search from `search` (opened once, shared by every request).
-    pub fn with_search(mut self, search: Search) -> Self {
-        self.search = Arc::new(SearchSlot::new(search));
-        self
-    }
-
-    /// Replaces the search of this state and of every clone of it (the live preview after a
-    /// rebuild).
-    pub fn replace_search(&self, search: Search) {
-        self.search.replace(search);
-    }
-}
+use crate::pages::Page;
+use crate::state::AppState;
 
 /// `GET /api/suche?q=…&kategorie=…&typ=…&anbieter=…&vertragsmodell=…&sortierung=…&seite=…`
 pub async fn search(

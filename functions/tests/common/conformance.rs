@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use functions::domain::model::*;
+use functions::domain::orders::ports::PortalStore;
+use functions::domain::ports::StoreError;
 use functions::domain::tokens::{new_id, sha256_hex};
-use functions::store::{PortalStore, StoreError};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -106,7 +107,7 @@ async fn counters_are_read_and_deleted(store: &dyn PortalStore) {
         .expect("inc");
     assert_eq!(
         store.read_counter("r1", NOW + 1).await.expect("read"),
-        Some(functions::store::Counter {
+        Some(functions::domain::ports::Counter {
             count: 2,
             expires_at: NOW + 60
         }),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use functions::domain::model::OrgStatus;
-use functions::store::PortalStore;
+use functions::domain::orders::ports::PortalStore;
 
 use super::*;
 

@@ -11,10 +11,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use functions::domain::clock::ManualClock;
+use functions::domain::orders::ports::PortalStore;
 use functions::domain::tokens::Secret;
 use functions::domain::{Limits, RateLimit};
 use functions::mail::MemorySender;
-use functions::store::PortalStore;
 use functions::{AppState, Settings};
 
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests-0123456789abcdef";
@@ -57,9 +57,9 @@ pub fn test_settings(base: &str) -> Settings {
 
 /// The theme's templates, as the function renders its pages with them (`csp build` ships the
 /// same ones to `function-data/templates/`).
-pub fn theme_pages() -> functions::web::pages::Pages {
+pub fn theme_pages() -> functions::pages::Pages {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../themes/default/templates");
-    functions::web::pages::Pages::load(&dir, catalog::layout::SiteMeta::default())
+    functions::pages::Pages::load(&dir, catalog::layout::SiteMeta::default())
         .unwrap_or_else(|e| panic!("the theme's templates: {e}"))
 }
 
@@ -80,7 +80,7 @@ pub async fn spawn_with(
     let mails = MemorySender::default();
     let mut settings = test_settings(&base);
     adjust(&mut settings);
-    let mut state = AppState::new(
+    let state = AppState::new(
         store,
         Arc::new(mails.clone()),
         settings,
@@ -89,7 +89,7 @@ pub async fn spawn_with(
     )
     .with_operator_token(Some(OPERATOR_TOKEN))
     .with_pages(theme_pages());
-    state.deliver_inline = true;
+    let state = state.delivering_inline();
     state.orders.set_catalog(sample_order_catalog().clone());
     let app = functions::standalone_router(state.clone());
     tokio::spawn(async move {

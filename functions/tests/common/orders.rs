@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use functions::domain::orders::ports::{CreatedOrder, PortalStore, UsedLink};
 use functions::domain::orders::{ApiParty, Order, OrderStatus};
-use functions::store::{CreatedOrder, PortalStore, StoreError, UsedLink};
+use functions::domain::ports::StoreError;
 use scraper::{ElementRef, Html, Selector};
 
 use super::flows::{register_confirm_approve_fields, set_password_and_sign_in};

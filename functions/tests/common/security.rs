@@ -10,10 +10,10 @@ use async_trait::async_trait;
 use functions::domain::AccountError;
 use functions::domain::human_check;
 use functions::domain::model::OutgoingMail;
+use functions::domain::orders::ports::PortalStore;
 use functions::domain::tokens::new_id;
 use functions::domain::validation::FormInput;
 use functions::mail::{MailError, MailSender};
-use functions::store::PortalStore;
 
 use super::flows::{register_confirm_approve, set_password_and_sign_in, sign_in};
 use super::orders::{dmessenger_order, member};
@@ -271,7 +271,7 @@ pub async fn owner_gets_a_reset_mail_while_attacked(store: Arc<dyn PortalStore>)
         assert!(answer.is_ok(), "request {i}: {answer:?}");
         app.clock.advance(10);
     }
-    functions::mail::deliver_pending(&app.state).await;
+    app.state.outbox.deliver_pending().await;
     assert_eq!(resets(&app), 1, "one mail, not ten");
     let interval = app
         .state
@@ -475,7 +475,7 @@ pub async fn dead_senders_mail_is_taken_over(store: Arc<dyn PortalStore>) {
         }),
         clock.clone(),
     );
-    let task = tokio::spawn(async move { functions::mail::deliver_pending(&dying).await });
+    let task = tokio::spawn(async move { dying.outbox.deliver_pending().await });
     tokio::time::timeout(Duration::from_secs(10), entered.notified())
         .await
         .expect("the dying sender started sending");
@@ -484,13 +484,13 @@ pub async fn dead_senders_mail_is_taken_over(store: Arc<dyn PortalStore>) {
     let survivor = SlowSender::default();
     let restarted = state_with(store.clone(), Arc::new(survivor.clone()), clock.clone());
     assert_eq!(
-        functions::mail::deliver_pending(&restarted).await,
+        restarted.outbox.deliver_pending().await,
         2,
         "the mails the dead process had not started are sent at once"
     );
     clock.advance(functions::mail::LEASE_SECS + 1);
     assert_eq!(
-        functions::mail::deliver_pending(&restarted).await,
+        restarted.outbox.deliver_pending().await,
         1,
         "the mail it held is taken over after the short lease"
     );
@@ -510,8 +510,8 @@ pub async fn dead_senders_mail_is_taken_over(store: Arc<dyn PortalStore>) {
     let state_a = state_with(store.clone(), Arc::new(a.clone()), clock.clone());
     let state_b = state_with(store.clone(), Arc::new(b.clone()), clock.clone());
     let (sent_a, sent_b) = tokio::join!(
-        functions::mail::deliver_pending(&state_a),
-        functions::mail::deliver_pending(&state_b)
+        state_a.outbox.deliver_pending(),
+        state_b.outbox.deliver_pending()
     );
     assert_eq!(sent_a + sent_b, 12);
     let mut ids: Vec<String> = a

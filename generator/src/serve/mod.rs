@@ -131,15 +131,17 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let function_state =
         functions::AppState::local(&options.state_dir.join("function"), &public_url)
             .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?
-            .with_search(functions::web::search::Search::open(
+            .with_search(functions::search::Search::open(
                 &data_dir.join("search-index"),
             ))
-            .with_pages(functions::web::pages::Pages::open_or_unavailable(
+            .with_pages(functions::pages::Pages::open_or_unavailable(
                 &data_dir.join("templates"),
-            ));
+            ))
+            // The operator's JSON routes, for trying them locally.
+            .with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref());
     let snapshot = data_dir.join("catalog.json");
     function_state.load_catalog(&snapshot);
-    tokio::spawn(functions::deliver_outbox_forever(function_state.clone()));
+    tokio::spawn(function_state.outbox.clone().deliver_forever());
 
     let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
     // After every successful rebuild the function sees the new catalog, index and templates.
@@ -148,10 +150,8 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let templates_dir = data_dir.join("templates");
     let reload_function = move || {
         function.load_catalog(&snapshot);
-        function.replace_search(functions::web::search::Search::open(&index_dir));
-        function.replace_pages(functions::web::pages::Pages::open_or_unavailable(
-            &templates_dir,
-        ));
+        function.replace_search(functions::search::Search::open(&index_dir));
+        function.replace_pages(functions::pages::Pages::open_or_unavailable(&templates_dir));
     };
     std::thread::spawn(move || {
         rebuild_loop(&roots, &changes, preview, &shown, &events, &reload_function);

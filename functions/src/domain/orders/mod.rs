@@ -5,6 +5,7 @@ pub mod documents;
 pub mod links;
 pub mod mails;
 pub mod model;
+pub mod ports;
 pub mod status;
 pub mod summary;
 pub mod text;
@@ -27,7 +28,8 @@ use super::clock::Clock;
 use super::model::OutgoingMail;
 use super::tokens::{Secret, new_id, sha256_hex};
 use super::validation::{FieldErrors, FormInput};
-use crate::store::{CreatedOrder, PortalStore, StoreError, UsedLink};
+use crate::domain::ports::StoreError;
+use ports::{CreatedOrder, PortalStore, UsedLink};
 
 /// Why an order operation did not succeed.
 #[derive(Debug, thiserror::Error)]

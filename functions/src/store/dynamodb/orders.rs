@@ -21,9 +21,10 @@ use super::{
     sortable, to_doc,
 };
 use crate::domain::model::OutgoingMail;
+use crate::domain::orders::ports::{CreatedOrder, OrderStore, UsedLink};
 use crate::domain::orders::{Need, Order, OrderStatus};
+use crate::domain::ports::StoreError;
 use crate::domain::tokens::sha256_hex;
-use crate::store::{CreatedOrder, OrderStore, StoreError, UsedLink};
 
 fn order_key(id: &str) -> Item {
     key(format!("ORDER#{id}"), "ORDER")

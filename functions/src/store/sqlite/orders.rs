@@ -6,8 +6,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqliteStore, backend, from_json, insert_mail, to_json};
 use crate::domain::model::OutgoingMail;
+use crate::domain::orders::ports::{CreatedOrder, OrderStore, UsedLink};
 use crate::domain::orders::{Need, Order, OrderStatus};
-use crate::store::{CreatedOrder, OrderStore, StoreError, UsedLink};
+use crate::domain::ports::StoreError;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS orders (

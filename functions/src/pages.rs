@@ -94,16 +94,6 @@ impl Pages {
         }
     }
 
-    /// Loads the templates at `CSP_TEMPLATES` (default [`DEFAULT_TEMPLATES_DIR`]) and the
-    /// site's description beside them. Missing or broken templates are logged and leave the
-    /// pages unavailable instead of stopping the function (its JSON routes still work).
-    pub fn from_env() -> Pages {
-        let dir = std::env::var_os("CSP_TEMPLATES")
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_TEMPLATES_DIR), PathBuf::from);
-        Pages::open_or_unavailable(&dir)
-    }
-
     /// [`Pages::open`], or unavailable with the reason logged.
     pub fn open_or_unavailable(dir: &Path) -> Pages {
         match Pages::open(dir) {
@@ -222,25 +212,6 @@ impl PagesSlot {
             Ok(mut guard) => *guard = Arc::new(pages),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(pages),
         }
-    }
-}
-
-impl crate::config::AppState {
-    /// Renders pages with `pages` (loaded once, shared by every request).
-    pub fn with_pages(mut self, pages: Pages) -> Self {
-        self.pages = Arc::new(PagesSlot::new(pages));
-        self
-    }
-
-    /// Replaces the pages of this state and of every clone of it (the live preview after the
-    /// templates changed).
-    pub fn replace_pages(&self, pages: Pages) {
-        self.pages.replace(pages);
-    }
-
-    /// Renders `page` with the current templates, with the header of `session`.
-    pub fn page(&self, page: Page<'_>, session: Option<&str>) -> Response {
-        self.pages.get().render(page, session)
     }
 }
 

@@ -1,0 +1,80 @@
+//! The orders' store port: a create guarded by the idempotency key, numbers from the atomic
+//! counter, and status changes conditional on the expected status, each all or nothing.
+//! [`PortalStore`] is both ports, what the application state holds.
+
+use async_trait::async_trait;
+
+use super::model::{Need, Order};
+use super::status::OrderStatus;
+use crate::domain::model::OutgoingMail;
+use crate::domain::ports::{Store, StoreError};
+
+/// What [`OrderStore::create_order`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreatedOrder {
+    /// Stored, with its mails.
+    New,
+    /// The organisation already has an order with this idempotency key: nothing was written.
+    Existing(Box<Order>),
+}
+
+/// A single-use decision link, recorded when it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedLink {
+    /// SHA-256 of the link token.
+    pub hash: String,
+    /// When the record may be forgotten (the link has expired by then).
+    pub expires_at: i64,
+}
+
+/// Orders and reported needs.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Stores the order and its mails atomically, unless the organisation already has an
+    /// order with the same idempotency key (also when two requests race): then returns that
+    /// order and writes nothing.
+    async fn create_order(
+        &self,
+        order: &Order,
+        mails: &[OutgoingMail],
+    ) -> Result<CreatedOrder, StoreError>;
+
+    async fn find_order_by_key(&self, org_id: &str, key: &str)
+    -> Result<Option<Order>, StoreError>;
+
+    async fn get_order(&self, id: &str) -> Result<Option<Order>, StoreError>;
+
+    /// The organisation's orders, newest first.
+    async fn list_org_orders(&self, org_id: &str) -> Result<Vec<Order>, StoreError>;
+
+    /// The provider's orders, newest first.
+    async fn list_provider_orders(&self, provider_id: &str) -> Result<Vec<Order>, StoreError>;
+
+    /// Orders not yet decided, earliest deadline first.
+    async fn list_undecided_orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    /// Replaces the order (new status, history appended) if its status is still `expected`,
+    /// records `link` as used (`Conflict` if it was) and queues `mails`, all or nothing;
+    /// `Conflict` if the status changed meanwhile, `NotFound` if there is no such order.
+    async fn update_order_status(
+        &self,
+        order: &Order,
+        expected: OrderStatus,
+        link: Option<&UsedLink>,
+        mails: &[OutgoingMail],
+    ) -> Result<(), StoreError>;
+
+    /// Whether a decision link has been used.
+    async fn is_link_used(&self, hash: &str) -> Result<bool, StoreError>;
+
+    /// Stores a need and queues the operator's mail atomically.
+    async fn create_need(&self, need: &Need, mail: &OutgoingMail) -> Result<(), StoreError>;
+
+    /// Every reported need, newest first.
+    async fn list_needs(&self) -> Result<Vec<Need>, StoreError>;
+}
+
+/// The whole persistent state: accounts and orders.
+pub trait PortalStore: Store + OrderStore {}
+
+impl<T: Store + OrderStore> PortalStore for T {}

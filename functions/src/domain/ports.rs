@@ -1,0 +1,155 @@
+//! The store's ports: what the domain needs from persistence, in the domain's words.
+//!
+//! Each method is one atomic unit: a method that writes several records (a registration
+//! with its e-mail marker, token and outbox mail; a decision with its invitation and mail)
+//! writes all or nothing, and every status change is conditional on the expected status, so
+//! two concurrent requests cannot both win. Methods are named after what the domain needs,
+//! not after tables, so the DynamoDB single-table layout and the SQLite schema stay private
+//! to their adapters in `crate::store`, which depend on these traits, never the reverse.
+//!
+//! Orders have their own port beside them, [`crate::domain::orders::ports`], in the same
+//! style.
+
+use async_trait::async_trait;
+
+use crate::domain::model::{
+    Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenRecord, User,
+};
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A registration for an address that already has an account.
+    #[error("the e-mail address is already registered")]
+    EmailTaken,
+    /// The record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A condition failed: a token already used or expired, a status other than expected.
+    #[error("the record is not in the expected state")]
+    Conflict,
+    /// The database failed (I/O, network, throttling, a bug).
+    #[error("store backend: {0}")]
+    Backend(String),
+    /// The database file cannot be written (found when the store is opened).
+    #[error(
+        "Die Datenbank {path} kann nicht geschrieben werden: {cause}. Prüfen Sie die Rechte der Datei und ihres Ordners. (The database file cannot be written.)"
+    )]
+    NotWritable {
+        path: std::path::PathBuf,
+        cause: String,
+    },
+}
+
+/// The function's persistent state.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Writes organisation, user, e-mail marker, confirmation token and mail atomically;
+    /// [`StoreError::EmailTaken`] if the address exists (then nothing is written).
+    async fn create_registration(&self, registration: &NewRegistration) -> Result<(), StoreError>;
+
+    async fn get_org(&self, org_id: &str) -> Result<Option<Organisation>, StoreError>;
+
+    /// Organisations with `status`, oldest first.
+    async fn list_orgs_by_status(&self, status: OrgStatus)
+    -> Result<Vec<Organisation>, StoreError>;
+
+    async fn get_user(&self, user_id: &str) -> Result<Option<User>, StoreError>;
+
+    /// The user with this normalised address.
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+
+    async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Uses the confirmation token (unused, not expired at `now`) and moves the organisation
+    /// from `AwaitingConfirmation` to `AwaitingReview`, queueing `mail`; else `Conflict`.
+    async fn confirm_email(
+        &self,
+        token_hash: &str,
+        org_id: &str,
+        now: i64,
+        mail: &OutgoingMail,
+    ) -> Result<(), StoreError>;
+
+    /// Moves the organisation from `AwaitingReview` to `Approved` or `Rejected`, stores the
+    /// invitation token (on approval) and queues `mail`; `Conflict` if not awaiting review,
+    /// `NotFound` if there is no such organisation.
+    async fn decide_registration(
+        &self,
+        org_id: &str,
+        decision: &Decision,
+        now: i64,
+        invite: Option<&TokenRecord>,
+        mail: &OutgoingMail,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a new token and queues its mail.
+    async fn issue_token(&self, token: &TokenRecord, mail: &OutgoingMail)
+    -> Result<(), StoreError>;
+
+    /// Uses the token (unused, not expired at `now`) and sets the user's password hash;
+    /// `Conflict` otherwise.
+    async fn set_password(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a session; the id hash must be new.
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+
+    async fn get_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
+
+    /// Records activity; `expires_at` is when the store may forget it (TTL).
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        last_seen: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes a session (no error if it does not exist).
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+
+    /// Deletes every session of a user (after a password change).
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<(), StoreError>;
+
+    /// Queues a mail on its own.
+    async fn enqueue_mail(&self, mail: &OutgoingMail) -> Result<(), StoreError>;
+
+    /// Unsent mails not leased by another sender at `now`, leased until `lease_until`.
+    async fn claim_mails(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<OutgoingMail>, StoreError>;
+
+    /// Marks a mail sent: it leaves the outbox.
+    async fn mark_mail_sent(&self, mail_id: &str, now: i64) -> Result<(), StoreError>;
+
+    /// Adds one to the counter `key` and returns the new count; the counter may be
+    /// forgotten after `expires_at` and counts as absent from then on. Used for rate limits
+    /// (the key names the window) and for single-use markers (first use returns 1).
+    async fn increment_counter(
+        &self,
+        key: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<u64, StoreError>;
+
+    /// The counter `key` if it is live at `now` (a read; counts nothing).
+    async fn read_counter(&self, key: &str, now: i64) -> Result<Option<Counter>, StoreError>;
+
+    /// Forgets the counter `key` (no error if it does not exist).
+    async fn delete_counter(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A live counter: its count and when it expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub count: u64,
+    pub expires_at: i64,
+}

@@ -1,0 +1,88 @@
+//! The search service: the catalog's tantivy index, opened once and shared by every request
+//! (`GET /api/suche` in [`crate::web`] searches it), replaced as a whole when the live
+//! preview rebuilt it.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use search_index::SearchIndex;
+
+/// Where the index is looked for when `CSP_SEARCH_INDEX` is not set.
+pub const DEFAULT_INDEX_DIR: &str = "function-data/search-index";
+
+/// The opened index, shared by all requests.
+pub struct Search {
+    index: Option<SearchIndex>,
+    /// Why there is no index, for the log and the 503 page.
+    pub problem: Option<String>,
+}
+
+impl std::fmt::Debug for Search {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Search")
+            .field("index", &self.index)
+            .field("problem", &self.problem)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Search {
+    /// No index: the route answers 503 (tests of other routes, a function without a site).
+    pub fn unavailable() -> Search {
+        Search {
+            index: None,
+            problem: Some("no search index configured".to_owned()),
+        }
+    }
+
+    /// Opens the index in `index_dir`.
+    pub fn open(index_dir: &Path) -> Search {
+        match SearchIndex::open(index_dir) {
+            Ok(index) => {
+                tracing::info!(path = %index_dir.display(), offerings = index.len(), "search index opened");
+                Search {
+                    index: Some(index),
+                    problem: None,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(path = %index_dir.display(), error = %e, "search is unavailable");
+                Search {
+                    index: None,
+                    problem: Some(e.to_string()),
+                }
+            }
+        }
+    }
+
+    /// The opened index, if any.
+    pub fn index(&self) -> Option<&SearchIndex> {
+        self.index.as_ref()
+    }
+}
+
+/// The search in use: opened once and shared by every request, and replaced as a whole
+/// when the live preview (`csp serve`) has rebuilt the index or the layout.
+#[derive(Debug)]
+pub struct SearchSlot(RwLock<Arc<Search>>);
+
+impl SearchSlot {
+    pub fn new(search: Search) -> Self {
+        Self(RwLock::new(Arc::new(search)))
+    }
+
+    /// The current search (requests keep the one they started with).
+    pub fn get(&self) -> Arc<Search> {
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, search: Search) {
+        match self.0.write() {
+            Ok(mut guard) => *guard = Arc::new(search),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(search),
+        }
+    }
+}
