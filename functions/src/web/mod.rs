@@ -2,17 +2,22 @@
 //! parse, call the domain and map its result, and the OpenAPI document built from the same
 //! route table as the router (so the two cannot drift apart).
 
+mod accounts;
+mod form;
 mod handlers;
 mod openapi;
+mod operator;
 mod orders;
+pub mod refusal;
 pub mod request;
+mod responses;
 pub mod search;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use catalog::forms;
 
@@ -28,7 +33,9 @@ pub struct Route {
 
 /// Every route of the function, in the order of the OpenAPI document.
 pub fn routes() -> Vec<Route> {
+    use accounts as a;
     use handlers as h;
+    use operator as op;
     use orders as o;
     let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
     vec![
@@ -66,7 +73,7 @@ pub fn routes() -> Vec<Route> {
         ),
         r(
             RouteDoc::get("/api/registrierung", "Registrierungsformular (HTML)"),
-            get(h::registration_form),
+            get(a::registration_form),
         ),
         r(
             RouteDoc::post(
@@ -74,7 +81,7 @@ pub fn routes() -> Vec<Route> {
                 "Organisation registrieren; sendet den Bestätigungslink",
                 &[forms::registration::FIELDS, forms::registration::HUMAN_CHECK],
             ),
-            post(h::register),
+            post(a::register),
         ),
         r(
             RouteDoc::get(
@@ -82,7 +89,7 @@ pub fn routes() -> Vec<Route> {
                 "Seite mit der Schaltfläche zur Bestätigung der E-Mail-Adresse",
             )
             .query(&["token"]),
-            get(h::confirm_page),
+            get(a::confirm_page),
         ),
         r(
             RouteDoc::post(
@@ -90,11 +97,11 @@ pub fn routes() -> Vec<Route> {
                 "E-Mail-Adresse bestätigen (Link aus der ersten E-Mail)",
                 &[forms::confirm::FIELDS],
             ),
-            post(h::confirm),
+            post(a::confirm),
         ),
         r(
             RouteDoc::get("/api/anmeldung", "Anmeldeformular (HTML)"),
-            get(h::sign_in_form),
+            get(a::sign_in_form),
         ),
         r(
             RouteDoc::post(
@@ -102,11 +109,11 @@ pub fn routes() -> Vec<Route> {
                 "Anmelden; setzt das Sitzungs-Cookie mit neuer Kennung",
                 &[forms::sign_in::FIELDS],
             ),
-            post(h::sign_in),
+            post(a::sign_in),
         ),
         r(
             RouteDoc::get("/api/abmeldung", "Abmeldeseite mit Schaltfläche (HTML)"),
-            get(h::sign_out_page),
+            get(a::sign_out_page),
         ),
         r(
             RouteDoc::post(
@@ -115,14 +122,14 @@ pub fn routes() -> Vec<Route> {
                 &[forms::sign_out::FIELDS],
             )
             .auth(Auth::Session),
-            post(h::sign_out),
+            post(a::sign_out),
         ),
         r(
             RouteDoc::get(
                 "/api/passwort-vergessen",
                 "Formular „Passwort vergessen“ (HTML)",
             ),
-            get(h::forgot_form),
+            get(a::forgot_form),
         ),
         r(
             RouteDoc::post(
@@ -130,7 +137,7 @@ pub fn routes() -> Vec<Route> {
                 "Link zum Zurücksetzen anfordern; antwortet immer gleich",
                 &[forms::forgot_password::FIELDS],
             ),
-            post(h::forgot),
+            post(a::forgot),
         ),
         r(
             RouteDoc::get(
@@ -138,7 +145,7 @@ pub fn routes() -> Vec<Route> {
                 "Formular zum Festlegen des Passworts (Link aus der E-Mail)",
             )
             .query(&["token"]),
-            get(h::set_password_form),
+            get(a::set_password_form),
         ),
         r(
             RouteDoc::post(
@@ -146,7 +153,7 @@ pub fn routes() -> Vec<Route> {
                 "Passwort festlegen (Einladung oder Zurücksetzen); beendet alle Sitzungen",
                 &[forms::set_password::FIELDS],
             ),
-            post(h::set_password),
+            post(a::set_password),
         ),
         r(
             RouteDoc::get(
@@ -154,7 +161,7 @@ pub fn routes() -> Vec<Route> {
                 "„Ihr Konto“: Person und Organisation der Sitzung",
             )
             .auth(Auth::Session),
-            get(h::account),
+            get(a::account),
         ),
         r(
             RouteDoc::get(
@@ -163,7 +170,7 @@ pub fn routes() -> Vec<Route> {
             )
             .path_param("id")
             .auth(Auth::Session),
-            get(h::organisation),
+            get(a::organisation),
         ),
         r(
             RouteDoc::get(
@@ -279,7 +286,7 @@ pub fn routes() -> Vec<Route> {
                 "Registrierungen, die auf die Prüfung warten",
             )
             .auth(Auth::Operator),
-            get(h::pending_registrations),
+            get(op::pending_registrations),
         ),
         r(
             RouteDoc::post(
@@ -289,7 +296,7 @@ pub fn routes() -> Vec<Route> {
             )
             .path_param("id")
             .auth(Auth::Operator),
-            post(h::approve_registration),
+            post(op::approve_registration),
         ),
         r(
             RouteDoc::post(
@@ -299,12 +306,12 @@ pub fn routes() -> Vec<Route> {
             )
             .path_param("id")
             .auth(Auth::Operator),
-            post(h::reject_registration),
+            post(op::reject_registration),
         ),
         r(
             RouteDoc::get("/api/betrieb/bedarfe", "Gemeldete Bedarfe, neueste zuerst")
                 .auth(Auth::Operator),
-            get(o::operator_needs),
+            get(op::operator_needs),
         ),
         r(
             RouteDoc::get(
@@ -312,7 +319,7 @@ pub fn routes() -> Vec<Route> {
                 "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist",
             )
             .auth(Auth::Operator),
-            get(o::operator_overdue),
+            get(op::operator_overdue),
         ),
     ]
 }
@@ -343,62 +350,10 @@ fn harden(router: Router<AppState>, state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            german_refusals,
+            refusal::render_refusals,
         ))
         .layer(middleware::from_fn(log_and_harden))
         .with_state(state)
-}
-
-/// The framework's own refusals (a body over the limit, a path or query it cannot read, a
-/// method or format a route does not take) come as English plain text; they are answered
-/// in German like every other refusal: a page in the site's layout, or JSON for scripts.
-async fn german_refusals(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let wants_json = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
-    let response = next.run(request).await;
-    let status = response.status();
-    // The framework answers in plain text or with no body at all (405); every handler of ours
-    // names its content type.
-    let plain = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/plain"));
-    // An empty 404 is a path this router does not have: the router it is merged into (the
-    // static site in `csp serve`) or the standalone fallback answers it.
-    if !plain || !status.is_client_error() || status == StatusCode::NOT_FOUND {
-        return response;
-    }
-    let message = match status.as_u16() {
-        413 => "Die Anfrage ist zu groß. Bitte kürzen Sie Ihre Angaben und senden Sie sie erneut.",
-        405 => "Diese Adresse nimmt diese Art von Anfrage nicht an.",
-        415 => "Die Anfrage hat ein Format, das hier nicht angenommen wird.",
-        _ => "Die Anfrage konnte nicht gelesen werden. Bitte prüfen Sie die Adresse.",
-    };
-    if wants_json {
-        (
-            status,
-            axum::Json(serde_json::json!({"ok": false, "meldung": message})),
-        )
-            .into_response()
-    } else {
-        state.page(
-            crate::pages::notice(
-                "Das hat nicht geklappt",
-                message,
-                &[("/", "Zur Startseite")],
-            )
-            .status(status),
-            None,
-        )
-    }
 }
 
 /// Logs each request with an id (Lambda's request id, or a random one) and no personal data

@@ -3,12 +3,11 @@
 //! orders are under `konto/`, the decision pages are `decision.html` and
 //! `decision-done.html`; [`views`] holds what those templates read.
 
-// Early returns carry a ready `Response`; boxing it would only add noise on a cold path.
-#![allow(clippy::result_large_err)]
-
+mod decisions;
 mod views;
 
-use axum::body::Bytes;
+pub use decisions::{decide_by_link, decision_page, party_decide, party_order, party_orders};
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,18 +17,19 @@ use catalog::snapshot::{OrderCatalog, OrderableOffering};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use self::views::{DecidedView, DecisionView, FolderView, OrderRow, OrderView};
-use super::handlers::{
-    CORRECT, UNAVAILABLE, body_input, check_origin, current_session, errors_json, json_value,
-    operator_only, refusal_for, see_other, success,
-};
+use self::views::{FolderView, OrderRow, OrderView};
+use super::form::PostedForm;
+use super::refusal::Refusal;
 use super::request::Caller;
+use super::responses::{
+    CORRECT, UNAVAILABLE, current_session, errors_json, json_value, see_other, success,
+};
 use crate::domain::accounts::SessionInfo;
 use crate::domain::csrf;
-use crate::domain::orders::{Action, ApiParty, Order, OrderError, PlaceError};
+use crate::domain::orders::{Order, OrderError, PlaceError};
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
-use crate::pages::{self, Page};
+use crate::pages::Page;
 use crate::state::AppState;
 
 /// The name in the header of a signed-in person's pages.
@@ -38,26 +38,18 @@ fn name(info: &SessionInfo) -> Option<&str> {
 }
 
 /// The signed-in session, or the answer for someone who is not signed in.
-async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Response> {
-    match current_session(state, caller).await {
-        Some(info) => Ok(info),
-        None if caller.wants_json => Err(json_value(
-            StatusCode::UNAUTHORIZED,
-            json!({"ok": false, "meldung": "Bitte melden Sie sich an."}),
-        )),
-        None => Err(state.page(
-            pages::notice(
+async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Refusal> {
+    current_session(state, caller).await.ok_or_else(|| {
+        Refusal::new(caller, StatusCode::UNAUTHORIZED, "Bitte melden Sie sich an.")
+            .titled(
                 "Bitte melden Sie sich an",
-                "Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.",
                 &[
                     ("/api/anmeldung", "Anmelden"),
                     ("/registrieren/", "Organisation registrieren"),
                 ],
             )
-            .status(StatusCode::UNAUTHORIZED),
-            None,
-        )),
-    }
+            .page_text("Bestellen, Bedarf melden und Bestellungen ansehen können angemeldete Beschäftigte einer registrierten Organisation.")
+    })
 }
 
 /// The session's CSRF token must be right when sent; a form without one (a static page
@@ -75,7 +67,7 @@ fn check_token(
     caller: &Caller,
     info: &SessionInfo,
     input: &FormInput,
-) -> Result<bool, Response> {
+) -> Result<bool, Refusal> {
     let token = caller
         .csrf_header
         .as_deref()
@@ -88,44 +80,34 @@ fn check_token(
         Ok(false)
     } else {
         tracing::warn!("form refused: missing or wrong CSRF token");
-        Err(refusal_for(
-            state,
+        Err(Refusal::new(
             caller,
-            name(info),
             StatusCode::FORBIDDEN,
             "Die Anfrage enthielt kein gültiges Sicherheitstoken. Bitte laden Sie die Seite neu.",
-        ))
+        )
+        .for_session(name(info)))
     }
 }
 
-/// A state-changing form of a signed-in person: from the portal's origin, parsed, with the
-/// session and its CSRF token checked (see [`check_token`]: `false` when it must be sent
-/// again).
+/// A posted form of a signed-in person: the session, and whether its CSRF token came along
+/// (see [`check_token`]: `false` when the form must be sent again).
 async fn signed_in_form(
     state: &AppState,
     caller: &Caller,
-    body: &[u8],
-) -> Result<(SessionInfo, FormInput, bool), Response> {
-    check_origin(state, caller)?;
-    let input = body_input(state, caller, body)?;
+    input: &FormInput,
+) -> Result<(SessionInfo, bool), Refusal> {
     let info = signed_in(state, caller).await?;
-    let token = check_token(state, caller, &info, &input)?;
-    Ok((info, input, token))
+    let token = check_token(state, caller, &info, input)?;
+    Ok((info, token))
 }
 
 /// The answer to a failed order action, with the header of `session` on its page.
-fn order_error(
-    state: &AppState,
-    caller: &Caller,
-    session: Option<&str>,
-    error: OrderError,
-) -> Response {
-    let refuse = |status, message: &str| refusal_for(state, caller, session, status, message);
+pub(super) fn order_error(caller: &Caller, session: Option<&str>, error: OrderError) -> Refusal {
+    let refuse =
+        |status, message: &'static str| Refusal::new(caller, status, message).for_session(session);
     match error {
-        OrderError::Invalid(errors) => json_value(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({"ok": false, "meldung": CORRECT, "fehler": errors_json(&errors)}),
-        ),
+        OrderError::Invalid(errors) => Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
+            .with_fields(errors_json(&errors)),
         OrderError::NotOrderable => refuse(
             StatusCode::NOT_FOUND,
             "Dieses Angebot kann nicht (mehr) bestellt werden.",
@@ -136,20 +118,10 @@ fn order_error(
         ),
         OrderError::InvalidLink => {
             let message = "Dieser Link ist ungültig, abgelaufen oder wurde bereits für eine Entscheidung verwendet.";
-            if caller.wants_json {
-                return refuse(StatusCode::GONE, message);
-            }
             // Titled after what happened, like the other links' page (not "Das hat nicht
             // geklappt"): a provider opening a used link learns why at once.
-            state.page(
-                pages::notice(
-                    "Link ungültig oder abgelaufen",
-                    message,
-                    &[("/", "Zur Startseite")],
-                )
-                .status(StatusCode::GONE),
-                session,
-            )
+            refuse(StatusCode::GONE, message)
+                .titled("Link ungültig oder abgelaufen", &[("/", "Zur Startseite")])
         }
         OrderError::NotAllowed(reason) => {
             tracing::info!(reason, "decision refused");
@@ -169,7 +141,7 @@ fn order_error(
     }
 }
 
-pub fn order_json(order: &Order, now: i64) -> Value {
+pub(super) fn order_json(order: &Order, now: i64) -> Value {
     json!({
         "id": order.id,
         "nummer": order.number,
@@ -248,17 +220,14 @@ pub async fn order_form(
     State(state): State<AppState>,
     caller: Caller,
     Path(offering_id): Path<String>,
-) -> Response {
-    let info = match signed_in(&state, &caller).await {
-        Ok(info) => info,
-        Err(response) => return response,
-    };
-    let catalog = match state.orders.catalog() {
-        Ok(catalog) => catalog,
-        Err(e) => return order_error(&state, &caller, name(&info), e),
-    };
+) -> Result<Response, Refusal> {
+    let info = signed_in(&state, &caller).await?;
+    let catalog = state
+        .orders
+        .catalog()
+        .map_err(|e| order_error(&caller, name(&info), e))?;
     let Some(offering) = catalog.offering(&offering_id) else {
-        return order_error(&state, &caller, name(&info), OrderError::NotOrderable);
+        return Err(order_error(&caller, name(&info), OrderError::NotOrderable));
     };
     // The organisation's address is proposed for the bill.
     let org = &info.org;
@@ -268,7 +237,7 @@ pub async fn order_form(
         (forms::order::BILLING_POSTCODE.name, org.postcode.as_str()),
         (forms::order::BILLING_CITY.name, org.city.as_str()),
     ]);
-    order_page(
+    Ok(order_page(
         &state,
         &info,
         offering,
@@ -277,14 +246,14 @@ pub async fn order_form(
         &new_id(),
         StatusCode::OK,
         &format!("{} bestellen", offering.name),
-    )
+    ))
 }
 
-pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
-    let (info, input, token) = match signed_in_form(&state, &caller, &body).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
+pub async fn submit_order(
+    State(state): State<AppState>,
+    PostedForm { caller, input }: PostedForm,
+) -> Result<Response, Refusal> {
+    let (info, token) = signed_in_form(&state, &caller, &input).await?;
     let placed = if token {
         state.orders.place(&info, &input).await
     } else {
@@ -303,18 +272,17 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
         Ok(order) => Ok(order),
         Err(PlaceError::Order(e)) => Err(e),
         Err(PlaceError::IdempotencyKeyReused { existing_number }) => {
-            return refusal_for(
-                &state,
+            return Err(Refusal::new(
                 &caller,
-                name(&info),
                 StatusCode::CONFLICT,
-                &format!(
+                format!(
                     "Mit diesem Formular wurde schon die Bestellung {existing_number} aufgegeben, mit anderen Angaben. Es wurde nichts geändert. Um eine weitere Bestellung aufzugeben, öffnen Sie das Bestellformular bitte neu."
                 ),
-            );
+            )
+            .for_session(name(&info)));
         }
     };
-    match placed {
+    Ok(match placed {
         Ok(order) => {
             state.outbox.mail_queued().await;
             let location = format!("/api/konto/bestellungen/{}", order.id);
@@ -328,12 +296,12 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
             }
         }
         Err(OrderError::Invalid(errors)) if !caller.wants_json => {
-            let catalog = match state.orders.catalog() {
-                Ok(catalog) => catalog,
-                Err(e) => return order_error(&state, &caller, name(&info), e),
-            };
+            let catalog = state
+                .orders
+                .catalog()
+                .map_err(|e| order_error(&caller, name(&info), e))?;
             let Some(offering) = catalog.offering(input.get(forms::order::OFFERING.name)) else {
-                return order_error(&state, &caller, name(&info), OrderError::NotOrderable);
+                return Err(order_error(&caller, name(&info), OrderError::NotOrderable));
             };
             // The same idempotency key again: correcting and resending stays one order.
             let key = match input.get(forms::order::IDEMPOTENCY_KEY.name) {
@@ -351,17 +319,14 @@ pub async fn submit_order(State(state): State<AppState>, caller: Caller, body: B
                 &format!("Fehler: {} bestellen", offering.name),
             )
         }
-        Err(e) => order_error(&state, &caller, name(&info), e),
-    }
+        Err(e) => order_error(&caller, name(&info), e).into_response(),
+    })
 }
 
-pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> Response {
-    let info = match signed_in(&state, &caller).await {
-        Ok(info) => info,
-        Err(response) => return response,
-    };
+pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> Result<Response, Refusal> {
+    let info = signed_in(&state, &caller).await?;
     let now = state.orders.now();
-    match state.orders.orders_of(&info).await {
+    Ok(match state.orders.orders_of(&info).await {
         Ok(orders) if caller.wants_json => json_value(
             StatusCode::OK,
             json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
@@ -373,8 +338,8 @@ pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> Respons
                 name(&info),
             )
         }
-        Err(e) => order_error(&state, &caller, name(&info), e),
-    }
+        Err(e) => order_error(&caller, name(&info), e).into_response(),
+    })
 }
 
 /// An order of the signed-in person's organisation, with the session.
@@ -382,11 +347,11 @@ async fn own_order(
     state: &AppState,
     caller: &Caller,
     id: &str,
-) -> Result<(SessionInfo, Order), Response> {
+) -> Result<(SessionInfo, Order), Refusal> {
     let info = signed_in(state, caller).await?;
     match state.orders.order_for(&info, id).await {
         Ok(order) => Ok((info, order)),
-        Err(e) => Err(order_error(state, caller, name(&info), e)),
+        Err(e) => Err(order_error(caller, name(&info), e)),
     }
 }
 
@@ -394,33 +359,27 @@ pub async fn my_order(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Response {
-    let (info, order) = match own_order(&state, &caller, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, Refusal> {
+    let (info, order) = own_order(&state, &caller, &id).await?;
     let now = state.orders.now();
     if caller.wants_json {
-        return json_value(StatusCode::OK, order_json(&order, now));
+        return Ok(json_value(StatusCode::OK, order_json(&order, now)));
     }
-    state.page(
+    Ok(state.page(
         Page::new("konto/order.html", &format!("Bestellung {}", order.number))
             .with("order", &OrderView::of(&order, now))
             .with("folder", &FolderView::of(&order, 3)),
         name(&info),
-    )
+    ))
 }
 
 pub async fn folder_html(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Response {
-    let (info, order) = match own_order(&state, &caller, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    state.page(
+) -> Result<Response, Refusal> {
+    let (info, order) = own_order(&state, &caller, &id).await?;
+    Ok(state.page(
         Page::new(
             "konto/folder.html",
             &format!("Vertragsmappe {}", order.number),
@@ -428,19 +387,16 @@ pub async fn folder_html(
         .with("order", &OrderView::of(&order, state.orders.now()))
         .with("folder", &FolderView::of(&order, 2)),
         name(&info),
-    )
+    ))
 }
 
 pub async fn folder_pdf(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Response {
-    let (info, order) = match own_order(&state, &caller, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match crate::domain::orders::summary::summary_pdf(&order) {
+) -> Result<Response, Refusal> {
+    let (info, order) = own_order(&state, &caller, &id).await?;
+    Ok(match crate::domain::orders::summary::summary_pdf(&order) {
         Ok(bytes) => {
             let mut response = (
                 StatusCode::OK,
@@ -461,15 +417,11 @@ pub async fn folder_pdf(
         }
         Err(e) => {
             tracing::error!(error = %e, "PDF failed");
-            refusal_for(
-                &state,
-                &caller,
-                name(&info),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                UNAVAILABLE,
-            )
+            Refusal::new(&caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
+                .for_session(name(&info))
+                .into_response()
         }
-    }
+    })
 }
 
 // ---- customer: needs ----------------------------------------------------------------------
@@ -531,22 +483,19 @@ pub async fn need_form(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<NeedQuery>,
-) -> Response {
-    let info = match signed_in(&state, &caller).await {
-        Ok(info) => info,
-        Err(response) => return response,
-    };
-    let catalog = match state.orders.catalog() {
-        Ok(catalog) => catalog,
-        Err(e) => return order_error(&state, &caller, name(&info), e),
-    };
+) -> Result<Response, Refusal> {
+    let info = signed_in(&state, &caller).await?;
+    let catalog = state
+        .orders
+        .catalog()
+        .map_err(|e| order_error(&caller, name(&info), e))?;
     let title: String = query
         .titel
         .chars()
         .take(forms::need::TITLE.max_len)
         .collect();
     let input = FormInput::from_pairs([(forms::need::TITLE.name, title)]);
-    need_page(
+    Ok(need_page(
         &state,
         &info,
         &catalog,
@@ -554,14 +503,14 @@ pub async fn need_form(
         &FieldErrors::default(),
         StatusCode::OK,
         "Bedarf melden",
-    )
+    ))
 }
 
-pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
-    let (info, input, token) = match signed_in_form(&state, &caller, &body).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
+pub async fn submit_need(
+    State(state): State<AppState>,
+    PostedForm { caller, input }: PostedForm,
+) -> Result<Response, Refusal> {
+    let (info, token) = signed_in_form(&state, &caller, &input).await?;
     let reported = if token {
         state.orders.report_need(&info, &input).await
     } else {
@@ -572,7 +521,7 @@ pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: By
             Err(OrderError::Invalid(again))
         })
     };
-    match reported {
+    Ok(match reported {
         Ok(need) => {
             state.outbox.mail_queued().await;
             if caller.wants_json {
@@ -585,10 +534,10 @@ pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: By
             }
         }
         Err(OrderError::Invalid(errors)) if !caller.wants_json => {
-            let catalog = match state.orders.catalog() {
-                Ok(catalog) => catalog,
-                Err(e) => return order_error(&state, &caller, name(&info), e),
-            };
+            let catalog = state
+                .orders
+                .catalog()
+                .map_err(|e| order_error(&caller, name(&info), e))?;
             need_page(
                 &state,
                 &info,
@@ -599,291 +548,6 @@ pub async fn submit_need(State(state): State<AppState>, caller: Caller, body: By
                 "Fehler: Bedarf melden",
             )
         }
-        Err(e) => order_error(&state, &caller, name(&info), e),
-    }
-}
-
-// ---- provider and intermediary: decision links ---------------------------------------------
-
-#[derive(Debug, Deserialize)]
-pub struct DecisionQuery {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    aktion: String,
-}
-
-/// The page behind a decision link (`decision.html`): the order, the buttons to confirm or
-/// review, or the form to reject with a reason, and the contract folder.
-#[allow(clippy::too_many_arguments)]
-fn decision_page_of(
-    state: &AppState,
-    order: &Order,
-    party: crate::domain::orders::Party,
-    token: &str,
-    reject: bool,
-    input: &FormInput,
-    errors: &FieldErrors,
-    status: StatusCode,
-) -> Response {
-    // A wrong action is no field of the page: it becomes the message of the whole form.
-    let (whole_form, field_errors): (Vec<_>, Vec<_>) = errors
-        .0
-        .iter()
-        .cloned()
-        .partition(|(name, _)| name == forms::decision::ACTION.name);
-    let message = whole_form
-        .iter()
-        .map(|(_, m)| m.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut form = FormView::filled(
-        forms::decision::FIELDS,
-        |field| input.get(field).to_owned(),
-        &field_errors,
-        &message,
-    );
-    // The reason is optional for a decision in general, but the rejection form needs it.
-    if let Some(reason) = form.fields.get_mut(forms::decision::REASON.name) {
-        reason.spec.required = reject;
-    }
-    let title = if form.has_errors() {
-        format!("Fehler: Bestellung {} entscheiden", order.number)
-    } else {
-        format!("Bestellung {} entscheiden", order.number)
-    };
-    state.page(
-        Page::new("decision.html", &title)
-            .status(status)
-            .with("decision", &DecisionView::of(order, party, token, reject))
-            .with("form", &form)
-            .with("folder", &FolderView::of(order, 3)),
-        None,
-    )
-}
-
-pub async fn decision_page(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<DecisionQuery>,
-) -> Response {
-    match state.orders.open_link(&query.token).await {
-        Ok((order, claims)) => decision_page_of(
-            &state,
-            &order,
-            claims.party,
-            &query.token,
-            query.aktion == "ablehnen",
-            &FormInput::default(),
-            &FieldErrors::default(),
-            StatusCode::OK,
-        ),
-        Err(e) => order_error(&state, &caller, None, e),
-    }
-}
-
-fn parse_action(input: &FormInput) -> Result<Action, FieldErrors> {
-    let reason_field = forms::decision::REASON;
-    match input.get(forms::decision::ACTION.name) {
-        "bestaetigen" => Ok(Action::Confirm),
-        "pruefen" => Ok(Action::Review),
-        "ablehnen" => {
-            let reason = input.get(reason_field.name);
-            if reason.is_empty() {
-                let mut errors = FieldErrors::default();
-                errors.add(
-                    reason_field.name,
-                    "Bitte begründen Sie die Ablehnung; der Kunde erhält die Begründung.",
-                );
-                Err(errors)
-            } else if reason.chars().count() > reason_field.max_len {
-                let mut errors = FieldErrors::default();
-                errors.add(
-                    reason_field.name,
-                    format!("Bitte höchstens {} Zeichen.", reason_field.max_len),
-                );
-                Err(errors)
-            } else {
-                Ok(Action::Reject {
-                    reason: reason.to_owned(),
-                })
-            }
-        }
-        _ => {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                forms::decision::ACTION.name,
-                "Bitte wählen Sie: bestaetigen, pruefen oder ablehnen.",
-            );
-            Err(errors)
-        }
-    }
-}
-
-pub async fn decide_by_link(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Response {
-    if let Err(response) = check_origin(&state, &caller) {
-        return response;
-    }
-    let input = match body_input(&state, &caller, &body) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
-    let token = input.get(forms::decision::TOKEN.name).to_owned();
-    let action = match parse_action(&input) {
-        Ok(action) => action,
-        Err(errors) => {
-            if caller.wants_json {
-                return json_value(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    json!({"ok": false, "meldung": CORRECT, "fehler": errors_json(&errors)}),
-                );
-            }
-            return match state.orders.open_link(&token).await {
-                Ok((order, claims)) => decision_page_of(
-                    &state,
-                    &order,
-                    claims.party,
-                    &token,
-                    // A missing or too long reason: the rejection form again.
-                    errors.get(forms::decision::REASON.name).is_some(),
-                    &input,
-                    &errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ),
-                Err(e) => order_error(&state, &caller, None, e),
-            };
-        }
-    };
-    match state.orders.decide_by_link(&token, action).await {
-        Ok(order) => {
-            state.outbox.mail_queued().await;
-            if caller.wants_json {
-                json_value(
-                    StatusCode::OK,
-                    json!({"ok": true, "status": order.status.as_str(), "status_text": order.status.label()}),
-                )
-            } else {
-                state.page(
-                    Page::new("decision-done.html", "Entscheidung gespeichert")
-                        .with("decided", &DecidedView::of(&order)),
-                    None,
-                )
-            }
-        }
-        Err(e) => order_error(&state, &caller, None, e),
-    }
-}
-
-// ---- provider and intermediary: API ------------------------------------------------------
-
-fn api_party(state: &AppState, caller: &Caller) -> Result<ApiParty, Response> {
-    caller
-        .authorization
-        .as_deref()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| state.orders.api_party(token.trim()))
-        .ok_or_else(|| {
-            json_value(
-                StatusCode::UNAUTHORIZED,
-                json!({"ok": false, "meldung": "API-Token fehlt oder ist falsch."}),
-            )
-        })
-}
-
-pub async fn party_orders(State(state): State<AppState>, caller: Caller) -> Response {
-    let caller = caller.clone_json();
-    let party = match api_party(&state, &caller) {
-        Ok(party) => party,
-        Err(response) => return response,
-    };
-    let now = state.orders.now();
-    match state.orders.orders_for_party(&party).await {
-        Ok(orders) => json_value(
-            StatusCode::OK,
-            json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
-        ),
-        Err(e) => order_error(&state, &caller, None, e),
-    }
-}
-
-pub async fn party_order(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Response {
-    let caller = caller.clone_json();
-    let party = match api_party(&state, &caller) {
-        Ok(party) => party,
-        Err(response) => return response,
-    };
-    match state.orders.order_for_party(&party, &id).await {
-        Ok(order) => json_value(StatusCode::OK, order_json(&order, state.orders.now())),
-        Err(e) => order_error(&state, &caller, None, e),
-    }
-}
-
-pub async fn party_decide(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let caller = caller.clone_json();
-    let party = match api_party(&state, &caller) {
-        Ok(party) => party,
-        Err(response) => return response,
-    };
-    let input = match body_input(&state, &caller, &body) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
-    let action = match parse_action(&input) {
-        Ok(action) => action,
-        Err(errors) => {
-            return json_value(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"ok": false, "meldung": CORRECT, "fehler": errors_json(&errors)}),
-            );
-        }
-    };
-    match state.orders.decide_by_api(&party, &id, action).await {
-        Ok(order) => {
-            state.outbox.mail_queued().await;
-            json_value(
-                StatusCode::OK,
-                json!({"ok": true, "bestellung": order_json(&order, state.orders.now())}),
-            )
-        }
-        Err(e) => order_error(&state, &caller, None, e),
-    }
-}
-
-// ---- operator ----------------------------------------------------------------------------
-
-pub async fn operator_needs(State(state): State<AppState>, caller: Caller) -> Response {
-    if let Err(response) = operator_only(&state, &caller) {
-        return response;
-    }
-    match state.orders.needs().await {
-        Ok(needs) => json_value(StatusCode::OK, json!({"bedarfe": needs})),
-        Err(e) => order_error(&state, &caller.clone_json(), None, e),
-    }
-}
-
-pub async fn operator_overdue(State(state): State<AppState>, caller: Caller) -> Response {
-    if let Err(response) = operator_only(&state, &caller) {
-        return response;
-    }
-    let now = state.orders.now();
-    match state.orders.overdue().await {
-        Ok(orders) => json_value(
-            StatusCode::OK,
-            json!({"bestellungen": orders.iter().map(|o| order_json(o, now)).collect::<Vec<_>>()}),
-        ),
-        Err(e) => order_error(&state, &caller.clone_json(), None, e),
-    }
+        Err(e) => order_error(&caller, name(&info), e).into_response(),
+    })
 }
