@@ -85,6 +85,15 @@ enum Format {
     Github,
 }
 
+/// What a `csp` built as the providers' gate (`--no-default-features`) says to `build` or
+/// `serve`.
+#[cfg(not(all(feature = "build", feature = "serve")))]
+fn without(command: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "Dieses csp wurde ohne `{command}` gebaut (nur prüfen und anlegen). Bauen Sie es mit `cargo build --release -p generator --bin csp`, um die Seite zu bauen oder anzusehen."
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -96,6 +105,7 @@ fn main() -> ExitCode {
             };
             return generator::check::run(&content, format);
         }
+        #[cfg(feature = "build")]
         Command::Build {
             content,
             theme,
@@ -107,6 +117,7 @@ fn main() -> ExitCode {
             out,
             data_out,
         }),
+        #[cfg(feature = "serve")]
         Command::Serve {
             content,
             theme,
@@ -122,6 +133,10 @@ fn main() -> ExitCode {
             poll,
             state_dir,
         }),
+        #[cfg(not(feature = "build"))]
+        Command::Build { .. } => Err(without("build")),
+        #[cfg(not(feature = "serve"))]
+        Command::Serve { .. } => Err(without("serve")),
         Command::New {
             what:
                 NewWhat::Offering {

@@ -7,7 +7,7 @@ mod build_support;
 
 use std::collections::BTreeMap;
 
-use build_support::{has_attr, sample};
+use build_support::{has_attr, sample, texts};
 
 /// Every `id` attribute value of a (minified) page, quoted or not.
 fn element_ids(html: &str) -> Vec<&str> {
@@ -96,21 +96,25 @@ fn a_free_plan_beside_paid_ones_shows_the_paid_price_too() {
     );
     let overview = site.page("/cloud-services/");
     assert!(
-        overview.contains("<strong>kostenfrei oder 7,90 €</strong> <span>je Person und Monat</span> <span class=net>netto</span>"),
+        texts(&overview, ":has(> strong)")
+            .iter()
+            .any(|t| t == "kostenfrei oder 7,90 € je Person und Monat netto"),
         "tile price"
     );
     // Nothing free is called "netto", and a free plan's billing does not repeat "kostenfrei".
     for (path, bytes) in site.all_files() {
         if path.ends_with(".html") {
             let html = String::from_utf8(bytes).unwrap();
-            assert!(
-                !html.contains("kostenfrei</strong> <span"),
-                "{path}: free price with a suffix"
-            );
-            assert!(
-                !html.contains("kostenfrei</strong>, kostenfrei"),
-                "{path}: kostenfrei twice"
-            );
+            for price in texts(&html, ":has(> strong)") {
+                assert!(
+                    !price.starts_with("kostenfrei je") && !price.starts_with("kostenfrei netto"),
+                    "{path}: free price with a suffix: {price}"
+                );
+                assert!(
+                    !price.contains("kostenfrei, kostenfrei"),
+                    "{path}: kostenfrei twice: {price}"
+                );
+            }
         }
     }
 }
@@ -119,9 +123,9 @@ fn a_free_plan_beside_paid_ones_shows_the_paid_price_too() {
 fn the_price_at_the_top_of_a_detail_page_has_its_unit() {
     let html = sample().page("/cloud-services/dreservierung/");
     assert!(
-        html.contains(
-            "<strong>0,95 €</strong> je buchbarer Ressource und Monat <span>netto</span>"
-        ),
+        texts(&html, ":has(> strong)")
+            .iter()
+            .any(|t| t == "0,95 € je buchbarer Ressource und Monat netto"),
         "unit beside the leading price"
     );
 }
@@ -141,14 +145,14 @@ fn the_main_navigation_marks_the_page_or_the_section_it_is_in() {
     let site = sample();
     let current = |url: &str, link: &str| {
         let html = site.page(url);
-        let at = html.find(&format!("href={link}>")).unwrap();
-        let tag = &html[html[..at].rfind("<a ").unwrap()..at];
-        if tag.contains("aria-current=page") {
-            "page"
-        } else if tag.contains("aria-current=true") {
-            "true"
-        } else {
-            "none"
+        let link = build_support::attributes_of(
+            &html,
+            &format!("nav[aria-label=Hauptnavigation] a[href='{link}']"),
+        );
+        match link.get("aria-current").map(String::as_str) {
+            Some("page") => "page",
+            Some("true") => "true",
+            _ => "none",
         }
     };
     assert_eq!(current("/cloud-services/", "/cloud-services/"), "page");
@@ -236,12 +240,15 @@ fn the_overall_maturity_adds_up_from_the_levels_shown() {
 fn the_order_button_says_free_only_where_every_plan_is_free() {
     let site = sample();
     let free = site.page("/bestellen/terminfinder/");
-    assert!(free.contains(">Kostenfrei bestellen</button>") && !free.contains("Zahlungspflichtig"));
+    assert!(
+        texts(&free, "button").contains(&"Kostenfrei bestellen".to_owned())
+            && !free.contains("Zahlungspflichtig")
+    );
     // A free demo beside paid plans: the order may cost money.
     for id in ["conceptboard", "managed-kubernetes"] {
         let paid = site.page(&format!("/bestellen/{id}/"));
         assert!(
-            paid.contains(">Zahlungspflichtig bestellen</button>"),
+            texts(&paid, "button").contains(&"Zahlungspflichtig bestellen".to_owned()),
             "{id}"
         );
     }

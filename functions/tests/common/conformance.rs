@@ -76,26 +76,8 @@ async fn registered_and_confirmed(store: &dyn PortalStore, email: &str) -> NewRe
     reg
 }
 
-/// Runs every check against `store` (which must be empty).
-pub async fn run_all(store: Arc<dyn PortalStore>) {
-    registration_writes_everything_and_reads_back(store.as_ref()).await;
-    duplicate_email_is_refused_and_writes_nothing(store.as_ref()).await;
-    concurrent_registrations_of_one_address_create_one(store.clone()).await;
-    confirmation_uses_the_token_once(store.as_ref()).await;
-    expired_token_is_refused(store.as_ref()).await;
-    failed_condition_leaves_the_token_unused(store.as_ref()).await;
-    decisions_need_the_expected_status(store.as_ref()).await;
-    concurrent_decisions_leave_exactly_one(store.clone()).await;
-    password_is_set_once_per_token(store.as_ref()).await;
-    sessions_are_created_read_touched_and_deleted(store.as_ref()).await;
-    outbox_claims_lease_and_marks_sent(store.as_ref()).await;
-    counters_count_expire_and_survive_concurrency(store.clone()).await;
-    counters_are_read_and_deleted(store.as_ref()).await;
-    a_new_password_link_voids_the_earlier_ones(store.as_ref()).await;
-    concurrent_password_links_leave_one_valid(store.clone()).await;
-}
-
-async fn counters_are_read_and_deleted(store: &dyn PortalStore) {
+pub async fn counters_are_read_and_deleted(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     assert_eq!(store.read_counter("r1", NOW).await.expect("read"), None);
     store
         .increment_counter("r1", NOW, NOW + 60)
@@ -132,7 +114,8 @@ async fn counters_are_read_and_deleted(store: &dyn PortalStore) {
 }
 
 /// Approval's invitation, then two resets: only the newest sets the password.
-async fn a_new_password_link_voids_the_earlier_ones(store: &dyn PortalStore) {
+pub async fn a_new_password_link_voids_the_earlier_ones(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let reg = registered_and_confirmed(store, "voids@example.de").await;
     let invite = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -208,7 +191,7 @@ async fn a_new_password_link_voids_the_earlier_ones(store: &dyn PortalStore) {
 }
 
 /// Links issued at the same moment: afterwards exactly one of them works.
-async fn concurrent_password_links_leave_one_valid(store: Arc<dyn PortalStore>) {
+pub async fn concurrent_password_links_leave_one_valid(store: Arc<dyn PortalStore>) {
     let reg = registration("race-links@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let tokens: Vec<TokenRecord> = (0..8)
@@ -246,7 +229,8 @@ async fn concurrent_password_links_leave_one_valid(store: Arc<dyn PortalStore>) 
     assert_eq!(usable, 1, "exactly one link stays valid");
 }
 
-async fn registration_writes_everything_and_reads_back(store: &dyn PortalStore) {
+pub async fn registration_writes_everything_and_reads_back(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let reg = registration("a@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     assert_eq!(
@@ -293,7 +277,8 @@ async fn registration_writes_everything_and_reads_back(store: &dyn PortalStore) 
     );
 }
 
-async fn duplicate_email_is_refused_and_writes_nothing(store: &dyn PortalStore) {
+pub async fn duplicate_email_is_refused_and_writes_nothing(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let first = registration("dup@example.de", NOW);
     store.create_registration(&first).await.expect("first");
     let second = registration("dup@example.de", NOW);
@@ -321,7 +306,7 @@ async fn duplicate_email_is_refused_and_writes_nothing(store: &dyn PortalStore) 
     );
 }
 
-async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn PortalStore>) {
+pub async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn PortalStore>) {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
@@ -343,7 +328,8 @@ async fn concurrent_registrations_of_one_address_create_one(store: Arc<dyn Porta
     assert_eq!(created, 1);
 }
 
-async fn confirmation_uses_the_token_once(store: &dyn PortalStore) {
+pub async fn confirmation_uses_the_token_once(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let reg = registration("confirm@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let notice = mail("op@example.de", NOW);
@@ -381,7 +367,8 @@ async fn confirmation_uses_the_token_once(store: &dyn PortalStore) {
     assert!(waiting.iter().any(|o| o.id == reg.org.id));
 }
 
-async fn expired_token_is_refused(store: &dyn PortalStore) {
+pub async fn expired_token_is_refused(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let reg = registration("expired@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let late = reg.confirm_token.expires_at;
@@ -405,7 +392,8 @@ async fn expired_token_is_refused(store: &dyn PortalStore) {
     );
 }
 
-async fn failed_condition_leaves_the_token_unused(store: &dyn PortalStore) {
+pub async fn failed_condition_leaves_the_token_unused(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     // The organisation is no longer awaiting confirmation: the whole transaction fails and
     // the token stays unused.
     let reg = registered_and_confirmed(store, "atomic@example.de").await;
@@ -437,7 +425,8 @@ async fn failed_condition_leaves_the_token_unused(store: &dyn PortalStore) {
     );
 }
 
-async fn decisions_need_the_expected_status(store: &dyn PortalStore) {
+pub async fn decisions_need_the_expected_status(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let unconfirmed = registration("early@example.de", NOW);
     store
         .create_registration(&unconfirmed)
@@ -539,7 +528,7 @@ async fn decisions_need_the_expected_status(store: &dyn PortalStore) {
     );
 }
 
-async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn PortalStore>) {
+pub async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn PortalStore>) {
     let reg = registered_and_confirmed(store.as_ref(), "twodecisions@example.de").await;
     let tasks: Vec<_> = (0..6)
         .map(|i| {
@@ -570,7 +559,8 @@ async fn concurrent_decisions_leave_exactly_one(store: Arc<dyn PortalStore>) {
     assert_eq!(wins, 1);
 }
 
-async fn password_is_set_once_per_token(store: &dyn PortalStore) {
+pub async fn password_is_set_once_per_token(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let reg = registration("password@example.de", NOW);
     store.create_registration(&reg).await.expect("create");
     let reset = TokenRecord {
@@ -626,7 +616,8 @@ async fn password_is_set_once_per_token(store: &dyn PortalStore) {
     assert_eq!(user.password_hash.as_deref(), Some("$argon2id$first"));
 }
 
-async fn sessions_are_created_read_touched_and_deleted(store: &dyn PortalStore) {
+pub async fn sessions_are_created_read_touched_and_deleted(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     let session = |user: &str| Session {
         id_hash: sha256_hex(&new_id()),
         user_id: user.to_owned(),
@@ -685,7 +676,8 @@ async fn sessions_are_created_read_touched_and_deleted(store: &dyn PortalStore) 
     );
 }
 
-async fn outbox_claims_lease_and_marks_sent(store: &dyn PortalStore) {
+pub async fn outbox_claims_lease_and_marks_sent(store: Arc<dyn PortalStore>) {
+    let store = store.as_ref();
     // Drain what earlier checks queued.
     loop {
         let batch = store.claim_mails(NOW, NOW + 60, 50).await.expect("claim");
@@ -739,7 +731,7 @@ async fn outbox_claims_lease_and_marks_sent(store: &dyn PortalStore) {
     );
 }
 
-async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn PortalStore>) {
+pub async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn PortalStore>) {
     assert_eq!(
         store
             .increment_counter("c1", NOW, NOW + 60)
@@ -790,4 +782,96 @@ async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn PortalStor
         (1..=20).collect::<Vec<u64>>(),
         "every increment counted once"
     );
+}
+
+/// One `#[test]` per store check, each on a fresh, empty store made by `$make` (so one
+/// failure never hides the others). Both store test files call it.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        mod conformance {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn registration_writes_everything_and_reads_back() {
+                $crate::common::conformance::registration_writes_everything_and_reads_back(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn duplicate_email_is_refused_and_writes_nothing() {
+                $crate::common::conformance::duplicate_email_is_refused_and_writes_nothing(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_registrations_of_one_address_create_one() {
+                $crate::common::conformance::concurrent_registrations_of_one_address_create_one(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn confirmation_uses_the_token_once() {
+                $crate::common::conformance::confirmation_uses_the_token_once($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn expired_token_is_refused() {
+                $crate::common::conformance::expired_token_is_refused($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn failed_condition_leaves_the_token_unused() {
+                $crate::common::conformance::failed_condition_leaves_the_token_unused($make.await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn decisions_need_the_expected_status() {
+                $crate::common::conformance::decisions_need_the_expected_status($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_decisions_leave_exactly_one() {
+                $crate::common::conformance::concurrent_decisions_leave_exactly_one($make.await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn password_is_set_once_per_token() {
+                $crate::common::conformance::password_is_set_once_per_token($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sessions_are_created_read_touched_and_deleted() {
+                $crate::common::conformance::sessions_are_created_read_touched_and_deleted(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn outbox_claims_lease_and_marks_sent() {
+                $crate::common::conformance::outbox_claims_lease_and_marks_sent($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn counters_count_expire_and_survive_concurrency() {
+                $crate::common::conformance::counters_count_expire_and_survive_concurrency(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn counters_are_read_and_deleted() {
+                $crate::common::conformance::counters_are_read_and_deleted($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_new_password_link_voids_the_earlier_ones() {
+                $crate::common::conformance::a_new_password_link_voids_the_earlier_ones(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_password_links_leave_one_valid() {
+                $crate::common::conformance::concurrent_password_links_leave_one_valid($make.await)
+                    .await;
+            }
+        }
+    };
 }

@@ -197,24 +197,68 @@ pub fn escaped(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Does the (minified) HTML have `attr=value`, quoted or not?
+/// Does an element of the page carry `attr="value"`? Read through an HTML parser, so text
+/// that merely looks like an attribute never counts.
 pub fn has_attr(html: &str, attr: &str, value: &str) -> bool {
-    html.contains(&format!("{attr}={value}"))
-        || html.contains(&format!("{attr}=\"{value}\""))
-        || html.contains(&format!("{attr}='{value}'"))
+    scraper::Html::parse_document(html)
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+        .any(|element| element.value().attr(attr) == Some(value))
+}
+
+/// The elements of `html` that match the CSS `selector`, as the parser sees them.
+pub fn select(html: &str, selector: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(selector).expect("a valid selector");
+    document.select(&selector).map(|e| e.html()).collect()
+}
+
+/// The text of each element matching `selector`, with white space collapsed.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(selector).expect("a valid selector");
+    document
+        .select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The attributes of the one element matching `selector` (panics unless exactly one does).
+pub fn attributes_of(html: &str, selector: &str) -> BTreeMap<String, String> {
+    let document = scraper::Html::parse_document(html);
+    let parsed = scraper::Selector::parse(selector).expect("a valid selector");
+    let found: Vec<_> = document.select(&parsed).collect();
+    assert_eq!(found.len(), 1, "exactly one element matches {selector}");
+    found[0]
+        .value()
+        .attrs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// The visible text of the tiles' headings on a listing page, in page order.
 pub fn tile_names(html: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("[id^=kachel-] a").expect("selector");
     let mut names = Vec::new();
-    let html = html.replace("id=\"kachel-", "id=kachel-");
-    for part in html.split("id=kachel-").skip(1) {
-        let Some(link) = part.find("<a ") else {
-            continue;
-        };
-        let start = link + part[link..].find('>').unwrap() + 1;
-        let end = part[start..].find("</a>").unwrap();
-        names.push(part[start..start + end].to_owned());
+    let mut seen = std::collections::HashSet::new();
+    for link in document.select(&selector) {
+        // The first link of each tile is its heading.
+        let tile = link
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .find(|e| e.value().id().is_some_and(|id| id.starts_with("kachel-")))
+            .and_then(|e| e.value().id().map(str::to_owned));
+        if tile.is_some_and(|id| seen.insert(id)) {
+            names.push(link.text().collect());
+        }
     }
     names
 }
