@@ -30,3 +30,56 @@ async fn database_file_is_in_wal_mode() {
         .expect("pragma");
     assert_eq!(mode, "wal");
 }
+
+/// A database file written by the release before schema migrations (a customer with a
+/// password and a placed dMessenger order) opens with today's code: the customer signs in
+/// with the password set then, finds the order, and orders again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_of_the_previous_release_opens_and_keeps_working() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("function.sqlite3");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/store-before-migrations.sqlite3"),
+        &path,
+    )
+    .expect("copy the fixture");
+    let store = Arc::new(SqliteStore::open(&path).expect("the old file opens"));
+    let app = common::spawn(store).await;
+    let signed_in = common::flows::sign_in(&app, "alt@stadt-altbestand.de", common::PASSWORD).await;
+    let cookie = signed_in
+        .session_cookie()
+        .expect("signed in with the old password");
+    let orders = app
+        .get(
+            "/api/konto/bestellungen",
+            common::Opts::json().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(orders.status, 200, "{}", orders.body);
+    let listed = orders.json()["bestellungen"]
+        .as_array()
+        .cloned()
+        .expect("orders");
+    assert_eq!(listed.len(), 1, "the order placed before the update");
+    assert_eq!(listed[0]["angebot"]["id"], "dmessenger");
+    common::orders::place(
+        &app,
+        &cookie,
+        &common::orders::dmessenger_order("after-update", "direktvertrag"),
+    )
+    .await;
+    let orders = app
+        .get(
+            "/api/konto/bestellungen",
+            common::Opts::json().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(
+        orders.json()["bestellungen"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // Opening it again applies nothing twice.
+    drop(app);
+    SqliteStore::open(&path).expect("opens again");
+}

@@ -4,6 +4,7 @@
 //! multi-record change runs in one immediate transaction, and every conditional change
 //! checks the affected row count, so the semantics match the DynamoDB store's conditions.
 
+mod migrations;
 mod orders;
 
 use std::path::Path;
@@ -20,7 +21,8 @@ use crate::domain::model::{
 };
 use crate::domain::ports::{Counter, Store, StoreError};
 
-const SCHEMA: &str = "
+/// The accounts' tables as the first release made them (see [`migrations`]).
+const ACCOUNTS_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS orgs (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orgs_by_status ON orgs(status, created_at);
@@ -194,7 +196,7 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory().map_err(backend)?)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
         // NORMAL is safe in WAL mode against process crashes (only an OS crash could lose
@@ -203,8 +205,10 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "busy_timeout", 5000)
             .map_err(backend)?;
-        conn.execute_batch(SCHEMA).map_err(backend)?;
-        conn.execute_batch(orders::SCHEMA).map_err(backend)?;
+        let applied = migrations::apply(&mut conn, migrations::MIGRATIONS).map_err(backend)?;
+        if !applied.is_empty() {
+            tracing::info!(changes = ?applied, "database schema brought up to date");
+        }
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
