@@ -195,6 +195,19 @@ pub trait Store: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 
+    /// Replaces a person's own record (name, phone, password) if it is still `before`;
+    /// `Conflict` otherwise, `NotFound` if it is gone.
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError>;
+
+    /// Replaces the organisation's record (its "Ergänzende Angaben") if it is still
+    /// `before`, with the audit entry; `Conflict` otherwise.
+    async fn update_organisation(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
     /// Writes an audit entry on its own (for changes whose record is written elsewhere).
     async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError>;
 

@@ -375,6 +375,8 @@ pub(super) fn org_json(org: &crate::domain::model::Organisation) -> Value {
         "plz": org.postcode,
         "ort": org.city,
         "inhousefaehig": org.in_house_capable,
+        "leitweg_id": org.leitweg_id,
+        "zentrale_telefon": org.central_phone,
         "ebene": org.level.map(|l| l.as_str()),
         "status": org.status.as_str(),
         "status_text": org.status.label(),

@@ -57,6 +57,8 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
         created_at: NOW,
         decided_at: None,
         reject_reason: None,
+        leitweg_id: String::new(),
+        central_phone: String::new(),
     };
     let user = User {
         id: user_id.clone(),

@@ -254,6 +254,43 @@ impl DynamoStore {
         Ok(self.transact(items).await?)
     }
 
+    pub(super) async fn update_user_impl(
+        &self,
+        before: &User,
+        after: &User,
+    ) -> Result<(), StoreError> {
+        if after.id != before.id || after.org_id != before.org_id || after.email != before.email {
+            return Err(StoreError::Conflict);
+        }
+        let doc = self
+            .stored_doc(format!("USER#{}", before.id), "USER", before)
+            .await?;
+        let items = vec![self.replace_doc(format!("USER#{}", before.id), "USER", doc, after)?];
+        Ok(self.transact(items).await?)
+    }
+
+    pub(super) async fn update_organisation_impl(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        if after.id != before.id
+            || after.status != before.status
+            || after.admin_user_id != before.admin_user_id
+        {
+            return Err(StoreError::Conflict);
+        }
+        let doc = self
+            .stored_doc(format!("ORG#{}", before.id), "ORG", before)
+            .await?;
+        let items = vec![
+            self.replace_doc(format!("ORG#{}", before.id), "ORG", doc, after)?,
+            self.put_new(audit_item(audit)?)?,
+        ];
+        Ok(self.transact(items).await?)
+    }
+
     pub(super) async fn record_audit_impl(&self, audit: &AuditEntry) -> Result<(), StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
