@@ -402,6 +402,8 @@ pub(super) struct OrganisationView<'a> {
     postcode: &'a str,
     city: &'a str,
     in_house_capable: bool,
+    leitweg_id: &'a str,
+    central_phone: &'a str,
     status: &'a str,
 }
 
@@ -441,6 +443,8 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 postcode: &org.postcode,
                 city: &org.city,
                 in_house_capable: org.in_house_capable,
+                leitweg_id: &org.leitweg_id,
+                central_phone: &org.central_phone,
                 status: org.status.label(),
             },
         );

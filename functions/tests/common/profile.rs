@@ -250,6 +250,13 @@ pub async fn profile_and_details_are_edited(store: Arc<dyn PortalStore>) {
         ),
         (Some(true), Some("09564000-NUE0001-49"), Some("0911 123456"))
     );
+    let account = app.get("/api/konto", Opts::html().cookie(&chefin)).await;
+    let facts = markup::texts(&account.body, "main dd");
+    assert!(
+        facts.iter().any(|f| f == "09564000-NUE0001-49")
+            && facts.iter().any(|f| f == "0911 123456"),
+        "{facts:?}"
+    );
     orders::place(
         &app,
         &chefin,
