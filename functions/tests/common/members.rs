@@ -757,6 +757,20 @@ pub async fn members_are_invited_and_managed(store: Arc<dyn PortalStore>) {
         "now an administrator"
     );
 
+    // Every member orders in the organisation's name.
+    let ordered_by_bea = orders::place(
+        &app,
+        &bea,
+        &orders::dmessenger_order("bea-1", "direktvertrag"),
+    )
+    .await;
+    orders::place(
+        &app,
+        &anna,
+        &orders::dmessenger_order("anna-1", "direktvertrag"),
+    )
+    .await;
+
     // Deleting asks once more, then deletes; the session ends.
     let ask = act(&app, &erika, &bea_id, &[("aktion", "loeschen")]).await;
     assert_eq!(ask.status, 200);
@@ -781,6 +795,24 @@ pub async fn members_are_invited_and_managed(store: Arc<dyn PortalStore>) {
             .status,
         404
     );
+
+    // Her order stays with the organisation, under the name recorded when she ordered.
+    let listed = app
+        .get("/api/konto/bestellungen", Opts::json().cookie(&erika))
+        .await
+        .json();
+    let kept = listed["bestellungen"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["id"] == ordered_by_bea.as_str())
+        .expect("the deleted person's order is still listed")
+        .clone();
+    assert_eq!(
+        kept["vertragsmappe"]["customer"]["orderer_name"],
+        "Bea Beispiel"
+    );
+    assert_eq!(listed["bestellungen"].as_array().map(Vec::len), Some(2));
 
     // The audit trail lists each step, newest first.
     let trail = app
