@@ -901,6 +901,10 @@ macro_rules! conformance_tests {
                 $crate::common::members::the_hauptadmin_changes_only_to_an_active_member_with_a_password($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn reissued_invitations_void_the_earlier_and_need_a_pending_member() {
+                $crate::common::members::reissued_invitations_void_the_earlier_and_need_a_pending_member($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn own_records_change_only_as_read() {
                 $crate::common::profile::own_records_change_only_as_read($make.await).await;
             }

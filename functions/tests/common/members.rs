@@ -487,6 +487,62 @@ pub async fn the_hauptadmin_changes_only_to_an_active_member_with_a_password(
     ));
 }
 
+pub async fn reissued_invitations_void_the_earlier_and_need_a_pending_member(
+    store: Arc<dyn PortalStore>,
+) {
+    let store = store.as_ref();
+    let (org, _) = approved_org(store, "haupt@i.de").await;
+    let (ines, first) = invited(store, &org, "ines@i.de", MemberRole::Member).await;
+    let second = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        ..first.clone()
+    };
+    store
+        .reissue_invitation(
+            &ines,
+            &second,
+            &mail("ines@i.de"),
+            &audit(&org, AuditAction::InvitationResent, "ines"),
+        )
+        .await
+        .expect("resend");
+    assert!(
+        matches!(
+            store
+                .set_password(&first.hash, &ines.id, "$argon2id$1", NOW + 1)
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "the earlier link is void"
+    );
+    store
+        .set_password(&second.hash, &ines.id, "$argon2id$2", NOW + 1)
+        .await
+        .expect("the new link works");
+    // Accepted meanwhile: a resend from the earlier reading writes nothing.
+    let third = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        ..first.clone()
+    };
+    assert!(matches!(
+        store
+            .reissue_invitation(
+                &ines,
+                &third,
+                &mail("ines@i.de"),
+                &audit(&org, AuditAction::InvitationResent, "ines")
+            )
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(store.get_token(&third.hash).await.expect("read").is_none());
+    let trail = store.list_audit(&org.id).await.expect("audit");
+    assert_eq!(
+        trail.iter().map(|a| a.action).collect::<Vec<_>>(),
+        [AuditAction::InvitationResent, AuditAction::Invited]
+    );
+}
+
 // ---- HTTP flows --------------------------------------------------------------------------
 
 /// The session's organisation id.

@@ -3,7 +3,10 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, backend, from_json, insert_mail, insert_token, read_org, to_json};
+use super::{
+    SqliteStore, backend, from_json, insert_mail, insert_token, read_org, to_json,
+    void_earlier_password_links,
+};
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::ports::StoreError;
 
@@ -199,6 +202,32 @@ impl SqliteStore {
         .await
     }
 
+    pub(super) async fn reissue_invitation_impl(
+        &self,
+        member: &User,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let (member, token, mail, audit) =
+            (member.clone(), token.clone(), mail.clone(), audit.clone());
+        self.transaction(move |tx| {
+            let current = read_user(tx, &member.id)?.ok_or(StoreError::NotFound)?;
+            if current != member
+                || member.password_hash.is_some()
+                || member.deactivated
+                || token.user_id != member.id
+            {
+                return Err(StoreError::Conflict);
+            }
+            void_earlier_password_links(tx, &token)?;
+            insert_token(tx, &token)?;
+            insert_mail(tx, &mail)?;
+            insert_audit(tx, &audit)
+        })
+        .await
+    }
+
     pub(super) async fn update_user_impl(
         &self,
         before: &User,
@@ -248,11 +277,6 @@ impl SqliteStore {
             insert_audit(tx, &audit)
         })
         .await
-    }
-
-    pub(super) async fn record_audit_impl(&self, audit: &AuditEntry) -> Result<(), StoreError> {
-        let audit = audit.clone();
-        self.transaction(move |tx| insert_audit(tx, &audit)).await
     }
 
     pub(super) async fn list_audit_impl(
