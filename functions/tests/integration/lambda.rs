@@ -1,7 +1,5 @@
 //! The real binary on the Lambda path: a small fake Lambda Runtime API hands it real API
 //! Gateway events (HTTP API v2 and REST API v1) and collects its responses.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,7 +1,5 @@
 //! `GET /api/suche` through the function's router: JSON and HTML, filters, bad requests, no
 //! hits with "Bedarf melden", and a function without an index.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 

@@ -2,9 +2,7 @@
 //! umask, it refuses a database it cannot write, it issues API tokens only for providers in
 //! the catalog, and with `CSP_ORIGIN_SECRET` it lets in only requests that came through the
 //! CDN and logs every 5xx.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;

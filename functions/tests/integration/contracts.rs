@@ -1,9 +1,7 @@
 //! Contracts with the outside: the OpenAPI document covers every route, mail goes through a
 //! real SMTP server (aiosmtpd, started by `scripts/test`) and comes back readable, and the
 //! SAM template passes `cfn-lint`. Missing tools make these tests fail, never skip.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

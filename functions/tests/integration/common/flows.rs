@@ -1007,7 +1007,7 @@ pub async fn organisations_are_isolated(store: Arc<dyn PortalStore>) {
 #[macro_export]
 macro_rules! store_tests {
     ($make:expr) => {
-        conformance_tests!($make);
+        $crate::conformance_tests!($make);
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn full_account_flow() {
             common::flows::full_account_flow($make.await).await;
