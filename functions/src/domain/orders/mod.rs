@@ -62,7 +62,7 @@ pub struct Orders {
     clock: Arc<dyn Clock>,
     settings: Settings,
     secret: Secret,
-    catalog: RwLock<Option<Arc<OrderCatalog>>>,
+    catalog: RwLock<Snapshot>,
 }
 
 impl std::fmt::Debug for Orders {
@@ -131,6 +131,15 @@ fn fallback_key(input: &FormInput, user_id: &str, now: i64) -> String {
     format!("auto-{}", sha256_hex(&text))
 }
 
+/// The catalog snapshot, read when an order first needs it: a start-up (a Lambda cold start)
+/// that answers other requests first never waits for reading it.
+#[derive(Debug)]
+enum Snapshot {
+    Missing,
+    Pending(std::path::PathBuf),
+    Loaded(Arc<OrderCatalog>),
+}
+
 /// Reads a snapshot written by `csp build` (`function-data/catalog.json`).
 pub fn read_snapshot(path: &Path) -> Result<OrderCatalog, String> {
     let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -149,7 +158,7 @@ impl Orders {
             clock,
             settings,
             secret,
-            catalog: RwLock::new(None),
+            catalog: RwLock::new(Snapshot::Missing),
         }
     }
 
@@ -168,17 +177,43 @@ impl Orders {
     /// Replaces the catalog snapshot (at start-up, and after each rebuild in `csp serve`).
     pub fn set_catalog(&self, catalog: OrderCatalog) {
         if let Ok(mut slot) = self.catalog.write() {
-            *slot = Some(Arc::new(catalog));
+            *slot = Snapshot::Loaded(Arc::new(catalog));
         }
     }
 
-    /// The current snapshot.
+    /// Uses the snapshot at `path` from now on, read when it is first needed.
+    pub fn set_catalog_file(&self, path: &Path) {
+        if let Ok(mut slot) = self.catalog.write() {
+            *slot = Snapshot::Pending(path.to_owned());
+        }
+    }
+
+    /// The current snapshot (read now if it has not been yet).
     pub fn catalog(&self) -> Result<Arc<OrderCatalog>, OrderError> {
-        self.catalog
-            .read()
-            .ok()
-            .and_then(|slot| slot.clone())
-            .ok_or(OrderError::NoCatalog)
+        if let Ok(slot) = self.catalog.read() {
+            match &*slot {
+                Snapshot::Loaded(catalog) => return Ok(catalog.clone()),
+                Snapshot::Missing => return Err(OrderError::NoCatalog),
+                Snapshot::Pending(_) => {}
+            }
+        }
+        let mut slot = self.catalog.write().map_err(|_| OrderError::NoCatalog)?;
+        if let Snapshot::Pending(path) = &*slot {
+            *slot = match read_snapshot(path) {
+                Ok(catalog) => {
+                    tracing::info!(path = %path.display(), offerings = catalog.offerings.len(), "order catalog loaded");
+                    Snapshot::Loaded(Arc::new(catalog))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "orders are unavailable: no catalog snapshot");
+                    Snapshot::Missing
+                }
+            };
+        }
+        match &*slot {
+            Snapshot::Loaded(catalog) => Ok(catalog.clone()),
+            _ => Err(OrderError::NoCatalog),
+        }
     }
 
     fn link(&self, path_and_query: &str) -> String {
