@@ -438,3 +438,36 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
         "{link}"
     );
 }
+
+/// `csp-function admin run-due-work` runs the scheduled work once and says what it did.
+#[tokio::test]
+async fn run_due_work_by_hand() {
+    use functions::domain::model::OutgoingMail;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("function");
+    let state = functions::AppState::local(&data, "http://127.0.0.1:4567").unwrap();
+    state
+        .accounts
+        .store()
+        .enqueue_mail(&OutgoingMail {
+            id: "queued".to_owned(),
+            to: "kunde@amt.de".to_owned(),
+            subject: "Betreff".to_owned(),
+            body: "Text".to_owned(),
+            created_at: 1,
+        })
+        .await
+        .unwrap();
+    drop(state);
+
+    let output = command(&data)
+        .args(["admin", "run-due-work"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("E-Mails versendet: 1"), "{stdout}");
+    assert!(stdout.contains("Fehler: 0"), "{stdout}");
+    let mails = std::fs::read_dir(data.join("mail")).unwrap().count();
+    assert_eq!(mails, 1, "the queued mail was delivered");
+}

@@ -294,6 +294,22 @@ fn template_passes_cfn_lint() {
     );
 }
 
+/// The function is invoked every five minutes by an EventBridge schedule, whose event the
+/// binary recognises (tests/lambda.rs feeds it one).
+#[test]
+fn template_schedules_the_due_work() {
+    let t = template_json();
+    let events = &t["Resources"]["Function"]["Properties"]["Events"];
+    let schedule = &events["DueWork"];
+    assert_eq!(schedule["Type"], "Schedule", "{events}");
+    assert_eq!(schedule["Properties"]["Schedule"], "rate(5 minutes)");
+    assert_eq!(
+        functions::due_work::PERIOD,
+        std::time::Duration::from_secs(5 * 60),
+        "the local servers run it as often"
+    );
+}
+
 /// The template as CloudFormation reads it (cfn-lint's decoder: `!Ref` becomes `{"Ref": …}`).
 fn template_json() -> serde_json::Value {
     let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/template.yaml");
