@@ -591,6 +591,80 @@ pub mod decision {
     pub const FIELDS: &[Field] = &[ACTION, REASON];
 }
 
+/// The roles an administrator gives people ("Konto hinzufügen", "Rolle ändern"); the
+/// Hauptadmin is not among them (only the operator changes it).
+pub const MEMBER_ROLE_CHOICES: &[Choice] = &[
+    Choice {
+        value: "mitarbeiter",
+        label: "Mitarbeiter/in",
+        id: "",
+    },
+    Choice {
+        value: "organisationsadmin",
+        label: "Organisationsadmin",
+        id: "",
+    },
+];
+
+/// "Konto hinzufügen": an administrator invites a person into the organisation's account.
+pub mod invite_member {
+    use super::*;
+
+    pub const NAME: Field = Field {
+        max_len: 100,
+        autocomplete: "off",
+        ..Field::new("name", "einladung-name", "Name")
+    };
+    pub const EMAIL: Field = Field {
+        kind: FieldKind::Email,
+        max_len: 254,
+        autocomplete: "off",
+        hint: "Die dienstliche Adresse der Person; sie erhält einen Link, der 7 Tage gilt.",
+        ..Field::new("email", "einladung-email", "E-Mail-Adresse")
+    };
+    pub const ROLE: Field = Field {
+        kind: FieldKind::Select,
+        max_len: 30,
+        choices: MEMBER_ROLE_CHOICES,
+        placeholder: "Bitte wählen",
+        ..Field::new("rolle", "einladung-rolle", "Rolle")
+    };
+    pub const FIELDS: &[Field] = &[NAME, EMAIL, ROLE, CSRF];
+}
+
+/// What an administrator does with one person of the list (each a button of its own).
+pub mod member_action {
+    use super::*;
+
+    /// The actions, as the buttons submit them.
+    pub const RESEND: &str = "einladung-erneut-senden";
+    pub const CHANGE_ROLE: &str = "rolle-aendern";
+    pub const DEACTIVATE: &str = "deaktivieren";
+    pub const REACTIVATE: &str = "aktivieren";
+    pub const DELETE: &str = "loeschen";
+
+    pub const ACTION: Field = Field {
+        kind: FieldKind::Hidden,
+        max_len: 30,
+        hint: "einladung-erneut-senden, rolle-aendern, deaktivieren, aktivieren oder loeschen",
+        ..Field::new("aktion", "aktion", "Aktion")
+    };
+    /// The new role (only for `rolle-aendern`); one select per person, `rolle-<id>`.
+    pub const ROLE: Field = Field {
+        kind: FieldKind::Select,
+        required: false,
+        max_len: 30,
+        choices: MEMBER_ROLE_CHOICES,
+        ..Field::new("rolle", "rolle", "Rolle")
+    };
+    /// Deleting asks once more: `ja` confirms.
+    pub const CONFIRM: Field = Field {
+        required: false,
+        ..Field::hidden("bestaetigt", "Löschen bestätigt (ja)", 2)
+    };
+    pub const FIELDS: &[Field] = &[ACTION, ROLE, CONFIRM, CSRF];
+}
+
 /// A field as a form shows it: the specification, what was entered and its message.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldView {

@@ -57,6 +57,16 @@ enum AdminTask {
         #[arg(long)]
         reason: String,
     },
+    /// Makes a person of an organisation its Hauptadmin (the organisation cannot do it
+    /// itself); the person must have set a password and be active. The previous Hauptadmin
+    /// stays an Organisationsadmin; the change is recorded in the organisation's audit trail.
+    SetHauptadmin {
+        /// The organisation's id.
+        org: String,
+        /// The e-mail address of the new Hauptadmin.
+        #[arg(long)]
+        email: String,
+    },
     /// Creates the DynamoDB table (DynamoDB Local; on AWS the SAM template does it).
     CreateTable,
     /// Sends queued mails now.
@@ -250,6 +260,16 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 .await
                 .with_context(|| format!("rejecting {id}"))?;
             println!("Abgelehnt: {} ({})", org.name, org.id);
+        }
+        AdminTask::SetHauptadmin { org, email } => {
+            let changed = accounts
+                .change_hauptadmin(&org, &email)
+                .await
+                .with_context(|| format!("making {email} the Hauptadmin of {org}"))?;
+            println!(
+                "Hauptadministration von {} ({}) ist jetzt {email}.",
+                changed.name, changed.id
+            );
         }
         AdminTask::CreateTable | AdminTask::SendMails => {}
         AdminTask::RunDueWork => {

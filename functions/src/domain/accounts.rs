@@ -1,4 +1,7 @@
-//! The account flows: register, confirm, review, set password, sign in, session, sign out.
+//! The account flows: register, confirm, review, set password, sign in, session, sign out;
+//! the people of an organisation in [`members`].
+
+pub mod members;
 
 use std::sync::Arc;
 
@@ -8,7 +11,8 @@ use super::clock::Clock;
 use super::human_check::{self, HONEYPOT_FIELD, HumanCheckError};
 use super::mails;
 use super::model::{
-    Decision, NewRegistration, OrgStatus, Organisation, Session, TokenKind, TokenRecord, User,
+    Decision, MemberRole, NewRegistration, OrgStatus, Organisation, Session, TokenKind,
+    TokenRecord, User,
 };
 use super::password;
 use super::tokens::{Secret, is_well_formed_token, new_id, new_secret_token, sha256_hex};
@@ -50,6 +54,8 @@ pub struct Limits {
     pub sign_in_max_delay_secs: i64,
     pub reset_per_account: RateLimit,
     pub reset_per_client: RateLimit,
+    /// Invitation mails (new and sent again) per organisation.
+    pub invitations_per_org: RateLimit,
 }
 
 impl Default for Limits {
@@ -75,6 +81,10 @@ impl Default for Limits {
             },
             reset_per_client: RateLimit {
                 max: 20,
+                window_secs: 3600,
+            },
+            invitations_per_org: RateLimit {
+                max: 30,
                 window_secs: 3600,
             },
         }
@@ -115,6 +125,8 @@ pub struct Settings {
     pub confirm_ttl_secs: i64,
     pub invite_ttl_secs: i64,
     pub reset_ttl_secs: i64,
+    /// How long a member's invitation link is valid.
+    pub member_invite_ttl_secs: i64,
     pub limits: Limits,
     /// Proof-of-work difficulty (the browser tries on average half of this).
     pub altcha_max_number: u64,
@@ -137,6 +149,7 @@ impl Settings {
             confirm_ttl_secs: 24 * 60 * 60,
             invite_ttl_secs: 72 * 60 * 60,
             reset_ttl_secs: 60 * 60,
+            member_invite_ttl_secs: 7 * 24 * 60 * 60,
             limits: Limits::default(),
             altcha_max_number: 50_000,
             after_sign_in: "/api/konto".to_owned(),
@@ -171,6 +184,9 @@ pub enum AccountError {
     /// The record is not in the state the operation needs (e.g. already decided).
     #[error("conflict")]
     Conflict,
+    /// The person may not do this (403); the message says why.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     #[error(transparent)]
     Store(StoreError),
     #[error("internal: {0}")]
@@ -548,6 +564,8 @@ impl Accounts {
                 phone: reg.phone,
                 password_hash: None,
                 created_at: now,
+                role: MemberRole::Member,
+                deactivated: false,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&token),
@@ -714,7 +732,12 @@ impl Accounts {
             self.settings.limits.reset_per_client,
         )
         .await?;
-        let Some(user) = self.store.find_user_by_email(&email).await? else {
+        let Some(user) = self
+            .store
+            .find_user_by_email(&email)
+            .await?
+            .filter(|user| !user.deactivated)
+        else {
             return Ok(());
         };
         let approved = self
@@ -783,6 +806,14 @@ impl Accounts {
             )
             .await?;
         let password = validation::validate_new_password(input).map_err(AccountError::Invalid)?;
+        let active = self
+            .store
+            .get_user(&record.user_id)
+            .await?
+            .is_some_and(|user| !user.deactivated);
+        if !active {
+            return Err(AccountError::InvalidLink);
+        }
         let phc = password::run_bounded(move || password::hash(&password))
             .await
             .and_then(|hashed| hashed)
@@ -854,6 +885,12 @@ impl Accounts {
             return Err(AccountError::InvalidCredentials);
         };
         self.sign_in_succeeded(&email, client).await?;
+        if user.deactivated {
+            // The right password, but the administration has deactivated the account: the
+            // same answer as a wrong one.
+            tracing::info!(event = "sign_in_deactivated", user = %user.id);
+            return Err(AccountError::InvalidCredentials);
+        }
         let org = self
             .store
             .get_org(&user.org_id)
@@ -920,6 +957,10 @@ impl Accounts {
         let Some(user) = self.store.get_user(&session.user_id).await? else {
             return Ok(None);
         };
+        if user.deactivated {
+            self.store.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
         let Some(org) = self.store.get_org(&session.org_id).await? else {
             return Ok(None);
         };

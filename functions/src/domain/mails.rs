@@ -102,3 +102,86 @@ Ihr bisheriges Passwort bleibt gültig."
         now,
     )
 }
+
+/// Invites a person into the organisation's account: set a password within 7 days.
+pub fn member_invited(
+    to: &str,
+    name: &str,
+    org: &str,
+    inviter: &str,
+    role: &str,
+    link: &str,
+    now: i64,
+) -> OutgoingMail {
+    mail(
+        to,
+        "Einladung in das Cloud-Service-Portal",
+        format!(
+            "Guten Tag {name},\n\n{inviter} hat Sie in das Konto der Organisation „{org}“ im \
+Cloud-Service-Portal eingeladen (Rolle: {role}). Bitte legen Sie innerhalb von 7 Tagen Ihr \
+Passwort fest:\n\n{link}\n\nDer Link gilt einmal. Ist er abgelaufen, bitten Sie Ihre \
+Administration, die Einladung erneut zu senden. Wenn Sie diese Einladung nicht erwartet \
+haben, können Sie diese Nachricht ignorieren."
+        ),
+        now,
+    )
+}
+
+/// Tells the owner of an existing address that someone tried to invite it (the inviter's
+/// answer is the same as for a new address: no account enumeration).
+pub fn invitation_for_existing_account(to: &str, org: &str, now: i64) -> OutgoingMail {
+    mail(
+        to,
+        "Einladungsversuch mit Ihrer E-Mail-Adresse",
+        format!(
+            "Guten Tag,\n\nsoeben wurde versucht, Ihre E-Mail-Adresse in das Konto der \
+Organisation „{org}“ im Cloud-Service-Portal einzuladen. Ihre Adresse gehört bereits zu einem \
+Konto, und eine Adresse kann nur zu einem Konto gehören. Es wurde nichts geändert.\n\n\
+Wenn Sie das Konto wechseln möchten, wenden Sie sich an die Administration Ihrer Organisation \
+oder an das Betreiberteam."
+        ),
+        now,
+    )
+}
+
+/// Tells a person their role changed.
+pub fn role_changed(to: &str, name: &str, org: &str, role: &str, now: i64) -> OutgoingMail {
+    mail(
+        to,
+        "Ihre Rolle im Cloud-Service-Portal wurde geändert",
+        format!(
+            "Guten Tag {name},\n\nIhre Rolle im Konto der Organisation „{org}“ im \
+Cloud-Service-Portal ist jetzt: {role}."
+        ),
+        now,
+    )
+}
+
+/// Tells a person their account was deactivated.
+pub fn member_deactivated(to: &str, name: &str, org: &str, now: i64) -> OutgoingMail {
+    mail(
+        to,
+        "Ihr Zugang zum Cloud-Service-Portal wurde deaktiviert",
+        format!(
+            "Guten Tag {name},\n\ndie Administration der Organisation „{org}“ hat Ihren \
+Zugang zum Cloud-Service-Portal deaktiviert. Sie können sich nicht mehr anmelden, bis Ihr \
+Konto wieder aktiviert wird. Bei Fragen wenden Sie sich bitte an die Administration Ihrer \
+Organisation."
+        ),
+        now,
+    )
+}
+
+/// Tells a person their account was reactivated.
+pub fn member_reactivated(to: &str, name: &str, org: &str, now: i64) -> OutgoingMail {
+    mail(
+        to,
+        "Ihr Zugang zum Cloud-Service-Portal ist wieder aktiv",
+        format!(
+            "Guten Tag {name},\n\ndie Administration der Organisation „{org}“ hat Ihren \
+Zugang zum Cloud-Service-Portal wieder aktiviert. Sie können sich wieder mit Ihrer \
+E-Mail-Adresse und Ihrem Passwort anmelden."
+        ),
+        now,
+    )
+}

@@ -90,6 +90,123 @@ pub struct User {
     /// PHC string of an argon2id hash; `None` until the invitation is used.
     pub password_hash: Option<String>,
     pub created_at: i64,
+    /// The role given by an administrator; the Hauptadmin is the organisation's
+    /// `admin_user_id`, whatever this says (so records of the previous release, which have
+    /// no role, make the registering person the Hauptadmin and everyone else a member).
+    #[serde(default)]
+    pub role: MemberRole,
+    /// Deactivated by an administrator: may not sign in, has no sessions.
+    #[serde(default)]
+    pub deactivated: bool,
+}
+
+/// The role an administrator gives a person (the Hauptadmin is not a role one can give).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    /// Mitarbeiterin or Mitarbeiter: searches, orders, reports needs, sees the orders.
+    #[default]
+    Member,
+    /// Organisationsadmin: also manages the people of the organisation.
+    Admin,
+}
+
+impl MemberRole {
+    /// The value forms submit.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Member => "mitarbeiter",
+            MemberRole::Admin => "organisationsadmin",
+        }
+    }
+
+    /// The inverse of [`MemberRole::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [MemberRole::Member, MemberRole::Admin]
+            .into_iter()
+            .find(|role| role.as_str() == s)
+    }
+}
+
+/// What a person is in an organisation, as shown and as permissions are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// The person who registered the organisation (or whom the operator made it).
+    Hauptadmin,
+    Organisationsadmin,
+    Mitarbeiter,
+}
+
+impl Standing {
+    /// What `user` is in `org`.
+    pub fn of(org: &Organisation, user: &User) -> Standing {
+        if org.admin_user_id == user.id {
+            Standing::Hauptadmin
+        } else if user.role == MemberRole::Admin {
+            Standing::Organisationsadmin
+        } else {
+            Standing::Mitarbeiter
+        }
+    }
+
+    /// Whether the person may manage the organisation's people.
+    pub fn administers(self) -> bool {
+        matches!(self, Standing::Hauptadmin | Standing::Organisationsadmin)
+    }
+
+    /// The German label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Hauptadmin => "Hauptadministration",
+            Standing::Organisationsadmin => "Organisationsadmin",
+            Standing::Mitarbeiter => "Mitarbeiter/in",
+        }
+    }
+}
+
+/// What an administrative change did, for the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Invited,
+    InvitationResent,
+    RoleChanged,
+    Deactivated,
+    Reactivated,
+    Deleted,
+    HauptadminChanged,
+}
+
+impl AuditAction {
+    /// The German label.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::Invited => "Eingeladen",
+            AuditAction::InvitationResent => "Einladung erneut gesendet",
+            AuditAction::RoleChanged => "Rolle geändert",
+            AuditAction::Deactivated => "Deaktiviert",
+            AuditAction::Reactivated => "Wieder aktiviert",
+            AuditAction::Deleted => "Gelöscht",
+            AuditAction::HauptadminChanged => "Hauptadministration übertragen",
+        }
+    }
+}
+
+/// One administrative change: who did what to whom, and when; written in the same
+/// transaction as the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub org_id: String,
+    pub at: i64,
+    /// Who made the change (a person of the organisation, or "Betreiberteam").
+    pub actor: String,
+    pub action: AuditAction,
+    /// Whom it concerned, as name and address at the time.
+    pub subject: String,
+    /// Further detail (the new role), may be empty.
+    pub detail: String,
 }
 
 /// What a link token is for.

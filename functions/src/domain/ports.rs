@@ -13,7 +13,8 @@
 use async_trait::async_trait;
 
 use crate::domain::model::{
-    Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenRecord, User,
+    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    TokenRecord, User,
 };
 
 /// What can go wrong in a store.
@@ -156,6 +157,60 @@ pub trait Store: Send + Sync {
     /// links, counters, mails sent more than 30 days ago) where the database does not
     /// forget them by itself (DynamoDB does, through its TTL); returns how many.
     async fn remove_expired(&self, now: i64) -> Result<u64, StoreError>;
+
+    // ---- the people of an organisation ----------------------------------------------------
+    //
+    // Every change of a person is conditional on the organisation and the person being
+    // exactly as the domain read them (`org`, `before`), so two administrators acting at
+    // once, or the operator changing the Hauptadmin meanwhile, cannot both win; and none
+    // touches the organisation's Hauptadmin (`Conflict`). Each writes its audit entry (and
+    // its mails) in the same transaction.
+
+    /// The people of an organisation (invited, active and deactivated), in no set order.
+    async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError>;
+
+    /// Adds an invited person with their invitation link, its mail and the audit entry;
+    /// [`StoreError::EmailTaken`] if the address has an account (then nothing is written).
+    async fn add_member(
+        &self,
+        user: &User,
+        invite: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Replaces `before` by `after` (role, deactivation) and queues `mails`.
+    async fn update_member(
+        &self,
+        org: &Organisation,
+        before: &User,
+        after: &User,
+        mails: &[OutgoingMail],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes the person (the address becomes free); sessions are ended separately.
+    async fn delete_member(
+        &self,
+        org: &Organisation,
+        before: &User,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Makes `before` (an active person of `org` with a password) the Hauptadmin; the
+    /// previous one stays an Organisationsadmin. `Conflict` if either changed meanwhile.
+    async fn change_hauptadmin(
+        &self,
+        org: &Organisation,
+        before: &User,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Writes an audit entry on its own (for changes whose record is written elsewhere).
+    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// The organisation's audit trail, newest first.
+    async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// A live counter: its count and when it expires.

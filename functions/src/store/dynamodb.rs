@@ -11,6 +11,7 @@
 //! | outbox mail | `MAIL#<id>` | `MAIL` | `OUTBOX` / `<created>#<id>` while unsent (sparse) |
 //! | counter | `COUNTER#<key>` | `COUNTER` | |
 //! | current password link | `PWLINK#<user>` | `PWLINK` | (`hash` of the user's only valid invitation or reset link) |
+//! | audit entry | `AUDIT#<id>` | `AUDIT` | `ORGAUDIT#<org>` / `<at>#<written>#<id>` (see [`members`]) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -23,6 +24,7 @@
 //! region, endpoint and credentials come from the standard environment variables that
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
+mod members;
 mod orders;
 
 use std::collections::HashMap;
@@ -38,8 +40,8 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::domain::model::{
-    Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
-    TokenRecord, User,
+    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
 
@@ -973,5 +975,56 @@ impl Store for DynamoStore {
         // Sessions, link tokens, used links and counters carry `ttl`: DynamoDB deletes them
         // itself, and every read checks `expires_at` until it has.
         Ok(0)
+
+    async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError> {
+        self.list_org_users_impl(org_id).await
+    }
+
+    async fn add_member(
+        &self,
+        user: &User,
+        invite: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.add_member_impl(user, invite, mail, audit).await
+    }
+
+    async fn update_member(
+        &self,
+        org: &Organisation,
+        before: &User,
+        after: &User,
+        mails: &[OutgoingMail],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_member_impl(org, before, after, mails, audit)
+            .await
+    }
+
+    async fn delete_member(
+        &self,
+        org: &Organisation,
+        before: &User,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.delete_member_impl(org, before, audit).await
+    }
+
+    async fn change_hauptadmin(
+        &self,
+        org: &Organisation,
+        before: &User,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.change_hauptadmin_impl(org, before, audit).await
+    }
+
+    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.record_audit_impl(audit).await
+    }
+
+    async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        self.list_audit_impl(org_id).await
     }
 }

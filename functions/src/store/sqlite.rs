@@ -4,6 +4,7 @@
 //! multi-record change runs in one immediate transaction, and every conditional change
 //! checks the affected row count, so the semantics match the DynamoDB store's conditions.
 
+mod members;
 mod migrations;
 mod orders;
 
@@ -16,8 +17,8 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::domain::model::{
-    Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
-    TokenRecord, User,
+    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
 
@@ -700,5 +701,56 @@ impl Store for SqliteStore {
             Ok(u64::try_from(removed).unwrap_or(u64::MAX))
         })
         .await
+
+    async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError> {
+        self.list_org_users_impl(org_id).await
+    }
+
+    async fn add_member(
+        &self,
+        user: &User,
+        invite: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.add_member_impl(user, invite, mail, audit).await
+    }
+
+    async fn update_member(
+        &self,
+        org: &Organisation,
+        before: &User,
+        after: &User,
+        mails: &[OutgoingMail],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_member_impl(org, before, after, mails, audit)
+            .await
+    }
+
+    async fn delete_member(
+        &self,
+        org: &Organisation,
+        before: &User,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.delete_member_impl(org, before, audit).await
+    }
+
+    async fn change_hauptadmin(
+        &self,
+        org: &Organisation,
+        before: &User,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.change_hauptadmin_impl(org, before, audit).await
+    }
+
+    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.record_audit_impl(audit).await
+    }
+
+    async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        self.list_audit_impl(org_id).await
     }
 }

@@ -386,6 +386,10 @@ pub(super) struct PersonView<'a> {
     name: &'a str,
     email: &'a str,
     phone: &'a str,
+    /// Hauptadministration, Organisationsadmin or Mitarbeiter/in.
+    role: &'static str,
+    /// May manage the organisation's people ("Mitarbeitende").
+    administers: bool,
 }
 
 #[derive(Serialize)]
@@ -407,10 +411,11 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
             see_other("/api/anmeldung")
         };
     };
+    let standing = crate::domain::model::Standing::of(&info.org, &info.user);
     if caller.wants_json {
         return json_value(
             StatusCode::OK,
-            json!({"person": {"name": info.user.name, "email": info.user.email, "telefon": info.user.phone}, "organisation": org_json(&info.org)}),
+            json!({"person": {"name": info.user.name, "email": info.user.email, "telefon": info.user.phone, "rolle": standing}, "organisation": org_json(&info.org)}),
         );
     }
     let org = &info.org;
@@ -421,6 +426,8 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 name: &info.user.name,
                 email: &info.user.email,
                 phone: &info.user.phone,
+                role: standing.label(),
+                administers: standing.administers(),
             },
         )
         .with(

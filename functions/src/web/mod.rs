@@ -5,6 +5,7 @@
 mod accounts;
 mod form;
 mod handlers;
+mod members;
 mod openapi;
 mod operator;
 mod orders;
@@ -35,6 +36,7 @@ pub struct Route {
 pub fn routes() -> Vec<Route> {
     use accounts as a;
     use handlers as h;
+    use members as m;
     use operator as op;
     use orders as o;
     let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
@@ -171,6 +173,34 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Session),
             get(a::organisation),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/mitarbeitende",
+                "„Mitarbeitende“: die Personen der Organisation mit Rolle und Status, das Einladungsformular und das Änderungsprotokoll; nur für die Administration",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(m::list),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/mitarbeitende",
+                "„Konto hinzufügen“: lädt eine Person mit Name, E-Mail-Adresse und Rolle ein (Link 7 Tage gültig, einmal nutzbar); nur für die Administration",
+                &[forms::invite_member::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(m::invite),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/mitarbeitende/{id}",
+                "Eine Person verwalten: Einladung erneut senden, Rolle ändern, deaktivieren, aktivieren oder löschen (mit bestaetigt=ja); nur für die Administration",
+                &[forms::member_action::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(m::act),
         ),
         r(
             RouteDoc::get(

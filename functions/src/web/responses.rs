@@ -104,6 +104,7 @@ pub(super) fn account_error(
                 see_other("/api/hinweis/link-ungueltig")
             };
         }
+        AccountError::Forbidden(message) => return refusal(caller, StatusCode::FORBIDDEN, message).into_response(),
         AccountError::NotFound => return refusal(caller, StatusCode::NOT_FOUND, "Nicht gefunden.").into_response(),
         AccountError::Conflict => {
             return refusal(caller, StatusCode::CONFLICT, "Der Vorgang ist nicht mehr in dem Zustand, den diese Aktion voraussetzt.").into_response();

@@ -390,6 +390,8 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
             phone: "030 123456".to_owned(),
             password_hash: None,
             created_at: 1,
+            role: MemberRole::Member,
+            deactivated: false,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&token),
@@ -470,4 +472,135 @@ async fn run_due_work_by_hand() {
     assert!(stdout.contains("Fehler: 0"), "{stdout}");
     let mails = std::fs::read_dir(data.join("mail")).unwrap().count();
     assert_eq!(mails, 1, "the queued mail was delivered");
+}
+
+/// Only the operator changes an organisation's Hauptadmin: `csp-function admin
+/// set-hauptadmin` makes an active person with a password the Hauptadmin, keeps the
+/// previous one an administrator and records the change in the audit trail; a person of
+/// another organisation, or one who has not accepted the invitation, is refused.
+#[tokio::test]
+async fn the_operator_changes_the_hauptadmin() {
+    use functions::domain::model::*;
+    use functions::domain::tokens::{new_id, sha256_hex};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("function");
+    let state = functions::AppState::local(&data, "http://127.0.0.1:4568").unwrap();
+    let store = state.accounts.store().clone();
+    let mail = |to: &str| OutgoingMail {
+        id: new_id(),
+        to: to.to_owned(),
+        subject: "Betreff".to_owned(),
+        body: "Text".to_owned(),
+        created_at: 1,
+    };
+    let (org_id, erika_id, confirm, invite) = (new_id(), new_id(), new_id(), new_id());
+    let person = |id: &str, email: &str| User {
+        id: id.to_owned(),
+        org_id: org_id.clone(),
+        name: email.to_owned(),
+        email: email.to_owned(),
+        phone: String::new(),
+        password_hash: None,
+        created_at: 1,
+        role: MemberRole::Member,
+        deactivated: false,
+    };
+    let token = |hash: &str, kind: TokenKind, user: &str| TokenRecord {
+        hash: sha256_hex(hash),
+        kind,
+        user_id: user.to_owned(),
+        org_id: org_id.clone(),
+        expires_at: i64::MAX / 2,
+        used: false,
+    };
+    store
+        .create_registration(&NewRegistration {
+            org: Organisation {
+                id: org_id.clone(),
+                name: "Amt Wechsel".to_owned(),
+                legal_form: "Zweckverband".to_owned(),
+                street: "Weg 1".to_owned(),
+                postcode: "12345".to_owned(),
+                city: "Ort".to_owned(),
+                in_house_capable: false,
+                level: None,
+                status: OrgStatus::AwaitingConfirmation,
+                admin_user_id: erika_id.clone(),
+                agb_version: "1".to_owned(),
+                privacy_version: "1".to_owned(),
+                created_at: 1,
+                decided_at: None,
+                reject_reason: None,
+            },
+            user: person(&erika_id, "erika@wechsel.de"),
+            confirm_token: token(&confirm, TokenKind::Confirm, &erika_id),
+            mail: mail("erika@wechsel.de"),
+        })
+        .await
+        .unwrap();
+    store
+        .confirm_email(&sha256_hex(&confirm), &org_id, 2, &mail("op@x.de"))
+        .await
+        .unwrap();
+    store
+        .decide_registration(
+            &org_id,
+            &Decision::Approve,
+            3,
+            None,
+            &mail("erika@wechsel.de"),
+        )
+        .await
+        .unwrap();
+    let org = store.get_org(&org_id).await.unwrap().unwrap();
+    let olaf_id = new_id();
+    let olaf_link = token(&invite, TokenKind::Invite, &olaf_id);
+    let audit = AuditEntry {
+        id: new_id(),
+        org_id: org_id.clone(),
+        at: 4,
+        actor: "erika@wechsel.de".to_owned(),
+        action: AuditAction::Invited,
+        subject: "olaf".to_owned(),
+        detail: String::new(),
+    };
+    store
+        .add_member(
+            &person(&olaf_id, "olaf@wechsel.de"),
+            &olaf_link,
+            &mail("olaf@wechsel.de"),
+            &audit,
+        )
+        .await
+        .unwrap();
+    drop(state);
+
+    let run = |email: &str| {
+        command(&data)
+            .args(["admin", "set-hauptadmin", &org_id, "--email", email])
+            .output()
+            .unwrap()
+    };
+    assert!(
+        !run("olaf@wechsel.de").status.success(),
+        "not before the invitation is accepted"
+    );
+    assert!(!run("niemand@wechsel.de").status.success());
+    store
+        .set_password(&olaf_link.hash, &olaf_id, "$argon2id$x", 5)
+        .await
+        .unwrap();
+    let output = run("olaf@wechsel.de");
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("olaf@wechsel.de"));
+    let changed = store.get_org(&org_id).await.unwrap().unwrap();
+    assert_eq!(changed.admin_user_id, olaf_id);
+    assert_eq!(
+        store.get_user(&erika_id).await.unwrap().unwrap().role,
+        MemberRole::Admin,
+        "the previous Hauptadmin stays an administrator"
+    );
+    let trail = store.list_audit(&org.id).await.unwrap();
+    assert_eq!(trail[0].action, AuditAction::HauptadminChanged);
+    assert_eq!(trail[0].actor, "Betreiberteam");
 }

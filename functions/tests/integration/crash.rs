@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use functions::domain::model::{
-    NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind, TokenRecord, User,
+    MemberRole, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session, TokenKind,
+    TokenRecord, User,
 };
 use functions::domain::ports::Store;
 use functions::domain::tokens::{new_id, new_secret_token, sha256_hex};
@@ -60,6 +61,8 @@ async fn approved_member(db: &Path) -> String {
                 phone: "030 1234567".into(),
                 password_hash: None,
                 created_at: now,
+                role: MemberRole::Member,
+                deactivated: false,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&new_id()),

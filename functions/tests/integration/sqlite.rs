@@ -77,6 +77,36 @@ async fn a_store_of_the_previous_release_opens_and_keeps_working() {
         orders.json()["bestellungen"].as_array().map(Vec::len),
         Some(2)
     );
+    // The person who registered is the Hauptadmin: invites, and sees the change in the
+    // audit trail (a table the migration added).
+    let account = app
+        .get("/api/konto", common::Opts::json().cookie(&cookie))
+        .await
+        .json();
+    assert_eq!(account["person"]["rolle"], "hauptadmin");
+    let csrf = app.csrf_token(&cookie).await;
+    let invited = app
+        .post_form(
+            "/api/konto/mitarbeitende",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Neu Person"),
+                ("email", "neu@stadt-altbestand.de"),
+                ("rolle", "mitarbeiter"),
+            ],
+            common::Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let members = app
+        .get(
+            "/api/konto/mitarbeitende",
+            common::Opts::json().cookie(&cookie),
+        )
+        .await
+        .json();
+    assert_eq!(members["mitarbeitende"].as_array().map(Vec::len), Some(2));
+    assert_eq!(members["protokoll"].as_array().map(Vec::len), Some(1));
     // Opening it again applies nothing twice.
     drop(app);
     SqliteStore::open(&path).expect("opens again");

@@ -25,6 +25,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-11-orders",
         sql: super::orders::SCHEMA,
     },
+    Migration {
+        name: "2026-12-members-audit",
+        sql: super::members::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

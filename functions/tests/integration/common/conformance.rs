@@ -48,6 +48,8 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             phone: "030 123456".to_owned(),
             password_hash: None,
             created_at: now,
+            role: MemberRole::Member,
+            deactivated: false,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&new_id()),
@@ -948,6 +950,30 @@ macro_rules! conformance_tests {
             async fn concurrent_password_links_leave_one_valid() {
                 $crate::common::conformance::concurrent_password_links_leave_one_valid($make.await)
                     .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn members_are_added_once_per_address() {
+                $crate::common::members::members_are_added_once_per_address($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_invitations_of_one_address_add_one() {
+                $crate::common::members::concurrent_invitations_of_one_address_add_one($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_hauptadmin_is_out_of_the_organisations_reach() {
+                $crate::common::members::the_hauptadmin_is_out_of_the_organisations_reach($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn member_changes_need_the_state_as_read() {
+                $crate::common::members::member_changes_need_the_state_as_read($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_deleted_member_frees_the_address_and_voids_the_invitation() {
+                $crate::common::members::a_deleted_member_frees_the_address_and_voids_the_invitation($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_hauptadmin_changes_only_to_an_active_member_with_a_password() {
+                $crate::common::members::the_hauptadmin_changes_only_to_an_active_member_with_a_password($make.await).await;
             }
         }
     };

@@ -1136,6 +1136,19 @@ macro_rules! store_tests {
         async fn overdue_orders_are_listed() {
             common::orders::overdue_orders_are_listed($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn members_are_invited_and_managed() {
+            common::members::members_are_invited_and_managed($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn invitations_are_single_use_expire_and_do_not_enumerate() {
+            common::members::invitations_are_single_use_expire_and_do_not_enumerate($make.await)
+                .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn members_are_isolated_and_invitations_limited() {
+            common::members::members_are_isolated_and_invitations_limited($make.await).await;
+        }
     };
 }
 

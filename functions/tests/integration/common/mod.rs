@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod flows;
+pub mod members;
 pub mod orders;
 pub mod security;
 
