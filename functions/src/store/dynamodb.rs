@@ -975,6 +975,7 @@ impl Store for DynamoStore {
         // Sessions, link tokens, used links and counters carry `ttl`: DynamoDB deletes them
         // itself, and every read checks `expires_at` until it has.
         Ok(0)
+    }
 
     async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError> {
         self.list_org_users_impl(org_id).await

@@ -701,6 +701,7 @@ impl Store for SqliteStore {
             Ok(u64::try_from(removed).unwrap_or(u64::MAX))
         })
         .await
+    }
 
     async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError> {
         self.list_org_users_impl(org_id).await
