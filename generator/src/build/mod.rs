@@ -365,10 +365,15 @@ fn render_pages(
             let mut html = std::mem::take(&mut done.html);
             renderer.render_into(job, &path, &mut html)?;
             let t1 = Instant::now();
-            // The header is the same on every page: its links are checked on the start page.
+            // Header and footer are the same on every page (`base.html` writes them from
+            // constants): their links are checked on the start page, the others' `<main>`.
             let scanned = match (job, memchr::memmem::find(&html, b"<main")) {
                 (Job::Home, _) | (_, None) => &html[..],
-                (_, Some(main)) => &html[main..],
+                (_, Some(main)) => {
+                    let end = memchr::memmem::rfind(&html[main..], b"</main>")
+                        .map_or(html.len(), |end| main + end);
+                    &html[main..end]
+                }
             };
             done.links.add_page(&path, scanned);
             let t2 = Instant::now();
