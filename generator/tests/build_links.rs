@@ -136,3 +136,50 @@ fn a_broken_link_in_a_template_fails_the_build() {
     }
     assert!(!out.path().join("public").exists(), "nothing was written");
 }
+
+/// Tiles are read once, not on every listing page that shows them: a broken link in a tile
+/// that only listing pages show (not the start page) is still found, and named with a
+/// listing page that shows it.
+#[test]
+fn a_broken_link_in_a_tile_on_listing_pages_only_fails_the_build() {
+    // Thirteen offerings of the same date: the start page shows the first six by id, the
+    // last one only the listings.
+    let extra: Vec<(String, String)> = (1..=13)
+        .map(|n| {
+            let id = format!("dienst-{n:02}");
+            let yaml = offering_yaml(&id, &format!("Dienst {n}"), "Text.", "Keine.", "published");
+            (id, yaml)
+        })
+        .collect();
+    let extra: Vec<(&str, String)> = extra
+        .iter()
+        .map(|(id, y)| (id.as_str(), y.clone()))
+        .collect();
+    let content = fixture_content(&[], &extra);
+    let theme = tempfile::tempdir().unwrap();
+    build_support::copy_dir(&build_support::theme(), theme.path());
+    let template = theme.path().join("templates/partials/tile.html");
+    let text = fs::read_to_string(&template).unwrap();
+    fs::write(
+        &template,
+        format!(
+            "{text}{{% if tile.id == \"dienst-13\" %}}<a href=\"/kachel-kaputt/\">Tot</a>{{% endif %}}"
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut options = build_support::options(content.path(), out.path());
+    options.theme = theme.path().to_owned();
+    match generator::build::build(&options) {
+        Err(BuildError::BrokenLinks(broken)) => {
+            assert_eq!(broken.len(), 1, "{broken:?}");
+            let (target, page) = &broken[0];
+            assert_eq!(target, "/kachel-kaputt/");
+            assert!(
+                page.starts_with("/cloud-services/") || page.starts_with("/anbieter/"),
+                "{page}"
+            );
+        }
+        other => panic!("expected a broken-link error, got {other:?}"),
+    }
+}

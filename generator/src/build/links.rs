@@ -40,6 +40,30 @@ impl LinkIndex {
         });
     }
 
+    /// Adds the internal links of one page whose `checked` fragments (in the order the page
+    /// shows them) were added before: their bytes are skipped, the rest of the page is read.
+    /// A listing page is mostly tiles, and each tile is on several listings: its links are
+    /// read once (see [`links_are_absolute`]), not on every page that shows it. A fragment
+    /// not found where expected is simply read with the rest.
+    pub fn add_page_skipping(&mut self, page_path: &str, html: &[u8], checked: &[&str]) {
+        let mut at = 0;
+        for fragment in checked {
+            let fragment = fragment.as_bytes();
+            // Tiles follow one another without a byte between them: most are where the
+            // previous one ended, and only the first is searched for.
+            let found = if html[at..].starts_with(fragment) {
+                Some(0)
+            } else {
+                memchr::memmem::find(&html[at..], fragment)
+            };
+            if let Some(offset) = found {
+                self.add_page(page_path, &html[at..at + offset]);
+                at += offset + fragment.len();
+            }
+        }
+        self.add_page(page_path, &html[at..]);
+    }
+
     /// Links whose target the build did not write, as (target, linking page), sorted.
     pub fn broken(&self, files: &HashSet<String>) -> Vec<(String, String)> {
         let mut broken: Vec<(String, String)> = self
@@ -72,14 +96,40 @@ pub fn internal_links(page_path: &str, html: &str) -> HashSet<String> {
     found
 }
 
+/// Whether every link of a fragment of HTML is absolute (or external): then its targets are
+/// the same on every page that shows it, and reading them once is enough.
+pub fn links_are_absolute(html: &str) -> bool {
+    let mut absolute = true;
+    for_each_link_value(html.as_bytes(), |raw| {
+        let value = String::from_utf8_lossy(raw);
+        let value = decode_references(&value).into_owned();
+        let value = value.trim();
+        let relative = !(value.starts_with('/')
+            || value.starts_with('#')
+            || value.is_empty()
+            || resolve_cow("/", value).is_none());
+        absolute &= !relative;
+    });
+    absolute
+}
+
 /// Calls `found` with the target of every internal link of a page (see [`internal_links`]),
 /// once per occurrence.
+fn for_each_link(page_path: &str, bytes: &[u8], mut found: impl FnMut(Cow<'_, str>)) {
+    for_each_link_value(bytes, |value| {
+        if let Some(target) = link_target(page_path, value) {
+            found(target);
+        }
+    });
+}
+
+/// Calls `found` with the raw value of every `href`, `src` and `action` attribute of a page.
 ///
 /// The page is read as HTML tokens, the way a browser's tokenizer reads it: only the
 /// `href`, `src` and `action` attributes of start tags are links. Text (where a provider's
 /// `src=x` arrives escaped as `&lt;img src=x&gt;`), comments, end tags, doctypes and the
 /// content of `script`, `style`, `textarea` and `title` are skipped.
-fn for_each_link(page_path: &str, bytes: &[u8], mut found: impl FnMut(Cow<'_, str>)) {
+fn for_each_link_value(bytes: &[u8], mut found: impl FnMut(&[u8])) {
     let mut at = 0;
     while let Some(offset) = find_byte(b'<', &bytes[at..]) {
         let open = at + offset;
@@ -87,10 +137,8 @@ fn for_each_link(page_path: &str, bytes: &[u8], mut found: impl FnMut(Cow<'_, st
         at = match rest.first() {
             Some(c) if c.is_ascii_alphabetic() => {
                 let tag = read_start_tag(bytes, open + 1, |name, value| {
-                    if is_link_attribute(name)
-                        && let Some(target) = link_target(page_path, value)
-                    {
-                        found(target);
+                    if is_link_attribute(name) {
+                        found(value);
                     }
                 });
                 match raw_text_end(bytes, &bytes[open + 1..tag.name_end], tag.end) {
@@ -455,6 +503,31 @@ mod tests {
             links,
             ["/b/", "/c/", "/d.svg", "/e/", "/f/", "/g/", "/h.svg"]
         );
+    }
+
+    #[test]
+    fn checked_fragments_are_skipped_and_the_rest_is_read() {
+        let tile = r#"<li><a href="/kaputt/">T</a></li>"#;
+        let other = r#"<li><a href="/auch-kaputt/">U</a></li>"#;
+        let page = format!("<ul><a href=/a/>{tile}{tile}</ul><p><a href=/b/>{other}<a href=/c/>");
+        let mut index = LinkIndex::default();
+        index.add_page_skipping("/l/", page.as_bytes(), &[tile, tile, tile, other]);
+        let mut targets: Vec<_> = index.targets.keys().cloned().collect();
+        targets.sort();
+        assert_eq!(targets, ["/a/", "/b/", "/c/"]);
+        // Not found: read with the rest.
+        let mut index = LinkIndex::default();
+        index.add_page_skipping("/l/", tile.as_bytes(), &[other]);
+        assert!(index.targets.contains_key("/kaputt/"));
+    }
+
+    #[test]
+    fn relative_links_make_a_fragment_page_dependent() {
+        assert!(links_are_absolute(
+            r#"<a href="/a/">a</a><a href=https://x.example/>x</a><a href=#top>t</a><a href="mailto:a@b.de">m</a>"#
+        ));
+        assert!(!links_are_absolute(r#"<a href="/a/">a</a><img src=b.svg>"#));
+        assert!(!links_are_absolute(r#"<a href="../a/">a</a>"#));
     }
 
     #[test]

@@ -193,6 +193,18 @@ impl<'s, 'c> Renderer<'s, 'c> {
         Ok(renderer)
     }
 
+    /// The tile of every offering, in the order of `site.offerings`.
+    pub fn tiles(&self) -> &[String] {
+        &self.tiles
+    }
+
+    /// The offerings whose tiles page `page` of a listing shows, in order.
+    pub fn listing_page_members<'l>(&self, listing: &'l Listing, page: usize) -> &'l [usize] {
+        let start = (page.max(1) - 1) * PER_PAGE;
+        let members = &listing.members;
+        &members[start.min(members.len())..(start + PER_PAGE).min(members.len())]
+    }
+
     /// The templates and the tiles (in the order of `site.offerings`), for the next renderer.
     pub fn into_parts(self) -> (Arc<Tera>, Vec<String>) {
         (self.tera, self.tiles)
@@ -453,8 +465,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
     fn listing_context(&self, context: &mut Context, listing: &Listing, page: usize) {
         let total = listing.page_count();
         let start = (page - 1) * PER_PAGE;
-        let members = &listing.members
-            [start.min(listing.members.len())..(start + PER_PAGE).min(listing.members.len())];
+        let members = self.listing_page_members(listing, page);
         let tiles: Vec<&str> = members.iter().map(|&i| self.tiles[i].as_str()).collect();
         context.insert("tiles", &tiles);
         context.insert("title", &listing.title);
