@@ -183,3 +183,32 @@ fn a_broken_link_in_a_tile_on_listing_pages_only_fails_the_build() {
         other => panic!("expected a broken-link error, got {other:?}"),
     }
 }
+
+/// The maturity section is skipped by the link check only while its rows hold no link: a
+/// link in a row's template is read on the detail pages again.
+#[test]
+fn a_broken_link_in_a_maturity_row_fails_the_build() {
+    let content = fixture_content(&["ddatabox"], &[]);
+    let theme = tempfile::tempdir().unwrap();
+    build_support::copy_dir(&build_support::theme(), theme.path());
+    let template = theme.path().join("templates/partials/criterion-level.html");
+    let text = fs::read_to_string(&template).unwrap();
+    fs::write(
+        &template,
+        text.replacen("<dt>", "<dt><a href=\"/stufe-kaputt/\">?</a>", 1),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut options = build_support::options(content.path(), out.path());
+    options.theme = theme.path().to_owned();
+    match generator::build::build(&options) {
+        Err(BuildError::BrokenLinks(broken)) => assert_eq!(
+            broken,
+            vec![(
+                "/stufe-kaputt/".to_owned(),
+                "/cloud-services/ddatabox/".to_owned()
+            )]
+        ),
+        other => panic!("expected a broken-link error, got {other:?}"),
+    }
+}

@@ -113,6 +113,13 @@ pub fn links_are_absolute(html: &str) -> bool {
     absolute
 }
 
+/// Whether a fragment of HTML holds a link (an `href`, `src` or `action` attribute).
+pub fn has_links(html: &str) -> bool {
+    let mut any = false;
+    for_each_link_value(html.as_bytes(), |_| any = true);
+    any
+}
+
 /// Calls `found` with the target of every internal link of a page (see [`internal_links`]),
 /// once per occurrence.
 fn for_each_link(page_path: &str, bytes: &[u8], mut found: impl FnMut(Cow<'_, str>)) {

@@ -388,7 +388,7 @@ fn render_pages(
             let t0 = Instant::now();
             // The templates were minified once when they were loaded (see `render`).
             let mut html = std::mem::take(&mut done.html);
-            renderer.render_into(job, &path, &mut html)?;
+            let without_links = renderer.render_into(job, &path, &mut html)?;
             let t1 = Instant::now();
             // Header and footer are the same on every page (`base.html` writes them from
             // constants): their links are checked on the start page, the others' `<main>`.
@@ -411,7 +411,10 @@ fn render_pages(
                         .collect();
                     done.links.add_page_skipping(&path, scanned, &checked);
                 }
-                _ => done.links.add_page(&path, scanned),
+                _ => {
+                    let checked: Vec<&str> = without_links.iter().map(String::as_str).collect();
+                    done.links.add_page_skipping(&path, scanned, &checked);
+                }
             }
             let t2 = Instant::now();
             let key = staging

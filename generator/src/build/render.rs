@@ -291,8 +291,16 @@ impl<'s, 'c> Renderer<'s, 'c> {
     }
 
     /// Renders one page into `out` (emptied first), so that a thread renders all its pages
-    /// into one buffer instead of growing a new one for each page.
-    pub fn render_into(&self, job: Job, path: &str, out: &mut Vec<u8>) -> Result<(), BuildError> {
+    /// into one buffer instead of growing a new one for each page. Returns the fragments of
+    /// the page, in page order, that hold no link and that the link check may skip (the
+    /// maturity section of a detail page).
+    pub fn render_into(
+        &self,
+        job: Job,
+        path: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<String>, BuildError> {
+        let mut without_links = Vec::new();
         let site = self.site;
         let mut context = Context::new();
         context.insert(
@@ -323,6 +331,10 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 let info = &site.offerings[i];
                 let model = &site.catalog.maturity_model;
                 let section = self.maturity_rows.section(&self.tera, model, info.offering)?;
+                if section.without_links {
+                    without_links.push(section.minimal_html.clone());
+                    without_links.extend(section.dimensions.iter().map(|(_, rows)| rows.clone()));
+                }
                 context.insert("o", &views::detail(site, info, section));
                 (info.offering.name.clone(), format!("{} von {}: {}", info.offering.name, info.provider.name, markdown::shorten(&info.offering.summary, 120)), "katalog", None, false)
             }
@@ -412,7 +424,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
         out.clear();
         self.tera
             .render_to(template, &context, &mut *out)
-            .map_err(|e| template_error(template, &e))
+            .map_err(|e| template_error(template, &e))?;
+        Ok(without_links)
     }
 
     fn home_context(&self, context: &mut Context) {
