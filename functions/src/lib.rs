@@ -24,7 +24,8 @@
 //!
 //! # Layout (dependencies point down this list, never up)
 //! - [`web`]: the axum router, its thin handlers and the OpenAPI document.
-//! - [`state`]: the application state, composing the services below once.
+//! - [`state`]: the application state, composing the services below once; [`due_work`]:
+//!   what falls due with time (deadlines, clean-up, mail delivery), run on a schedule.
 //! - [`config`]: the environment, read once into one typed value.
 //! - [`pages`] (the theme's templates), [`search`] (the opened index) and [`mail`] (the
 //!   outbox and its senders): services.
@@ -35,6 +36,7 @@
 
 pub mod config;
 pub mod domain;
+pub mod due_work;
 pub mod logging;
 pub mod mail;
 pub mod pages;

@@ -75,6 +75,9 @@ enum AdminTask {
     Needs,
     /// Lists undecided orders past their 30-day deadline.
     Overdue,
+    /// Runs the scheduled work once: deadline reminders and expiries, removal of expired
+    /// records and unconfirmed registrations, mail delivery.
+    RunDueWork,
     /// Prints the API bearer token of a provider or of the intermediary.
     ApiToken {
         /// The provider's id (as in content/providers/).
@@ -102,6 +105,41 @@ fn guarded(state: &AppState) -> axum::Router {
         ))
 }
 
+/// Serves Lambda invocations: API Gateway events through the router, and the EventBridge
+/// schedule's events (`deploy/template.yaml`) by running the due work once.
+///
+/// `lambda_http::run` accepts API Gateway events only, so the payload is read as JSON first
+/// and handed to `lambda_http`'s own adapter when it is not a scheduled event; the adapter
+/// is the only public way to the response conversion (`LambdaResponse::from_response` is
+/// crate-private) and keeps the HTTP path exactly as `lambda_http::run` runs it.
+async fn serve_lambda(state: AppState) -> Result<(), lambda_http::Error> {
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::{LambdaEvent, Service};
+    let app = guarded(&state);
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: LambdaEvent<serde_json::Value>| {
+            let state = state.clone();
+            let mut http = lambda_http::Adapter::from(app.clone());
+            async move {
+                if is_scheduled_event(&event.payload) {
+                    let work = state.run_due_work().await;
+                    return Ok::<_, lambda_http::Error>(serde_json::to_value(work)?);
+                }
+                let request: LambdaRequest = serde_json::from_value(event.payload)?;
+                std::future::poll_fn(|cx| http.poll_ready(cx)).await?;
+                let response = http.call(LambdaEvent::new(request, event.context)).await?;
+                Ok(serde_json::to_value(response)?)
+            }
+        },
+    ))
+    .await
+}
+
+/// An EventBridge (CloudWatch Events) scheduled event.
+fn is_scheduled_event(payload: &serde_json::Value) -> bool {
+    payload["source"] == "aws.events" && payload["detail-type"] == "Scheduled Event"
+}
+
 /// The configuration with the command line's data folder, if one was given.
 fn configured(config: Config, data_dir: Option<PathBuf>) -> Config {
     match data_dir {
@@ -126,8 +164,7 @@ async fn main() -> Result<()> {
         init_logging(true);
         let config = config.context("configuring the function")?;
         let state = AppState::from_config(&config).context("configuring the function")?;
-        let app = guarded(&state);
-        return lambda_http::run(app)
+        return serve_lambda(state)
             .await
             .map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"));
     }
@@ -146,6 +183,10 @@ async fn main() -> Result<()> {
             let state = AppState::from_config(&config)?;
             let app = guarded(&state);
             tokio::spawn(state.outbox.clone().deliver_forever());
+            tokio::spawn(functions::due_work::run_forever(
+                state.clone(),
+                functions::due_work::PERIOD,
+            ));
             let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
                 .await
                 .with_context(|| format!("cannot listen on {bind}:{port}"))?;
@@ -231,6 +272,26 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
             );
         }
         AdminTask::CreateTable | AdminTask::SendMails => {}
+        AdminTask::RunDueWork => {
+            let work = state.run_due_work().await;
+            println!(
+                "Erinnerungen: {}, wegen Fristablauf geschlossen: {}, unbestätigte Registrierungen gelöscht: {}, \
+                 abgelaufene Einträge gelöscht: {}, E-Mails versendet: {}, Fehler: {}",
+                work.reminded,
+                work.expired,
+                work.registrations_removed,
+                work.records_removed,
+                work.mails_sent,
+                work.failed
+            );
+            if work.failed > 0 {
+                anyhow::bail!(
+                    "{} Schritt(e) fehlgeschlagen; Einzelheiten im Log",
+                    work.failed
+                );
+            }
+            return Ok(());
+        }
         AdminTask::Needs => {
             let needs = state.orders.needs().await?;
             if needs.is_empty() {

@@ -2,7 +2,7 @@
 //! (`GET /api/suche` in [`crate::web`] searches it), replaced as a whole when the live
 //! preview rebuilt it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use search_index::SearchIndex;
@@ -15,6 +15,8 @@ pub struct Search {
     index: Option<SearchIndex>,
     /// Why there is no index, for the log and the 503 page.
     pub problem: Option<String>,
+    /// Where the index is, when it is opened on the first search.
+    pending: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Search {
@@ -32,6 +34,17 @@ impl Search {
         Search {
             index: None,
             problem: Some("no search index configured".to_owned()),
+            pending: None,
+        }
+    }
+
+    /// The index in `index_dir`, opened by the first search that needs it: a start-up (a
+    /// Lambda cold start) whose first request is not a search never waits for it.
+    pub fn open_on_first_use(index_dir: &Path) -> Search {
+        Search {
+            index: None,
+            problem: None,
+            pending: Some(index_dir.to_owned()),
         }
     }
 
@@ -43,6 +56,7 @@ impl Search {
                 Search {
                     index: Some(index),
                     problem: None,
+                    pending: None,
                 }
             }
             Err(e) => {
@@ -50,6 +64,7 @@ impl Search {
                 Search {
                     index: None,
                     problem: Some(e.to_string()),
+                    pending: None,
                 }
             }
         }
@@ -71,12 +86,24 @@ impl SearchSlot {
         Self(RwLock::new(Arc::new(search)))
     }
 
-    /// The current search (requests keep the one they started with).
+    /// The current search (requests keep the one they started with), opened now if it
+    /// waits for its first use.
     pub fn get(&self) -> Arc<Search> {
-        match self.0.read() {
+        let current = match self.0.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if current.pending.is_none() {
+            return current;
         }
+        let mut guard = match self.0.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(dir) = guard.pending.clone() {
+            *guard = Arc::new(Search::open(&dir));
+        }
+        guard.clone()
     }
 
     pub fn replace(&self, search: Search) {

@@ -7,8 +7,8 @@ use crate::config::{Config, ProxyConfig};
 use crate::domain::Accounts;
 pub use crate::domain::accounts::Settings;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::orders::Orders;
 use crate::domain::orders::ports::PortalStore;
-use crate::domain::orders::{Orders, read_snapshot};
 use crate::domain::ports::{Store, StoreError};
 use crate::domain::tokens::{Secret, hex, random_bytes, sha256_hex, unhex};
 use crate::mail::{self, FolderSender, MailError, MailSender, Outbox};
@@ -156,7 +156,7 @@ impl AppState {
         state.outbox = Arc::new(outbox);
         state.proxy = Arc::new(config.proxy.clone());
         state = state
-            .with_search(Search::open(&config.search_index))
+            .with_search(Search::open_on_first_use(&config.search_index))
             .with_pages(Pages::open_or_unavailable(&config.templates));
         state.load_catalog(&config.catalog);
         Ok(state.with_operator_token(config.operator_token.as_deref()))
@@ -168,16 +168,11 @@ impl AppState {
         self
     }
 
-    /// Loads (or reloads) the order snapshot from `path`, logging when it cannot. Without
+    /// Uses (or, after a rebuild, reloads) the order snapshot at `path`; it is read when
+    /// an order or a need first needs it, and a missing or broken one is logged then. Without
     /// it, orders and needs answer "not available" instead of the function not starting.
     pub fn load_catalog(&self, path: &Path) {
-        match read_snapshot(path) {
-            Ok(catalog) => {
-                tracing::info!(path = %path.display(), offerings = catalog.offerings.len(), "order catalog loaded");
-                self.orders.set_catalog(catalog);
-            }
-            Err(e) => tracing::warn!(error = %e, "orders are unavailable: no catalog snapshot"),
-        }
+        self.orders.set_catalog_file(path);
     }
 
     /// Opens the operator routes for this bearer token (at least 32 characters).

@@ -466,10 +466,10 @@ impl Accounts {
                     Err(e) => Err(e),
                 }
             };
-            ("frage_antwort", result)
+            (reg::QUESTION_ANSWER.name, result)
         } else {
             (
-                "altcha",
+                reg::ALTCHA.name,
                 human_check::verify_solution(&self.secret, payload, now)
                     .map(HumanPassed::ProofOfWork),
             )
@@ -658,11 +658,15 @@ impl Accounts {
     ) -> Result<Organisation, AccountError> {
         if let Decision::Reject { reason } = &decision {
             let length = reason.trim().chars().count();
-            if length == 0 || length > 2000 {
+            if length == 0 || length > catalog::forms::reject_registration::REASON.max_len {
                 let mut errors = FieldErrors::default();
+                let field = catalog::forms::reject_registration::REASON;
                 errors.add(
-                    "grund",
-                    "Bitte geben Sie eine Begründung an (höchstens 2000 Zeichen).",
+                    field.name,
+                    format!(
+                        "Bitte geben Sie eine Begründung an (höchstens {} Zeichen).",
+                        field.max_len
+                    ),
                 );
                 return Err(AccountError::Invalid(errors));
             }

@@ -147,6 +147,17 @@ pub trait Store: Send + Sync {
     /// Forgets the counter `key` (no error if it does not exist).
     async fn delete_counter(&self, key: &str) -> Result<(), StoreError>;
 
+    /// Deletes a registration whose address was never confirmed (the organisation, its
+    /// administrator, the e-mail address's claim, the confirmation link), if the
+    /// organisation is still `AwaitingConfirmation`: the address can register again.
+    /// `Conflict` if it was confirmed meanwhile, `NotFound` if it is gone.
+    async fn delete_unconfirmed_registration(&self, org: &Organisation) -> Result<(), StoreError>;
+
+    /// Forgets the records that expired by `now` (sessions, link tokens, used decision
+    /// links, counters, mails sent more than 30 days ago) where the database does not
+    /// forget them by itself (DynamoDB does, through its TTL); returns how many.
+    async fn remove_expired(&self, now: i64) -> Result<u64, StoreError>;
+
     // ---- the people of an organisation ----------------------------------------------------
     //
     // Every change of a person is conditional on the organisation and the person being

@@ -34,9 +34,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, TransactWriteItem,
-    Update,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
+    TransactWriteItem, Update,
 };
 
 use crate::domain::model::{
@@ -940,6 +940,54 @@ impl Store for DynamoStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    async fn delete_unconfirmed_registration(&self, org: &Organisation) -> Result<(), StoreError> {
+        let Some(admin) = self.get_user(&org.admin_user_id).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let delete = |delete: aws_sdk_dynamodb::types::builders::DeleteBuilder| {
+            delete
+                .table_name(&self.table)
+                .build()
+                .map(|d| TransactWriteItem::builder().delete(d).build())
+                .map_err(build_error)
+        };
+        // The confirmation link and any session expire by TTL; the organisation, its
+        // administrator and the address's claim would stay for ever.
+        let items = vec![
+            delete(
+                Delete::builder()
+                    .set_key(Some(key(format!("ORG#{}", org.id), "ORG")))
+                    .condition_expression("#status = :awaiting")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(
+                        ":awaiting",
+                        s(OrgStatus::AwaitingConfirmation.as_str()),
+                    ),
+            )?,
+            delete(Delete::builder().set_key(Some(key(format!("USER#{}", admin.id), "USER"))))?,
+            delete(
+                Delete::builder()
+                    .set_key(Some(key(format!("EMAIL#{}", admin.email), "EMAIL")))
+                    .condition_expression("user_id = :user")
+                    .expression_attribute_values(":user", s(&admin.id)),
+            )?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed(_)) => match self.get_org(&org.id).await? {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(StoreError::NotFound),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn remove_expired(&self, _now: i64) -> Result<u64, StoreError> {
+        // Sessions, link tokens, used links and counters carry `ttl`: DynamoDB deletes them
+        // itself, and every read checks `expires_at` until it has.
+        Ok(0)
     }
 
     async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError> {

@@ -1,6 +1,6 @@
 //! The store's adapters: SQLite (one file, `csp serve` and tests) and DynamoDB (Lambda,
 //! single-table design). Both implement the domain's ports ([`crate::domain::ports`]) and
-//! pass the same conformance suite (`tests/common/conformance.rs`).
+//! pass the same conformance suite (`tests/integration/common/conformance.rs`).
 
 mod dynamodb;
 mod sqlite;

@@ -658,6 +658,51 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delete_unconfirmed_registration(&self, org: &Organisation) -> Result<(), StoreError> {
+        let org_id = org.id.clone();
+        self.transaction(move |tx| {
+            let deleted = tx
+                .execute(
+                    "DELETE FROM orgs WHERE id = ?1 AND status = ?2",
+                    params![org_id, OrgStatus::AwaitingConfirmation.as_str()],
+                )
+                .map_err(backend)?;
+            if deleted != 1 {
+                return Err(if read_org(tx, &org_id)?.is_some() {
+                    StoreError::Conflict
+                } else {
+                    StoreError::NotFound
+                });
+            }
+            // The user row holds the address's uniqueness: deleting it frees the address.
+            tx.execute("DELETE FROM tokens WHERE org_id = ?1", [&org_id])
+                .map_err(backend)?;
+            tx.execute("DELETE FROM sessions WHERE org_id = ?1", [&org_id])
+                .map_err(backend)?;
+            tx.execute("DELETE FROM users WHERE org_id = ?1", [&org_id])
+                .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_expired(&self, now: i64) -> Result<u64, StoreError> {
+        self.transaction(move |tx| {
+            let mut removed = 0;
+            for sql in [
+                "DELETE FROM sessions WHERE expires_at <= ?1",
+                "DELETE FROM tokens WHERE expires_at <= ?1",
+                "DELETE FROM used_links WHERE expires_at <= ?1",
+                "DELETE FROM counters WHERE expires_at <= ?1",
+                "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at <= ?1 - 30 * 86400",
+            ] {
+                removed += tx.execute(sql, [now]).map_err(backend)?;
+            }
+            Ok(u64::try_from(removed).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
     async fn list_org_users(&self, org_id: &str) -> Result<Vec<User>, StoreError> {
         self.list_org_users_impl(org_id).await
     }

@@ -123,6 +123,11 @@ pub(super) fn order_error(caller: &Caller, session: Option<&str>, error: OrderEr
             refuse(StatusCode::GONE, message)
                 .titled("Link ungültig oder abgelaufen", &[("/", "Zur Startseite")])
         }
+        OrderError::PeriodEnded => refuse(
+            StatusCode::GONE,
+            "Die Frist von 30 Tagen für die Entscheidung über diese Bestellung ist abgelaufen. Ohne Entscheidung in dieser Frist schließt das Portal die Bestellung als abgelehnt; eine Entscheidung ist nicht mehr möglich.",
+        )
+        .titled("Entscheidungsfrist abgelaufen", &[("/", "Zur Startseite")]),
         OrderError::NotAllowed(reason) => {
             tracing::info!(reason, "decision refused");
             refuse(

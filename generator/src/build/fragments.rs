@@ -40,6 +40,9 @@ pub struct MaturitySection<'m> {
     pub all_minimal_met: bool,
     /// The dimensions with at least one criterion shown: name and rows.
     pub dimensions: Vec<(&'m str, String)>,
+    /// Whether the section is made of rows without a single link only, so that the link
+    /// check may skip its bytes on the page.
+    pub without_links: bool,
 }
 
 /// Every row of the maturity section, rendered once.
@@ -48,11 +51,13 @@ pub struct MaturityRows {
     criteria: Vec<Vec<Vec<String>>>,
     /// `[minimal criterion][met]`.
     minimal: Vec<[String; 2]>,
+    /// Not one row holds a link (the theme's rows hold none).
+    without_links: bool,
 }
 
 impl MaturityRows {
     pub fn render(tera: &Tera, model: &MaturityModel) -> Result<MaturityRows, BuildError> {
-        let criteria = model
+        let criteria: Vec<Vec<Vec<String>>> = model
             .dimensions
             .iter()
             .map(|dimension| {
@@ -70,7 +75,7 @@ impl MaturityRows {
                     .collect()
             })
             .collect::<Result<_, _>>()?;
-        let minimal = model
+        let minimal: Vec<[String; 2]> = model
             .minimal_criteria
             .iter()
             .map(|c| {
@@ -82,7 +87,17 @@ impl MaturityRows {
                 Ok([row(false)?, row(true)?])
             })
             .collect::<Result<_, BuildError>>()?;
-        Ok(MaturityRows { criteria, minimal })
+        let without_links = criteria
+            .iter()
+            .flatten()
+            .flatten()
+            .chain(minimal.iter().flatten())
+            .all(|row: &String| !super::links::has_links(row));
+        Ok(MaturityRows {
+            criteria,
+            minimal,
+            without_links,
+        })
     }
 
     /// The section of `offering`: the applicable criteria and those it assessed anyway.
@@ -107,6 +122,7 @@ impl MaturityRows {
             }
         }
         let mut dimensions = Vec::new();
+        let mut without_links = self.without_links;
         for (d, dimension) in model.dimensions.iter().enumerate() {
             let mut rows = String::new();
             for (k, criterion) in dimension.criteria.iter().enumerate() {
@@ -122,7 +138,11 @@ impl MaturityRows {
                 match cached {
                     Some(row) => rows.push_str(row),
                     // A level off the scale (which `csp check` refuses) is still shown as given.
-                    None => rows.push_str(&criterion_row(tera, criterion, level)?),
+                    None => {
+                        let row = criterion_row(tera, criterion, level)?;
+                        without_links &= !super::links::has_links(&row);
+                        rows.push_str(&row);
+                    }
                 }
             }
             if !rows.is_empty() {
@@ -133,6 +153,7 @@ impl MaturityRows {
             minimal_html,
             all_minimal_met,
             dimensions,
+            without_links,
         })
     }
 }

@@ -349,13 +349,38 @@ impl PagesWritten {
     }
 }
 
-/// Renders every page, collects its internal links and writes it, in parallel.
+/// The links of the tiles that listing pages show, each tile read once and its links
+/// attributed to the first listing page that shows it; and which tiles the listing pages'
+/// check may skip (those without relative links, whose targets are the same on every page).
+fn tile_links(renderer: &Renderer<'_, '_>) -> (LinkIndex, Vec<bool>) {
+    let tiles = renderer.tiles();
+    let mut index = LinkIndex::default();
+    let mut skippable = vec![false; tiles.len()];
+    let mut seen = vec![false; tiles.len()];
+    for listing in &renderer.site.listings {
+        for (position, &i) in listing.members.iter().enumerate() {
+            if i < tiles.len() && !seen[i] {
+                seen[i] = true;
+                skippable[i] = links::links_are_absolute(&tiles[i]);
+                index.add_page(
+                    &listing.page_path(position / site::PER_PAGE + 1),
+                    tiles[i].as_bytes(),
+                );
+            }
+        }
+    }
+    (index, skippable)
+}
+
+/// Renders every page, collects its internal links and writes it, in parallel. The tiles
+/// of listing pages are not read again: `tile_links` read them once.
 fn render_pages(
     renderer: &Renderer<'_, '_>,
     staging: &Staging,
     timings: bool,
 ) -> Result<PagesWritten, BuildError> {
-    renderer
+    let (tile_links, skippable) = tile_links(renderer);
+    let written = renderer
         .jobs()
         .par_iter()
         .try_fold(PagesWritten::default, |mut done, &job| {
@@ -363,14 +388,34 @@ fn render_pages(
             let t0 = Instant::now();
             // The templates were minified once when they were loaded (see `render`).
             let mut html = std::mem::take(&mut done.html);
-            renderer.render_into(job, &path, &mut html)?;
+            let without_links = renderer.render_into(job, &path, &mut html)?;
             let t1 = Instant::now();
-            // The header is the same on every page: its links are checked on the start page.
+            // Header and footer are the same on every page (`base.html` writes them from
+            // constants): their links are checked on the start page, the others' `<main>`.
             let scanned = match (job, memchr::memmem::find(&html, b"<main")) {
                 (Job::Home, _) | (_, None) => &html[..],
-                (_, Some(main)) => &html[main..],
+                (_, Some(main)) => {
+                    let end = memchr::memmem::rfind(&html[main..], b"</main>")
+                        .map_or(html.len(), |end| main + end);
+                    &html[main..end]
+                }
             };
-            done.links.add_page(&path, scanned);
+            match job {
+                Job::Listing { listing, page } => {
+                    let members =
+                        renderer.listing_page_members(&renderer.site.listings[listing], page);
+                    let checked: Vec<&str> = members
+                        .iter()
+                        .filter(|&&i| skippable.get(i).copied().unwrap_or(false))
+                        .map(|&i| renderer.tiles()[i].as_str())
+                        .collect();
+                    done.links.add_page_skipping(&path, scanned, &checked);
+                }
+                _ => {
+                    let checked: Vec<&str> = without_links.iter().map(String::as_str).collect();
+                    done.links.add_page_skipping(&path, scanned, &checked);
+                }
+            }
             let t2 = Instant::now();
             let key = staging
                 .write(&path, &html)
@@ -390,7 +435,11 @@ fn render_pages(
             done.html = html;
             Ok(done)
         })
-        .try_reduce(PagesWritten::default, |a, b| Ok(a.merge(b)))
+        .try_reduce(PagesWritten::default, |a, b| Ok(a.merge(b)))?;
+    Ok(PagesWritten {
+        links: written.links.merge(tile_links),
+        ..written
+    })
 }
 
 /// Writes one file of the site below a folder (the first argument); returns its key.

@@ -193,6 +193,18 @@ impl<'s, 'c> Renderer<'s, 'c> {
         Ok(renderer)
     }
 
+    /// The tile of every offering, in the order of `site.offerings`.
+    pub fn tiles(&self) -> &[String] {
+        &self.tiles
+    }
+
+    /// The offerings whose tiles page `page` of a listing shows, in order.
+    pub fn listing_page_members<'l>(&self, listing: &'l Listing, page: usize) -> &'l [usize] {
+        let start = (page.max(1) - 1) * PER_PAGE;
+        let members = &listing.members;
+        &members[start.min(members.len())..(start + PER_PAGE).min(members.len())]
+    }
+
     /// The templates and the tiles (in the order of `site.offerings`), for the next renderer.
     pub fn into_parts(self) -> (Arc<Tera>, Vec<String>) {
         (self.tera, self.tiles)
@@ -279,8 +291,16 @@ impl<'s, 'c> Renderer<'s, 'c> {
     }
 
     /// Renders one page into `out` (emptied first), so that a thread renders all its pages
-    /// into one buffer instead of growing a new one for each page.
-    pub fn render_into(&self, job: Job, path: &str, out: &mut Vec<u8>) -> Result<(), BuildError> {
+    /// into one buffer instead of growing a new one for each page. Returns the fragments of
+    /// the page, in page order, that hold no link and that the link check may skip (the
+    /// maturity section of a detail page).
+    pub fn render_into(
+        &self,
+        job: Job,
+        path: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<String>, BuildError> {
+        let mut without_links = Vec::new();
         let site = self.site;
         let mut context = Context::new();
         context.insert(
@@ -311,6 +331,10 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 let info = &site.offerings[i];
                 let model = &site.catalog.maturity_model;
                 let section = self.maturity_rows.section(&self.tera, model, info.offering)?;
+                if section.without_links {
+                    without_links.push(section.minimal_html.clone());
+                    without_links.extend(section.dimensions.iter().map(|(_, rows)| rows.clone()));
+                }
                 context.insert("o", &views::detail(site, info, section));
                 (info.offering.name.clone(), format!("{} von {}: {}", info.offering.name, info.provider.name, markdown::shorten(&info.offering.summary, 120)), "katalog", None, false)
             }
@@ -400,7 +424,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
         out.clear();
         self.tera
             .render_to(template, &context, &mut *out)
-            .map_err(|e| template_error(template, &e))
+            .map_err(|e| template_error(template, &e))?;
+        Ok(without_links)
     }
 
     fn home_context(&self, context: &mut Context) {
@@ -453,8 +478,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
     fn listing_context(&self, context: &mut Context, listing: &Listing, page: usize) {
         let total = listing.page_count();
         let start = (page - 1) * PER_PAGE;
-        let members = &listing.members
-            [start.min(listing.members.len())..(start + PER_PAGE).min(listing.members.len())];
+        let members = self.listing_page_members(listing, page);
         let tiles: Vec<&str> = members.iter().map(|&i| self.tiles[i].as_str()).collect();
         context.insert("tiles", &tiles);
         context.insert("title", &listing.title);

@@ -142,6 +142,12 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let snapshot = data_dir.join("catalog.json");
     function_state.load_catalog(&snapshot);
     tokio::spawn(function_state.outbox.clone().deliver_forever());
+    // Deadline reminders and expiries, clean-up and mail retries: the work Lambda's schedule
+    // triggers in production.
+    tokio::spawn(functions::due_work::run_forever(
+        function_state.clone(),
+        functions::due_work::PERIOD,
+    ));
 
     let (watcher, changes) = watch::watch(&roots, options.poll, Duration::from_millis(30))?;
     // After every successful rebuild the function sees the new catalog, index and templates.

@@ -137,3 +137,63 @@ Kontakt: {} ({}, bevorzugt per {})\n\nBeschreibung:\n{}\n\nAlle Meldungen: csp-f
         now,
     )
 }
+
+/// Reminds the party whose decision is due, with the decision links.
+pub fn decision_reminder(
+    order: &Order,
+    party: Party,
+    to: &str,
+    decision_link: &str,
+    now: i64,
+) -> OutgoingMail {
+    let f = &order.folder;
+    let who = match party {
+        Party::Intermediary => "als Intermediär im Umklappvertrag",
+        _ => "als Anbieter",
+    };
+    let days_left = (order.deadline - now).div_euclid(super::model::DAY).max(0) + 1;
+    mail(
+        to,
+        &format!(
+            "Erinnerung: Bestellung {} wartet auf Ihre Entscheidung (Frist bis {})",
+            f.number,
+            german_day(order.deadline)
+        ),
+        format!(
+            "Guten Tag,\n\ndie Bestellung {} („{}“, {}, für {}) wartet noch auf Ihre Entscheidung {who}. \
+Die Frist endet am {} (noch höchstens {days_left} Tage).\n\n\
+Ohne Entscheidung bis dahin schließt das Portal die Bestellung als abgelehnt mit der Begründung „{}“ und benachrichtigt den Kunden.\n\n\
+Bestätigen:\n{decision_link}&aktion=bestaetigen\n\nAblehnen (mit Begründung):\n{decision_link}&aktion=ablehnen\n\n\
+Die Links können nur für eine Entscheidung verwendet werden.",
+            f.number,
+            f.offering.name,
+            f.plan.name,
+            f.customer.organisation,
+            german_day(order.deadline),
+            super::model::EXPIRY_REASON,
+        ),
+        now,
+    )
+}
+
+/// Tells the operator or the intermediary that an order was closed at its deadline.
+pub fn closed_at_deadline(order: &Order, to: &str, now: i64) -> OutgoingMail {
+    let f = &order.folder;
+    mail(
+        to,
+        &format!("Bestellung {} ohne Entscheidung geschlossen", f.number),
+        format!(
+            "Guten Tag,\n\ndie Bestellung {} („{}“ bei {} für {}, {}) wurde innerhalb der Frist bis zum {} nicht entschieden. \
+Das Portal hat sie geschlossen: {}.\n\nBegründung: {}\n\nDer Kunde wurde benachrichtigt.",
+            f.number,
+            f.offering.name,
+            f.offering.provider.name,
+            f.customer.organisation,
+            f.contract_model.label(),
+            german_day(order.deadline),
+            order.status.label(),
+            super::model::EXPIRY_REASON,
+        ),
+        now,
+    )
+}

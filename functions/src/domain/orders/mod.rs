@@ -18,10 +18,10 @@ use catalog::snapshot::OrderCatalog;
 
 pub use links::{ApiParty, LinkClaims};
 pub use model::{
-    BillingAddress, ConfiguredOption, ContractFolder, DECISION_DAYS, FolderCustomer, HistoryEntry,
-    Need, Order,
+    BillingAddress, ConfiguredOption, ContractFolder, DAY, DECISION_DAYS, EXPIRY_REASON,
+    FolderCustomer, HistoryEntry, Need, Order, REMINDER_DAYS,
 };
-pub use status::{Action, OrderStatus, Party, TransitionError, transition, whose_turn};
+pub use status::{Action, OrderStatus, Party, TransitionError, expiry, transition, whose_turn};
 
 use super::accounts::{SessionInfo, Settings};
 use super::clock::Clock;
@@ -43,9 +43,13 @@ pub enum OrderError {
     /// No such order, or not visible to the caller.
     #[error("not found")]
     NotFound,
-    /// A decision link that is forged, expired or used.
+    /// A decision link that is forged or used.
     #[error("invalid link")]
     InvalidLink,
+    /// The 30-day decision period has ended: the link expired with it, or the order was
+    /// closed without a decision.
+    #[error("the decision period has ended")]
+    PeriodEnded,
     /// The action is not allowed in the order's status, or someone else decided first.
     #[error("not allowed now: {0}")]
     NotAllowed(String),
@@ -62,13 +66,24 @@ pub struct Orders {
     clock: Arc<dyn Clock>,
     settings: Settings,
     secret: Secret,
-    catalog: RwLock<Option<Arc<OrderCatalog>>>,
+    catalog: RwLock<Snapshot>,
 }
 
 impl std::fmt::Debug for Orders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Orders").finish_non_exhaustive()
     }
+}
+
+/// What [`Orders::enforce_deadlines`] did in one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeadlineWork {
+    /// Reminders queued (each one once per order and reminder day).
+    pub reminded: usize,
+    /// Orders closed because their deadline passed.
+    pub expired: usize,
+    /// Orders that could not be handled (logged; the next run tries again).
+    pub failed: usize,
 }
 
 /// Why [`Orders::place`] did not place an order.
@@ -131,6 +146,15 @@ fn fallback_key(input: &FormInput, user_id: &str, now: i64) -> String {
     format!("auto-{}", sha256_hex(&text))
 }
 
+/// The catalog snapshot, read when an order first needs it: a start-up (a Lambda cold start)
+/// that answers other requests first never waits for reading it.
+#[derive(Debug)]
+enum Snapshot {
+    Missing,
+    Pending(std::path::PathBuf),
+    Loaded(Arc<OrderCatalog>),
+}
+
 /// Reads a snapshot written by `csp build` (`function-data/catalog.json`).
 pub fn read_snapshot(path: &Path) -> Result<OrderCatalog, String> {
     let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -149,7 +173,7 @@ impl Orders {
             clock,
             settings,
             secret,
-            catalog: RwLock::new(None),
+            catalog: RwLock::new(Snapshot::Missing),
         }
     }
 
@@ -168,17 +192,43 @@ impl Orders {
     /// Replaces the catalog snapshot (at start-up, and after each rebuild in `csp serve`).
     pub fn set_catalog(&self, catalog: OrderCatalog) {
         if let Ok(mut slot) = self.catalog.write() {
-            *slot = Some(Arc::new(catalog));
+            *slot = Snapshot::Loaded(Arc::new(catalog));
         }
     }
 
-    /// The current snapshot.
+    /// Uses the snapshot at `path` from now on, read when it is first needed.
+    pub fn set_catalog_file(&self, path: &Path) {
+        if let Ok(mut slot) = self.catalog.write() {
+            *slot = Snapshot::Pending(path.to_owned());
+        }
+    }
+
+    /// The current snapshot (read now if it has not been yet).
     pub fn catalog(&self) -> Result<Arc<OrderCatalog>, OrderError> {
-        self.catalog
-            .read()
-            .ok()
-            .and_then(|slot| slot.clone())
-            .ok_or(OrderError::NoCatalog)
+        if let Ok(slot) = self.catalog.read() {
+            match &*slot {
+                Snapshot::Loaded(catalog) => return Ok(catalog.clone()),
+                Snapshot::Missing => return Err(OrderError::NoCatalog),
+                Snapshot::Pending(_) => {}
+            }
+        }
+        let mut slot = self.catalog.write().map_err(|_| OrderError::NoCatalog)?;
+        if let Snapshot::Pending(path) = &*slot {
+            *slot = match read_snapshot(path) {
+                Ok(catalog) => {
+                    tracing::info!(path = %path.display(), offerings = catalog.offerings.len(), "order catalog loaded");
+                    Snapshot::Loaded(Arc::new(catalog))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "orders are unavailable: no catalog snapshot");
+                    Snapshot::Missing
+                }
+            };
+        }
+        match &*slot {
+            Snapshot::Loaded(catalog) => Ok(catalog.clone()),
+            _ => Err(OrderError::NoCatalog),
+        }
     }
 
     fn link(&self, path_and_query: &str) -> String {
@@ -355,8 +405,12 @@ impl Orders {
 
     /// The order and party behind a decision link, if it is valid and unused.
     pub async fn open_link(&self, token: &str) -> Result<(Order, LinkClaims), OrderError> {
-        let claims = links::verify_decision_token(&self.secret, token, self.now())
-            .ok_or(OrderError::InvalidLink)?;
+        let claims =
+            links::read_decision_token(&self.secret, token).ok_or(OrderError::InvalidLink)?;
+        // Links expire with the decision period.
+        if claims.expires_at <= self.now() {
+            return Err(OrderError::PeriodEnded);
+        }
         if self.store.is_link_used(&sha256_hex(token)).await? {
             return Err(OrderError::InvalidLink);
         }
@@ -365,6 +419,9 @@ impl Orders {
             .get_order(&claims.order_id)
             .await?
             .ok_or(OrderError::InvalidLink)?;
+        if order.expired_undecided() {
+            return Err(OrderError::PeriodEnded);
+        }
         Ok((order, claims))
     }
 
@@ -437,9 +494,12 @@ impl Orders {
         action: Action,
         link: Option<&UsedLink>,
     ) -> Result<Order, OrderError> {
+        let now = self.now();
+        if order.expired_undecided() || (!order.status.is_final() && now >= order.deadline) {
+            return Err(OrderError::PeriodEnded);
+        }
         let steps = transition(order.status, order.contract_model, party, &action)
             .map_err(|e| OrderError::NotAllowed(e.to_string()))?;
-        let now = self.now();
         let expected = order.status;
         let mut next = order;
         let reason = match &action {
@@ -511,7 +571,107 @@ impl Orders {
             .collect())
     }
 
-    /// Stores a need and tells the operator.
+    /// Reminds the parties whose decision is due (on [`REMINDER_DAYS`]) and closes orders
+    /// whose deadline passed without a decision. Each reminder and each closing happens once,
+    /// also when two runs overlap: the reminder's single-use marker and the closing's
+    /// condition on the status are written with the mails in one transaction.
+    pub async fn enforce_deadlines(&self) -> Result<DeadlineWork, OrderError> {
+        let mut work = DeadlineWork::default();
+        for order in self.store.list_undecided_orders().await? {
+            let now = self.now();
+            let (id, number) = (order.id.clone(), order.number.clone());
+            let done = if now >= order.deadline {
+                self.close_at_deadline(order, now).await.map(|closed| {
+                    work.expired += usize::from(closed);
+                })
+            } else if let Some(day) = order.due_reminder(now) {
+                self.remind(&order, day, now).await.map(|queued| {
+                    work.reminded += usize::from(queued);
+                })
+            } else {
+                Ok(())
+            };
+            if let Err(e) = done {
+                tracing::warn!(order = %id, %number, error = %e, "deadline work failed; the next run tries again");
+                work.failed += 1;
+            }
+        }
+        Ok(work)
+    }
+
+    /// Queues day `day`'s reminder to the party whose decision is due; `false` if it was
+    /// queued before or the order moved on meanwhile.
+    async fn remind(&self, order: &Order, day: i64, now: i64) -> Result<bool, OrderError> {
+        let Some(party) = whose_turn(order.status, order.contract_model) else {
+            return Ok(false);
+        };
+        let marker = UsedLink {
+            hash: sha256_hex(&format!("deadline-reminder:v1:{}:{day}", order.id)),
+            expires_at: order.deadline,
+        };
+        let mail = mails::decision_reminder(
+            order,
+            party,
+            &self.address_of(order, party)?,
+            &self.decision_link(order, party),
+            now,
+        );
+        match self
+            .store
+            .queue_reminder(&order.id, order.status, &marker, &[mail])
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(event = "order_reminder", order = %order.id, day, party = party.as_str());
+                Ok(true)
+            }
+            Err(StoreError::Conflict | StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Closes an order whose deadline passed as rejected in the name of the party whose
+    /// decision was due, telling the customer, the intermediary (Umklappvertrag) and the
+    /// operator; `false` if it was decided or closed meanwhile.
+    async fn close_at_deadline(&self, order: Order, now: i64) -> Result<bool, OrderError> {
+        let Some(step) = expiry(order.status, order.contract_model) else {
+            return Ok(false);
+        };
+        let expected = order.status;
+        let mut next = order;
+        next.history.push(HistoryEntry {
+            at: now,
+            by: step.by,
+            from: Some(expected),
+            to: step.to,
+            reason: Some(EXPIRY_REASON.to_owned()),
+        });
+        next.status = step.to;
+        let mut mails = vec![
+            mails::status_changed(&next, &self.account_link(&next), now),
+            mails::closed_at_deadline(&next, &self.settings.operator_email, now),
+        ];
+        if next.contract_model == catalog::model::ContractModel::Umklappvertrag {
+            mails.push(mails::closed_at_deadline(
+                &next,
+                &self.settings.intermediary_email,
+                now,
+            ));
+        }
+        match self
+            .store
+            .update_order_status(&next, expected, None, &mails)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(event = "order_expired", order = %next.id, from = expected.as_str(), to = next.status.as_str());
+                Ok(true)
+            }
+            Err(StoreError::Conflict | StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The checks of [`Orders::place`] alone, storing nothing: for a form that must be sent
     /// again (it came without its CSRF token) but whose mistakes can be shown at once.
     pub fn check_order(&self, session: &SessionInfo, input: &FormInput) -> Result<(), OrderError> {
@@ -532,6 +692,7 @@ impl Orders {
             .map_err(OrderError::Invalid)
     }
 
+    /// Stores a need and tells the operator.
     pub async fn report_need(
         &self,
         session: &SessionInfo,

@@ -9,6 +9,15 @@ use super::status::{OrderStatus, Party};
 /// How long a provider has to decide, from the order (PRODUCT.md: 30 days).
 pub const DECISION_DAYS: i64 = 30;
 
+/// The days after the order on which the party whose decision is due is reminded.
+pub const REMINDER_DAYS: [i64; 2] = [20, 27];
+
+/// The reason an order closed at its deadline carries.
+pub const EXPIRY_REASON: &str = "Keine Entscheidung innerhalb von 30 Tagen";
+
+/// Seconds in a day: deadlines count whole days of 24 hours from the moment of the order.
+pub const DAY: i64 = 86_400;
+
 /// One status change, appended and never rewritten.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -51,6 +60,26 @@ impl Order {
     /// Undecided after the deadline.
     pub fn is_overdue(&self, now: i64) -> bool {
         !self.status.is_final() && now > self.deadline
+    }
+
+    /// The reminder due at `now`: the last of [`REMINDER_DAYS`] reached, while the deadline
+    /// has not passed. A run that missed day 20 and comes on day 28 sends only day 27's.
+    pub fn due_reminder(&self, now: i64) -> Option<i64> {
+        if self.status.is_final() || now >= self.deadline {
+            return None;
+        }
+        REMINDER_DAYS
+            .into_iter()
+            .rev()
+            .find(|day| now >= self.created_at + day * DAY)
+    }
+
+    /// Closed by the portal because the deadline passed without a decision.
+    pub fn expired_undecided(&self) -> bool {
+        self.status.is_rejection()
+            && self.history.last().is_some_and(|h| {
+                h.by == Party::Portal && h.reason.as_deref() == Some(EXPIRY_REASON)
+            })
     }
 
     /// The reason of the rejection, if rejected.

@@ -64,6 +64,18 @@ pub trait OrderStore: Send + Sync {
         mails: &[OutgoingMail],
     ) -> Result<(), StoreError>;
 
+    /// Queues a deadline reminder's mails exactly once: records `marker` (a single-use record
+    /// like a used link; `Conflict` if it exists, i.e. this reminder was queued already) on
+    /// condition that the order's status is still `expected` (`Conflict` otherwise,
+    /// `NotFound` if there is no such order), with `mails`, all or nothing.
+    async fn queue_reminder(
+        &self,
+        order_id: &str,
+        expected: OrderStatus,
+        marker: &UsedLink,
+        mails: &[OutgoingMail],
+    ) -> Result<(), StoreError>;
+
     /// Whether a decision link has been used.
     async fn is_link_used(&self, hash: &str) -> Result<bool, StoreError>;
 

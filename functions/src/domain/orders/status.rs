@@ -249,6 +249,21 @@ pub fn transition(
     })
 }
 
+/// The step that closes an order left undecided past its deadline: rejected in the name of
+/// the party whose decision was due (the portal acts for it), or `None` if no decision is due.
+pub fn expiry(status: OrderStatus, model: ContractModel) -> Option<Step> {
+    use OrderStatus as S;
+    let to = match (whose_turn(status, model)?, model) {
+        (Party::Intermediary, _) => S::AbgelehntIntermediaer,
+        (_, ContractModel::Direktvertrag) => S::AbgelehntAnbieterDv,
+        (_, ContractModel::Umklappvertrag) => S::AbgelehntAnbieterUv,
+    };
+    Some(Step {
+        to,
+        by: Party::Portal,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +364,31 @@ mod tests {
             Err(TransitionError::AlreadyInReview)
         );
         assert!(transition(S::Offen, Dv, Party::Customer, &Action::Confirm).is_err());
+    }
+
+    #[test]
+    fn expiry_rejects_in_the_name_of_the_party_whose_decision_is_due() {
+        let to = |status, model| expiry(status, model).map(|step| (step.to, step.by));
+        assert_eq!(
+            to(S::Offen, Dv),
+            Some((S::AbgelehntAnbieterDv, Party::Portal))
+        );
+        assert_eq!(
+            to(S::PruefungAnbieterDv, Dv),
+            Some((S::AbgelehntAnbieterDv, Party::Portal))
+        );
+        assert_eq!(
+            to(S::PruefungIntermediaer, Uv),
+            Some((S::AbgelehntIntermediaer, Party::Portal))
+        );
+        assert_eq!(
+            to(S::BestaetigtIntermediaer, Uv),
+            Some((S::AbgelehntAnbieterUv, Party::Portal))
+        );
+        for status in S::ALL.into_iter().filter(|s| s.is_final()) {
+            assert_eq!(to(status, Uv), None);
+            assert_eq!(to(status, Dv), None);
+        }
     }
 
     #[test]

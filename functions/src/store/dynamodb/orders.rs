@@ -5,7 +5,7 @@
 //! | order | `ORDER#<id>` | `ORDER` | `ORGORDERS#<org>` / `<created>#<id>` | `PROVIDERORDERS#<provider>` / `<created>#<id>` |
 //! | idempotency marker | `ORDERKEY#<org>#<sha256 of key>` | `ORDERKEY` | | |
 //! | undecided marker | `UNDECIDED#<id>` | `UNDECIDED` | `UNDECIDED` / `<deadline>#<id>` (deleted when decided) | |
-//! | used decision link | `LINK#<sha256>` | `LINK` | | |
+//! | used decision link, or a deadline reminder's marker | `LINK#<sha256>` | `LINK` | | |
 //! | need | `NEED#<id>` | `NEED` | `NEEDS` / `<created>#<id>` | |
 //!
 //! An order, its idempotency marker, its undecided marker and its mails are one transaction
@@ -14,7 +14,7 @@
 //! marker and the mails.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem, Update};
 
 use super::{
     DynamoStore, Item, TTL_GRACE, TransactError, build_error, doc_of, get_s, key, mail_item, n, s,
@@ -39,6 +39,14 @@ fn idempotency_key(org_id: &str, idempotency_key: &str) -> Item {
 
 fn undecided_key(id: &str) -> Item {
     key(format!("UNDECIDED#{id}"), "UNDECIDED")
+}
+
+/// A used decision link, or a reminder's single-use marker.
+fn used_link_item(link: &UsedLink) -> Item {
+    let mut used = key(format!("LINK#{}", link.hash), "LINK");
+    used.insert("expires_at".into(), n(link.expires_at));
+    used.insert("ttl".into(), n(link.expires_at + TTL_GRACE));
+    used
 }
 
 fn order_item(order: &Order) -> Result<Item, StoreError> {
@@ -183,10 +191,7 @@ impl OrderStore for DynamoStore {
             items.push(TransactWriteItem::builder().delete(delete).build());
         }
         if let Some(link) = link {
-            let mut used = key(format!("LINK#{}", link.hash), "LINK");
-            used.insert("expires_at".into(), n(link.expires_at));
-            used.insert("ttl".into(), n(link.expires_at + TTL_GRACE));
-            items.push(self.put_new(used)?);
+            items.push(self.put_new(used_link_item(link))?);
         }
         for mail in mails {
             items.push(self.put_new(mail_item(mail)?)?);
@@ -194,6 +199,36 @@ impl OrderStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactError::ConditionFailed(0)) => match self.get_order(&order.id).await? {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(StoreError::NotFound),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn queue_reminder(
+        &self,
+        order_id: &str,
+        expected: OrderStatus,
+        marker: &UsedLink,
+        mails: &[OutgoingMail],
+    ) -> Result<(), StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(order_key(order_id)))
+            .condition_expression("#status = :expected")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":expected", s(expected.as_str()))
+            .build()
+            .map_err(build_error)?;
+        let mut items = vec![TransactWriteItem::builder().condition_check(check).build()];
+        items.push(self.put_new(used_link_item(marker))?);
+        for mail in mails {
+            items.push(self.put_new(mail_item(mail)?)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed(0)) => match self.get_order(order_id).await? {
                 Some(_) => Err(StoreError::Conflict),
                 None => Err(StoreError::NotFound),
             },

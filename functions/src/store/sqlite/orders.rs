@@ -205,6 +205,45 @@ impl OrderStore for SqliteStore {
         .await
     }
 
+    async fn queue_reminder(
+        &self,
+        order_id: &str,
+        expected: OrderStatus,
+        marker: &UsedLink,
+        mails: &[OutgoingMail],
+    ) -> Result<(), StoreError> {
+        let order_id = order_id.to_owned();
+        let marker = marker.clone();
+        let mails = mails.to_vec();
+        self.transaction(move |tx| {
+            let status: Option<String> = tx
+                .query_row("SELECT status FROM orders WHERE id = ?1", [&order_id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(backend)?;
+            match status {
+                None => return Err(StoreError::NotFound),
+                Some(status) if status != expected.as_str() => return Err(StoreError::Conflict),
+                Some(_) => {}
+            }
+            let inserted = tx
+                .execute(
+                    "INSERT INTO used_links (hash, expires_at) VALUES (?1, ?2) ON CONFLICT(hash) DO NOTHING",
+                    params![marker.hash, marker.expires_at],
+                )
+                .map_err(backend)?;
+            if inserted != 1 {
+                return Err(StoreError::Conflict);
+            }
+            for mail in &mails {
+                insert_mail(tx, mail)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn is_link_used(&self, hash: &str) -> Result<bool, StoreError> {
         let hash = hash.to_owned();
         self.run(move |conn| {

@@ -1007,7 +1007,7 @@ pub async fn organisations_are_isolated(store: Arc<dyn PortalStore>) {
 #[macro_export]
 macro_rules! store_tests {
     ($make:expr) => {
-        conformance_tests!($make);
+        $crate::conformance_tests!($make);
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn full_account_flow() {
             common::flows::full_account_flow($make.await).await;
@@ -1047,6 +1047,22 @@ macro_rules! store_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn organisations_are_isolated() {
             common::flows::organisations_are_isolated($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn deadlines_remind_and_expire_once() {
+            common::orders::deadlines_remind_and_expire_once($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn overlapping_runs_do_the_work_once() {
+            common::orders::overlapping_runs_do_the_work_once($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn reminders_are_queued_once_in_the_expected_status() {
+            common::orders::reminders_are_queued_once_in_the_expected_status($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn unconfirmed_registrations_are_removed() {
+            common::flows::unconfirmed_registrations_are_removed($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn order_store_conformance() {
@@ -1138,4 +1154,50 @@ macro_rules! store_tests {
             common::profile::profile_and_details_are_edited($make.await).await;
         }
     };
+}
+
+/// A registration whose address is not confirmed within the link's lifetime is deleted by
+/// the scheduled work; the address can register again, the old link is dead.
+pub async fn unconfirmed_registrations_are_removed(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let email = "unbestaetigt@stadt.de";
+    let mut fields = registration("Stadt Vergessen", email);
+    fields.push(("altcha", app.altcha().await));
+    let reply = app
+        .post_form("/api/registrierung", &as_pairs(&fields), Opts::json())
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let old_link = app.link_in_mail(email, "bestätigen");
+
+    let work = app.state.run_due_work().await;
+    assert_eq!(work.registrations_removed, 0, "the link is still valid");
+    app.clock.advance(24 * 60 * 60 + 1);
+    let work = app.state.run_due_work().await;
+    assert_eq!(
+        (work.registrations_removed, work.failed),
+        (1, 0),
+        "{work:?}"
+    );
+    assert!(
+        store
+            .find_user_by_email(email)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(app.state.run_due_work().await.registrations_removed, 0);
+
+    let confirmed = app
+        .post_form(
+            "/api/bestaetigen",
+            &[("token", &token_of(&old_link))],
+            Opts::json(),
+        )
+        .await;
+    assert_ne!(
+        confirmed.status, 200,
+        "the old link is dead: {}",
+        confirmed.body
+    );
+    register_confirm_approve(&app, "Stadt Vergessen", email).await;
 }

@@ -2,8 +2,6 @@
 //! `scripts/test` through `scripts/ses-test-server.sh`. Each test verifies its sender identity
 //! in moto, sends through `SesSender` and reads the mail back from moto's state
 //! (`/moto-api/data.json`). Without the server the tests fail, never skip.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 
 use functions::domain::model::OutgoingMail;

@@ -1330,3 +1330,334 @@ pub async fn store_conformance(store: Arc<dyn PortalStore>) {
             .is_empty()
     );
 }
+
+const DAY: i64 = functions::domain::orders::DAY;
+
+/// The mails to `to` whose subject starts with `subject`.
+fn mails_about(
+    app: &TestApp,
+    to: &str,
+    subject: &str,
+) -> Vec<functions::domain::model::OutgoingMail> {
+    app.mails
+        .sent()
+        .into_iter()
+        .filter(|m| m.to == to && m.subject.starts_with(subject))
+        .collect()
+}
+
+/// Moves the clock to `day` days after [`START`] (when the test's orders were placed).
+fn to_day(app: &TestApp, day: i64) {
+    let now = app.state.orders.now();
+    app.clock.advance(START + day * DAY - now);
+}
+
+/// Reminders on day 20 and 27 to the party whose decision is due, each once; at day 30 the
+/// undecided orders are closed in that party's name and everyone concerned is told; a
+/// decision on day 29 ends it; links and the API answer after the end that the period ended.
+pub async fn deadlines_remind_and_expire_once(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let cookie = member(&app, "Stadt Frist", "frist@stadt.de", true).await;
+    let late = place(&app, &cookie, &dmessenger_order("late", "direktvertrag")).await;
+    let decided = place(&app, &cookie, &dmessenger_order("decided", "direktvertrag")).await;
+    let through = place(
+        &app,
+        &cookie,
+        &dmessenger_order("through", "umklappvertrag"),
+    )
+    .await;
+    let late_link = decision_link(&app, PROVIDER_MAIL);
+    let number = |id: &str| {
+        let store = store.clone();
+        let id = id.to_owned();
+        async move {
+            store
+                .get_order(&id)
+                .await
+                .expect("get")
+                .expect("order")
+                .number
+        }
+    };
+    let late_number = number(&late).await;
+    let through_number = number(&through).await;
+
+    to_day(&app, 19);
+    let work = app.state.run_due_work().await;
+    assert_eq!((work.reminded, work.expired, work.failed), (0, 0, 0));
+
+    to_day(&app, 20);
+    let work = app.state.run_due_work().await;
+    assert_eq!(
+        (work.reminded, work.expired, work.failed),
+        (3, 0, 0),
+        "{work:?}"
+    );
+    assert_eq!(
+        app.state.run_due_work().await.reminded,
+        0,
+        "each reminder once"
+    );
+    assert_eq!(mails_about(&app, PROVIDER_MAIL, "Erinnerung").len(), 2);
+    let to_intermediary = mails_about(&app, INTERMEDIARY_MAIL, "Erinnerung");
+    assert_eq!(to_intermediary.len(), 1, "the intermediary decides first");
+    assert!(to_intermediary[0].subject.contains(&through_number));
+    assert!(to_intermediary[0].body.contains("/api/entscheidung?token="));
+    assert!(to_intermediary[0].body.contains("&aktion=bestaetigen"));
+
+    to_day(&app, 21);
+    let confirmed = app
+        .post_form(
+            &format!("/api/partner/bestellungen/{through}/entscheidung"),
+            &[("aktion", "bestaetigen")],
+            bearer(&app, ApiParty::Intermediary),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+
+    to_day(&app, 27);
+    let work = app.state.run_due_work().await;
+    assert_eq!((work.reminded, work.expired), (3, 0), "{work:?}");
+    assert_eq!(app.state.run_due_work().await.reminded, 0);
+    let reminders = mails_about(&app, PROVIDER_MAIL, "Erinnerung");
+    assert_eq!(reminders.len(), 5, "day 27: the provider of all three");
+    assert!(
+        reminders
+            .iter()
+            .any(|m| m.subject.contains(&through_number)),
+        "the provider's turn after the intermediary's confirmation"
+    );
+    assert_eq!(mails_about(&app, INTERMEDIARY_MAIL, "Erinnerung").len(), 1);
+
+    to_day(&app, 29);
+    let on_time = app
+        .post_form(
+            &format!("/api/partner/bestellungen/{decided}/entscheidung"),
+            &[("aktion", "bestaetigen")],
+            bearer(&app, dataport()),
+        )
+        .await;
+    assert_eq!(on_time.status, 200, "{}", on_time.body);
+
+    to_day(&app, 30);
+    let work = app.state.run_due_work().await;
+    assert_eq!(
+        (work.reminded, work.expired, work.failed),
+        (0, 2, 0),
+        "{work:?}"
+    );
+    assert_eq!(app.state.run_due_work().await.expired, 0, "closed once");
+
+    let late_order = store.get_order(&late).await.expect("get").expect("order");
+    assert_eq!(late_order.status, OrderStatus::AbgelehntAnbieterDv);
+    assert_eq!(
+        late_order.rejection_reason(),
+        Some("Keine Entscheidung innerhalb von 30 Tagen")
+    );
+    let through_order = store
+        .get_order(&through)
+        .await
+        .expect("get")
+        .expect("order");
+    assert_eq!(through_order.status, OrderStatus::AbgelehntAnbieterUv);
+    let decided_order = store
+        .get_order(&decided)
+        .await
+        .expect("get")
+        .expect("order");
+    assert_eq!(
+        decided_order.status,
+        OrderStatus::Bestellt,
+        "decided on day 29"
+    );
+
+    let customer = mails_about(&app, "frist@stadt.de", "Bestellung CSP-");
+    for number in [&late_number, &through_number] {
+        let told: Vec<_> = customer
+            .iter()
+            .filter(|m| m.subject.contains(number.as_str()) && m.subject.contains("Abgelehnt"))
+            .collect();
+        assert_eq!(told.len(), 1, "the customer is told once about {number}");
+        assert!(
+            told[0]
+                .body
+                .contains("Keine Entscheidung innerhalb von 30 Tagen")
+        );
+    }
+    let operator = mails_about(&app, "betrieb@portal.example", "Bestellung CSP-");
+    assert_eq!(
+        operator.len(),
+        2,
+        "the operator hears of both: {operator:#?}"
+    );
+    let intermediary = mails_about(&app, INTERMEDIARY_MAIL, "Bestellung CSP-");
+    assert_eq!(
+        intermediary.len(),
+        1,
+        "only the Umklappvertrag: {intermediary:#?}"
+    );
+    assert!(intermediary[0].subject.contains(&through_number));
+
+    // The link from the first mail: the period has ended, whichever way it is used.
+    let page = app.get(&late_link, Opts::html()).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(
+        page.body.contains("Entscheidungsfrist abgelaufen"),
+        "{}",
+        page.body
+    );
+    let csrf_free = app
+        .post_form(
+            "/api/entscheidung",
+            &[("token", &token_in(&late_link)), ("aktion", "bestaetigen")],
+            Opts::json(),
+        )
+        .await;
+    assert_eq!(csrf_free.status, 410, "{}", csrf_free.body);
+    assert!(csrf_free.body.contains("Frist"), "{}", csrf_free.body);
+    let api = app
+        .post_form(
+            &format!("/api/partner/bestellungen/{late}/entscheidung"),
+            &[("aktion", "bestaetigen")],
+            bearer(&app, dataport()),
+        )
+        .await;
+    assert_eq!(api.status, 410, "{}", api.body);
+    assert_eq!(
+        store
+            .get_order(&late)
+            .await
+            .expect("get")
+            .expect("order")
+            .status,
+        OrderStatus::AbgelehntAnbieterDv,
+        "nothing changed"
+    );
+}
+
+/// Two runs at the same time send each reminder and close each order once.
+pub async fn overlapping_runs_do_the_work_once(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let cookie = member(&app, "Stadt Parallel", "parallel@stadt.de", true).await;
+    let mut ids = Vec::new();
+    for key in ["p-1", "p-2", "p-3"] {
+        ids.push(place(&app, &cookie, &dmessenger_order(key, "direktvertrag")).await);
+    }
+    let run = || {
+        let state = app.state.clone();
+        tokio::spawn(async move { state.run_due_work().await })
+    };
+    for (day, reminders) in [(20, 3), (27, 6)] {
+        to_day(&app, day);
+        let runs = [run(), run(), run(), run()];
+        let mut reminded = 0;
+        for handle in runs {
+            reminded += handle.await.expect("run").reminded;
+        }
+        assert_eq!(reminded, 3, "day {day}: one reminder per order");
+        assert_eq!(
+            mails_about(&app, PROVIDER_MAIL, "Erinnerung").len(),
+            reminders,
+            "day {day}"
+        );
+    }
+    to_day(&app, 30);
+    let runs = [run(), run(), run(), run()];
+    let mut expired = 0;
+    for handle in runs {
+        expired += handle.await.expect("run").expired;
+    }
+    assert_eq!(expired, 3, "each order closed once");
+    assert_eq!(
+        mails_about(&app, "betrieb@portal.example", "Bestellung CSP-").len(),
+        3,
+        "one notice per order"
+    );
+    for id in &ids {
+        let order = store.get_order(id).await.expect("get").expect("order");
+        assert_eq!(order.status, OrderStatus::AbgelehntAnbieterDv);
+        assert_eq!(
+            order.history.len(),
+            2,
+            "one closing step: {:?}",
+            order.history
+        );
+    }
+}
+
+/// The reminder's store operation on its own: once per marker, only in the expected
+/// status, all or nothing.
+pub async fn reminders_are_queued_once_in_the_expected_status(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let cookie = member(&app, "Stadt Marker", "marker@stadt.de", true).await;
+    let id = place(
+        &app,
+        &cookie,
+        &dmessenger_order("marker-1", "direktvertrag"),
+    )
+    .await;
+    app.state.outbox.deliver_all().await;
+    let reminder = |n: u8| functions::domain::model::OutgoingMail {
+        id: functions::domain::tokens::new_id(),
+        to: "erinnerung@test.example".to_owned(),
+        subject: format!("Erinnerung {n}"),
+        body: "Text".to_owned(),
+        created_at: START,
+    };
+    let marker = |name: &str| UsedLink {
+        hash: functions::domain::tokens::sha256_hex(name),
+        expires_at: START + 30 * DAY,
+    };
+    store
+        .queue_reminder(&id, OrderStatus::Offen, &marker("day-20"), &[reminder(1)])
+        .await
+        .expect("first");
+    assert!(matches!(
+        store
+            .queue_reminder(&id, OrderStatus::Offen, &marker("day-20"), &[reminder(2)])
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store
+            .queue_reminder(
+                &id,
+                OrderStatus::Bestellt,
+                &marker("day-27"),
+                &[reminder(3)]
+            )
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        !store
+            .is_link_used(&marker("day-27").hash)
+            .await
+            .expect("read"),
+        "a refused reminder leaves no marker"
+    );
+    assert!(matches!(
+        store
+            .queue_reminder(
+                "gibt-es-nicht",
+                OrderStatus::Offen,
+                &marker("x"),
+                &[reminder(4)]
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    app.state.outbox.deliver_all().await;
+    let sent: Vec<String> = app
+        .mails
+        .sent()
+        .into_iter()
+        .filter(|m| m.to == "erinnerung@test.example")
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(sent, ["Erinnerung 1"], "only the first reminder's mail");
+    store
+        .queue_reminder(&id, OrderStatus::Offen, &marker("day-27"), &[])
+        .await
+        .expect("another day's marker");
+}

@@ -1,7 +1,5 @@
 //! The conformance suite and the HTTP flows against the SQLite store.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -17,7 +15,7 @@ async fn sqlite() -> Arc<dyn PortalStore> {
     Arc::new(store)
 }
 
-store_tests!(sqlite());
+crate::store_tests!(sqlite());
 
 #[tokio::test]
 async fn database_file_is_in_wal_mode() {

@@ -1,7 +1,5 @@
 //! `GET /api/suche` through the function's router: JSON and HTML, filters, bad requests, no
 //! hits with "Bedarf melden", and a function without an index.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -283,4 +281,46 @@ async fn without_an_index_search_answers_503() {
     let (status, _, html) = get(app, "/api/suche?q=x", BROWSER).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_site_layout(&html);
+}
+
+/// A start-up reads neither the index nor the order snapshot (a Lambda cold start answers its
+/// first request without them): both are read by the first request that needs them. Shown
+/// by creating them only after the function has started.
+#[tokio::test]
+async fn index_and_snapshot_are_read_by_the_first_request_that_needs_them() {
+    let later = tempfile::tempdir().unwrap();
+    let index_dir = later.path().join("search-index");
+    let snapshot = later.path().join("catalog.json");
+    let state = state(Search::open_on_first_use(&index_dir));
+    state.load_catalog(&snapshot);
+    let app = functions::router(state.clone());
+    let (status, _, _) = get(app.clone(), "/api/sitzung", "application/json").await;
+    assert_eq!(status, StatusCode::OK, "answers before anything is read");
+
+    copy_dir(&function_data().join("search-index"), &index_dir);
+    let mut file = std::fs::File::create(&snapshot).unwrap();
+    crate::common::sample_order_catalog()
+        .clone()
+        .write_json(&mut file)
+        .unwrap();
+    drop(file);
+
+    let (status, _, body) = get(app, "/api/suche?q=Messenger", "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("dmessenger"), "{body}");
+    let catalog = state.orders.catalog().expect("the snapshot, read now");
+    assert!(catalog.offering("dmessenger").is_some());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

@@ -2,9 +2,7 @@
 //! umask, it refuses a database it cannot write, it issues API tokens only for providers in
 //! the catalog, and with `CSP_ORIGIN_SECRET` it lets in only requests that came through the
 //! CDN and logs every 5xx.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
@@ -443,6 +441,39 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
         link.starts_with(&format!("{public}/api/passwort-setzen?token=")),
         "{link}"
     );
+}
+
+/// `csp-function admin run-due-work` runs the scheduled work once and says what it did.
+#[tokio::test]
+async fn run_due_work_by_hand() {
+    use functions::domain::model::OutgoingMail;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("function");
+    let state = functions::AppState::local(&data, "http://127.0.0.1:4567").unwrap();
+    state
+        .accounts
+        .store()
+        .enqueue_mail(&OutgoingMail {
+            id: "queued".to_owned(),
+            to: "kunde@amt.de".to_owned(),
+            subject: "Betreff".to_owned(),
+            body: "Text".to_owned(),
+            created_at: 1,
+        })
+        .await
+        .unwrap();
+    drop(state);
+
+    let output = command(&data)
+        .args(["admin", "run-due-work"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("E-Mails versendet: 1"), "{stdout}");
+    assert!(stdout.contains("Fehler: 0"), "{stdout}");
+    let mails = std::fs::read_dir(data.join("mail")).unwrap().count();
+    assert_eq!(mails, 1, "the queued mail was delivered");
 }
 
 /// Only the operator changes an organisation's Hauptadmin: `csp-function admin

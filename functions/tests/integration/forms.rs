@@ -4,9 +4,7 @@
 //!
 //! The static pages come from a real `csp build` of the sample content; the function
 //! renders with the templates that build shipped to `function-data/templates/`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -2,10 +2,8 @@
 //!
 //! `scripts/test` starts DynamoDB Local and sets `CSP_TEST_DYNAMODB_ENDPOINT`; without it
 //! these tests fail (they never skip), so a missing server cannot pass unnoticed.
-//! By hand: `eval "$(scripts/dynamodb-local.sh)"; cargo test -p functions --test dynamodb`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+//! By hand: `eval "$(scripts/dynamodb-local.sh)"; cargo test -p functions --test integration dynamodb::`.
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -36,4 +34,4 @@ async fn dynamodb() -> Arc<dyn PortalStore> {
     Arc::new(store)
 }
 
-store_tests!(dynamodb());
+crate::store_tests!(dynamodb());

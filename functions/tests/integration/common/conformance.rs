@@ -788,6 +788,76 @@ pub async fn counters_count_expire_and_survive_concurrency(store: Arc<dyn Portal
     );
 }
 
+pub async fn unconfirmed_registration_is_deleted_only_while_unconfirmed(
+    store: Arc<dyn PortalStore>,
+) {
+    let store = store.as_ref();
+    let unconfirmed = registration("vergessen@example.de", NOW);
+    store
+        .create_registration(&unconfirmed)
+        .await
+        .expect("create");
+    store
+        .delete_unconfirmed_registration(&unconfirmed.org)
+        .await
+        .expect("delete");
+    assert!(
+        store
+            .get_org(&unconfirmed.org.id)
+            .await
+            .expect("org")
+            .is_none()
+    );
+    assert!(
+        store
+            .find_user_by_email("vergessen@example.de")
+            .await
+            .expect("user")
+            .is_none()
+    );
+    assert!(
+        store
+            .get_user(&unconfirmed.user.id)
+            .await
+            .expect("user")
+            .is_none(),
+        "the administrator is gone"
+    );
+    assert!(matches!(
+        store
+            .delete_unconfirmed_registration(&unconfirmed.org)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // The address is free again.
+    let again = registration("vergessen@example.de", NOW + 100);
+    store
+        .create_registration(&again)
+        .await
+        .expect("register again");
+
+    let confirmed = registered_and_confirmed(store, "bestaetigt@example.de").await;
+    assert!(matches!(
+        store.delete_unconfirmed_registration(&confirmed.org).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        store
+            .get_org(&confirmed.org.id)
+            .await
+            .expect("org")
+            .is_some()
+    );
+    assert!(
+        store
+            .find_user_by_email("bestaetigt@example.de")
+            .await
+            .expect("user")
+            .is_some(),
+        "a confirmed registration stays whole"
+    );
+}
+
 /// One `#[test]` per store check, each on a fresh, empty store made by `$make` (so one
 /// failure never hides the others). Both store test files call it.
 #[macro_export]
@@ -795,6 +865,13 @@ macro_rules! conformance_tests {
     ($make:expr) => {
         mod conformance {
             use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn unconfirmed_registration_is_deleted_only_while_unconfirmed() {
+                $crate::common::conformance::unconfirmed_registration_is_deleted_only_while_unconfirmed(
+                    $make.await,
+                )
+                .await;
+            }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn registration_writes_everything_and_reads_back() {
                 $crate::common::conformance::registration_writes_everything_and_reads_back(

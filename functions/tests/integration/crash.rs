@@ -1,9 +1,7 @@
 //! Killing the local server in the middle of a load of orders loses no acknowledged order and
 //! leaves no half-written one: the real binary on SQLite (WAL), killed with SIGKILL, restarted
 //! on the same data folder.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

@@ -1,9 +1,7 @@
 //! Contracts with the outside: the OpenAPI document covers every route, mail goes through a
 //! real SMTP server (aiosmtpd, started by `scripts/test`) and comes back readable, and the
 //! SAM template passes `cfn-lint`. Missing tools make these tests fail, never skip.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -293,6 +291,22 @@ fn template_passes_cfn_lint() {
         "cfn-lint found problems in deploy/template.yaml:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The function is invoked every five minutes by an EventBridge schedule, whose event the
+/// binary recognises (tests/lambda.rs feeds it one).
+#[test]
+fn template_schedules_the_due_work() {
+    let t = template_json();
+    let events = &t["Resources"]["Function"]["Properties"]["Events"];
+    let schedule = &events["DueWork"];
+    assert_eq!(schedule["Type"], "Schedule", "{events}");
+    assert_eq!(schedule["Properties"]["Schedule"], "rate(5 minutes)");
+    assert_eq!(
+        functions::due_work::PERIOD,
+        std::time::Duration::from_secs(5 * 60),
+        "the local servers run it as often"
     );
 }
 

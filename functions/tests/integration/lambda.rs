@@ -1,7 +1,5 @@
 //! The real binary on the Lambda path: a small fake Lambda Runtime API hands it real API
 //! Gateway events (HTTP API v2 and REST API v1) and collects its responses.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -132,9 +130,11 @@ fn v1_event(method: &str, path: &str, accept: &str) -> Value {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn binary_serves_api_gateway_v2_and_v1_events() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
+type Results = mpsc::UnboundedReceiver<(String, String, Value)>;
+
+/// The fake Runtime API on a free port: where to reach it, and its results.
+async fn fake_runtime() -> (Runtime, std::net::SocketAddr, Results) {
+    let (tx, rx) = mpsc::unbounded_channel();
     let runtime = Runtime {
         events: Arc::default(),
         more: Arc::new(Notify::new()),
@@ -152,6 +152,36 @@ async fn binary_serves_api_gateway_v2_and_v1_events() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (runtime, addr, rx)
+}
+
+/// The binary as Lambda starts it, against the runtime at `addr`, with `data` as its folder.
+fn start_function(addr: std::net::SocketAddr, data: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_csp-function"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "csp")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/03/10/[$LATEST]abc")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/csp")
+        .env("AWS_REGION", "eu-central-1")
+        // As in deploy/template.yaml: REST API paths without the stage prefix.
+        .env("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true")
+        .env("CSP_SECRET", "a-secret-of-at-least-32-characters-for-tests")
+        .env("CSP_DATA_DIR", data)
+        .env("CSP_PUBLIC_URL", "https://portal.example")
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start csp-function")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_serves_api_gateway_v2_and_v1_events() {
+    let (runtime, addr, mut rx) = fake_runtime().await;
 
     let events = [
         (
@@ -217,26 +247,7 @@ async fn binary_serves_api_gateway_v2_and_v1_events() {
 
     let data = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_csp-function"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "csp")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/03/10/[$LATEST]abc")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/csp")
-        .env("AWS_REGION", "eu-central-1")
-        // As in deploy/template.yaml: REST API paths without the stage prefix.
-        .env("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true")
-        .env("CSP_SECRET", "a-secret-of-at-least-32-characters-for-tests")
-        .env("CSP_DATA_DIR", data.path())
-        .env("CSP_PUBLIC_URL", "https://portal.example")
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start csp-function");
+    let mut child = start_function(addr, data.path());
 
     let mut results = std::collections::HashMap::new();
     let mut first_response = None;
@@ -310,4 +321,89 @@ async fn binary_serves_api_gateway_v2_and_v1_events() {
         "no e-mail addresses in logs:\n{logs}"
     );
     assert!(!logs.contains("token=abc"), "no tokens in logs");
+}
+
+/// An EventBridge scheduled event, as the SAM template's `Schedule` delivers it.
+fn scheduled_event() -> Value {
+    json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-12-06T12:00:00Z",
+        "region": "eu-central-1",
+        "resources": ["arn:aws:events:eu-central-1:123456789012:rule/csp-due-work"],
+        "detail": {}
+    })
+}
+
+/// The schedule's event runs the due work (here: a queued mail is delivered and an expired
+/// session forgotten) and answers with what it did; HTTP events keep working beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_runs_the_due_work_on_a_scheduled_event() {
+    use functions::domain::ports::Store;
+    let data = tempfile::tempdir().unwrap();
+    {
+        let store = functions::store::SqliteStore::open(&data.path().join("function.sqlite3"))
+            .expect("open");
+        store
+            .enqueue_mail(&functions::domain::model::OutgoingMail {
+                id: "waiting-mail".into(),
+                to: "kunde@amt.de".into(),
+                subject: "Wartet im Postausgang".into(),
+                body: "Text".into(),
+                created_at: 1,
+            })
+            .await
+            .expect("queue");
+        store
+            .create_session(&functions::domain::model::Session {
+                id_hash: "a".repeat(64),
+                user_id: "u".into(),
+                org_id: "o".into(),
+                created_at: 1,
+                last_seen: 1,
+                expires_at: 2,
+            })
+            .await
+            .expect("session");
+    }
+    let (runtime, addr, mut rx) = fake_runtime().await;
+    runtime.events.lock().unwrap().extend([
+        ("schedule-1".to_owned(), scheduled_event()),
+        (
+            "http".to_owned(),
+            v1_event("GET", "/api/openapi.json", "application/json"),
+        ),
+        ("schedule-2".to_owned(), scheduled_event()),
+    ]);
+    runtime.more.notify_waiters();
+    let mut child = start_function(addr, data.path());
+    let mut results = std::collections::HashMap::new();
+    while results.len() < 3 {
+        let (id, kind, value) = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no answer from the binary; got so far: {results:#?}"))
+            .expect("channel");
+        assert_eq!(kind, "response", "{id}: {value}");
+        results.insert(id, value);
+    }
+    child.start_kill().unwrap();
+    let first = &results["schedule-1"];
+    assert_eq!(first["mails_sent"], 1, "{first}");
+    assert_eq!(first["records_removed"], 1, "the expired session: {first}");
+    assert_eq!(first["failed"], 0, "{first}");
+    let second = &results["schedule-2"];
+    assert_eq!(second["mails_sent"], 0, "delivered once: {second}");
+    assert_eq!(results["http"]["statusCode"], 200, "{}", results["http"]);
+    let delivered = std::fs::read_dir(data.path().join("mail"))
+        .expect("mail folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .count();
+    assert_eq!(
+        delivered, 1,
+        "the mail left through the configured transport"
+    );
 }
