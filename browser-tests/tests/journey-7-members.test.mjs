@@ -3,14 +3,19 @@
 // invitation from the mail folder and sign in; the Organisationsadmin deactivates the other
 // (her open session ends at once), reactivates her, and the Hauptadmin deletes her; the
 // audit trail shows each step. (7b) The same forms without JavaScript. (7c) Inviting by
-// keyboard only. axe: 0 violations on the members page, empty and with errors, and on the
-// confirmation before deleting.
+// keyboard only. (7d) Profil und Angaben: the Hauptadmin of an organisation registered as
+// not in-house capable sets the Inhousefähigkeit and a Leitweg-ID (a wrong one is refused by
+// the function), orders an Umklappvertrag, changes her password (her other session ends);
+// (7e) a member edits her profile without JavaScript. axe: 0 violations on the members
+// page, empty and with errors, on the confirmation before deleting, and on the profile page,
+// empty and with errors.
 import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
 import { keyboardUser } from "../lib/keyboard.mjs";
 import { accept, act, auditRows, invite, newMember, notice, openMembers, row, signInAs } from "../lib/members.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
+import { dmessengerOrder, fillOrderForm, shownStatus, submitOrder } from "../lib/orders.mjs";
 import { newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
 const env = portalAndBrowser("mitarbeitende");
@@ -165,6 +170,92 @@ test("Journey 7c: Konto hinzufügen nur mit der Tastatur", async () => {
     await expectText(notice(page), "Die Einladung ist unterwegs");
     await expectText(row(page, dora), "Mitarbeiter/in");
     kb.expectAllVisible();
+  });
+  await page.context().close();
+});
+
+/** Opens "Profil und Angaben" through "Ihr Konto". */
+async function openProfile(page, portal) {
+  await page.goto(`${portal.url}/api/konto`);
+  await page.getByRole("main").getByRole("link", { name: "Profil und Angaben bearbeiten" }).click();
+  await page.waitForURL(/\/api\/konto\/profil/);
+  await expectText(page.locator("h1"), "Profil und Angaben");
+}
+
+test("Journey 7d: Inhousefähigkeit und Leitweg-ID nachtragen, Umklappvertrag bestellen, Passwort ändern", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser);
+  const step = journey(page, "Profil und Angaben");
+  const customer = await signUpAndSignIn(page, portal, step, newCustomer({ organisation: "Gemeinde Nachtrag", inHouse: false }));
+  const other = await openPage(browser);
+  await signInAs(other, portal, customer, customer.organisation);
+
+  await step("Profil und Angaben öffnen: axe-sauber", async () => {
+    await openProfile(page, portal);
+    await expectText(page.getByRole("main"), "Ergänzende Angaben zur Organisation");
+    await expectAxeClean(page, "Profil und Angaben");
+  });
+  await step("Falsche Leitweg-ID: die Funktion zeigt die Meldung (axe-sauber)", async () => {
+    await page.getByLabel(/inhousefähig/).check();
+    await page.getByLabel(/^Leitweg-ID/).fill("04011000-1234512345-07");
+    await page.getByRole("button", { name: "Angaben speichern" }).click();
+    await expectText(page.locator(".error-summary:not([hidden])"), "Prüfziffern");
+    await expectAxeClean(page, "Profil und Angaben mit Fehlern");
+  });
+  await step("Richtige Leitweg-ID und Inhousefähigkeit speichern", async () => {
+    await page.getByLabel(/inhousefähig/).check();
+    await page.getByLabel(/^Leitweg-ID/).fill("04011000-1234512345-06");
+    await page.getByRole("button", { name: "Angaben speichern" }).click();
+    await expectText(page.locator("main .notice[role=status]"), "wurden gespeichert");
+    if ((await page.getByLabel(/^Leitweg-ID/).inputValue()) !== "04011000-1234512345-06") throw new Error("Leitweg-ID nicht gespeichert");
+  });
+  await step("dMessenger im Umklappvertrag bestellen", async () => {
+    await page.goto(`${portal.url}/bestellen/dmessenger/`);
+    await fillOrderForm(page, dmessengerOrder(customer, { contract: "Umklappvertrag" }));
+    await submitOrder(page);
+    const status = await shownStatus(page);
+    if (!/Status: Offen\b/.test(status)) throw new Error(`Status „${status}“`);
+  });
+  await step("Passwort ändern: die andere Sitzung endet, diese bleibt", async () => {
+    await openProfile(page, portal);
+    const next = `${customer.password} und noch ein Stück`;
+    await page.getByLabel(/^Aktuelles Passwort/).fill(customer.password);
+    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(next);
+    await page.getByLabel("Neues Passwort wiederholen").fill(next);
+    await page.getByRole("button", { name: "Passwort ändern" }).click();
+    await expectText(page.locator("main .notice[role=status]"), "Ihr Passwort wurde geändert");
+    await page.goto(`${portal.url}/api/konto`);
+    await expectText(page.locator("h1"), "Ihr Konto");
+    await other.goto(`${portal.url}/api/konto`);
+    if (/\/api\/konto$/.test(other.url())) throw new Error("Die andere Sitzung ist noch angemeldet");
+  });
+  await page.context().close();
+  await other.context().close();
+});
+
+test("Journey 7e: eigenes Profil ohne JavaScript ändern", async () => {
+  const { portal, browser } = env;
+  const withJs = await openPage(browser);
+  const customer = await signUpAndSignIn(withJs, portal, journey(withJs, "Anmeldung (Profil ohne JS)"), newCustomer({ organisation: "Amt Profil" }));
+  await withJs.context().close();
+  const page = await openPage(browser, { javaScript: false });
+  const step = journey(page, "Profil ohne JavaScript");
+  await step("Anmelden, Profil öffnen, falsche Telefonnummer: Meldung der Funktion", async () => {
+    await signInAs(page, portal, customer, customer.organisation);
+    await openProfile(page, portal);
+    await page.getByLabel(/^Telefonnummer/).fill("12");
+    await page.getByRole("button", { name: "Profil speichern" }).click();
+    await expectText(page.locator(".error-summary"), "Telefonnummer");
+    await expectAxeClean(page, "Profil mit Fehlern ohne JavaScript");
+  });
+  await step("Name und Telefonnummer speichern; „Ihr Konto“ zeigt sie", async () => {
+    await page.getByLabel(/^Vor- und Nachname/).fill("Erika Geändert");
+    await page.getByLabel(/^Telefonnummer/).fill("040 7654321");
+    await page.getByRole("button", { name: "Profil speichern" }).click();
+    await expectText(page.locator("main .notice[role=status]"), "Ihr Profil wurde gespeichert");
+    await page.goto(`${portal.url}/api/konto`);
+    await expectText(page.getByRole("main"), "Erika Geändert");
+    await expectText(page.getByRole("main"), "040 7654321");
   });
   await page.context().close();
 });

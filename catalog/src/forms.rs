@@ -665,6 +665,79 @@ pub mod member_action {
     pub const FIELDS: &[Field] = &[ACTION, ROLE, CONFIRM, CSRF];
 }
 
+/// "Persönliches Profil": a person's own name and phone.
+pub mod profile {
+    use super::*;
+
+    pub const NAME: Field = Field {
+        autocomplete: "name",
+        max_len: 100,
+        ..Field::new("name", "profil-name", "Vor- und Nachname")
+    };
+    pub const PHONE: Field = Field {
+        kind: FieldKind::Tel,
+        autocomplete: "tel",
+        max_len: 40,
+        ..Field::new("telefon", "profil-telefon", "Telefonnummer")
+    };
+    pub const FIELDS: &[Field] = &[NAME, PHONE, CSRF];
+}
+
+/// "Passwort ändern": the current password and a new one; the person's other sessions end.
+pub mod change_password {
+    use super::*;
+
+    pub const CURRENT: Field = Field {
+        kind: FieldKind::Password,
+        autocomplete: "current-password",
+        max_len: 256,
+        ..Field::new(
+            "aktuelles_passwort",
+            "aktuelles-passwort",
+            "Aktuelles Passwort",
+        )
+    };
+    pub const FIELDS: &[Field] = &[
+        CURRENT,
+        super::set_password::PASSWORD,
+        super::set_password::REPEAT,
+        CSRF,
+    ];
+}
+
+/// "Ergänzende Angaben zur Organisation", edited by its administrators.
+pub mod organisation_details {
+    use super::*;
+
+    pub const IN_HOUSE: Field = Field {
+        kind: FieldKind::Checkbox,
+        required: false,
+        max_len: 3,
+        ..Field::new(
+            "inhouse",
+            "details-inhouse",
+            "Unsere Organisation ist inhousefähig gegenüber der govdigital eG (für den Umklappvertrag).",
+        )
+    };
+    pub const LEITWEG_ID: Field = Field {
+        required: false,
+        max_len: 46,
+        hint: "Für elektronische Rechnungen (XRechnung), zum Beispiel 04011000-1234512345-06: Grobadressierung, wahlweise Feinadressierung, zwei Prüfziffern.",
+        ..Field::new("leitweg_id", "details-leitweg-id", "Leitweg-ID")
+    };
+    pub const CENTRAL_PHONE: Field = Field {
+        kind: FieldKind::Tel,
+        required: false,
+        max_len: 40,
+        ..Field::new(
+            "zentrale_telefon",
+            "details-telefon",
+            "Zentrale Telefonnummer",
+        )
+    };
+    pub const FIELDS: &[Field] = &[IN_HOUSE, LEITWEG_ID, CENTRAL_PHONE, CSRF];
+}
+
 /// A field as a form shows it: the specification, what was entered and its message.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldView {

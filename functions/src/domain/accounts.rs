@@ -2,6 +2,7 @@
 //! the people of an organisation in [`members`].
 
 pub mod members;
+pub mod profile;
 
 use std::sync::Arc;
 
@@ -555,6 +556,8 @@ impl Accounts {
                 created_at: now,
                 decided_at: None,
                 reject_reason: None,
+                leitweg_id: String::new(),
+                central_phone: String::new(),
             },
             user: User {
                 id: user_id.clone(),
@@ -902,6 +905,13 @@ impl Accounts {
         if let Some(previous) = previous_session {
             self.store.delete_session(&sha256_hex(previous)).await?;
         }
+        let signed_in = self.start_session(user, org).await?;
+        tracing::info!(event = "signed_in", user = %signed_in.info.user.id);
+        Ok(signed_in)
+    }
+
+    /// A new session for `user` of `org`: a fresh id, only its hash stored.
+    async fn start_session(&self, user: User, org: Organisation) -> Result<SignedIn, AccountError> {
         let now = self.now();
         let session_id = new_secret_token();
         let id_hash = sha256_hex(&session_id);
@@ -919,7 +929,6 @@ impl Accounts {
                         .min(self.settings.session_absolute_secs),
             })
             .await?;
-        tracing::info!(event = "signed_in", user = %user.id);
         let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
         Ok(SignedIn {
             session_id,

@@ -76,6 +76,12 @@ pub struct Organisation {
     pub created_at: i64,
     pub decided_at: Option<i64>,
     pub reject_reason: Option<String>,
+    /// Leitweg-ID for e-invoices (XRechnung BT-10), normalised; empty if none was given.
+    #[serde(default)]
+    pub leitweg_id: String,
+    /// The organisation's central phone number; empty if none was given.
+    #[serde(default)]
+    pub central_phone: String,
 }
 
 /// A person of an organisation who can sign in.
@@ -176,6 +182,8 @@ pub enum AuditAction {
     Reactivated,
     Deleted,
     HauptadminChanged,
+    /// The "Ergänzende Angaben zur Organisation" (Inhousefähigkeit, Leitweg-ID, phone).
+    DetailsChanged,
 }
 
 impl AuditAction {
@@ -189,6 +197,7 @@ impl AuditAction {
             AuditAction::Reactivated => "Wieder aktiviert",
             AuditAction::Deleted => "Gelöscht",
             AuditAction::HauptadminChanged => "Hauptadministration übertragen",
+            AuditAction::DetailsChanged => "Ergänzende Angaben geändert",
         }
     }
 }

@@ -206,8 +206,30 @@ pub trait Store: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 
-    /// Writes an audit entry on its own (for changes whose record is written elsewhere).
-    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError>;
+    /// "Einladung erneut senden": a new invitation link for `member` (still invited: no
+    /// password, not deactivated, unchanged since read) with its mail and the audit entry;
+    /// every earlier password link of the person is void. `Conflict` if the person changed
+    /// meanwhile (e.g. accepted the invitation).
+    async fn reissue_invitation(
+        &self,
+        member: &User,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Replaces a person's own record (name, phone, password) if it is still `before`;
+    /// `Conflict` otherwise, `NotFound` if it is gone.
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError>;
+
+    /// Replaces the organisation's record (its "Ergänzende Angaben") if it is still
+    /// `before`, with the audit entry; `Conflict` otherwise.
+    async fn update_organisation(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 
     /// The organisation's audit trail, newest first.
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError>;

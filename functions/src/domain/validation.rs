@@ -178,6 +178,50 @@ pub fn is_valid_phone(phone: &str) -> bool {
         && phone.chars().filter(char::is_ascii_digit).count() >= 6
 }
 
+/// A Leitweg-ID in the format the KoSIT publishes (Leitweg-ID-Formatspezifikation 2.0):
+/// the Grobadressierung (2, 3, 5, 8, 9 or 12 digits: Land or Bund, Regierungsbezirk,
+/// Landkreis, Gemeinde), optionally `-` and a Feinadressierung (up to 30 letters and
+/// digits), then `-` and two check digits (ISO/IEC 7064 MOD 97-10 over both parts, letters
+/// counted as 10 to 35, as for an IBAN). Expects the normalised form
+/// ([`normalize_leitweg_id`]).
+pub fn is_valid_leitweg_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    let (coarse, fine, check) = match parts.as_slice() {
+        [coarse, check] => (*coarse, "", *check),
+        [coarse, fine, check] if !fine.is_empty() => (*coarse, *fine, *check),
+        _ => return false,
+    };
+    let coarse_ok =
+        [2, 3, 5, 8, 9, 12].contains(&coarse.len()) && coarse.bytes().all(|b| b.is_ascii_digit());
+    let fine_ok = fine.len() <= 30
+        && fine
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    let check_ok = check.len() == 2 && check.bytes().all(|b| b.is_ascii_digit());
+    if !(coarse_ok && fine_ok && check_ok) {
+        return false;
+    }
+    let mut remainder: u32 = 0;
+    for b in coarse.bytes().chain(fine.bytes()).chain(*b"00") {
+        let value = if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A') + 10
+        };
+        let factor = if value >= 10 { 100 } else { 10 };
+        remainder = (remainder * factor + value) % 97;
+    }
+    check
+        .parse::<u32>()
+        .is_ok_and(|given| given == 98 - remainder)
+}
+
+/// A Leitweg-ID as entered, trimmed and in capitals (the Feinadressierung may be typed in
+/// lower case).
+pub fn normalize_leitweg_id(raw: &str) -> String {
+    raw.trim().to_ascii_uppercase()
+}
+
 /// Checks a new password and its repetition; returns the password.
 pub fn validate_new_password(input: &FormInput) -> Result<String, FieldErrors> {
     let mut errors = FieldErrors::default();
@@ -430,5 +474,43 @@ mod tests {
         let mismatch = FormInput::from_pairs([("passwort", pw), ("passwort_wiederholung", "x")]);
         let errors = validate_new_password(&mismatch).expect_err("mismatch");
         assert!(errors.get("passwort_wiederholung").is_some());
+    }
+}
+
+#[cfg(test)]
+mod leitweg_tests {
+    use super::*;
+
+    #[test]
+    fn published_leitweg_ids_are_accepted() {
+        // Examples from the KoSIT's test IDs and published IDs.
+        for id in [
+            "04011000-1234512345-06",
+            "992-90009-96",
+            "09564000-NUE0001-49",
+            "04011000-900X999-08",
+        ] {
+            assert!(is_valid_leitweg_id(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn malformed_or_miscounted_leitweg_ids_are_refused() {
+        for id in [
+            "",
+            "04011000-1234512345-07",
+            "04011000-1234512345",
+            "0401100-1234512345-06",
+            "04011000--06",
+            "04011000-12345 12345-06",
+            "040110001234512345-06",
+            "04011000-1234512345-6",
+            "04011000-nue-49",
+        ] {
+            assert!(!is_valid_leitweg_id(id), "{id}");
+        }
+        assert!(is_valid_leitweg_id(&normalize_leitweg_id(
+            " 09564000-nue0001-49 "
+        )));
     }
 }

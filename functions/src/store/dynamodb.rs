@@ -446,6 +446,58 @@ impl DynamoStore {
         }
     }
 
+    /// Stores a password link (invitation or reset) as the user's only valid one, with its
+    /// mail and `extra` items (the caller's conditions and writes) in the same transaction.
+    async fn issue_password_link(
+        &self,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<(), StoreError> {
+        // The user's current password link is replaced conditionally on the one read, and
+        // that one is marked used in the same transaction: of two links issued at once, one
+        // is retried after the other, so only the newest ever works.
+        for _ in 0..5 {
+            let current = self
+                .get(format!("PWLINK#{}", token.user_id), "PWLINK")
+                .await?;
+            let previous = current
+                .as_ref()
+                .map(|item| get_s(item, "hash").map(str::to_owned))
+                .transpose()?;
+            let mut items = vec![
+                self.put_new(token_item(token))?,
+                self.put_new(mail_item(mail)?)?,
+                self.password_link_pointer(token, previous.as_deref())?,
+            ];
+            // A previous link already deleted by TTL needs no voiding.
+            let live_previous = match &previous {
+                Some(hash) => self.get_token(hash).await?.map(|_| hash.clone()),
+                None => None,
+            };
+            if let Some(previous) = &live_previous {
+                let void = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(format!("TOKEN#{previous}"), "TOKEN")))
+                    .update_expression("SET used = :true")
+                    .condition_expression("attribute_exists(PK)")
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+                    .build()
+                    .map_err(build_error)?;
+                items.push(TransactWriteItem::builder().update(void).build());
+            }
+            let own = items.len();
+            items.extend(extra.iter().cloned());
+            match self.transact(items).await {
+                Ok(()) => return Ok(()),
+                // Another link was issued meanwhile (or the old one expired away): read again.
+                Err(TransactError::ConditionFailed(index)) if (2..own).contains(&index) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
     async fn query_gsi1(&self, pk: String, limit: Option<i32>) -> Result<Vec<Item>, StoreError> {
         self.query_index("GSI1", pk, true, limit).await
     }
@@ -615,46 +667,7 @@ impl Store for DynamoStore {
             ];
             return Ok(self.transact(items).await?);
         }
-        // The user's current password link is replaced conditionally on the one read, and
-        // that one is marked used in the same transaction: of two links issued at once, one
-        // is retried after the other, so only the newest ever works.
-        for _ in 0..5 {
-            let current = self
-                .get(format!("PWLINK#{}", token.user_id), "PWLINK")
-                .await?;
-            let previous = current
-                .as_ref()
-                .map(|item| get_s(item, "hash").map(str::to_owned))
-                .transpose()?;
-            let mut items = vec![
-                self.put_new(token_item(token))?,
-                self.put_new(mail_item(mail)?)?,
-                self.password_link_pointer(token, previous.as_deref())?,
-            ];
-            // A previous link already deleted by TTL needs no voiding.
-            let live_previous = match &previous {
-                Some(hash) => self.get_token(hash).await?.map(|_| hash.clone()),
-                None => None,
-            };
-            if let Some(previous) = &live_previous {
-                let void = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key(format!("TOKEN#{previous}"), "TOKEN")))
-                    .update_expression("SET used = :true")
-                    .condition_expression("attribute_exists(PK)")
-                    .expression_attribute_values(":true", AttributeValue::Bool(true))
-                    .build()
-                    .map_err(build_error)?;
-                items.push(TransactWriteItem::builder().update(void).build());
-            }
-            match self.transact(items).await {
-                Ok(()) => return Ok(()),
-                // Another link was issued meanwhile (or the old one expired away): read again.
-                Err(TransactError::ConditionFailed(2 | 3)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict)
+        self.issue_password_link(token, mail, Vec::new()).await
     }
 
     async fn set_password(
@@ -1021,8 +1034,28 @@ impl Store for DynamoStore {
         self.change_hauptadmin_impl(org, before, audit).await
     }
 
-    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {
-        self.record_audit_impl(audit).await
+    async fn reissue_invitation(
+        &self,
+        member: &User,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.reissue_invitation_impl(member, token, mail, audit)
+            .await
+    }
+
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError> {
+        self.update_user_impl(before, after).await
+    }
+
+    async fn update_organisation(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_organisation_impl(before, after, audit).await
     }
 
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {

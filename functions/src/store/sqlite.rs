@@ -747,8 +747,28 @@ impl Store for SqliteStore {
         self.change_hauptadmin_impl(org, before, audit).await
     }
 
-    async fn record_audit(&self, audit: &AuditEntry) -> Result<(), StoreError> {
-        self.record_audit_impl(audit).await
+    async fn reissue_invitation(
+        &self,
+        member: &User,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.reissue_invitation_impl(member, token, mail, audit)
+            .await
+    }
+
+    async fn update_user(&self, before: &User, after: &User) -> Result<(), StoreError> {
+        self.update_user_impl(before, after).await
+    }
+
+    async fn update_organisation(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_organisation_impl(before, after, audit).await
     }
 
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {

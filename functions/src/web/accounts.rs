@@ -375,6 +375,8 @@ pub(super) fn org_json(org: &crate::domain::model::Organisation) -> Value {
         "plz": org.postcode,
         "ort": org.city,
         "inhousefaehig": org.in_house_capable,
+        "leitweg_id": org.leitweg_id,
+        "zentrale_telefon": org.central_phone,
         "ebene": org.level.map(|l| l.as_str()),
         "status": org.status.as_str(),
         "status_text": org.status.label(),
@@ -400,6 +402,8 @@ pub(super) struct OrganisationView<'a> {
     postcode: &'a str,
     city: &'a str,
     in_house_capable: bool,
+    leitweg_id: &'a str,
+    central_phone: &'a str,
     status: &'a str,
 }
 
@@ -439,6 +443,8 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 postcode: &org.postcode,
                 city: &org.city,
                 in_house_capable: org.in_house_capable,
+                leitweg_id: &org.leitweg_id,
+                central_phone: &org.central_phone,
                 status: org.status.label(),
             },
         );

@@ -27,7 +27,7 @@ use crate::state::AppState;
 
 const LIST: &str = "/api/konto/mitarbeitende";
 
-async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Refusal> {
+pub(super) async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Refusal> {
     current_session(state, caller).await.ok_or_else(|| {
         Refusal::new(
             caller,
@@ -38,7 +38,7 @@ async fn signed_in(state: &AppState, caller: &Caller) -> Result<SessionInfo, Ref
 }
 
 /// A change needs the session's CSRF token (form field or `X-CSRF-Token` header).
-fn require_token(
+pub(super) fn require_token(
     state: &AppState,
     caller: &Caller,
     info: &SessionInfo,

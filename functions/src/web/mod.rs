@@ -9,6 +9,7 @@ mod members;
 mod openapi;
 mod operator;
 mod orders;
+mod profile;
 pub mod refusal;
 pub mod request;
 mod responses;
@@ -39,6 +40,7 @@ pub fn routes() -> Vec<Route> {
     use members as m;
     use operator as op;
     use orders as o;
+    use profile as pr;
     let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
     vec![
         r(
@@ -201,6 +203,42 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Session),
             post(m::act),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/profil",
+                "„Profil und Angaben“: eigener Name, Telefon und Passwort; für die Administration die ergänzenden Angaben zur Organisation",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(pr::show),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/profil",
+                "Eigenen Namen und eigene Telefonnummer ändern",
+                &[forms::profile::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(pr::update_profile),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/passwort",
+                "Eigenes Passwort ändern (mit dem aktuellen); alle anderen Sitzungen enden, die Antwort setzt eine neue Sitzung",
+                &[forms::change_password::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(pr::change_password),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/organisation",
+                "Ergänzende Angaben zur Organisation: Inhousefähigkeit, Leitweg-ID, zentrale Telefonnummer; nur für die Administration",
+                &[forms::organisation_details::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(pr::update_organisation),
         ),
         r(
             RouteDoc::get(

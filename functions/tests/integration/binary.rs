@@ -381,6 +381,8 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
             created_at: 1,
             decided_at: None,
             reject_reason: None,
+            leitweg_id: String::new(),
+            central_phone: String::new(),
         },
         user: User {
             id: user_id.clone(),
@@ -531,6 +533,8 @@ async fn the_operator_changes_the_hauptadmin() {
                 created_at: 1,
                 decided_at: None,
                 reject_reason: None,
+                leitweg_id: String::new(),
+                central_phone: String::new(),
             },
             user: person(&erika_id, "erika@wechsel.de"),
             confirm_token: token(&confirm, TokenKind::Confirm, &erika_id),

@@ -52,6 +52,8 @@ async fn approved_member(db: &Path) -> String {
                 created_at: now,
                 decided_at: Some(now),
                 reject_reason: None,
+                leitweg_id: String::new(),
+                central_phone: String::new(),
             },
             user: User {
                 id: user_id.clone(),

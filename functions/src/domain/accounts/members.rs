@@ -305,16 +305,11 @@ impl Accounts {
                     &link,
                     now,
                 );
-                // The store voids the earlier link in the same write.
-                self.store.issue_token(&token, &mail).await?;
+                // The store voids the earlier link in the same write, and writes nothing
+                // if the invitation was accepted meanwhile.
+                let audit = self.audit(org, actor, AuditAction::InvitationResent, &member, "");
                 self.store
-                    .record_audit(&self.audit(
-                        org,
-                        actor,
-                        AuditAction::InvitationResent,
-                        &member,
-                        "",
-                    ))
+                    .reissue_invitation(&member, &token, &mail, &audit)
                     .await?;
                 return Ok(());
             }

@@ -10,7 +10,7 @@
 //! the previous release, without the newer fields, work the same), with the audit entry
 //! and the mails in the same transaction.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem, Update};
 
 use super::{
     DynamoStore, Item, TransactError, build_error, doc_of, get_s, key, mail_item, s, sortable,
@@ -254,16 +254,61 @@ impl DynamoStore {
         Ok(self.transact(items).await?)
     }
 
-    pub(super) async fn record_audit_impl(&self, audit: &AuditEntry) -> Result<(), StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(audit_item(audit)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .map_err(build_error)?;
-        Ok(self
-            .transact(vec![TransactWriteItem::builder().put(put).build()])
-            .await?)
+    pub(super) async fn reissue_invitation_impl(
+        &self,
+        member: &User,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        if member.password_hash.is_some() || member.deactivated || token.user_id != member.id {
+            return Err(StoreError::Conflict);
+        }
+        let doc = self
+            .stored_doc(format!("USER#{}", member.id), "USER", member)
+            .await?;
+        let extra = vec![
+            self.doc_unchanged(format!("USER#{}", member.id), "USER", doc)?,
+            self.put_new(audit_item(audit)?)?,
+        ];
+        self.issue_password_link(token, mail, extra).await
+    }
+
+    pub(super) async fn update_user_impl(
+        &self,
+        before: &User,
+        after: &User,
+    ) -> Result<(), StoreError> {
+        if after.id != before.id || after.org_id != before.org_id || after.email != before.email {
+            return Err(StoreError::Conflict);
+        }
+        let doc = self
+            .stored_doc(format!("USER#{}", before.id), "USER", before)
+            .await?;
+        let items = vec![self.replace_doc(format!("USER#{}", before.id), "USER", doc, after)?];
+        Ok(self.transact(items).await?)
+    }
+
+    pub(super) async fn update_organisation_impl(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        if after.id != before.id
+            || after.status != before.status
+            || after.admin_user_id != before.admin_user_id
+        {
+            return Err(StoreError::Conflict);
+        }
+        let doc = self
+            .stored_doc(format!("ORG#{}", before.id), "ORG", before)
+            .await?;
+        let items = vec![
+            self.replace_doc(format!("ORG#{}", before.id), "ORG", doc, after)?,
+            self.put_new(audit_item(audit)?)?,
+        ];
+        Ok(self.transact(items).await?)
     }
 
     pub(super) async fn list_audit_impl(

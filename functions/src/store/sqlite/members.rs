@@ -3,7 +3,10 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, backend, from_json, insert_mail, insert_token, read_org, to_json};
+use super::{
+    SqliteStore, backend, from_json, insert_mail, insert_token, read_org, to_json,
+    void_earlier_password_links,
+};
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::ports::StoreError;
 
@@ -199,9 +202,81 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn record_audit_impl(&self, audit: &AuditEntry) -> Result<(), StoreError> {
-        let audit = audit.clone();
-        self.transaction(move |tx| insert_audit(tx, &audit)).await
+    pub(super) async fn reissue_invitation_impl(
+        &self,
+        member: &User,
+        token: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let (member, token, mail, audit) =
+            (member.clone(), token.clone(), mail.clone(), audit.clone());
+        self.transaction(move |tx| {
+            let current = read_user(tx, &member.id)?.ok_or(StoreError::NotFound)?;
+            if current != member
+                || member.password_hash.is_some()
+                || member.deactivated
+                || token.user_id != member.id
+            {
+                return Err(StoreError::Conflict);
+            }
+            void_earlier_password_links(tx, &token)?;
+            insert_token(tx, &token)?;
+            insert_mail(tx, &mail)?;
+            insert_audit(tx, &audit)
+        })
+        .await
+    }
+
+    pub(super) async fn update_user_impl(
+        &self,
+        before: &User,
+        after: &User,
+    ) -> Result<(), StoreError> {
+        let (before, after) = (before.clone(), after.clone());
+        self.transaction(move |tx| {
+            let current = read_user(tx, &before.id)?.ok_or(StoreError::NotFound)?;
+            if current != before
+                || after.id != before.id
+                || after.org_id != before.org_id
+                || after.email != before.email
+            {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute(
+                "UPDATE users SET doc = ?1 WHERE id = ?2",
+                params![to_json(&after)?, after.id],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(super) async fn update_organisation_impl(
+        &self,
+        before: &Organisation,
+        after: &Organisation,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let (before, after, audit) = (before.clone(), after.clone(), audit.clone());
+        self.transaction(move |tx| {
+            let current = read_org(tx, &before.id)?.ok_or(StoreError::NotFound)?;
+            if current != before
+                || after.id != before.id
+                || after.status != before.status
+                || after.admin_user_id != before.admin_user_id
+            {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute(
+                "UPDATE orgs SET doc = ?1 WHERE id = ?2",
+                params![to_json(&after)?, after.id],
+            )
+            .map_err(backend)?;
+            insert_audit(tx, &audit)
+        })
+        .await
     }
 
     pub(super) async fn list_audit_impl(

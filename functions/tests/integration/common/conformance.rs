@@ -39,6 +39,8 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             created_at: now,
             decided_at: None,
             reject_reason: None,
+            leitweg_id: String::new(),
+            central_phone: String::new(),
         },
         user: User {
             id: user_id.clone(),
@@ -974,6 +976,14 @@ macro_rules! conformance_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn the_hauptadmin_changes_only_to_an_active_member_with_a_password() {
                 $crate::common::members::the_hauptadmin_changes_only_to_an_active_member_with_a_password($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn reissued_invitations_void_the_earlier_and_need_a_pending_member() {
+                $crate::common::members::reissued_invitations_void_the_earlier_and_need_a_pending_member($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn own_records_change_only_as_read() {
+                $crate::common::profile::own_records_change_only_as_read($make.await).await;
             }
         }
     };

@@ -1149,6 +1149,10 @@ macro_rules! store_tests {
         async fn members_are_isolated_and_invitations_limited() {
             common::members::members_are_isolated_and_invitations_limited($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn profile_and_details_are_edited() {
+            common::profile::profile_and_details_are_edited($make.await).await;
+        }
     };
 }
 

@@ -57,6 +57,8 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
         created_at: NOW,
         decided_at: None,
         reject_reason: None,
+        leitweg_id: String::new(),
+        central_phone: String::new(),
     };
     let user = User {
         id: user_id.clone(),
@@ -485,6 +487,62 @@ pub async fn the_hauptadmin_changes_only_to_an_active_member_with_a_password(
     ));
 }
 
+pub async fn reissued_invitations_void_the_earlier_and_need_a_pending_member(
+    store: Arc<dyn PortalStore>,
+) {
+    let store = store.as_ref();
+    let (org, _) = approved_org(store, "haupt@i.de").await;
+    let (ines, first) = invited(store, &org, "ines@i.de", MemberRole::Member).await;
+    let second = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        ..first.clone()
+    };
+    store
+        .reissue_invitation(
+            &ines,
+            &second,
+            &mail("ines@i.de"),
+            &audit(&org, AuditAction::InvitationResent, "ines"),
+        )
+        .await
+        .expect("resend");
+    assert!(
+        matches!(
+            store
+                .set_password(&first.hash, &ines.id, "$argon2id$1", NOW + 1)
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "the earlier link is void"
+    );
+    store
+        .set_password(&second.hash, &ines.id, "$argon2id$2", NOW + 1)
+        .await
+        .expect("the new link works");
+    // Accepted meanwhile: a resend from the earlier reading writes nothing.
+    let third = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        ..first.clone()
+    };
+    assert!(matches!(
+        store
+            .reissue_invitation(
+                &ines,
+                &third,
+                &mail("ines@i.de"),
+                &audit(&org, AuditAction::InvitationResent, "ines")
+            )
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(store.get_token(&third.hash).await.expect("read").is_none());
+    let trail = store.list_audit(&org.id).await.expect("audit");
+    assert_eq!(
+        trail.iter().map(|a| a.action).collect::<Vec<_>>(),
+        [AuditAction::InvitationResent, AuditAction::Invited]
+    );
+}
+
 // ---- HTTP flows --------------------------------------------------------------------------
 
 /// The session's organisation id.
@@ -755,6 +813,20 @@ pub async fn members_are_invited_and_managed(store: Arc<dyn PortalStore>) {
         "now an administrator"
     );
 
+    // Every member orders in the organisation's name.
+    let ordered_by_bea = orders::place(
+        &app,
+        &bea,
+        &orders::dmessenger_order("bea-1", "direktvertrag"),
+    )
+    .await;
+    orders::place(
+        &app,
+        &anna,
+        &orders::dmessenger_order("anna-1", "direktvertrag"),
+    )
+    .await;
+
     // Deleting asks once more, then deletes; the session ends.
     let ask = act(&app, &erika, &bea_id, &[("aktion", "loeschen")]).await;
     assert_eq!(ask.status, 200);
@@ -779,6 +851,24 @@ pub async fn members_are_invited_and_managed(store: Arc<dyn PortalStore>) {
             .status,
         404
     );
+
+    // Her order stays with the organisation, under the name recorded when she ordered.
+    let listed = app
+        .get("/api/konto/bestellungen", Opts::json().cookie(&erika))
+        .await
+        .json();
+    let kept = listed["bestellungen"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["id"] == ordered_by_bea.as_str())
+        .expect("the deleted person's order is still listed")
+        .clone();
+    assert_eq!(
+        kept["vertragsmappe"]["customer"]["orderer_name"],
+        "Bea Beispiel"
+    );
+    assert_eq!(listed["bestellungen"].as_array().map(Vec::len), Some(2));
 
     // The audit trail lists each step, newest first.
     let trail = app

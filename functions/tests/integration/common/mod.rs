@@ -6,6 +6,7 @@ pub mod conformance;
 pub mod flows;
 pub mod members;
 pub mod orders;
+pub mod profile;
 pub mod security;
 
 use std::net::SocketAddr;

@@ -1,0 +1,215 @@
+//! "Persönliches Profil" (each person's own name, phone and password) and the
+//! "Ergänzende Angaben zur Organisation" (Inhousefähigkeit, Leitweg-ID, central phone),
+//! which only administrators change. Name and Rechtsform of the organisation are not
+//! changed here: the operator does it on request.
+
+use catalog::forms::{change_password, organisation_details, profile, set_password};
+
+use super::{AccountError, Accounts, SessionInfo, SignedIn};
+use crate::domain::model::{AuditAction, Organisation, Standing, User};
+use crate::domain::password;
+use crate::domain::tokens::new_id;
+use crate::domain::validation::{self, FieldErrors, FormInput};
+
+const ADMINS_ONLY: &str =
+    "Die ergänzenden Angaben zur Organisation ändert die Administration Ihrer Organisation.";
+
+/// A required single-line text of at most `max` characters.
+fn required_text(
+    input: &FormInput,
+    errors: &mut FieldErrors,
+    field: &str,
+    missing: &str,
+    max: usize,
+) -> String {
+    let value = input.get(field).trim().to_owned();
+    if value.is_empty() {
+        errors.add(field, missing);
+    } else if value.chars().count() > max {
+        errors.add(
+            field,
+            format!("Bitte kürzen Sie die Angabe auf höchstens {max} Zeichen."),
+        );
+    } else if value.chars().any(char::is_control) {
+        errors.add(field, "Die Angabe enthält unzulässige Steuerzeichen.");
+    }
+    value
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "ja" } else { "nein" }
+}
+
+impl Accounts {
+    /// Changes the session's person's own name and phone; returns the changed record.
+    pub async fn update_profile(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<User, AccountError> {
+        let mut errors = FieldErrors::default();
+        let name = required_text(
+            input,
+            &mut errors,
+            profile::NAME.name,
+            "Bitte geben Sie Ihren Namen an.",
+            profile::NAME.max_len,
+        );
+        let phone = input.get(profile::PHONE.name).trim().to_owned();
+        if phone.is_empty() {
+            errors.add(
+                profile::PHONE.name,
+                "Bitte geben Sie Ihre Telefonnummer an.",
+            );
+        } else if !validation::is_valid_phone(&phone) {
+            errors.add(
+                profile::PHONE.name,
+                "Bitte geben Sie eine Telefonnummer mit mindestens sechs Ziffern an, zum Beispiel 030 1234567.",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(AccountError::Invalid(errors));
+        }
+        let before = &session.user;
+        let after = User {
+            name,
+            phone,
+            ..before.clone()
+        };
+        if after != *before {
+            self.store.update_user(before, &after).await?;
+            tracing::info!(event = "profile_changed", user = %before.id);
+        }
+        Ok(after)
+    }
+
+    /// Changes the session's person's password (the current one is asked for); every other
+    /// session of the person ends, and this browser gets a new session.
+    pub async fn change_password(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+        client: &str,
+    ) -> Result<SignedIn, AccountError> {
+        let current = input.get(change_password::CURRENT.name).to_owned();
+        let mut errors = match validation::validate_new_password(input) {
+            Ok(_) => FieldErrors::default(),
+            Err(errors) => errors,
+        };
+        if current.is_empty() {
+            errors.add(
+                change_password::CURRENT.name,
+                "Bitte geben Sie Ihr aktuelles Passwort ein.",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(AccountError::Invalid(errors));
+        }
+        // Guessing the current password through this form is as limited as signing in.
+        self.sign_in_allowed(&session.user.email, client).await?;
+        let phc = session.user.password_hash.clone();
+        let matches = password::run_bounded(move || match phc {
+            Some(phc) if current.chars().count() <= password::MAX_CHARS => {
+                password::verify(&current, &phc)
+            }
+            _ => false,
+        })
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?;
+        if !matches {
+            self.sign_in_failed(&session.user.email, client).await?;
+            let mut errors = FieldErrors::default();
+            errors.add(
+                change_password::CURRENT.name,
+                "Das aktuelle Passwort ist nicht richtig.",
+            );
+            return Err(AccountError::Invalid(errors));
+        }
+        let new_password = input.get(set_password::PASSWORD.name).to_owned();
+        let phc = password::run_bounded(move || password::hash(&new_password))
+            .await
+            .and_then(|hashed| hashed)
+            .map_err(|e| AccountError::Internal(e.to_string()))?;
+        let before = &session.user;
+        let after = User {
+            password_hash: Some(phc),
+            ..before.clone()
+        };
+        self.store.update_user(before, &after).await?;
+        self.store.delete_user_sessions(&before.id).await?;
+        tracing::info!(event = "password_changed", user = %before.id);
+        self.start_session(after, session.org.clone()).await
+    }
+
+    /// Changes the "Ergänzende Angaben zur Organisation"; administrators only. Recorded in
+    /// the audit trail.
+    pub async fn update_organisation_details(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<Organisation, AccountError> {
+        if !Standing::of(&session.org, &session.user).administers() {
+            return Err(AccountError::Forbidden(ADMINS_ONLY));
+        }
+        let mut errors = FieldErrors::default();
+        let leitweg_id =
+            validation::normalize_leitweg_id(input.get(organisation_details::LEITWEG_ID.name));
+        if !leitweg_id.is_empty() && !validation::is_valid_leitweg_id(&leitweg_id) {
+            errors.add(
+                organisation_details::LEITWEG_ID.name,
+                "Die Leitweg-ID hat nicht das veröffentlichte Format oder ihre Prüfziffern stimmen nicht. Sie besteht aus der Grobadressierung (Ziffern), wahlweise der Feinadressierung (Buchstaben und Ziffern) und zwei Prüfziffern, getrennt durch Bindestriche, zum Beispiel 04011000-1234512345-06.",
+            );
+        }
+        let central_phone = input
+            .get(organisation_details::CENTRAL_PHONE.name)
+            .trim()
+            .to_owned();
+        if !central_phone.is_empty() && !validation::is_valid_phone(&central_phone) {
+            errors.add(
+                organisation_details::CENTRAL_PHONE.name,
+                "Bitte geben Sie eine Telefonnummer mit mindestens sechs Ziffern an, zum Beispiel 030 1234567.",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(AccountError::Invalid(errors));
+        }
+        let before = &session.org;
+        let after = Organisation {
+            in_house_capable: input.checked(organisation_details::IN_HOUSE.name),
+            leitweg_id,
+            central_phone,
+            ..before.clone()
+        };
+        if after == *before {
+            return Ok(after);
+        }
+        let detail = format!(
+            "Inhousefähig: {}; Leitweg-ID: {}; Zentrale Telefonnummer: {}",
+            yes_no(after.in_house_capable),
+            if after.leitweg_id.is_empty() {
+                "–"
+            } else {
+                &after.leitweg_id
+            },
+            if after.central_phone.is_empty() {
+                "–"
+            } else {
+                &after.central_phone
+            },
+        );
+        let audit = crate::domain::model::AuditEntry {
+            id: new_id(),
+            org_id: before.id.clone(),
+            at: self.now(),
+            actor: session.user.name.clone(),
+            action: AuditAction::DetailsChanged,
+            subject: before.name.clone(),
+            detail,
+        };
+        self.store
+            .update_organisation(before, &after, &audit)
+            .await?;
+        tracing::info!(event = "organisation_details_changed", org = %before.id);
+        Ok(after)
+    }
+}
