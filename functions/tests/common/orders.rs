@@ -1661,3 +1661,55 @@ pub async fn reminders_are_queued_once_in_the_expected_status(store: Arc<dyn Por
         .await
         .expect("another day's marker");
 }
+
+/// The contract folder keeps the CSP-AGB text agreed to: after the operator publishes a new
+/// version, an older order's folder still shows the old text, a new order the new one.
+pub async fn folder_keeps_the_agreed_agb_text(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie = member(&app, "Stadt Fassung", "fassung@stadt.de", true).await;
+    let before = place(&app, &cookie, &dmessenger_order("agb-alt", "direktvertrag")).await;
+    let old_text = &sample_order_catalog().agb_text;
+    assert!(
+        old_text.contains("Maßgeblich ist jeweils die Fassung"),
+        "the sample content's AGB: {old_text}"
+    );
+
+    let mut next = sample_order_catalog().clone();
+    next.agb_version = "2027-01".to_owned();
+    next.agb_text = "## Neue Regeln\n\nAb 2027 gilt dieser geänderte Wortlaut.".to_owned();
+    app.state.orders.set_catalog(next);
+    let after = place(&app, &cookie, &dmessenger_order("agb-neu", "direktvertrag")).await;
+
+    let folder = |id: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let page = app
+                .get(
+                    &format!("/api/konto/bestellungen/{id}/vertragsmappe"),
+                    Opts::html().cookie(cookie),
+                )
+                .await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            text(one(&parse(&page), "main"))
+        }
+    };
+    let old_folder = folder(before).await;
+    assert!(
+        old_folder.contains("Maßgeblich ist jeweils die Fassung"),
+        "the old order keeps the old text: {old_folder}"
+    );
+    assert!(old_folder.contains("2026-01"));
+    assert!(!old_folder.contains("Ab 2027 gilt"), "{old_folder}");
+    let new_folder = folder(after).await;
+    assert!(
+        new_folder.contains("Ab 2027 gilt dieser geänderte Wortlaut."),
+        "{new_folder}"
+    );
+    assert!(new_folder.contains("2027-01"));
+    assert!(!new_folder.contains("Maßgeblich ist jeweils die Fassung"));
+    // The provider's documents as listed at order time.
+    assert!(
+        old_folder.contains("https://example.org/dmessenger/leistungsbeschreibung.pdf"),
+        "{old_folder}"
+    );
+}

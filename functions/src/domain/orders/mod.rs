@@ -333,6 +333,7 @@ impl Orders {
                 contract_model: valid.contract_model,
                 options: valid.options,
                 agb_version: catalog.agb_version.clone(),
+                agb_text: catalog.agb_text.clone(),
             },
         };
         let first = whose_turn(order.status, order.contract_model).unwrap_or(Party::Provider);
