@@ -2,6 +2,7 @@
 //! report a need; in plain Rust over the store, without HTTP.
 
 pub mod documents;
+pub mod folder_documents;
 pub mod links;
 pub mod mails;
 pub mod model;

@@ -185,6 +185,24 @@ impl FolderView {
     }
 }
 
+/// A document of the contract folder to download (`partials/order-folder.html`).
+#[derive(Debug, Serialize)]
+pub struct FolderDownload {
+    pub file: &'static str,
+    pub title: &'static str,
+}
+
+/// Every document of a contract folder, in the folder's order.
+pub fn folder_documents() -> Vec<FolderDownload> {
+    crate::domain::orders::folder_documents::DOCUMENTS
+        .iter()
+        .map(|d| FolderDownload {
+            file: d.file,
+            title: d.title,
+        })
+        .collect()
+}
+
 /// The provider's documents as the offering listed them when the order was placed.
 fn provider_documents(folder: &ContractFolder) -> Block {
     if folder.offering.documents.is_empty() {
