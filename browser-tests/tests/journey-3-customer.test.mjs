@@ -210,6 +210,40 @@ test("Journey 3b: Bedarf melden, dMessenger im Umklappvertrag bestellen, Interme
       if (!value.test(facts[label] || "")) throw new Error(`Option „${label}“: „${facts[label]}“ (alle Angaben: ${JSON.stringify(facts)})`);
     }
   });
+  await step("Jedes Dokument der Vertragsmappe einzeln und alle als ZIP herunterladen; die AGB im vereinbarten Wortlaut", async () => {
+    const version = fs.readFileSync(path.join(ROOT, "content", "pages", "agb.md"), "utf8").match(/^version:\s*"?([^"\n]+)"?$/m)[1];
+    const agbText = fs.readFileSync(path.join(ROOT, "content", "agb", `${version}.md`), "utf8");
+    const firstSentence = agbText.split("\n").find((l) => l.startsWith("Diese Bedingungen regeln"));
+    if (!firstSentence) throw new Error("content/agb: kein Satz „Diese Bedingungen regeln …“");
+    const dir = path.join(OUTPUT, "downloads", "vertragsmappe");
+    fs.mkdirSync(dir, { recursive: true });
+    const save = async (link) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+      const file = path.join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      return file;
+    };
+    const links = page.locator(".folder-documents a");
+    const count = await links.count();
+    if (count !== 9) throw new Error(`${count} Dokumente verlinkt, erwartet 9`);
+    const names = [];
+    for (let i = 0; i < count; i++) {
+      const file = await save(links.nth(i));
+      names.push(path.basename(file));
+      if (fs.statSync(file).size === 0) throw new Error(`${file} ist leer`);
+    }
+    const agb = fs.readFileSync(path.join(dir, names.find((n) => n.endsWith("agb.md"))), "utf8");
+    if (!agb.includes(firstSentence)) throw new Error(`agb.md ohne den vereinbarten Wortlaut: ${agb.slice(0, 300)}`);
+    const zipFile = await save(page.getByRole("link", { name: "Alle Dokumente als ZIP-Datei herunterladen" }));
+    const zip = fs.readFileSync(zipFile);
+    if (zip.subarray(0, 4).toString("latin1") !== "PK\x03\x04") throw new Error(`${zipFile} ist keine ZIP-Datei`);
+    // Stored entries: the agreed text is in the archive as it is.
+    if (!zip.includes(Buffer.from(firstSentence, "utf8"))) throw new Error("die ZIP-Datei enthält die AGB nicht im Wortlaut");
+    for (const name of names) {
+      const entry = name.replace(`${placed.number}-`, "");
+      if (!zip.includes(Buffer.from(`/${entry}`, "utf8"))) throw new Error(`${entry} fehlt in der ZIP-Datei`);
+    }
+  });
   await page.context().close();
 });
 

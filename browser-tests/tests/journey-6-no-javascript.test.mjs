@@ -2,6 +2,8 @@
 // the pre-rendered pages, search, registration (with the arithmetic question), an order and
 // a Bedarf work.
 import { test } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
 import { expectText, expectVisible, journey, openPage, until } from "../lib/browser.mjs";
 import { mails, waitForMailLink } from "../lib/mail.mjs";
 import {
@@ -18,6 +20,7 @@ import {
   shownStatus,
   submitOrder,
 } from "../lib/orders.mjs";
+import { OUTPUT, ROOT } from "../lib/portal.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { asMailed, fillRegistration, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
@@ -217,6 +220,28 @@ test("Journey 6d: Bestellung (Direktvertrag) und Bedarf ohne JavaScript", async 
     const status = await shownStatus(page);
     if (!/Status: Offen\b/.test(status)) throw new Error(`Status „${status}“`);
     await expectText(page.getByRole("main"), "Direktvertrag");
+  });
+  await step("Vertragsmappe ohne JavaScript: jedes Dokument und die ZIP-Datei herunterladen, die AGB im Wortlaut", async () => {
+    const version = fs.readFileSync(path.join(ROOT, "content", "pages", "agb.md"), "utf8").match(/^version:\s*"?([^"\n]+)"?$/m)[1];
+    const sentence = fs.readFileSync(path.join(ROOT, "content", "agb", `${version}.md`), "utf8").split("\n").find((l) => l.startsWith("Diese Bedingungen regeln"));
+    const dir = path.join(OUTPUT, "downloads", "vertragsmappe-ohne-js");
+    fs.mkdirSync(dir, { recursive: true });
+    const save = async (link) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+      const file = path.join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      return file;
+    };
+    const links = page.locator(".folder-documents a");
+    const count = await links.count();
+    if (count !== 9) throw new Error(`${count} Dokumente verlinkt, erwartet 9`);
+    for (let i = 0; i < count; i++) {
+      const file = await save(links.nth(i));
+      if (fs.statSync(file).size === 0) throw new Error(`${file} ist leer`);
+      if (file.endsWith("agb.md") && !fs.readFileSync(file, "utf8").includes(sentence)) throw new Error("agb.md ohne den vereinbarten Wortlaut");
+    }
+    const zip = fs.readFileSync(await save(page.getByRole("link", { name: "Alle Dokumente als ZIP-Datei herunterladen" })));
+    if (!zip.includes(Buffer.from(sentence, "utf8"))) throw new Error("die ZIP-Datei enthält die AGB nicht im Wortlaut");
   });
   await step("Erst ohne Token gesendet (statische Seite), dann mit dem Token der Funktion: genau eine Bestellung", async () => {
     const posts = sent.filter((r) => r.path === "/api/bestellungen");

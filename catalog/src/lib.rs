@@ -37,7 +37,7 @@ mod yaml;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
 pub use load::{
-    FAQ_DIR, MATURITY_MODEL_FILE, OFFERINGS_DIR, PAGES_DIR, PORTFOLIO_FILE, PROVIDERS_DIR,
-    load_catalog, load_offering, read_limited,
+    AGB_DIR, AGB_PUBLISHED_FILE, FAQ_DIR, MATURITY_MODEL_FILE, OFFERINGS_DIR, PAGES_DIR,
+    PORTFOLIO_FILE, PROVIDERS_DIR, load_catalog, load_offering, read_limited,
 };
 pub use model::*;

@@ -17,7 +17,9 @@ use crate::files::maturity::decode_maturity_model;
 use crate::files::offering::decode_offering;
 use crate::files::portfolio::decode_portfolio;
 use crate::files::provider::decode_provider;
-use crate::model::{Catalog, FaqAudience, FaqQuestion, FaqSection, Offering, Page, Provider};
+use crate::model::{
+    AgbVersion, Catalog, FaqAudience, FaqQuestion, FaqSection, Offering, Page, Provider,
+};
 use crate::yaml::{self, MAX_FILE_BYTES, Node};
 
 /// The folders and files of a content directory.
@@ -82,7 +84,9 @@ pub fn load_catalog(content: &Path) -> Result<Catalog, Diagnostics> {
     let refs = Refs::new(portfolio.as_ref(), maturity_model.as_ref(), &provider_ids);
     let offerings = load_offerings(&content.join(OFFERINGS_DIR), &refs, &mut problems);
     let faq = load_faq(&content.join(FAQ_DIR), &mut problems);
-    let pages = load_pages(&content.join(PAGES_DIR), &mut problems);
+    let mut pages = load_pages(&content.join(PAGES_DIR), &mut problems);
+    let agb = load_agb(&content.join(AGB_DIR), &mut problems);
+    agb_page(&mut pages, &agb, content, &mut problems);
 
     match (portfolio, maturity_model) {
         (Some(portfolio), Some(maturity_model)) if problems.is_empty() => {
@@ -95,6 +99,7 @@ pub fn load_catalog(content: &Path) -> Result<Catalog, Diagnostics> {
                 offerings,
                 faq,
                 pages,
+                agb,
             })
         }
         _ => Err(problems),
@@ -274,6 +279,159 @@ fn list_files(
             .cmp(b.0.as_os_str().as_encoded_bytes())
     });
     files
+}
+
+/// The folder of the CSP-AGB versions, and the fingerprints of the published ones in it.
+pub const AGB_DIR: &str = "agb";
+pub const AGB_PUBLISHED_FILE: &str = "published.sha256";
+
+/// Loads `agb/`: every `<version>.md` must be recorded in `published.sha256` (the format of
+/// `sha256sum`: `<hex>  <version>.md` per line) with the fingerprint of its text as it is, and
+/// every recorded version must still exist. A published version is never edited: a change
+/// is a new version file. The comparison is with this committed file rather than with the
+/// last build's snapshot, so it holds in a fresh checkout and in a pull request's check.
+fn load_agb(dir: &Path, problems: &mut Diagnostics) -> Vec<AgbVersion> {
+    use sha2::{Digest, Sha256};
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let published_path = dir.join(AGB_PUBLISHED_FILE);
+    let published_text = match read_text(&published_path) {
+        Ok(text) => text,
+        Err(_) => {
+            problems.push(
+                Diagnostic::new(
+                    &published_path,
+                    TOP,
+                    "",
+                    "the list of published CSP-AGB versions is missing",
+                )
+                .expected("one line `<sha256>  <version>.md` per version in agb/")
+                .found("no readable file")
+                .suggestion("create it with `sha256sum *.md > published.sha256` in the agb folder"),
+            );
+            String::new()
+        }
+    };
+    let mut published: Vec<(String, String, Location)> = Vec::new();
+    for (index, line) in published_text.lines().enumerate() {
+        let at = Location {
+            line: index + 1,
+            column: 1,
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.split_once(char::is_whitespace) {
+            Some((hash, name))
+                if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                published.push((
+                    hash.to_ascii_lowercase(),
+                    name.trim().trim_start_matches('*').to_owned(),
+                    at,
+                ));
+            }
+            _ => problems.push(
+                Diagnostic::new(
+                    &published_path,
+                    at,
+                    "",
+                    "this line is not a fingerprint and a file name",
+                )
+                .expected("`<sha256 in hex>  <version>.md`")
+                .found(line.to_owned()),
+            ),
+        }
+    }
+    let mut versions = Vec::new();
+    for (path, stem) in list_files(dir, "md", false, problems) {
+        let text = match read_text(&path) {
+            Ok(text) => text,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        let sha256: String = Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let name = format!("{stem}.md");
+        match published.iter().find(|(_, n, _)| *n == name) {
+            None => problems.push(
+                Diagnostic::new(&path, TOP, "", format!("the CSP-AGB version {stem} is not recorded as published"))
+                    .expected(format!("a line for {name} in {}", published_path.display()))
+                    .found("no line")
+                    .suggestion(format!("publish it by adding the line `{sha256}  {name}` to {AGB_PUBLISHED_FILE}; from then on its text must not change")),
+            ),
+            Some((hash, _, _)) if *hash != sha256 => problems.push(
+                Diagnostic::new(&path, TOP, "", format!("the text of the published CSP-AGB version {stem} was changed"))
+                    .expected(format!("the published text (SHA-256 {hash})"))
+                    .found(format!("a changed text (SHA-256 {sha256})"))
+                    .suggestion(format!("orders refer to this text as agreed: restore it (e.g. `git checkout -- {}`) and write the change as a new version, e.g. agb/<new version>.md, named in the `version` of pages/agb.md", path.display())),
+            ),
+            Some(_) => versions.push(AgbVersion {
+                version: stem,
+                text: text.trim().to_owned(),
+                sha256,
+            }),
+        }
+    }
+    for (_, name, at) in &published {
+        if !dir.join(name).is_file() {
+            problems.push(
+                Diagnostic::new(
+                    &published_path,
+                    *at,
+                    "",
+                    format!("the published CSP-AGB version {name} was deleted"),
+                )
+                .expected("every published version kept")
+                .found("no such file")
+                .suggestion("restore the file: orders refer to it"),
+            );
+        }
+    }
+    versions.sort_by(|a, b| a.version.cmp(&b.version));
+    versions
+}
+
+/// With versioned AGB, the `agb` page names the version in force and shows its text below
+/// the page's own words.
+fn agb_page(pages: &mut [Page], agb: &[AgbVersion], content: &Path, problems: &mut Diagnostics) {
+    let dir = content.join(AGB_DIR);
+    if !dir.is_dir() {
+        return;
+    }
+    let Some(page) = pages.iter_mut().find(|p| p.id == "agb") else {
+        return;
+    };
+    let path = content.join(PAGES_DIR).join("agb.md");
+    let version = page.version.clone().unwrap_or_default();
+    match agb.iter().find(|a| a.version == version) {
+        Some(current) => {
+            page.body = format!("{}\n\n{}", page.body, current.text);
+        }
+        // A version whose file is there but refused has its own problem already.
+        None if !version.is_empty() && dir.join(format!("{version}.md")).is_file() => {}
+        None => problems.push(
+            Diagnostic::new(
+                &path,
+                TOP,
+                "version",
+                format!("the CSP-AGB version {version:?} does not exist"),
+            )
+            .expected(format!(
+                "one of the published versions in {AGB_DIR}/: {}",
+                agb.iter()
+                    .map(|a| a.version.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .found(version.clone()),
+        ),
+    }
 }
 
 fn load_pages(dir: &Path, problems: &mut Diagnostics) -> Vec<Page> {

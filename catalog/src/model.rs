@@ -491,6 +491,19 @@ pub struct Page {
     pub body: String,
 }
 
+/// A published version of the CSP-AGB, `content/agb/<version>.md`: never edited once
+/// published (`content/agb/published.sha256` holds each version's fingerprint, and loading
+/// refuses a text that no longer matches it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgbVersion {
+    /// The file's stem, e.g. `2026-01`.
+    pub version: String,
+    /// Markdown, exactly as published.
+    pub text: String,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+}
+
 /// The whole validated catalog.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Catalog {
@@ -503,9 +516,18 @@ pub struct Catalog {
     pub faq: Vec<FaqAudience>,
     /// Sorted by id.
     pub pages: Vec<Page>,
+    /// Every published version of the CSP-AGB, sorted by version; empty for content without
+    /// `agb/` (then the `agb` page is the only text).
+    pub agb: Vec<AgbVersion>,
 }
 
 impl Catalog {
+    /// The version of the CSP-AGB in force: the one the `agb` page names.
+    pub fn current_agb(&self) -> Option<&AgbVersion> {
+        let version = self.page("agb")?.version.as_deref()?;
+        self.agb.iter().find(|a| a.version == version)
+    }
+
     pub fn published(&self) -> impl Iterator<Item = &Offering> {
         self.offerings.iter().filter(|o| o.is_published())
     }

@@ -27,6 +27,10 @@ pub struct OrderCatalog {
     pub version: u32,
     /// `version` of `content/pages/agb.md`: recorded with every order's consent.
     pub agb_version: String,
+    /// The Markdown text of that version (`content/agb/<version>.md`), copied into every
+    /// order's contract folder; empty for content without versioned AGB.
+    #[serde(default)]
+    pub agb_text: String,
     /// The portfolio, for the Bedarf form's category choice.
     pub categories: Vec<SnapshotCategory>,
     /// Published offerings only, sorted by id.
@@ -61,6 +65,17 @@ pub struct OrderableOffering {
     /// Markdown source of the servicespezifische Bedingungen.
     pub conditions: String,
     pub maturity: SnapshotMaturity,
+    /// The provider's documents (Leistungsbeschreibung …), title and address; empty in
+    /// snapshots and orders from before they were listed.
+    #[serde(default)]
+    pub documents: Vec<SnapshotDocument>,
+}
+
+/// A document of the provider, as the offering lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotDocument {
+    pub title: String,
+    pub url: String,
 }
 
 impl OrderableOffering {
@@ -165,6 +180,7 @@ impl OrderCatalog {
         OrderCatalog {
             version: SNAPSHOT_VERSION,
             agb_version: parts.agb_version(),
+            agb_text: parts.agb_text(),
             categories: parts.categories(),
             offerings,
         }
@@ -232,6 +248,8 @@ struct SnapshotFile<L = SnapshotLevel, O = Vec<OrderableOffering>> {
     version: u32,
     #[serde(default)]
     agb_version: String,
+    #[serde(default)]
+    agb_text: String,
     #[serde(default)]
     categories: Vec<SnapshotCategory>,
     #[serde(default)]
@@ -317,6 +335,7 @@ impl OrderCatalog {
             &SnapshotFile {
                 version: self.version,
                 agb_version: self.agb_version,
+                agb_text: self.agb_text,
                 categories: self.categories,
                 level_texts,
                 offerings: self.offerings,
@@ -351,6 +370,7 @@ impl OrderCatalog {
             &SnapshotFile {
                 version: SNAPSHOT_VERSION,
                 agb_version: parts.agb_version(),
+                agb_text: parts.agb_text(),
                 categories: parts.categories(),
                 level_texts: table.texts,
                 offerings: OfferingStream {
@@ -392,6 +412,7 @@ impl OrderCatalog {
         Ok(OrderCatalog {
             version: file.version,
             agb_version: file.agb_version,
+            agb_text: file.agb_text,
             categories: file.categories,
             offerings,
         })
@@ -482,6 +503,14 @@ impl<'c> Parts<'c> {
                 })
                 .collect(),
             conditions: o.conditions.clone(),
+            documents: o
+                .documents
+                .iter()
+                .map(|d| SnapshotDocument {
+                    title: d.title.clone(),
+                    url: d.url.clone(),
+                })
+                .collect(),
             maturity: SnapshotMaturity {
                 assessed: german_date(o.maturity.assessed),
                 minimal_criteria: o
@@ -498,6 +527,13 @@ impl<'c> Parts<'c> {
                 levels: Vec::new(),
             },
         }
+    }
+
+    fn agb_text(&self) -> String {
+        self.catalog
+            .current_agb()
+            .map(|agb| agb.text.clone())
+            .unwrap_or_default()
     }
 
     fn agb_version(&self) -> String {

@@ -294,6 +294,25 @@ pub fn routes() -> Vec<Route> {
             get(o::folder_pdf),
         ),
         r(
+            RouteDoc::get(
+                "/api/konto/bestellungen/{id}/vertragsmappe.zip",
+                "Alle Dokumente der Vertragsmappe als ZIP-Datei",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(o::folder_zip),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/bestellungen/{id}/vertragsmappe/{dokument}",
+                "Ein Dokument der Vertragsmappe (stammdaten.txt, produktbeschreibung.md, preis.txt, eigenschaften.txt, agb.md, reifegrad.txt, bedingungen.md, anbieterdokumente.txt, bestelluebersicht.pdf)",
+            )
+            .path_param("id")
+            .path_param("dokument")
+            .auth(Auth::Session),
+            get(o::folder_document),
+        ),
+        r(
             RouteDoc::get("/api/bedarf", "Formular „Bedarf melden“ (HTML); titel füllt den Titel vor")
                 .query(&["titel"])
                 .auth(Auth::Session),

@@ -26,6 +26,7 @@ use super::responses::{
 };
 use crate::domain::accounts::SessionInfo;
 use crate::domain::csrf;
+use crate::domain::orders::folder_documents;
 use crate::domain::orders::{Order, OrderError, PlaceError};
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
@@ -373,7 +374,8 @@ pub async fn my_order(
     Ok(state.page(
         Page::new("konto/order.html", &format!("Bestellung {}", order.number))
             .with("order", &OrderView::of(&order, now))
-            .with("folder", &FolderView::of(&order, 3)),
+            .with("folder", &FolderView::of(&order, 3))
+            .with("documents", &views::folder_documents()),
         name(&info),
     ))
 }
@@ -390,9 +392,36 @@ pub async fn folder_html(
             &format!("Vertragsmappe {}", order.number),
         )
         .with("order", &OrderView::of(&order, state.orders.now()))
-        .with("folder", &FolderView::of(&order, 2)),
+        .with("folder", &FolderView::of(&order, 2))
+        .with("documents", &views::folder_documents()),
         name(&info),
     ))
+}
+
+/// A file of the contract folder as a download.
+fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, content_type)],
+        bytes,
+    )
+        .into_response();
+    // Order numbers and document names are ASCII (`CSP-2026-000123`, `agb.md`).
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// A document that could not be made: logged, and the page says to try again.
+fn document_failed(caller: &Caller, info: &SessionInfo, error: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %error, "contract folder document failed");
+    Refusal::new(caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
+        .for_session(name(info))
+        .into_response()
 }
 
 pub async fn folder_pdf(
@@ -402,30 +431,54 @@ pub async fn folder_pdf(
 ) -> Result<Response, Refusal> {
     let (info, order) = own_order(&state, &caller, &id).await?;
     Ok(match crate::domain::orders::summary::summary_pdf(&order) {
-        Ok(bytes) => {
-            let mut response = (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/pdf")],
-                bytes,
-            )
-                .into_response();
-            let disposition = format!(
-                "attachment; filename=\"Vertragsmappe-{}.pdf\"",
-                order.number
-            );
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_DISPOSITION, value);
-            }
-            response
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "PDF failed");
-            Refusal::new(&caller, StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
-                .for_session(name(&info))
-                .into_response()
-        }
+        Ok(bytes) => download(
+            bytes,
+            "application/pdf",
+            &format!("Vertragsmappe-{}.pdf", order.number),
+        ),
+        Err(e) => document_failed(&caller, &info, e),
+    })
+}
+
+/// One document of the contract folder (`stammdaten.txt`, `agb.md`, …).
+pub async fn folder_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let (info, order) = own_order(&state, &caller, &id).await?;
+    let Some(kind) = folder_documents::kind(&file) else {
+        return Err(Refusal::new(
+            &caller,
+            StatusCode::NOT_FOUND,
+            "Dieses Dokument gibt es in der Vertragsmappe nicht.",
+        )
+        .for_session(name(&info)));
+    };
+    Ok(match folder_documents::render(&order, kind) {
+        Ok(bytes) => download(
+            bytes,
+            kind.content_type,
+            &format!("{}-{}", order.number, kind.file),
+        ),
+        Err(e) => document_failed(&caller, &info, e),
+    })
+}
+
+/// Every document of the contract folder in one ZIP file.
+pub async fn folder_zip(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let (info, order) = own_order(&state, &caller, &id).await?;
+    Ok(match folder_documents::zip(&order) {
+        Ok(bytes) => download(
+            bytes,
+            "application/zip",
+            &format!("Vertragsmappe-{}.zip", order.number),
+        ),
+        Err(e) => document_failed(&caller, &info, e),
     })
 }
 

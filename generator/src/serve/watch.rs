@@ -42,7 +42,7 @@ impl Roots {
             // only content files themselves count.
             if !path
                 .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "md")
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "md" || e == "sha256")
             {
                 return None;
             }

@@ -2,6 +2,7 @@
 //! report a need; in plain Rust over the store, without HTTP.
 
 pub mod documents;
+pub mod folder_documents;
 pub mod links;
 pub mod mails;
 pub mod model;
@@ -368,6 +369,7 @@ impl Orders {
                 contract_model: valid.contract_model,
                 options: valid.options,
                 agb_version: catalog.agb_version.clone(),
+                agb_text: catalog.agb_text.clone(),
             },
         };
         let first = whose_turn(order.status, order.contract_model).unwrap_or(Party::Provider);

@@ -109,6 +109,10 @@ pub struct ContractFolder {
     pub options: Vec<ConfiguredOption>,
     /// Version of the CSP-AGB consented to.
     pub agb_version: String,
+    /// The text of that version (Markdown) as agreed: later versions never change it.
+    /// Empty for orders placed before the text was kept (only the version is known).
+    #[serde(default)]
+    pub agb_text: String,
 }
 
 /// The ordering organisation and person.

@@ -10,7 +10,7 @@ use crate::domain::orders::documents::{
     option_facts, order_facts,
 };
 use crate::domain::orders::text::{self, TextBlock};
-use crate::domain::orders::{Order, Party};
+use crate::domain::orders::{ContractFolder, Order, Party};
 
 /// A row of "Ihre Bestellungen".
 #[derive(Debug, Serialize)]
@@ -171,8 +171,62 @@ impl FolderView {
             Vec::new(),
             vec![Block::paragraph(intro), Block::List { items: lines }],
         ));
+        sections.push(section(
+            "Dokumente des Anbieters",
+            Vec::new(),
+            vec![provider_documents(f)],
+        ));
+        sections.push(section(
+            "CSP-AGB",
+            vec![("Fassung".into(), f.agb_version.clone())],
+            agb_blocks(f),
+        ));
         FolderView { level, sections }
     }
+}
+
+/// A document of the contract folder to download (`partials/order-folder.html`).
+#[derive(Debug, Serialize)]
+pub struct FolderDownload {
+    pub file: &'static str,
+    pub title: &'static str,
+}
+
+/// Every document of a contract folder, in the folder's order.
+pub fn folder_documents() -> Vec<FolderDownload> {
+    crate::domain::orders::folder_documents::DOCUMENTS
+        .iter()
+        .map(|d| FolderDownload {
+            file: d.file,
+            title: d.title,
+        })
+        .collect()
+}
+
+/// The provider's documents as the offering listed them when the order was placed.
+fn provider_documents(folder: &ContractFolder) -> Block {
+    if folder.offering.documents.is_empty() {
+        return Block::paragraph("Das Angebot nannte bei der Bestellung keine Dokumente.");
+    }
+    Block::List {
+        items: folder
+            .offering
+            .documents
+            .iter()
+            .map(|d| format!("{}: {}", d.title, d.url))
+            .collect(),
+    }
+}
+
+/// The CSP-AGB as agreed, word for word.
+fn agb_blocks(folder: &ContractFolder) -> Vec<Block> {
+    if folder.agb_text.is_empty() {
+        return vec![Block::paragraph(format!(
+            "Der Kunde hat der Fassung {} zugestimmt. Ihr Wortlaut wurde bei Bestellungen dieses Alters noch nicht in der Vertragsmappe gespeichert.",
+            folder.agb_version
+        ))];
+    }
+    Block::of_markdown(&folder.agb_text).collect()
 }
 
 /// The order behind a decision link, and who decides.

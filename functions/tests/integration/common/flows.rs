@@ -1065,6 +1065,14 @@ macro_rules! store_tests {
             common::flows::unconfirmed_registrations_are_removed($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn folder_keeps_the_agreed_agb_text() {
+            common::orders::folder_keeps_the_agreed_agb_text($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn folder_documents_download_one_by_one_and_as_zip() {
+            common::orders::folder_documents_download_one_by_one_and_as_zip($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn order_store_conformance() {
             common::orders::store_conformance($make.await).await;
         }

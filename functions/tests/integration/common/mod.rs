@@ -242,6 +242,23 @@ impl TestApp {
         .await
     }
 
+    /// A download: status, headers and the body's bytes.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        opts: Opts,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .request(reqwest::Method::GET, path, &opts)
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("body").to_vec();
+        (status, headers, body)
+    }
+
     /// The session's CSRF token, as the site's script reads it from `/api/sitzung`.
     pub async fn csrf_token(&self, cookie: &str) -> String {
         self.get("/api/sitzung", Opts::json().cookie(cookie))

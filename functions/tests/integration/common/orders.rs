@@ -1661,3 +1661,150 @@ pub async fn reminders_are_queued_once_in_the_expected_status(store: Arc<dyn Por
         .await
         .expect("another day's marker");
 }
+
+/// The contract folder keeps the CSP-AGB text agreed to: after the operator publishes a new
+/// version, an older order's folder still shows the old text, a new order the new one.
+pub async fn folder_keeps_the_agreed_agb_text(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let cookie = member(&app, "Stadt Fassung", "fassung@stadt.de", true).await;
+    let before = place(&app, &cookie, &dmessenger_order("agb-alt", "direktvertrag")).await;
+    let old_text = &sample_order_catalog().agb_text;
+    assert!(
+        old_text.contains("Maßgeblich ist jeweils die Fassung"),
+        "the sample content's AGB: {old_text}"
+    );
+
+    let mut next = sample_order_catalog().clone();
+    next.agb_version = "2027-01".to_owned();
+    next.agb_text = "## Neue Regeln\n\nAb 2027 gilt dieser geänderte Wortlaut.".to_owned();
+    app.state.orders.set_catalog(next);
+    let after = place(&app, &cookie, &dmessenger_order("agb-neu", "direktvertrag")).await;
+
+    let folder = |id: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let page = app
+                .get(
+                    &format!("/api/konto/bestellungen/{id}/vertragsmappe"),
+                    Opts::html().cookie(cookie),
+                )
+                .await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            text(one(&parse(&page), "main"))
+        }
+    };
+    let old_folder = folder(before).await;
+    assert!(
+        old_folder.contains("Maßgeblich ist jeweils die Fassung"),
+        "the old order keeps the old text: {old_folder}"
+    );
+    assert!(old_folder.contains("2026-01"));
+    assert!(!old_folder.contains("Ab 2027 gilt"), "{old_folder}");
+    let new_folder = folder(after).await;
+    assert!(
+        new_folder.contains("Ab 2027 gilt dieser geänderte Wortlaut."),
+        "{new_folder}"
+    );
+    assert!(new_folder.contains("2027-01"));
+    assert!(!new_folder.contains("Maßgeblich ist jeweils die Fassung"));
+    // The provider's documents as listed at order time.
+    assert!(
+        old_folder.contains("https://example.org/dmessenger/leistungsbeschreibung.pdf"),
+        "{old_folder}"
+    );
+}
+
+/// Every document of the contract folder on its own, and all of them in one ZIP file; only
+/// for the ordering organisation.
+pub async fn folder_documents_download_one_by_one_and_as_zip(store: Arc<dyn PortalStore>) {
+    use functions::domain::orders::folder_documents::DOCUMENTS;
+    use std::io::Read as _;
+    let app = spawn(store).await;
+    let cookie = member(&app, "Stadt Mappe", "mappe@stadt.de", true).await;
+    let other = member(&app, "Stadt Fremd", "fremd@stadt.de", true).await;
+    let id = place(&app, &cookie, &dmessenger_order("mappe-1", "direktvertrag")).await;
+
+    let page = app
+        .get(
+            &format!("/api/konto/bestellungen/{id}/vertragsmappe"),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    let links: Vec<String> = all(&parse(&page), ".folder-documents a")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    assert_eq!(links.len(), DOCUMENTS.len(), "{links:?}");
+
+    let mut single = std::collections::HashMap::new();
+    for link in &links {
+        let (status, headers, body) = app.get_bytes(link, Opts::html().cookie(&cookie)).await;
+        assert_eq!(status, 200, "{link}");
+        let disposition = headers["content-disposition"].to_str().expect("ascii");
+        assert!(
+            disposition.starts_with("attachment; filename=\"CSP-"),
+            "{disposition}"
+        );
+        let file = link.rsplit('/').next().expect("file").to_owned();
+        single.insert(file, body);
+        let (status, _, _) = app.get_bytes(link, Opts::html().cookie(&other)).await;
+        assert_eq!(status, 404, "{link} for another organisation");
+    }
+    let agb = String::from_utf8(single["agb.md"].clone()).expect("UTF-8");
+    assert!(agb.contains("Fassung 2026-01"), "{agb}");
+    assert!(
+        agb.contains(&sample_order_catalog().agb_text),
+        "the agreed text word for word"
+    );
+    let documents = String::from_utf8(single["anbieterdokumente.txt"].clone()).expect("UTF-8");
+    assert!(documents.contains("https://example.org/dmessenger/leistungsbeschreibung.pdf"));
+    let master = String::from_utf8(single["stammdaten.txt"].clone()).expect("UTF-8");
+    assert!(
+        master.contains("Stadt Mappe") && master.contains("Rechnungsanschrift"),
+        "{master}"
+    );
+    assert!(single["bestelluebersicht.pdf"].starts_with(b"%PDF"));
+    let unknown = app
+        .get(
+            &format!("/api/konto/bestellungen/{id}/vertragsmappe/geheim.txt"),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+
+    let (status, headers, body) = app
+        .get_bytes(
+            &format!("/api/konto/bestellungen/{id}/vertragsmappe.zip"),
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a ZIP file");
+    assert_eq!(archive.len(), DOCUMENTS.len());
+    for (file, bytes) in &single {
+        let name = archive
+            .file_names()
+            .find(|n| n.ends_with(&format!("/{file}")))
+            .expect("in the ZIP")
+            .to_owned();
+        let mut content = Vec::new();
+        archive
+            .by_name(&name)
+            .expect("entry")
+            .read_to_end(&mut content)
+            .expect("read");
+        if file.ends_with(".pdf") {
+            assert!(content.starts_with(b"%PDF"), "{name}");
+        } else {
+            assert_eq!(&content, bytes, "{name} as downloaded alone");
+        }
+    }
+    let (status, _, _) = app
+        .get_bytes(
+            &format!("/api/konto/bestellungen/{id}/vertragsmappe.zip"),
+            Opts::html().cookie(&other),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
