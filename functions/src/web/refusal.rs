@@ -139,11 +139,7 @@ pub async fn render_refusals(
     request: Request,
     next: Next,
 ) -> Response {
-    let wants_json = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    let wants_json = super::request::wants_json(request.headers());
     let mut response = next.run(request).await;
     if let Some(page) = response.extensions_mut().remove::<RefusalPage>() {
         let mut rendered = state.page(

@@ -41,6 +41,12 @@ fn header_str(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) 
         .map(str::to_owned)
 }
 
+/// Whether `Accept` prefers JSON: answer with JSON instead of redirects and pages.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = header_str(headers, header::ACCEPT).unwrap_or_default();
+    accept.contains("application/json") && !accept.starts_with("text/html")
+}
+
 /// The value of cookie `name` in the `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -163,9 +169,8 @@ impl FromRequestParts<AppState> for Caller {
             state.proxy.origin_secret.as_deref(),
         );
         let headers = &parts.headers;
-        let accept = header_str(headers, header::ACCEPT).unwrap_or_default();
         Ok(Caller {
-            wants_json: accept.contains("application/json") && !accept.starts_with("text/html"),
+            wants_json: wants_json(headers),
             client,
             origin: header_str(headers, header::ORIGIN),
             sec_fetch_site: header_str(headers, "sec-fetch-site"),

@@ -13,6 +13,8 @@ use functions::store::SqliteStore;
 use functions::{AppState, Settings};
 use tower::ServiceExt;
 
+use crate::common::markup::{attrs, texts};
+
 /// Function data as `csp build` writes it: the index of the sample content.
 fn function_data() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
@@ -42,34 +44,6 @@ fn state(search: Search) -> AppState {
         )
         .expect("the theme's templates"),
     )
-}
-
-fn parse(html: &str) -> scraper::Html {
-    scraper::Html::parse_document(html)
-}
-
-/// The texts of the elements `css` selects, spaces folded.
-fn texts(html: &str, css: &str) -> Vec<String> {
-    let selector = scraper::Selector::parse(css).unwrap();
-    parse(html)
-        .select(&selector)
-        .map(|e| {
-            e.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
-
-/// The values of attribute `attr` of the elements `css` selects.
-fn attrs(html: &str, css: &str, attr: &str) -> Vec<String> {
-    let selector = scraper::Selector::parse(css).unwrap();
-    parse(html)
-        .select(&selector)
-        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
-        .collect()
 }
 
 /// The site's layout: its header with the search, its navigation and its footer.
