@@ -1,0 +1,99 @@
+// The function's HTTP API under schemathesis (PyPI, installed by scripts/browser-test): every
+// operation of /api/openapi.json is called with generated input, valid and invalid, and no
+// answer may be a server error (5xx). Four passes, each with the credentials its routes
+// expect, so the generated requests get past the sign-in and reach the handlers:
+//   - a signed-in customer (session cookie, the portal's Origin and the CSRF token),
+//   - the operator (bearer token) on /api/betrieb/,
+//   - a provider (bearer token) on /api/partner/,
+//   - nobody, on every route.
+// The seed is fixed so a failure in CI can be repeated; CSP_FUZZ_SEED picks another one and
+// CSP_FUZZ_EXAMPLES the number of examples per operation.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import path from "node:path";
+import { openPage, journey } from "../lib/browser.mjs";
+import { portalAndBrowser } from "../lib/setup.mjs";
+import { signUpAndSignIn } from "../lib/signup.mjs";
+
+const execFileAsync = promisify(execFile);
+const OPERATOR_TOKEN = "fuzz-operator-token-0123456789abcdef";
+// Read by `csp serve` when it starts the function (one process per test file).
+process.env.CSP_OPERATOR_TOKEN = OPERATOR_TOKEN;
+const SEED = process.env.CSP_FUZZ_SEED || "20261206";
+const EXAMPLES = process.env.CSP_FUZZ_EXAMPLES || "25";
+
+const env = portalAndBrowser("api-fuzz");
+
+/** Runs `st run` against the portal's OpenAPI document; resolves to its output. */
+async function schemathesis(portal, headers, filters) {
+  const args = [
+    "run",
+    `${portal.url}/api/openapi.json`,
+    "--checks",
+    "not_a_server_error",
+    "--max-examples",
+    EXAMPLES,
+    "--seed",
+    SEED,
+    "--workers",
+    "2",
+    "--request-timeout",
+    "20",
+    "--no-color",
+    ...headers.flatMap((h) => ["--header", h]),
+    ...filters,
+  ];
+  try {
+    const { stdout } = await execFileAsync("st", args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
+    return stdout;
+  } catch (error) {
+    if (error.code === "ENOENT") {
+      throw new Error("schemathesis (`st`) fehlt: scripts/browser-test installiert es mit pip");
+    }
+    // Exit code 1: schemathesis found failures; its report says which request and answer.
+    const log = portal.log().split("\n").filter((l) => /ERROR|panicked/.test(l)).slice(-20).join("\n");
+    throw new Error(`schemathesis fand Fehler (Seed ${SEED}):\n${error.stdout}\n${error.stderr}\nFunktion:\n${log}`);
+  }
+}
+
+/** The number of generated test cases schemathesis reports as run. */
+function testedCases(output) {
+  const match = output.match(/(\d+) generated/);
+  return match ? Number(match[1]) : 0;
+}
+
+test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, als Anbieter und ohne Anmeldung", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser);
+  const step = journey(page, "API-Fuzzing");
+  await signUpAndSignIn(page, portal, step);
+  const cookies = await page.context().cookies(portal.url);
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const session = await (await fetch(`${portal.url}/api/sitzung`, { headers: { cookie, accept: "application/json" } })).json();
+  assert.ok(session.csrf, `/api/sitzung nennt kein CSRF-Token: ${JSON.stringify(session)}`);
+  // The admin command finds the provider in the catalog snapshot `csp serve` built.
+  process.env.CSP_CATALOG = path.join(portal.stateDir, "function-data", "catalog.json");
+  const partnerToken = (await portal.admin("api-token", "--provider", "dataport")).trim().split(/\s+/).pop();
+  const origin = `Origin: ${portal.url}`;
+
+  // Signing out would end the session the pass needs; it runs in the anonymous pass.
+  const customer = await schemathesis(portal, [`Cookie: ${cookie}`, origin, `X-CSRF-Token: ${session.csrf}`], [
+    "--exclude-path-regex",
+    "^/api/(abmeldung|betrieb/|partner/)",
+  ]);
+  const stillSignedIn = await (await fetch(`${portal.url}/api/sitzung`, { headers: { cookie, accept: "application/json" } })).json();
+  assert.equal(stillSignedIn.angemeldet, true, "die Sitzung endete während des angemeldeten Laufs");
+
+  const operator = await schemathesis(portal, [`Authorization: Bearer ${OPERATOR_TOKEN}`], ["--include-path-regex", "^/api/betrieb/"]);
+  const partner = await schemathesis(portal, [`Authorization: Bearer ${partnerToken}`], ["--include-path-regex", "^/api/partner/"]);
+  const anonymous = await schemathesis(portal, [origin], []);
+  for (const [name, output] of Object.entries({ customer, operator, partner, anonymous })) {
+    assert.ok(testedCases(output) > 0, `${name}: schemathesis hat nichts getestet:\n${output}`);
+  }
+  // With credentials, the generated requests must reach the handlers, not only the sign-in.
+  for (const [name, output] of Object.entries({ customer, operator, partner })) {
+    assert.doesNotMatch(output, /Authentication failed/, `${name}: nur 401/403, die Zugangsdaten wirkten nicht:\n${output}`);
+  }
+});
