@@ -474,6 +474,16 @@ pub mod order {
         max_len: 20,
         ..Field::new("contract_model", "vertrag", "Vertragsmodell")
     };
+    /// One of the organisation's saved addresses (its id); the function's form lists
+    /// them with the Standardadresse chosen. Empty: the address typed in below is used.
+    pub const BILLING_ADDRESS: Field = Field {
+        kind: FieldKind::Select,
+        required: false,
+        max_len: 80,
+        placeholder: "Andere Rechnungsadresse (unten eingeben)",
+        hint: "Die Adressen Ihrer Organisation aus „Ihr Konto › Adressen“. Die Bestellung behält eine Kopie der gewählten Adresse.",
+        ..Field::new("billing_address", "billing-address", "Gespeicherte Adresse")
+    };
     pub const BILLING_ORG: Field = Field {
         autocomplete: "organization",
         ..Field::new("billing_org", "billing-org", "Organisation")
@@ -547,6 +557,7 @@ pub mod order {
         OFFERING,
         PLAN,
         CONTRACT_MODEL,
+        BILLING_ADDRESS,
         BILLING_ORG,
         BILLING_STREET,
         BILLING_POSTCODE,
@@ -736,6 +747,108 @@ pub mod organisation_details {
         )
     };
     pub const FIELDS: &[Field] = &[IN_HOUSE, LEITWEG_ID, CENTRAL_PHONE, CSRF];
+}
+
+/// The kinds of address an organisation keeps ("Adressverwaltung").
+pub const ADDRESS_KIND_CHOICES: &[Choice] = &[
+    Choice {
+        value: "rechnungsadresse",
+        label: "Rechnungsadresse",
+        id: "",
+    },
+    Choice {
+        value: "standort",
+        label: "Standort",
+        id: "",
+    },
+];
+
+/// "Adresse hinzufügen" and "Adresse bearbeiten": an address of the organisation, kept
+/// by its administrators.
+pub mod address {
+    use super::*;
+
+    pub const KIND: Field = Field {
+        kind: FieldKind::Select,
+        max_len: 20,
+        choices: ADDRESS_KIND_CHOICES,
+        placeholder: "Bitte wählen",
+        ..Field::new("art", "adresse-art", "Art der Adresse")
+    };
+    pub const LABEL: Field = Field {
+        max_len: 100,
+        hint: "Ein kurzer Name, an dem Sie die Adresse in der Bestellung erkennen, zum Beispiel „Kämmerei“.",
+        ..Field::new("bezeichnung", "adresse-bezeichnung", "Bezeichnung")
+    };
+    pub const RECIPIENT: Field = Field {
+        autocomplete: "organization",
+        ..Field::new(
+            "empfaenger",
+            "adresse-empfaenger",
+            "Organisation oder Dienststelle",
+        )
+    };
+    pub const STREET: Field = Field {
+        autocomplete: "street-address",
+        ..Field::new("strasse", "adresse-strasse", "Straße und Hausnummer")
+    };
+    pub const POSTCODE: Field = Field {
+        autocomplete: "postal-code",
+        pattern: "[0-9]{5}",
+        inputmode: "numeric",
+        hint: "Fünf Ziffern, zum Beispiel 10117.",
+        max_len: 5,
+        ..Field::new("plz", "adresse-plz", "Postleitzahl")
+    };
+    pub const CITY: Field = Field {
+        autocomplete: "address-level2",
+        max_len: 100,
+        ..Field::new("ort", "adresse-ort", "Ort")
+    };
+    pub const PHONE: Field = Field {
+        kind: FieldKind::Tel,
+        required: false,
+        autocomplete: "tel",
+        max_len: 40,
+        ..Field::new("telefon", "adresse-telefon", "Telefonnummer")
+    };
+    pub const FIELDS: &[Field] = &[KIND, LABEL, RECIPIENT, STREET, POSTCODE, CITY, PHONE, CSRF];
+}
+
+/// What an administrator does with one address (each a button of its own).
+pub mod address_action {
+    use super::*;
+
+    pub const SAVE: &str = "speichern";
+    pub const MAKE_DEFAULT: &str = "standard";
+    pub const DELETE: &str = "loeschen";
+
+    pub const ACTION: Field = Field {
+        kind: FieldKind::Hidden,
+        max_len: 20,
+        hint: "speichern (mit den Feldern der Adresse), standard oder loeschen",
+        ..Field::new("aktion", "aktion", "Aktion")
+    };
+    const fn optional(field: Field) -> Field {
+        Field {
+            required: false,
+            ..field
+        }
+    }
+
+    /// The fields a change sends (`speichern` needs the address's fields too, as for
+    /// [`address::FIELDS`]).
+    pub const FIELDS: &[Field] = &[
+        ACTION,
+        optional(address::KIND),
+        optional(address::LABEL),
+        optional(address::RECIPIENT),
+        optional(address::STREET),
+        optional(address::POSTCODE),
+        optional(address::CITY),
+        address::PHONE,
+        CSRF,
+    ];
 }
 
 /// A field as a form shows it: the specification, what was entered and its message.

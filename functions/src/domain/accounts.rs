@@ -1,6 +1,7 @@
 //! The account flows: register, confirm, review, set password, sign in, session, sign out;
 //! the people of an organisation in [`members`].
 
+pub mod addresses;
 pub mod members;
 pub mod profile;
 

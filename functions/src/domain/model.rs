@@ -184,6 +184,11 @@ pub enum AuditAction {
     HauptadminChanged,
     /// The "Ergänzende Angaben zur Organisation" (Inhousefähigkeit, Leitweg-ID, phone).
     DetailsChanged,
+    AddressAdded,
+    AddressChanged,
+    AddressDeleted,
+    /// Another address became the Standardadresse.
+    DefaultAddressChanged,
 }
 
 impl AuditAction {
@@ -198,6 +203,10 @@ impl AuditAction {
             AuditAction::Deleted => "Gelöscht",
             AuditAction::HauptadminChanged => "Hauptadministration übertragen",
             AuditAction::DetailsChanged => "Ergänzende Angaben geändert",
+            AuditAction::AddressAdded => "Adresse angelegt",
+            AuditAction::AddressChanged => "Adresse geändert",
+            AuditAction::AddressDeleted => "Adresse gelöscht",
+            AuditAction::DefaultAddressChanged => "Standardadresse geändert",
         }
     }
 }
@@ -216,6 +225,65 @@ pub struct AuditEntry {
     pub subject: String,
     /// Further detail (the new role), may be empty.
     pub detail: String,
+}
+
+/// What an address of an organisation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressKind {
+    /// A location (Standort) of the organisation.
+    Standort,
+    /// An address bills are sent to.
+    Rechnungsadresse,
+}
+
+impl AddressKind {
+    /// The value forms submit.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressKind::Standort => "standort",
+            AddressKind::Rechnungsadresse => "rechnungsadresse",
+        }
+    }
+
+    /// The inverse of [`AddressKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [AddressKind::Standort, AddressKind::Rechnungsadresse]
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+    }
+
+    /// The German label.
+    pub fn label(self) -> &'static str {
+        match self {
+            AddressKind::Standort => "Standort",
+            AddressKind::Rechnungsadresse => "Rechnungsadresse",
+        }
+    }
+}
+
+/// An address of an organisation ("Adressverwaltung"). Exactly one of an organisation's
+/// addresses is its Standardadresse; which one the store keeps apart from the address
+/// (`is_default` is filled in when read), so making another the default changes no
+/// address record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub id: String,
+    pub org_id: String,
+    pub kind: AddressKind,
+    /// A short name the organisation gives it ("Hauptsitz", "Kämmerei").
+    pub label: String,
+    /// The first line: organisation or office the post goes to.
+    pub recipient: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    /// Phone number at this address; empty if none was given.
+    pub phone: String,
+    pub created_at: i64,
+    /// The Standardadresse (set by the store when read, never stored in the record).
+    #[serde(skip)]
+    pub is_default: bool,
 }
 
 /// What a link token is for.

@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 
 use crate::domain::model::{
-    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
     TokenRecord, User,
 };
 
@@ -233,6 +233,52 @@ pub trait Store: Send + Sync {
 
     /// The organisation's audit trail, newest first.
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // ---- the addresses of an organisation ---------------------------------------------------
+    //
+    // Exactly one address of an organisation that has any is its Standardadresse: the
+    // first address is added as the default (and only then), the default cannot be
+    // deleted, and another becomes the default in one conditional write. Each change
+    // writes its audit entry (if any) in the same transaction, and changes or deletes an
+    // address only as the domain read it (`Conflict` otherwise, `NotFound` if gone).
+
+    /// The organisation's addresses with `is_default` set, in no set order.
+    async fn list_addresses(&self, org_id: &str) -> Result<Vec<Address>, StoreError>;
+
+    /// The address `id` if it belongs to `org_id` (an address of another organisation is
+    /// `None`, as an unknown one).
+    async fn get_address(&self, org_id: &str, id: &str) -> Result<Option<Address>, StoreError>;
+
+    /// Adds an address. With `address.is_default` it is the organisation's first address
+    /// and its Standardadresse: `Conflict` if the organisation has a default already (or
+    /// the id is taken). Without, the organisation must have a default already (`Conflict`).
+    async fn add_address(
+        &self,
+        address: &Address,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError>;
+
+    /// Replaces `before` by `after` (the same id and organisation; which one is the
+    /// default does not change here).
+    async fn update_address(
+        &self,
+        before: &Address,
+        after: &Address,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes the address as read; `Conflict` if it is the Standardadresse.
+    async fn delete_address(&self, before: &Address, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Makes `to` the Standardadresse instead of `from` (both of one organisation, `from`
+    /// the default as read); `Conflict` if the default changed meanwhile or either address
+    /// is gone or changed.
+    async fn set_default_address(
+        &self,
+        from: &Address,
+        to: &Address,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 }
 
 /// A live counter: its count and when it expires.

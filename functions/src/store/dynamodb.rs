@@ -12,6 +12,7 @@
 //! | counter | `COUNTER#<key>` | `COUNTER` | |
 //! | current password link | `PWLINK#<user>` | `PWLINK` | (`hash` of the user's only valid invitation or reset link) |
 //! | audit entry | `AUDIT#<id>` | `AUDIT` | `ORGAUDIT#<org>` / `<at>#<written>#<id>` (see [`members`]) |
+//! | address, Standardadresse | `ORGADDR#<org>` | `ADDR#<id>`, `DEFAULT` | (see [`addresses`]) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -24,6 +25,7 @@
 //! region, endpoint and credentials come from the standard environment variables that
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
+mod addresses;
 mod members;
 mod orders;
 
@@ -40,7 +42,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::domain::model::{
-    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
     TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
@@ -1060,5 +1062,43 @@ impl Store for DynamoStore {
 
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
         self.list_audit_impl(org_id).await
+    }
+
+    async fn list_addresses(&self, org_id: &str) -> Result<Vec<Address>, StoreError> {
+        self.list_addresses_impl(org_id).await
+    }
+
+    async fn get_address(&self, org_id: &str, id: &str) -> Result<Option<Address>, StoreError> {
+        self.get_address_impl(org_id, id).await
+    }
+
+    async fn add_address(
+        &self,
+        address: &Address,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
+        self.add_address_impl(address, audit).await
+    }
+
+    async fn update_address(
+        &self,
+        before: &Address,
+        after: &Address,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_address_impl(before, after, audit).await
+    }
+
+    async fn delete_address(&self, before: &Address, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.delete_address_impl(before, audit).await
+    }
+
+    async fn set_default_address(
+        &self,
+        from: &Address,
+        to: &Address,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.set_default_address_impl(from, to, audit).await
     }
 }

@@ -4,6 +4,7 @@
 //! multi-record change runs in one immediate transaction, and every conditional change
 //! checks the affected row count, so the semantics match the DynamoDB store's conditions.
 
+mod addresses;
 mod members;
 mod migrations;
 mod orders;
@@ -17,7 +18,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::domain::model::{
-    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
     TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
@@ -773,5 +774,43 @@ impl Store for SqliteStore {
 
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
         self.list_audit_impl(org_id).await
+    }
+
+    async fn list_addresses(&self, org_id: &str) -> Result<Vec<Address>, StoreError> {
+        self.list_addresses_impl(org_id).await
+    }
+
+    async fn get_address(&self, org_id: &str, id: &str) -> Result<Option<Address>, StoreError> {
+        self.get_address_impl(org_id, id).await
+    }
+
+    async fn add_address(
+        &self,
+        address: &Address,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
+        self.add_address_impl(address, audit).await
+    }
+
+    async fn update_address(
+        &self,
+        before: &Address,
+        after: &Address,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_address_impl(before, after, audit).await
+    }
+
+    async fn delete_address(&self, before: &Address, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.delete_address_impl(before, audit).await
+    }
+
+    async fn set_default_address(
+        &self,
+        from: &Address,
+        to: &Address,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.set_default_address_impl(from, to, audit).await
     }
 }

@@ -392,6 +392,8 @@ pub(super) struct PersonView<'a> {
     role: &'static str,
     /// May manage the organisation's people ("Mitarbeitende").
     administers: bool,
+    /// May manage the organisation's addresses ("Adressen").
+    manages_addresses: bool,
 }
 
 #[derive(Serialize)]
@@ -432,6 +434,9 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 phone: &info.user.phone,
                 role: standing.label(),
                 administers: standing.administers(),
+                manages_addresses: crate::domain::accounts::addresses::can_manage_addresses(
+                    &info.org, &info.user,
+                ),
             },
         )
         .with(

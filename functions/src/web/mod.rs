@@ -3,6 +3,7 @@
 //! route table as the router (so the two cannot drift apart).
 
 mod accounts;
+mod addresses;
 mod form;
 mod handlers;
 mod members;
@@ -36,6 +37,7 @@ pub struct Route {
 /// Every route of the function, in the order of the OpenAPI document.
 pub fn routes() -> Vec<Route> {
     use accounts as a;
+    use addresses as ad;
     use handlers as h;
     use members as m;
     use operator as op;
@@ -239,6 +241,43 @@ pub fn routes() -> Vec<Route> {
             )
             .auth(Auth::Session),
             post(pr::update_organisation),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/adressen",
+                "„Adressen“: Standorte und Rechnungsadressen der Organisation mit der Standardadresse und dem Formular „Adresse hinzufügen“; nur für die Administration",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(ad::list),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/adressen",
+                "„Adresse hinzufügen“: ein Standort oder eine Rechnungsadresse mit Telefonnummer; nur für die Administration",
+                &[forms::address::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(ad::add),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/adressen/{id}",
+                "Eine Adresse der eigenen Organisation zum Bearbeiten; nur für die Administration",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(ad::show),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/adressen/{id}",
+                "Eine Adresse ändern (aktion=speichern mit den Feldern), zur Standardadresse machen (aktion=standard) oder löschen (aktion=loeschen; nicht die Standardadresse); nur für die Administration",
+                &[forms::address_action::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(ad::act),
         ),
         r(
             RouteDoc::get(

@@ -26,6 +26,7 @@ use super::responses::{
 };
 use crate::domain::accounts::SessionInfo;
 use crate::domain::csrf;
+use crate::domain::model::Address;
 use crate::domain::orders::folder_documents;
 use crate::domain::orders::{Order, OrderError, PlaceError};
 use crate::domain::tokens::new_id;
@@ -193,8 +194,33 @@ fn split_messages(errors: &FieldErrors, whole_form: &[&str]) -> (Vec<(String, St
     (fields, message)
 }
 
+/// How the order form names a saved address.
+fn address_choice(address: &Address) -> String {
+    let default = if address.is_default {
+        " (Standardadresse)"
+    } else {
+        ""
+    };
+    format!(
+        "{}{default}: {}, {}, {} {}",
+        address.label, address.recipient, address.street, address.postcode, address.city
+    )
+}
+
+/// The organisation's saved addresses for the order form; none if they cannot be read
+/// (the form then asks for a typed address, as the static page does).
+async fn saved_addresses(state: &AppState, info: &SessionInfo) -> Vec<Address> {
+    match state.accounts.addresses(info).await {
+        Ok(addresses) => addresses,
+        Err(e) => {
+            tracing::error!(error = %e, "addresses could not be read for the order form");
+            Vec::new()
+        }
+    }
+}
+
 /// The order form of `offering` (`order.html`, the static page's template) filled with
-/// `input` and its messages.
+/// `input` and its messages, offering the organisation's saved `addresses`.
 #[allow(clippy::too_many_arguments)]
 fn order_page(
     state: &AppState,
@@ -205,17 +231,37 @@ fn order_page(
     idempotency_key: &str,
     status: StatusCode,
     title: &str,
+    addresses: &[Address],
 ) -> Response {
     let value = |name: &str| input.get(name).to_owned();
     let (field_errors, message) = split_messages(errors, ORDER_FORM_MESSAGES);
     let o = OrderOffering::new(offering, &value, &field_errors);
-    let form = order_fields(offering, &value, &field_errors, &message);
+    let mut form = order_fields(offering, &value, &field_errors, &message);
+    // The typed address is needed only when no saved address is chosen: the domain checks
+    // that, the browser must not insist on it.
+    if !addresses.is_empty() {
+        for field in [
+            forms::order::BILLING_ORG,
+            forms::order::BILLING_STREET,
+            forms::order::BILLING_POSTCODE,
+            forms::order::BILLING_CITY,
+        ] {
+            if let Some(view) = form.fields.get_mut(field.name) {
+                view.spec.required = false;
+            }
+        }
+    }
+    let choices: Vec<(&str, String)> = addresses
+        .iter()
+        .map(|a| (a.id.as_str(), address_choice(a)))
+        .collect();
     state.page(
         Page::new("order.html", title)
             .section("katalog")
             .status(status)
             .with("o", &o)
             .with("form", &form)
+            .with("addresses", &choices)
             .with("csrf", &info.csrf_token)
             .with("idempotency_key", &idempotency_key),
         name(info),
@@ -235,14 +281,21 @@ pub async fn order_form(
     let Some(offering) = catalog.offering(&offering_id) else {
         return Err(order_error(&caller, name(&info), OrderError::NotOrderable));
     };
-    // The organisation's address is proposed for the bill.
+    // The Standardadresse is proposed for the bill; without saved addresses, the
+    // organisation's registration address is typed in already.
+    let addresses = saved_addresses(&state, &info).await;
     let org = &info.org;
-    let proposed = FormInput::from_pairs([
-        (forms::order::BILLING_ORG.name, org.name.as_str()),
-        (forms::order::BILLING_STREET.name, org.street.as_str()),
-        (forms::order::BILLING_POSTCODE.name, org.postcode.as_str()),
-        (forms::order::BILLING_CITY.name, org.city.as_str()),
-    ]);
+    let proposed = match addresses.iter().find(|a| a.is_default) {
+        Some(default) => {
+            FormInput::from_pairs([(forms::order::BILLING_ADDRESS.name, default.id.as_str())])
+        }
+        None => FormInput::from_pairs([
+            (forms::order::BILLING_ORG.name, org.name.as_str()),
+            (forms::order::BILLING_STREET.name, org.street.as_str()),
+            (forms::order::BILLING_POSTCODE.name, org.postcode.as_str()),
+            (forms::order::BILLING_CITY.name, org.city.as_str()),
+        ]),
+    };
     Ok(order_page(
         &state,
         &info,
@@ -252,6 +305,7 @@ pub async fn order_form(
         &new_id(),
         StatusCode::OK,
         &format!("{} bestellen", offering.name),
+        &addresses,
     ))
 }
 
@@ -264,15 +318,14 @@ pub async fn submit_order(
         state.orders.place(&info, &input).await
     } else {
         // Its mistakes are shown at once; a correct form is asked for once more.
-        state
-            .orders
-            .check_order(&info, &input)
-            .map_err(PlaceError::Order)
-            .and_then(|()| {
+        match state.orders.check_order(&info, &input).await {
+            Ok(()) => {
                 let mut again = FieldErrors::default();
                 again.add(forms::CSRF.name, SEND_AGAIN);
                 Err(PlaceError::Order(OrderError::Invalid(again)))
-            })
+            }
+            Err(e) => Err(PlaceError::Order(e)),
+        }
     };
     let placed = match placed {
         Ok(order) => Ok(order),
@@ -323,6 +376,7 @@ pub async fn submit_order(
                 &key,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &format!("Fehler: {} bestellen", offering.name),
+                &saved_addresses(&state, &info).await,
             )
         }
         Err(e) => order_error(&caller, name(&info), e).into_response(),

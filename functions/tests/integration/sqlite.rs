@@ -107,6 +107,40 @@ async fn a_store_of_the_previous_release_opens_and_keeps_working() {
         .json();
     assert_eq!(members["mitarbeitende"].as_array().map(Vec::len), Some(2));
     assert_eq!(members["protokoll"].as_array().map(Vec::len), Some(1));
+    // The organisation of the previous release gets its registration address as the
+    // Standardadresse when its addresses are first read (a table the migration added),
+    // and the order form offers it.
+    let addresses = app
+        .get("/api/konto/adressen", common::Opts::json().cookie(&cookie))
+        .await;
+    assert_eq!(addresses.status, 200, "{}", addresses.body);
+    let addresses = addresses.json()["adressen"]
+        .as_array()
+        .cloned()
+        .expect("list");
+    assert_eq!(addresses.len(), 1, "{addresses:?}");
+    assert_eq!(addresses[0]["standard"], true);
+    let org = account["organisation"].clone();
+    for field in ["strasse", "plz", "ort"] {
+        assert!(
+            org[field].as_str().is_some_and(|v| !v.is_empty()) && addresses[0][field] == org[field],
+            "{field}: {addresses:?} {org}"
+        );
+    }
+    let form = app
+        .get(
+            "/api/bestellen/dmessenger",
+            common::Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(
+        common::markup::attrs(
+            &form.body,
+            "select#billing-address option[selected]",
+            "value"
+        ),
+        [addresses[0]["id"].as_str().expect("id").to_owned()]
+    );
     // Opening it again applies nothing twice.
     drop(app);
     SqliteStore::open(&path).expect("opens again");

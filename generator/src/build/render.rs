@@ -346,6 +346,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 context.insert_value("form", self.forms.order.clone());
                 context.insert("csrf", "");
                 context.insert("idempotency_key", "");
+                // The organisation's saved addresses: only the function's form knows them.
+                context.insert("addresses", &Vec::<(String, String)>::new());
                 (format!("{} bestellen", info.offering.name), format!("Bestellformular für {} von {}.", info.offering.name, info.provider.name), "katalog", None, true)
             }
             Job::Providers => {

@@ -86,6 +86,14 @@ pub fn customer_facts(folder: &ContractFolder) -> Facts {
             "Inhousefähig (Umklappvertrag)".into(),
             yes_no(c.in_house_capable).into(),
         ),
+        (
+            "Leitweg-ID".into(),
+            if c.leitweg_id.is_empty() {
+                "keine angegeben".to_owned()
+            } else {
+                c.leitweg_id.clone()
+            },
+        ),
         ("Besteller/in".into(), c.orderer_name.clone()),
         ("E-Mail".into(), c.orderer_email.clone()),
         ("Telefon".into(), c.orderer_phone.clone()),
@@ -94,13 +102,18 @@ pub fn customer_facts(folder: &ContractFolder) -> Facts {
 
 pub fn billing_facts(folder: &ContractFolder) -> Facts {
     let b = &folder.billing;
-    let mut facts = vec![
-        ("Rechnungsempfänger".into(), b.organisation.clone()),
-        (
-            "Rechnungsanschrift".into(),
-            format!("{}, {} {}", b.street, b.postcode, b.city),
-        ),
-    ];
+    let mut facts = Vec::new();
+    if !b.label.is_empty() {
+        facts.push(("Gewählte Adresse".into(), b.label.clone()));
+    }
+    facts.push(("Rechnungsempfänger".into(), b.organisation.clone()));
+    facts.push((
+        "Rechnungsanschrift".into(),
+        format!("{}, {} {}", b.street, b.postcode, b.city),
+    ));
+    if !b.phone.is_empty() {
+        facts.push(("Telefon (Rechnungsadresse)".into(), b.phone.clone()));
+    }
     if let Some(reference) = &folder.reference {
         facts.push(("Ihr Zeichen".into(), reference.clone()));
     }

@@ -26,7 +26,7 @@ pub use status::{Action, OrderStatus, Party, TransitionError, expiry, transition
 
 use super::accounts::{SessionInfo, Settings};
 use super::clock::Clock;
-use super::model::OutgoingMail;
+use super::model::{Address, OutgoingMail};
 use super::tokens::{Secret, new_id, sha256_hex};
 use super::validation::{FieldErrors, FormInput};
 use crate::domain::ports::StoreError;
@@ -290,7 +290,8 @@ impl Orders {
     ) -> Result<Order, PlaceError> {
         let catalog = self.catalog()?;
         let input_hash = input_hash(input);
-        let valid = match validate::validate_order(input, &catalog, &session.org) {
+        let addresses = self.chosen_address(session, input).await?;
+        let valid = match validate::validate_order(input, &catalog, &session.org, &addresses) {
             Ok(valid) => valid,
             Err(None) => return Err(OrderError::NotOrderable.into()),
             Err(Some(errors)) => return Err(OrderError::Invalid(errors).into()),
@@ -357,6 +358,7 @@ impl Orders {
                     postcode: org.postcode.clone(),
                     city: org.city.clone(),
                     in_house_capable: org.in_house_capable,
+                    leitweg_id: org.leitweg_id.clone(),
                     orderer_name: session.user.name.clone(),
                     orderer_email: session.user.email.clone(),
                     orderer_phone: session.user.phone.clone(),
@@ -674,11 +676,35 @@ impl Orders {
         }
     }
 
+    /// The saved address the form chose for the bill (read under the session's
+    /// organisation: an id of another organisation finds nothing), or none.
+    async fn chosen_address(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<Vec<Address>, OrderError> {
+        let id = input.get(catalog::forms::order::BILLING_ADDRESS.name);
+        if id.is_empty() || id.len() > catalog::forms::order::BILLING_ADDRESS.max_len {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .get_address(&session.org.id, id)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The checks of [`Orders::place`] alone, storing nothing: for a form that must be sent
     /// again (it came without its CSRF token) but whose mistakes can be shown at once.
-    pub fn check_order(&self, session: &SessionInfo, input: &FormInput) -> Result<(), OrderError> {
+    pub async fn check_order(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<(), OrderError> {
         let catalog = self.catalog()?;
-        match validate::validate_order(input, &catalog, &session.org) {
+        let addresses = self.chosen_address(session, input).await?;
+        match validate::validate_order(input, &catalog, &session.org, &addresses) {
             Ok(_) => Ok(()),
             Err(None) => Err(OrderError::NotOrderable),
             Err(Some(errors)) => Err(OrderError::Invalid(errors)),

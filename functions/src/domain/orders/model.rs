@@ -125,6 +125,10 @@ pub struct FolderCustomer {
     pub postcode: String,
     pub city: String,
     pub in_house_capable: bool,
+    /// The organisation's Leitweg-ID at order time; empty if it had none (or the order
+    /// was placed before it was kept).
+    #[serde(default)]
+    pub leitweg_id: String,
     pub orderer_name: String,
     pub orderer_email: String,
     pub orderer_phone: String,
@@ -136,6 +140,12 @@ pub struct BillingAddress {
     pub street: String,
     pub postcode: String,
     pub city: String,
+    /// The phone number of the saved address chosen; empty for a typed address.
+    #[serde(default)]
+    pub phone: String,
+    /// The name of the saved address chosen ("Kämmerei"); empty for a typed address.
+    #[serde(default)]
+    pub label: String,
 }
 
 /// An option as configured, with the value in words.

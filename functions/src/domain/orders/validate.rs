@@ -6,7 +6,7 @@ use catalog::model::{ContractModel, OptionType};
 use catalog::snapshot::{OrderCatalog, OrderableOffering, SnapshotOption, SnapshotPlan};
 
 use super::model::{BillingAddress, ConfiguredOption};
-use crate::domain::model::Organisation;
+use crate::domain::model::{Address, Organisation};
 use crate::domain::validation::{FieldErrors, FormInput, is_valid_postcode};
 
 /// The longest idempotency key accepted (a UUID has 36 characters).
@@ -160,12 +160,58 @@ fn check_option(
     }
 }
 
-/// Validates an order of `offering_id` by a member of `org`. `Err(None)` when the offering
-/// cannot be ordered at all (unknown, not published).
+/// The billing address typed into the form (no saved address chosen).
+fn typed_billing(input: &FormInput, errors: &mut FieldErrors) -> BillingAddress {
+    BillingAddress {
+        organisation: required_text(
+            input,
+            errors,
+            forms::order::BILLING_ORG.name,
+            "Bitte geben Sie die Organisation für die Rechnung an.",
+            forms::order::BILLING_ORG.max_len,
+        ),
+        street: required_text(
+            input,
+            errors,
+            forms::order::BILLING_STREET.name,
+            "Bitte geben Sie Straße und Hausnummer an.",
+            forms::order::BILLING_STREET.max_len,
+        ),
+        postcode: {
+            let postcode = input.get(forms::order::BILLING_POSTCODE.name);
+            if postcode.is_empty() {
+                errors.add(
+                    forms::order::BILLING_POSTCODE.name,
+                    "Bitte geben Sie die Postleitzahl an.",
+                );
+            } else if !is_valid_postcode(postcode) {
+                errors.add(
+                    forms::order::BILLING_POSTCODE.name,
+                    "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
+                );
+            }
+            postcode.to_owned()
+        },
+        city: required_text(
+            input,
+            errors,
+            forms::order::BILLING_CITY.name,
+            "Bitte geben Sie den Ort an.",
+            forms::order::BILLING_CITY.max_len,
+        ),
+        phone: String::new(),
+        label: String::new(),
+    }
+}
+
+/// Validates an order of `offering_id` by a member of `org`, whose saved `addresses` the
+/// form may choose the billing address from (a copy goes into the order). `Err(None)` when
+/// the offering cannot be ordered at all (unknown, not published).
 pub fn validate_order<'a>(
     input: &FormInput,
     catalog: &'a OrderCatalog,
     org: &Organisation,
+    addresses: &[Address],
 ) -> Result<ValidOrder<'a>, Option<FieldErrors>> {
     let offering = catalog
         .offering(input.get(forms::order::OFFERING.name))
@@ -240,43 +286,25 @@ pub fn validate_order<'a>(
         .filter_map(|option| check_option(option, input, &mut errors))
         .collect();
 
-    let billing = BillingAddress {
-        organisation: required_text(
-            input,
-            &mut errors,
-            forms::order::BILLING_ORG.name,
-            "Bitte geben Sie die Organisation für die Rechnung an.",
-            forms::order::BILLING_ORG.max_len,
-        ),
-        street: required_text(
-            input,
-            &mut errors,
-            forms::order::BILLING_STREET.name,
-            "Bitte geben Sie Straße und Hausnummer an.",
-            forms::order::BILLING_STREET.max_len,
-        ),
-        postcode: {
-            let postcode = input.get(forms::order::BILLING_POSTCODE.name);
-            if postcode.is_empty() {
+    let billing = match input.get(forms::order::BILLING_ADDRESS.name) {
+        "" => typed_billing(input, &mut errors),
+        id => match addresses.iter().find(|a| a.id == id && a.org_id == org.id) {
+            Some(address) => BillingAddress {
+                organisation: address.recipient.clone(),
+                street: address.street.clone(),
+                postcode: address.postcode.clone(),
+                city: address.city.clone(),
+                phone: address.phone.clone(),
+                label: address.label.clone(),
+            },
+            None => {
                 errors.add(
-                    forms::order::BILLING_POSTCODE.name,
-                    "Bitte geben Sie die Postleitzahl an.",
+                    forms::order::BILLING_ADDRESS.name,
+                    "Diese Adresse gibt es in Ihrer Organisation nicht (mehr). Bitte wählen Sie eine der angezeigten Adressen.",
                 );
-            } else if !is_valid_postcode(postcode) {
-                errors.add(
-                    forms::order::BILLING_POSTCODE.name,
-                    "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
-                );
+                typed_billing(&FormInput::default(), &mut FieldErrors::default())
             }
-            postcode.to_owned()
         },
-        city: required_text(
-            input,
-            &mut errors,
-            forms::order::BILLING_CITY.name,
-            "Bitte geben Sie den Ort an.",
-            forms::order::BILLING_CITY.max_len,
-        ),
     };
     let reference = optional_text(
         input,

@@ -19,7 +19,7 @@ use super::{
 use crate::domain::model::{AuditEntry, MemberRole, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::ports::StoreError;
 
-fn audit_item(audit: &AuditEntry) -> Result<Item, StoreError> {
+pub(super) fn audit_item(audit: &AuditEntry) -> Result<Item, StoreError> {
     let mut item = key(format!("AUDIT#{}", audit.id), "AUDIT");
     item.insert("doc".into(), to_doc(audit)?);
     item.insert("GSI1PK".into(), s(format!("ORGAUDIT#{}", audit.org_id)));
@@ -50,7 +50,7 @@ impl DynamoStore {
     }
 
     /// A condition that the record's document is still `doc`.
-    fn doc_unchanged(
+    pub(super) fn doc_unchanged(
         &self,
         pk: String,
         sk: &str,
@@ -67,7 +67,7 @@ impl DynamoStore {
     }
 
     /// Replaces a record's document if it is still `before_doc`.
-    fn replace_doc<T: serde::Serialize>(
+    pub(super) fn replace_doc<T: serde::Serialize>(
         &self,
         pk: String,
         sk: &str,

@@ -866,6 +866,14 @@ macro_rules! conformance_tests {
         mod conformance {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn addresses_keep_exactly_one_default() {
+                $crate::common::addresses::addresses_keep_exactly_one_default($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_default_changes_leave_one() {
+                $crate::common::addresses::concurrent_default_changes_leave_one($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn unconfirmed_registration_is_deleted_only_while_unconfirmed() {
                 $crate::common::conformance::unconfirmed_registration_is_deleted_only_while_unconfirmed(
                     $make.await,

@@ -1161,6 +1161,10 @@ macro_rules! store_tests {
         async fn profile_and_details_are_edited() {
             common::profile::profile_and_details_are_edited($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn addresses_are_managed_and_copied_into_orders() {
+            common::addresses::addresses_are_managed_and_copied_into_orders($make.await).await;
+        }
     };
 }
 

@@ -2,6 +2,7 @@
 //! behaves like a browser form (Origin, cookies by hand, no redirects), and mail lookup.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod addresses;
 pub mod conformance;
 pub mod flows;
 pub mod members;

@@ -223,10 +223,10 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         text(one(&page, "label[for=option-nutzer]")).starts_with("Anzahl Nutzer"),
         "options are on the form"
     );
-    assert_eq!(
-        attr(one(&page, "input#billing-org"), "value"),
-        "Stadt Musterstadt",
-        "the organisation's address is proposed for the bill"
+    let chosen = text(one(&page, "select#billing-address option[selected]"));
+    assert!(
+        chosen.contains("(Standardadresse)") && chosen.contains("Stadt Musterstadt"),
+        "the organisation's registration address, its Standardadresse, is proposed for the bill: {chosen}"
     );
     assert_eq!(
         texts(&page, "main form button[type=submit]"),

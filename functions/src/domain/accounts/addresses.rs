@@ -1,0 +1,443 @@
+//! "Ihr Konto › Adressen" (Adressverwaltung): the organisation's locations and billing
+//! addresses, each with a phone number. Exactly one is the Standardadresse; it cannot be
+//! deleted, and another becomes the default in one conditional write. The address given at
+//! registration is the first default: it is added the first time anyone of the
+//! organisation reads its addresses (so organisations registered before addresses existed
+//! get it too, in both stores, without a data migration).
+//!
+//! Who may change addresses is decided by [`can_manage_addresses`] alone; everyone of the
+//! organisation reads them, to choose one when ordering. An address of another
+//! organisation does not exist (`NotFound`, as an unknown id).
+
+use catalog::forms::{address, address_action};
+
+use super::{AccountError, Accounts, SessionInfo};
+use crate::domain::model::{
+    Address, AddressKind, AuditAction, AuditEntry, Organisation, Standing, User,
+};
+use crate::domain::ports::StoreError;
+use crate::domain::tokens::new_id;
+use crate::domain::validation::{self, FieldErrors, FormInput};
+
+/// Whether `user` may create, edit and delete the addresses of `org` and choose its
+/// Standardadresse. Today: whoever administers the organisation's people.
+pub fn can_manage_addresses(org: &Organisation, user: &User) -> bool {
+    Standing::of(org, user).administers()
+}
+
+const MANAGERS_ONLY: &str =
+    "Die Adressen Ihrer Organisation verwaltet die Administration Ihrer Organisation.";
+const NOT_THE_DEFAULT: &str = "Die Standardadresse kann nicht gelöscht werden. Machen Sie zuerst eine andere Adresse zur Standardadresse.";
+
+/// What an administrator does with one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressAction {
+    /// Saves the edited fields.
+    Save,
+    /// Makes it the Standardadresse.
+    MakeDefault,
+    Delete,
+}
+
+impl AddressAction {
+    /// The action a form submitted (`aktion`).
+    pub fn from_input(input: &FormInput) -> Result<Self, FieldErrors> {
+        match input.get(address_action::ACTION.name) {
+            address_action::SAVE => Ok(AddressAction::Save),
+            address_action::MAKE_DEFAULT => Ok(AddressAction::MakeDefault),
+            address_action::DELETE => Ok(AddressAction::Delete),
+            _ => {
+                let mut errors = FieldErrors::default();
+                errors.add(address_action::ACTION.name, "Unbekannte Aktion.");
+                Err(errors)
+            }
+        }
+    }
+}
+
+/// The fields of an address as entered and checked.
+struct AddressFields {
+    kind: AddressKind,
+    label: String,
+    recipient: String,
+    street: String,
+    postcode: String,
+    city: String,
+    phone: String,
+}
+
+fn text(
+    input: &FormInput,
+    errors: &mut FieldErrors,
+    field: catalog::forms::Field,
+    missing: &str,
+) -> String {
+    let value = input.get(field.name).trim().to_owned();
+    if value.is_empty() {
+        if field.required {
+            errors.add(field.name, missing);
+        }
+    } else if value.chars().count() > field.max_len {
+        errors.add(
+            field.name,
+            format!(
+                "Bitte kürzen Sie die Angabe auf höchstens {} Zeichen.",
+                field.max_len
+            ),
+        );
+    } else if value.chars().any(char::is_control) {
+        errors.add(field.name, "Die Angabe enthält unzulässige Steuerzeichen.");
+    }
+    value
+}
+
+fn checked_fields(input: &FormInput) -> Result<AddressFields, AccountError> {
+    let mut errors = FieldErrors::default();
+    let kind = AddressKind::parse(input.get(address::KIND.name));
+    if kind.is_none() {
+        errors.add(
+            address::KIND.name,
+            "Bitte wählen Sie, ob es ein Standort oder eine Rechnungsadresse ist.",
+        );
+    }
+    let label = text(
+        input,
+        &mut errors,
+        address::LABEL,
+        "Bitte geben Sie eine Bezeichnung an.",
+    );
+    let recipient = text(
+        input,
+        &mut errors,
+        address::RECIPIENT,
+        "Bitte geben Sie die Organisation oder Dienststelle an.",
+    );
+    let street = text(
+        input,
+        &mut errors,
+        address::STREET,
+        "Bitte geben Sie Straße und Hausnummer an.",
+    );
+    let postcode = input.get(address::POSTCODE.name).trim().to_owned();
+    if postcode.is_empty() {
+        errors.add(
+            address::POSTCODE.name,
+            "Bitte geben Sie die Postleitzahl an.",
+        );
+    } else if !validation::is_valid_postcode(&postcode) {
+        errors.add(
+            address::POSTCODE.name,
+            "Bitte geben Sie eine Postleitzahl mit fünf Ziffern an, zum Beispiel 10117.",
+        );
+    }
+    let city = text(
+        input,
+        &mut errors,
+        address::CITY,
+        "Bitte geben Sie den Ort an.",
+    );
+    let phone = input.get(address::PHONE.name).trim().to_owned();
+    if !phone.is_empty() && !validation::is_valid_phone(&phone) {
+        errors.add(
+            address::PHONE.name,
+            "Bitte geben Sie eine Telefonnummer mit mindestens sechs Ziffern an, zum Beispiel 030 1234567.",
+        );
+    }
+    match kind {
+        Some(kind) if errors.is_empty() => Ok(AddressFields {
+            kind,
+            label,
+            recipient,
+            street,
+            postcode,
+            city,
+            phone,
+        }),
+        _ => Err(AccountError::Invalid(errors)),
+    }
+}
+
+/// "Bezeichnung: Straße, PLZ Ort", how the audit trail names an address.
+pub fn describe(address: &Address) -> String {
+    format!(
+        "{}: {}, {} {}",
+        address.label, address.street, address.postcode, address.city
+    )
+}
+
+/// The address given at registration, as the organisation's first Standardadresse. Its id
+/// is derived from the organisation's, so two first reads at once add it once.
+fn registration_address(org: &Organisation, now: i64) -> Address {
+    Address {
+        id: format!("{}-registrierung", org.id),
+        org_id: org.id.clone(),
+        kind: AddressKind::Standort,
+        label: "Anschrift bei der Registrierung".to_owned(),
+        recipient: org.name.clone(),
+        street: org.street.clone(),
+        postcode: org.postcode.clone(),
+        city: org.city.clone(),
+        phone: org.central_phone.clone(),
+        created_at: now,
+        is_default: true,
+    }
+}
+
+impl Accounts {
+    fn require_address_manager(&self, session: &SessionInfo) -> Result<(), AccountError> {
+        if can_manage_addresses(&session.org, &session.user) {
+            Ok(())
+        } else {
+            Err(AccountError::Forbidden(MANAGERS_ONLY))
+        }
+    }
+
+    fn address_audit(
+        &self,
+        session: &SessionInfo,
+        action: AuditAction,
+        address: &Address,
+        detail: String,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: new_id(),
+            org_id: session.org.id.clone(),
+            at: self.now(),
+            actor: session.user.name.clone(),
+            action,
+            subject: describe(address),
+            detail,
+        }
+    }
+
+    /// The organisation's addresses, the Standardadresse first, then by name; for everyone
+    /// of the organisation (to choose one when ordering). The first read adds the address
+    /// given at registration as the Standardadresse.
+    pub async fn addresses(&self, session: &SessionInfo) -> Result<Vec<Address>, AccountError> {
+        let org = &session.org;
+        let mut addresses = self.store.list_addresses(&org.id).await?;
+        if addresses.is_empty() {
+            let first = registration_address(org, self.now());
+            match self.store.add_address(&first, None).await {
+                // Another request added it meanwhile: read what it wrote.
+                Ok(()) | Err(StoreError::Conflict) => {}
+                Err(other) => return Err(other.into()),
+            }
+            addresses = self.store.list_addresses(&org.id).await?;
+        }
+        addresses.retain(|a| a.org_id == org.id);
+        addresses.sort_by(|a, b| {
+            (!a.is_default, a.label.to_lowercase(), &a.id).cmp(&(
+                !b.is_default,
+                b.label.to_lowercase(),
+                &b.id,
+            ))
+        });
+        Ok(addresses)
+    }
+
+    /// The addresses for the administration's page; [`can_manage_addresses`] only.
+    pub async fn managed_addresses(
+        &self,
+        session: &SessionInfo,
+    ) -> Result<Vec<Address>, AccountError> {
+        self.require_address_manager(session)?;
+        self.addresses(session).await
+    }
+
+    /// One address of the organisation, to edit it.
+    pub async fn managed_address(
+        &self,
+        session: &SessionInfo,
+        id: &str,
+    ) -> Result<Address, AccountError> {
+        self.require_address_manager(session)?;
+        // The registration address is added on the first read.
+        self.addresses(session)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(AccountError::NotFound)
+    }
+
+    /// "Adresse hinzufügen".
+    pub async fn add_address(
+        &self,
+        session: &SessionInfo,
+        input: &FormInput,
+    ) -> Result<Address, AccountError> {
+        self.require_address_manager(session)?;
+        let fields = checked_fields(input)?;
+        // The organisation has its Standardadresse before it has a second address.
+        self.addresses(session).await?;
+        let address = Address {
+            id: new_id(),
+            org_id: session.org.id.clone(),
+            kind: fields.kind,
+            label: fields.label,
+            recipient: fields.recipient,
+            street: fields.street,
+            postcode: fields.postcode,
+            city: fields.city,
+            phone: fields.phone,
+            created_at: self.now(),
+            is_default: false,
+        };
+        let audit = self.address_audit(
+            session,
+            AuditAction::AddressAdded,
+            &address,
+            address.kind.label().to_owned(),
+        );
+        self.store.add_address(&address, Some(&audit)).await?;
+        tracing::info!(event = "address_added", org = %session.org.id, address = %address.id);
+        Ok(address)
+    }
+
+    /// Saves, makes the default or deletes the address `id` of the session's organisation.
+    pub async fn act_on_address(
+        &self,
+        session: &SessionInfo,
+        id: &str,
+        action: AddressAction,
+        input: &FormInput,
+    ) -> Result<(), AccountError> {
+        self.require_address_manager(session)?;
+        let addresses = self.addresses(session).await?;
+        let before = addresses
+            .iter()
+            .find(|a| a.id == id)
+            .cloned()
+            .ok_or(AccountError::NotFound)?;
+        match action {
+            AddressAction::Save => {
+                let fields = checked_fields(input)?;
+                let after = Address {
+                    kind: fields.kind,
+                    label: fields.label,
+                    recipient: fields.recipient,
+                    street: fields.street,
+                    postcode: fields.postcode,
+                    city: fields.city,
+                    phone: fields.phone,
+                    ..before.clone()
+                };
+                if after == before {
+                    return Ok(());
+                }
+                let audit = self.address_audit(
+                    session,
+                    AuditAction::AddressChanged,
+                    &after,
+                    format!("vorher: {}", describe(&before)),
+                );
+                self.store.update_address(&before, &after, &audit).await?;
+            }
+            AddressAction::MakeDefault => {
+                if before.is_default {
+                    return Ok(());
+                }
+                let current = addresses
+                    .iter()
+                    .find(|a| a.is_default)
+                    .ok_or(AccountError::Conflict)?;
+                let audit = self.address_audit(
+                    session,
+                    AuditAction::DefaultAddressChanged,
+                    &before,
+                    format!("vorher: {}", describe(current)),
+                );
+                self.store
+                    .set_default_address(current, &before, &audit)
+                    .await?;
+            }
+            AddressAction::Delete => {
+                if before.is_default {
+                    return Err(AccountError::Forbidden(NOT_THE_DEFAULT));
+                }
+                let audit = self.address_audit(
+                    session,
+                    AuditAction::AddressDeleted,
+                    &before,
+                    before.kind.label().to_owned(),
+                );
+                self.store.delete_address(&before, &audit).await?;
+            }
+        }
+        tracing::info!(event = "address_changed", org = %session.org.id, address = %id, action = ?action);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{MemberRole, OrgStatus};
+
+    fn org_and_user(role: MemberRole, hauptadmin: bool) -> (Organisation, User) {
+        let user = User {
+            id: "u".into(),
+            org_id: "o".into(),
+            name: "N".into(),
+            email: "n@x.de".into(),
+            phone: String::new(),
+            password_hash: None,
+            created_at: 0,
+            role,
+            deactivated: false,
+        };
+        let org = Organisation {
+            id: "o".into(),
+            name: "Org".into(),
+            legal_form: "Zweckverband".into(),
+            street: "Weg 1".into(),
+            postcode: "12345".into(),
+            city: "Ort".into(),
+            in_house_capable: false,
+            level: None,
+            status: OrgStatus::Approved,
+            admin_user_id: if hauptadmin { "u".into() } else { "h".into() },
+            agb_version: String::new(),
+            privacy_version: String::new(),
+            created_at: 0,
+            decided_at: None,
+            reject_reason: None,
+            leitweg_id: String::new(),
+            central_phone: String::new(),
+        };
+        (org, user)
+    }
+
+    #[test]
+    fn exactly_the_member_administrators_manage_addresses() {
+        let (org, user) = org_and_user(MemberRole::Member, true);
+        assert!(can_manage_addresses(&org, &user), "the Hauptadmin");
+        let (org, user) = org_and_user(MemberRole::Admin, false);
+        assert!(can_manage_addresses(&org, &user), "an Organisationsadmin");
+        let (org, user) = org_and_user(MemberRole::Member, false);
+        assert!(!can_manage_addresses(&org, &user), "a Mitarbeiter/in");
+    }
+
+    #[test]
+    fn address_fields_are_checked_with_a_message_each() {
+        let input =
+            FormInput::from_pairs([("art", "irgendwas"), ("plz", "123"), ("telefon", "12")]);
+        let Err(AccountError::Invalid(errors)) = checked_fields(&input) else {
+            panic!("refused");
+        };
+        for field in [
+            "art",
+            "bezeichnung",
+            "empfaenger",
+            "strasse",
+            "plz",
+            "ort",
+            "telefon",
+        ] {
+            assert!(
+                errors.0.iter().any(|(name, _)| name == field),
+                "{field}: {errors:?}"
+            );
+        }
+    }
+}
