@@ -12,6 +12,8 @@
 //! | counter | `COUNTER#<key>` | `COUNTER` | |
 //! | current password link | `PWLINK#<user>` | `PWLINK` | (`hash` of the user's only valid invitation or reset link) |
 //! | audit entry | `AUDIT#<id>` | `AUDIT` | `ORGAUDIT#<org>` / `<at>#<written>#<id>` (see [`members`]) |
+//! | newsletter subscriber | `NEWSLETTER#<id>` | `NEWSLETTER` | `NLCONFIRMED` or `NLPENDING` / `<time>#<id>` (see [`newsletter`]) |
+//! | newsletter address | `NLEMAIL#<address>` | `NLEMAIL` | (unique address, see [`newsletter`]) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -25,6 +27,7 @@
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
 mod members;
+mod newsletter;
 mod orders;
 
 use std::collections::HashMap;
@@ -176,7 +179,8 @@ fn token_item(token: &TokenRecord) -> Item {
 fn mail_item(mail: &OutgoingMail) -> Result<Item, StoreError> {
     let mut item = key(format!("MAIL#{}", mail.id), "MAIL");
     item.insert("doc".into(), to_doc(mail)?);
-    item.insert("lease_until".into(), n(0));
+    // A mail not to be sent before a time (a throttled newsletter) is leased until then.
+    item.insert("lease_until".into(), n(mail.not_before));
     item.insert("GSI1PK".into(), s("OUTBOX"));
     item.insert(
         "GSI1SK".into(),

@@ -363,6 +363,7 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: 1,
+        ..Default::default()
     };
     let registration = NewRegistration {
         org: Organisation {
@@ -459,6 +460,7 @@ async fn run_due_work_by_hand() {
             subject: "Betreff".to_owned(),
             body: "Text".to_owned(),
             created_at: 1,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -494,6 +496,7 @@ async fn the_operator_changes_the_hauptadmin() {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: 1,
+        ..Default::default()
     };
     let (org_id, erika_id, confirm, invite) = (new_id(), new_id(), new_id(), new_id());
     let person = |id: &str, email: &str| User {

@@ -78,6 +78,7 @@ fn mail(to: &str) -> OutgoingMail {
                Mit freundlichen Grüßen\nIhr Cloud-Service-Portal (ÄÖÜäöüß €)\n"
             .to_owned(),
         created_at: 1_767_225_600,
+        ..Default::default()
     }
 }
 
