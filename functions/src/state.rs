@@ -166,6 +166,12 @@ impl AppState {
         Ok(state.with_operator_token(config.operator_token.as_deref()))
     }
 
+    /// The same state sending its mails through `sender` (e.g. `csp serve --smtp`).
+    pub fn with_mail_sender(mut self, sender: Arc<dyn MailSender>) -> Self {
+        self.outbox = Arc::new(self.outbox.with_sender(sender));
+        self
+    }
+
     /// The same state delivering mails before the handler answers (as on Lambda).
     pub fn delivering_inline(mut self) -> Self {
         self.outbox = Arc::new(self.outbox.duplicate().inline(true));
