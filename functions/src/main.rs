@@ -388,13 +388,17 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 let campaign = functions::domain::newsletter::campaign::parse(&markdown)
                     .with_context(|| format!("{} is not a newsletter", file.display()))?;
                 let report = state.newsletter.send(&campaign, per_minute).await?;
+                let pace = if report.queued > 0 {
+                    format!(
+                        ", höchstens {per_minute} pro Minute (die letzte ab {})",
+                        german_datetime(report.last_not_before)
+                    )
+                } else {
+                    String::new()
+                };
                 println!(
-                    "„{}“: {} E-Mail(s) eingereiht, höchstens {per_minute} pro Minute (die letzte ab {}); \
-                     {} Adresse(n) hatten diese Ausgabe schon.",
-                    campaign.subject,
-                    report.queued,
-                    german_datetime(report.last_not_before),
-                    report.already_queued
+                    "„{}“: {} E-Mail(s) eingereiht{pace}; {} Adresse(n) hatten diese Ausgabe schon.",
+                    campaign.subject, report.queued, report.already_queued
                 );
             }
         },
