@@ -39,26 +39,61 @@ function decodeQuotedPrintable(text) {
   return Buffer.from(bytes).toString("utf8");
 }
 
-/** Parses one .eml file into { file, to, subject, body, links }. */
-export function parseMail(file) {
-  const raw = fs.readFileSync(file, "utf8");
+/** Header fields (lower-case names, values decoded) and the decoded body of one entity. */
+function parseEntity(raw) {
   const split = raw.search(/\r?\n\r?\n/);
-  const head = raw.slice(0, split);
-  let body = raw.slice(split).replace(/^\r?\n\r?\n/, "");
+  const head = split < 0 ? raw : raw.slice(0, split);
+  let body = split < 0 ? "" : raw.slice(split).replace(/^\r?\n\r?\n/, "");
   const headers = {};
   for (const line of head.split(/\r?\n(?![ \t])/)) {
     const i = line.indexOf(":");
     if (i > 0) headers[line.slice(0, i).toLowerCase()] = decodeHeader(line.slice(i + 1).trim());
   }
+  // multipart/alternative (a newsletter's text and HTML): the body is the plain-text part.
+  const boundary = /multipart\/[a-z]+;[^]*?boundary="?([^";\r\n]+)"?/i.exec(headers["content-type"] || "");
+  if (boundary) {
+    const parts = body.split(`--${boundary[1]}`).slice(1, -1).map((p) => parseEntity(p.replace(/^\r?\n/, "")));
+    const text = parts.find((p) => /text\/plain/i.test(p.headers["content-type"] || "")) || parts[0];
+    return { headers, body: text ? text.body : "", parts };
+  }
   if (/quoted-printable/i.test(headers["content-transfer-encoding"] || "")) body = decodeQuotedPrintable(body);
   if (/base64/i.test(headers["content-transfer-encoding"] || "")) body = Buffer.from(body, "base64").toString("utf8");
+  return { headers, body, parts: [] };
+}
+
+/** Parses one mail file into { file, to, subject, headers, body, parts, links }. */
+export function parseMail(file) {
+  const { headers, body, parts } = parseEntity(fs.readFileSync(file, "utf8"));
   return {
     file,
     to: headers.to || "",
     subject: headers.subject || "",
+    headers,
     body,
+    parts,
     links: body.match(/https?:\/\/[^\s<>"]+/g) || [],
   };
+}
+
+/** The mails an SMTP test server stored in its Maildir (new/ and cur/), oldest first. */
+export function maildirMails(maildir) {
+  return ["new", "cur"]
+    .flatMap((sub) => {
+      const dir = path.join(maildir, sub);
+      return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
+    })
+    .map((file) => ({ file, mtime: fs.statSync(file).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime)
+    .map(({ file }) => parseMail(file));
+}
+
+/** Waits for a mail to `to` in a Maildir that `accept(mail)` takes; returns the mail. */
+export async function waitForMaildirMail(maildir, to, accept, what, { timeout = 15_000 } = {}) {
+  return until(
+    () => maildirMails(maildir).reverse().find((m) => m.to.includes(to) && accept(m)) || null,
+    `keine E-Mail an ${to} (${what}) im Maildir ${maildir}`,
+    { timeout },
+  );
 }
 
 /** All mails in the folder, oldest first. */

@@ -65,7 +65,7 @@ export async function accept(page, portal, m, organisation) {
 /** Signs in on the static page /anmelden/ (works with and without JavaScript). */
 export async function signInAs(page, portal, m, organisation) {
   await page.goto(`${portal.url}/anmelden/`);
-  await page.getByLabel("E-Mail-Adresse").fill(m.email);
+  await page.getByLabel(/^E-Mail-Adresse/).fill(m.email);
   await page.getByLabel(/^Passwort\b/).fill(m.password);
   await page.getByRole("button", { name: "Anmelden" }).click();
   await page.waitForURL(/\/api\/konto/);

@@ -57,10 +57,12 @@ function recordPid(pid) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts `csp serve` with the sample content and a fresh --state-dir.
+ * Starts `csp serve` with the sample content and a fresh --state-dir; with `smtp`
+ * ("host:port") its mails, and those of the operator's commands, go to that SMTP server
+ * instead of the mail folder.
  * Returns { url, port, stateDir, functionDir, mailDir, log(), stop(), admin(...args) }.
  */
-export async function startPortal({ name = "portal" } = {}) {
+export async function startPortal({ name = "portal", smtp = null } = {}) {
   for (const bin of [CSP, CSP_FUNCTION]) {
     if (!fs.existsSync(bin)) {
       throw new Error(`${bin} fehlt: scripts/browser-test baut es (cargo build -p generator --bin csp -p functions --bin csp-function)`);
@@ -73,7 +75,7 @@ export async function startPortal({ name = "portal" } = {}) {
     const output = [];
     const child = spawn(
       CSP,
-      ["serve", "--content", "content", "--theme", "themes/default", "--port", String(port), "--state-dir", stateDir],
+      ["serve", "--content", "content", "--theme", "themes/default", "--port", String(port), "--state-dir", stateDir, ...(smtp ? ["--smtp", `smtp://${smtp}`] : [])],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CSP_LOG: process.env.CSP_LOG || "warn" } },
     );
     running.add(child);
@@ -121,7 +123,7 @@ export async function startPortal({ name = "portal" } = {}) {
       async admin(...args) {
         const { stdout } = await execFileAsync(CSP_FUNCTION, ["admin", "--data-dir", functionDir, ...args], {
           cwd: ROOT,
-          env: { ...process.env, CSP_PUBLIC_URL: url },
+          env: { ...process.env, CSP_PUBLIC_URL: url, ...(smtp ? { CSP_MAIL_TRANSPORT: `smtp://${smtp}` } : {}) },
         });
         return stdout;
       },

@@ -107,7 +107,7 @@ export async function signUpAndSignIn(page, portal, step, customer = newCustomer
 export async function signIn(page, portal, step, c) {
   await step("Auf /anmelden/ anmelden", async () => {
     await page.goto(`${portal.url}/anmelden/`);
-    await page.getByLabel("E-Mail-Adresse").fill(c.email);
+    await page.getByLabel(/^E-Mail-Adresse/).fill(c.email);
     await page.getByLabel(/^Passwort\b/).fill(c.password);
     await page.getByRole("button", { name: "Anmelden" }).click();
     await page.waitForURL(/\/api\/konto/);

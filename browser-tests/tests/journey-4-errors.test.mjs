@@ -216,7 +216,7 @@ test("Journey 4f: Anmeldung mit falschem Passwort, von der Funktion geprüft", a
   await step("Meldung oben, E-Mail-Adresse bleibt, nicht angemeldet", async () => {
     await expectVisible(page.locator(".error-summary"), "Fehlerübersicht");
     await expectText(page.locator(".error-summary"), "nicht richtig");
-    const kept = await page.getByRole("textbox", { name: /E-Mail-Adresse/ }).inputValue();
+    const kept = await page.getByRole("main").getByRole("textbox", { name: /E-Mail-Adresse/ }).inputValue();
     if (kept !== "niemand@behoerde.example") throw new Error(`E-Mail-Adresse nicht erhalten: „${kept}“`);
     const session = await page.evaluate(() => fetch("/api/sitzung").then((r) => r.json()));
     if (session.angemeldet) throw new Error("trotzdem angemeldet");

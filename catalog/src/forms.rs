@@ -851,6 +851,65 @@ pub mod address_action {
     ];
 }
 
+/// Subscribing to the newsletter: the e-mail field in the footer of every page, with the
+/// human check of the registration under the same names (the footer's element ids are its
+/// own, since the registration page shows both forms).
+pub mod newsletter {
+    use super::*;
+
+    pub const EMAIL: Field = Field {
+        kind: FieldKind::Email,
+        autocomplete: "email",
+        hint: "Sie erhalten zuerst eine E-Mail mit einem Bestätigungslink.",
+        max_len: 254,
+        ..Field::new("email", "newsletter-email", "Ihre E-Mail-Adresse")
+    };
+    pub const ALTCHA: Field = registration::ALTCHA;
+    pub const QUESTION_TOKEN: Field = registration::QUESTION_TOKEN;
+    pub const QUESTION_ANSWER: Field = Field {
+        id: "newsletter-frage-antwort",
+        ..registration::QUESTION_ANSWER
+    };
+    pub const HONEYPOT: Field = Field {
+        id: "newsletter-website",
+        ..registration::HONEYPOT
+    };
+
+    pub const FIELDS: &[Field] = &[EMAIL];
+    pub const HUMAN_CHECK: &[Field] = &[ALTCHA, QUESTION_TOKEN, QUESTION_ANSWER, HONEYPOT];
+    /// What the footer shows: the address, the proof of work (set by the script once the
+    /// field is used) and the honeypot; without JavaScript the question follows on the
+    /// newsletter's own page.
+    pub const FOOTER: &[Field] = &[EMAIL, ALTCHA, HONEYPOT];
+}
+
+/// Confirming a subscription (the button behind the confirmation mail's link).
+pub mod newsletter_confirm {
+    use super::*;
+
+    pub const TOKEN: Field = Field::hidden("token", "Link-Token", 200);
+    pub const FIELDS: &[Field] = &[TOKEN];
+}
+
+/// Unsubscribing: the button behind a newsletter's link, and the one-click POST of a mail
+/// program (RFC 8058), which sends `List-Unsubscribe=One-Click` with the link's token in
+/// the address.
+pub mod newsletter_unsubscribe {
+    use super::*;
+
+    pub const TOKEN: Field = Field {
+        required: false,
+        hint: "oder als Parameter token in der Adresse (Link aus dem Newsletter)",
+        ..Field::hidden("token", "Link-Token", 200)
+    };
+    pub const ONE_CLICK: Field = Field {
+        required: false,
+        hint: "RFC 8058: List-Unsubscribe=One-Click",
+        ..Field::hidden("List-Unsubscribe", "Ein-Klick-Abmeldung", 20)
+    };
+    pub const FIELDS: &[Field] = &[TOKEN, ONE_CLICK];
+}
+
 /// A field as a form shows it: the specification, what was entered and its message.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldView {
@@ -1009,6 +1068,9 @@ mod tests {
             ("need", need::FIELDS),
             ("order", order::FIELDS),
             ("decision", decision::FIELDS),
+            ("newsletter", newsletter::FIELDS),
+            ("newsletter human check", newsletter::HUMAN_CHECK),
+            ("newsletter unsubscribe", newsletter_unsubscribe::FIELDS),
         ]
     }
 

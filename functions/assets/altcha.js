@@ -1,7 +1,9 @@
 // Solves the portal's ALTCHA-compatible proof-of-work challenge (no dependencies).
 // Progressive: without JavaScript the form shows an arithmetic question instead.
 // Markup: <input type="hidden" name="altcha" data-altcha="/api/altcha"> inside a form,
-// optionally <p data-altcha-status aria-live="polite"></p> for a status line.
+// optionally <p data-altcha-status aria-live="polite"></p> for a status line. Inputs that get
+// `data-altcha` later (the newsletter field in the footer, once it is used) are started by
+// calling window.cspAltcha() again; each input is started once.
 (function () {
   "use strict";
   var enc = new TextEncoder();
@@ -18,6 +20,8 @@
     return null;
   }
   function setup(input) {
+    if (input.hasAttribute("data-altcha-started")) return;
+    input.setAttribute("data-altcha-started", "");
     var form = input.form;
     var status = form && form.querySelector("[data-altcha-status]");
     var say = function (t) { if (status) status.textContent = t; };
@@ -45,6 +49,7 @@
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("input[data-altcha]"), setup);
   }
+  window.cspAltcha = init;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

@@ -1,5 +1,6 @@
 //! The work that falls due with time rather than with a request: deadline reminders and
-//! expiries of orders, the clean-up of expired records and unconfirmed registrations, and
+//! expiries of orders, the clean-up of expired records, unconfirmed registrations and
+//! unconfirmed newsletter addresses, and
 //! the delivery (and retry) of queued mails.
 //!
 //! One code path for every trigger: the EventBridge schedule on Lambda (see `main.rs`), a
@@ -29,6 +30,8 @@ pub struct DueWork {
     pub expired: usize,
     /// Registrations whose address was never confirmed, deleted.
     pub registrations_removed: usize,
+    /// Newsletter addresses whose confirmation link expired unused, deleted.
+    pub subscriptions_removed: usize,
     /// Expired sessions, links, counters and old sent mails forgotten.
     pub records_removed: u64,
     /// Mails delivered.
@@ -60,6 +63,13 @@ impl AppState {
                 work.failed += 1;
             }
         }
+        match self.newsletter.remove_unconfirmed().await {
+            Ok(removed) => work.subscriptions_removed = removed,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not remove unconfirmed newsletter addresses");
+                work.failed += 1;
+            }
+        }
         match self
             .accounts
             .store()
@@ -79,6 +89,7 @@ impl AppState {
             reminded = work.reminded,
             expired = work.expired,
             registrations_removed = work.registrations_removed,
+            subscriptions_removed = work.subscriptions_removed,
             records_removed = work.records_removed,
             mails_sent = work.mails_sent,
             failed = work.failed

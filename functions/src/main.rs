@@ -78,6 +78,11 @@ enum AdminTask {
     /// Runs the scheduled work once: deadline reminders and expiries, removal of expired
     /// records and unconfirmed registrations, mail delivery.
     RunDueWork,
+    /// The newsletter: export the confirmed addresses, or send an issue.
+    Newsletter {
+        #[command(subcommand)]
+        task: NewsletterTask,
+    },
     /// Prints the API bearer token of a provider or of the intermediary.
     ApiToken {
         /// The provider's id (as in content/providers/).
@@ -90,6 +95,27 @@ enum AdminTask {
         /// The intermediary (Umklappvertrag).
         #[arg(long)]
         intermediary: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewsletterTask {
+    /// Writes the confirmed addresses as CSV for German spreadsheet programs (UTF-8 with byte
+    /// order mark, `;` between fields): address, entered, confirmed.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Queues an issue for every confirmed address: FILE is Markdown, its first heading the
+    /// subject; sent as plain text and HTML with an unsubscribe link and List-Unsubscribe
+    /// headers. Throttled to --per-minute mails a minute through the outbox (which retries
+    /// failed sends); the same FILE reaches each address once, however often this runs.
+    Send {
+        file: PathBuf,
+        /// At most this many mails a minute.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        per_minute: u32,
     },
 }
 
@@ -221,7 +247,7 @@ async fn main() -> Result<()> {
 
 async fn admin(state: AppState, task: AdminTask) -> Result<()> {
     use functions::domain::orders::ApiParty;
-    use functions::domain::orders::documents::german_day;
+    use functions::domain::orders::documents::{german_datetime, german_day};
     let accounts = &state.accounts;
     match task {
         AdminTask::Registrations => {
@@ -334,6 +360,48 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 );
             }
         }
+        AdminTask::Newsletter { task } => match task {
+            NewsletterTask::Export { output } => {
+                let subscribers = state.newsletter.confirmed().await?;
+                let csv = functions::domain::newsletter::export_csv(&subscribers);
+                match output {
+                    Some(path) => {
+                        std::fs::write(&path, csv.as_bytes())
+                            .with_context(|| format!("cannot write {}", path.display()))?;
+                        eprintln!(
+                            "{} bestätigte Adresse(n) nach {} geschrieben.",
+                            subscribers.len(),
+                            path.display()
+                        );
+                    }
+                    None => {
+                        use std::io::Write as _;
+                        std::io::stdout().write_all(csv.as_bytes())?;
+                    }
+                }
+                // Nothing else on standard output: it is the CSV.
+                return Ok(());
+            }
+            NewsletterTask::Send { file, per_minute } => {
+                let markdown = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let campaign = functions::domain::newsletter::campaign::parse(&markdown)
+                    .with_context(|| format!("{} is not a newsletter", file.display()))?;
+                let report = state.newsletter.send(&campaign, per_minute).await?;
+                let pace = if report.queued > 0 {
+                    format!(
+                        ", höchstens {per_minute} pro Minute (die letzte ab {})",
+                        german_datetime(report.last_not_before)
+                    )
+                } else {
+                    String::new()
+                };
+                println!(
+                    "„{}“: {} E-Mail(s) eingereiht{pace}; {} Adresse(n) hatten diese Ausgabe schon.",
+                    campaign.subject, report.queued, report.already_queued
+                );
+            }
+        },
         AdminTask::ApiToken {
             provider,
             intermediary,

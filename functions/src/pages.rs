@@ -128,6 +128,11 @@ impl Pages {
         let mut tera = Tera::new();
         tera.set_escape_fn(catalog::format::escape_html_to);
         tera.global_context().insert("site", &site);
+        // The newsletter field in the footer, as on the static pages.
+        tera.global_context().insert(
+            "footer_newsletter",
+            &catalog::forms::FormView::empty(catalog::forms::newsletter::FOOTER),
+        );
         tera.add_raw_templates(sources)
             .map_err(|e| PagesError::Template {
                 path: dir.to_owned(),

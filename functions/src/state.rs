@@ -7,6 +7,7 @@ use crate::config::{Config, ProxyConfig};
 use crate::domain::Accounts;
 pub use crate::domain::accounts::Settings;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::newsletter::Newsletter;
 use crate::domain::orders::Orders;
 use crate::domain::orders::ports::PortalStore;
 use crate::domain::ports::{Store, StoreError};
@@ -37,6 +38,7 @@ pub enum StateError {
 pub struct AppState {
     pub accounts: Arc<Accounts>,
     pub orders: Arc<Orders>,
+    pub newsletter: Arc<Newsletter>,
     pub outbox: Arc<Outbox>,
     /// SHA-256 of the operator's bearer token (`CSP_OPERATOR_TOKEN`); operator routes are
     /// closed when absent.
@@ -67,19 +69,21 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let account_store: Arc<dyn Store> = store.clone();
+        let accounts = Arc::new(Accounts::new(
+            account_store.clone(),
+            clock.clone(),
+            settings.clone(),
+            secret.clone(),
+        ));
         Self {
+            newsletter: Arc::new(Newsletter::new(store.clone(), accounts.clone())),
             outbox: Arc::new(Outbox::new(
                 account_store.clone(),
                 mail_sender,
                 clock.clone(),
             )),
-            orders: Arc::new(Orders::new(
-                store,
-                clock.clone(),
-                settings.clone(),
-                secret.clone(),
-            )),
-            accounts: Arc::new(Accounts::new(account_store, clock, settings, secret)),
+            orders: Arc::new(Orders::new(store, clock, settings, secret)),
+            accounts,
             operator_token_hash: None,
             proxy: Arc::new(ProxyConfig::default()),
             search: Arc::new(SearchSlot::new(Search::unavailable())),
@@ -160,6 +164,12 @@ impl AppState {
             .with_pages(Pages::open_or_unavailable(&config.templates));
         state.load_catalog(&config.catalog);
         Ok(state.with_operator_token(config.operator_token.as_deref()))
+    }
+
+    /// The same state sending its mails through `sender` (e.g. `csp serve --smtp`).
+    pub fn with_mail_sender(mut self, sender: Arc<dyn MailSender>) -> Self {
+        self.outbox = Arc::new(self.outbox.with_sender(sender));
+        self
     }
 
     /// The same state delivering mails before the handler answers (as on Lambda).

@@ -53,6 +53,10 @@ enum Command {
         /// Where the preview keeps its site, data, store and mails.
         #[arg(long, default_value = ".csp")]
         state_dir: PathBuf,
+        /// Send the function's mails to this SMTP server (`smtp://host:port`, lettre's URL
+        /// syntax) instead of writing them as .eml files into the state folder.
+        #[arg(long)]
+        smtp: Option<String>,
     },
     /// Create new content from a template.
     New {
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
             bind,
             poll,
             state_dir,
+            smtp,
         } => generator::serve::run(generator::serve::ServeOptions {
             content,
             theme,
@@ -132,6 +137,7 @@ fn main() -> ExitCode {
             port,
             poll,
             state_dir,
+            smtp,
         }),
         #[cfg(not(feature = "build"))]
         Command::Build { .. } => Err(without("build")),

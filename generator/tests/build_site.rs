@@ -353,6 +353,26 @@ fn forms_post_to_the_function_with_the_agreed_field_names() {
             "{url} has the notice for an unreachable service, shown only by the script"
         );
         assert!(!html.contains("csp serve"), "{url}: no developer hints");
+        // The newsletter field in the footer, with its own honeypot and a proof of work that
+        // starts only once the field is used.
+        let newsletter = attributes_of(
+            &html,
+            "footer form[action='/api/newsletter'] input[type=email]",
+        );
+        assert_eq!(
+            newsletter.get("name").map(String::as_str),
+            Some(catalog::forms::newsletter::EMAIL.name),
+            "{url}: newsletter field in the footer"
+        );
+        assert_eq!(
+            build_support::select(
+                &html,
+                "footer form[action='/api/newsletter'] [data-altcha-on-use]"
+            )
+            .len(),
+            1,
+            "{url}: the footer's proof of work waits until the field is used"
+        );
         assert_eq!(
             build_support::select(&html, "[data-error-summary]").len(),
             1,
@@ -365,7 +385,7 @@ fn forms_post_to_the_function_with_the_agreed_field_names() {
     let honeypot = attributes_of(
         &register,
         &format!(
-            "input[name={}]",
+            "main input[name={}]",
             catalog::forms::registration::HONEYPOT.name
         ),
     );

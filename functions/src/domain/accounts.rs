@@ -58,6 +58,11 @@ pub struct Limits {
     pub reset_per_client: RateLimit,
     /// Invitation mails (new and sent again) per organisation.
     pub invitations_per_org: RateLimit,
+    /// Newsletter form submissions per client (then 429).
+    pub newsletter_per_client: RateLimit,
+    /// Mails the newsletter form sends to one address (confirmation links, notices); further
+    /// submissions answer the same and send nothing, so the form cannot flood a mailbox.
+    pub newsletter_mails_per_address: RateLimit,
 }
 
 impl Default for Limits {
@@ -88,6 +93,14 @@ impl Default for Limits {
             invitations_per_org: RateLimit {
                 max: 30,
                 window_secs: 3600,
+            },
+            newsletter_per_client: RateLimit {
+                max: 20,
+                window_secs: 3600,
+            },
+            newsletter_mails_per_address: RateLimit {
+                max: 3,
+                window_secs: 24 * 3600,
             },
         }
     }
@@ -494,6 +507,44 @@ impl Accounts {
                 None
             }
         })
+    }
+
+    /// The human check of a form other than the registration (the newsletter), with the
+    /// same fields and rules: on success a proof of work is recorded as used at once.
+    /// `Ok(false)` with the message in `errors` when it did not pass.
+    pub(crate) async fn pass_human_check(
+        &self,
+        input: &FormInput,
+        errors: &mut FieldErrors,
+    ) -> Result<bool, AccountError> {
+        let Some(passed) = self.check_human(input, errors).await? else {
+            return Ok(false);
+        };
+        let now = self.now();
+        if let HumanPassed::ProofOfWork(replay_key) = &passed
+            && self
+                .store
+                .increment_counter(replay_key, now, now + 2 * 60 * 60)
+                .await?
+                > 1
+        {
+            errors.add(
+                reg::ALTCHA.name,
+                "Diese Sicherheitsprüfung wurde bereits verwendet. Bitte beantworten Sie die neue Frage.",
+            );
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Counts one event against `limit` for `subject` under `name` (a newsletter's limits).
+    pub(crate) async fn count_against(
+        &self,
+        name: &str,
+        subject: &str,
+        limit: RateLimit,
+    ) -> Result<(), AccountError> {
+        self.rate_limit(name, subject, limit).await
     }
 
     /// Registers an organisation and its administrator, and sends the confirmation link.

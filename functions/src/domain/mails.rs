@@ -13,6 +13,7 @@ pub(crate) fn mail(to: &str, subject: &str, body: String, now: i64) -> OutgoingM
         subject: subject.to_owned(),
         body: format!("{body}{SIGNATURE}"),
         created_at: now,
+        ..OutgoingMail::default()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod human_check;
 pub mod mails;
 pub mod model;
+pub mod newsletter;
 pub mod orders;
 pub mod password;
 pub mod ports;

@@ -340,13 +340,35 @@ pub struct Session {
 }
 
 /// An e-mail in the outbox, written in the same transaction as the change that causes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingMail {
     pub id: String,
     pub to: String,
     pub subject: String,
+    /// The plain text (always sent).
     pub body: String,
     pub created_at: i64,
+    /// An HTML alternative of `body` (newsletters), sent as `multipart/alternative`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// Further header fields (`List-Unsubscribe` of newsletters), ASCII names and values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<MailHeader>,
+    /// Not sent before this time (a throttled newsletter); 0 for at once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_before: i64,
+}
+
+/// A header field of an outgoing mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailHeader {
+    pub name: String,
+    pub value: String,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(value: &i64) -> bool {
+    *value == 0
 }
 
 /// Everything one registration writes, atomically.

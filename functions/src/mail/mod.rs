@@ -21,9 +21,10 @@ pub use smtp::SmtpSender;
 use async_trait::async_trait;
 use lettre::Message;
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::MultiPart;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 
-use crate::domain::model::OutgoingMail;
+use crate::domain::model::{MailHeader, OutgoingMail};
 
 /// What can go wrong while sending.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +42,8 @@ pub trait MailSender: Send + Sync {
     async fn send(&self, from: &str, mail: &OutgoingMail) -> Result<(), MailError>;
 }
 
-/// The RFC 5322 message for a queued mail (plain text, UTF-8).
+/// The RFC 5322 message for a queued mail: plain text (UTF-8), or `multipart/alternative`
+/// with its HTML, and the mail's further header fields.
 pub fn build_message(from: &str, mail: &OutgoingMail) -> Result<Message, MailError> {
     let from: Mailbox = from
         .parse()
@@ -49,14 +51,38 @@ pub fn build_message(from: &str, mail: &OutgoingMail) -> Result<Message, MailErr
     let to: Mailbox = ascii_domain(&mail.to)
         .parse()
         .map_err(|e: lettre::address::AddressError| MailError::Message(e.to_string()))?;
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(&mail.subject)
-        .message_id(Some(format!("<{}@cloud-service-portal>", mail.id)))
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
-        .map_err(|e| MailError::Message(e.to_string()))
+        .message_id(Some(format!("<{}@cloud-service-portal>", mail.id)));
+    for header in &mail.headers {
+        builder = builder.raw_header(raw_header(header)?);
+    }
+    let message = match &mail.html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            mail.body.clone(),
+            html.clone(),
+        )),
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone()),
+    };
+    message.map_err(|e| MailError::Message(e.to_string()))
+}
+
+/// A header field as lettre writes it: ASCII only, no line breaks (the values are links the
+/// portal made, never text from a visitor).
+fn raw_header(header: &MailHeader) -> Result<HeaderValue, MailError> {
+    if !header.value.is_ascii() || header.value.contains(['\r', '\n']) {
+        return Err(MailError::Message(format!(
+            "header {} must be one line of ASCII",
+            header.name
+        )));
+    }
+    let name = HeaderName::new_from_ascii(header.name.clone())
+        .map_err(|e| MailError::Message(format!("header name {}: {e}", header.name)))?;
+    Ok(HeaderValue::new(name, header.value.clone()))
 }
 
 /// The address with its domain in punycode (`amt-müller.de` → `xn--amt-mller-…`): the

@@ -87,6 +87,14 @@ impl Outbox {
         }
     }
 
+    /// A copy sending through `sender` instead (same store, clock and sender address).
+    pub fn with_sender(&self, sender: Arc<dyn MailSender>) -> Self {
+        Self {
+            sender,
+            ..self.duplicate()
+        }
+    }
+
     pub fn from(&self) -> &str {
         &self.from
     }

@@ -11,7 +11,7 @@ use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
 use base64::Engine as _;
 use lettre::message::Mailbox;
 
@@ -93,10 +93,24 @@ impl MailSender for SesSender {
                 .build()
                 .map_err(|e| MailError::Message(e.to_string()))
         };
-        let message = Message::builder()
+        let mut body = Body::builder().text(utf8(&mail.body)?);
+        if let Some(html) = &mail.html {
+            body = body.html(utf8(html)?);
+        }
+        let mut message = Message::builder()
             .subject(utf8(&mail.subject)?)
-            .body(Body::builder().text(utf8(&mail.body)?).build())
-            .build();
+            .body(body.build());
+        // SES adds these to the MIME message it builds (List-Unsubscribe of newsletters).
+        for header in &mail.headers {
+            message = message.headers(
+                MessageHeader::builder()
+                    .name(&header.name)
+                    .value(&header.value)
+                    .build()
+                    .map_err(|e| MailError::Message(e.to_string()))?,
+            );
+        }
+        let message = message.build();
         self.client
             .send_email()
             .from_email_address(from)

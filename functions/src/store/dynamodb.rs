@@ -13,6 +13,8 @@
 //! | current password link | `PWLINK#<user>` | `PWLINK` | (`hash` of the user's only valid invitation or reset link) |
 //! | audit entry | `AUDIT#<id>` | `AUDIT` | `ORGAUDIT#<org>` / `<at>#<written>#<id>` (see [`members`]) |
 //! | address, Standardadresse | `ORGADDR#<org>` | `ADDR#<id>`, `DEFAULT` | (see [`addresses`]) |
+//! | newsletter subscriber | `NEWSLETTER#<id>` | `NEWSLETTER` | `NLCONFIRMED` or `NLPENDING` / `<time>#<id>` (see [`newsletter`]) |
+//! | newsletter address | `NLEMAIL#<address>` | `NLEMAIL` | (unique address, see [`newsletter`]) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -27,6 +29,7 @@
 
 mod addresses;
 mod members;
+mod newsletter;
 mod orders;
 
 use std::collections::HashMap;
@@ -178,7 +181,8 @@ fn token_item(token: &TokenRecord) -> Item {
 fn mail_item(mail: &OutgoingMail) -> Result<Item, StoreError> {
     let mut item = key(format!("MAIL#{}", mail.id), "MAIL");
     item.insert("doc".into(), to_doc(mail)?);
-    item.insert("lease_until".into(), n(0));
+    // A mail not to be sent before a time (a throttled newsletter) is leased until then.
+    item.insert("lease_until".into(), n(mail.not_before));
     item.insert("GSI1PK".into(), s("OUTBOX"));
     item.insert(
         "GSI1SK".into(),

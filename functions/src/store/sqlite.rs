@@ -7,6 +7,7 @@
 mod addresses;
 mod members;
 mod migrations;
+mod newsletter;
 mod orders;
 
 use std::path::Path;
@@ -71,12 +72,21 @@ fn from_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError>
     serde_json::from_str(doc).map_err(backend)
 }
 
+/// Queues a mail; one not to be sent before a time is leased until then. A mail id already
+/// queued is [`StoreError::Conflict`].
 fn insert_mail(tx: &Connection, mail: &OutgoingMail) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO outbox (id, created_at, doc) VALUES (?1, ?2, ?3)",
-        params![mail.id, mail.created_at, to_json(mail)?],
+        "INSERT INTO outbox (id, created_at, doc, lease_until) VALUES (?1, ?2, ?3, ?4)",
+        params![mail.id, mail.created_at, to_json(mail)?, mail.not_before],
     )
-    .map_err(backend)?;
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict
+        }
+        other => backend(other),
+    })?;
     Ok(())
 }
 

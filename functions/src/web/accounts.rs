@@ -76,6 +76,12 @@ pub(super) struct QuestionView<'a> {
     show: bool,
 }
 
+impl<'a> QuestionView<'a> {
+    pub(super) fn new(text: &'a str, token: &'a str, show: bool) -> Self {
+        Self { text, token, show }
+    }
+}
+
 // ---- registration ------------------------------------------------------------------------
 
 pub(super) fn registration_page(

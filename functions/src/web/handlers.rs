@@ -102,6 +102,32 @@ pub async fn notice(
                 ("/api/konto", "Zu Ihrem Konto"),
             ],
         ),
+        "newsletter-angefordert" => (
+            "Bitte sehen Sie in Ihr Postfach",
+            "Sie erhalten in Kürze eine E-Mail an die angegebene Adresse. Ist die Adresse neu, bestätigen Sie das Abonnement bitte innerhalb von 24 Stunden über den Link darin; erst danach senden wir Ihnen den Newsletter. Ist sie schon angemeldet, teilt Ihnen die E-Mail das mit. An dieselbe Adresse senden wir höchstens drei solche E-Mails am Tag.",
+            &[
+                ("/", "Zur Startseite"),
+                ("/datenschutz/", "Datenschutzhinweise zum Newsletter"),
+            ],
+        ),
+        "newsletter-bestaetigt" => (
+            "Newsletter abonniert",
+            "Vielen Dank. Ihre E-Mail-Adresse ist bestätigt, und Sie erhalten ab jetzt den Newsletter. Jede Ausgabe enthält einen Link, mit dem Sie ihn wieder abbestellen.",
+            &[("/", "Zur Startseite")],
+        ),
+        "newsletter-abgemeldet" => (
+            super::newsletter::UNSUBSCRIBED.0,
+            super::newsletter::UNSUBSCRIBED.1,
+            &[("/", "Zur Startseite")],
+        ),
+        "newsletter-link-ungueltig" => (
+            "Link ungültig oder abgelaufen",
+            "Dieser Link ist ungültig, abgelaufen oder wurde bereits verwendet. Den Newsletter können Sie jederzeit über das Feld unten auf jeder Seite neu bestellen.",
+            &[
+                ("/api/newsletter", "Newsletter abonnieren"),
+                ("/", "Zur Startseite"),
+            ],
+        ),
         "abgemeldet" => (
             "Sie sind abgemeldet",
             "Auf Wiedersehen.",

@@ -7,6 +7,7 @@ mod addresses;
 mod form;
 mod handlers;
 mod members;
+mod newsletter;
 mod openapi;
 mod operator;
 mod orders;
@@ -40,6 +41,7 @@ pub fn routes() -> Vec<Route> {
     use addresses as ad;
     use handlers as h;
     use members as m;
+    use newsletter as nl;
     use operator as op;
     use orders as o;
     use profile as pr;
@@ -400,6 +402,54 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Partner),
             post(o::party_decide),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/newsletter",
+                "Newsletter-Formular als eigene Seite (HTML; ohne JavaScript mit Rechenfrage)",
+            ),
+            get(nl::form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/newsletter",
+                "Newsletter bestellen (Double-Opt-in): sendet den Bestätigungslink; antwortet für jede Adresse gleich",
+                &[forms::newsletter::FIELDS, forms::newsletter::HUMAN_CHECK],
+            ),
+            post(nl::subscribe),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/newsletter/bestaetigen",
+                "Seite mit der Schaltfläche zur Bestätigung des Newsletter-Abonnements (Link aus der E-Mail)",
+            )
+            .query(&["token"]),
+            get(nl::confirm_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/newsletter/bestaetigen",
+                "Newsletter-Abonnement bestätigen; ein Link gilt einmal",
+                &[forms::newsletter_confirm::FIELDS],
+            ),
+            post(nl::confirm),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/newsletter/abmelden",
+                "Seite mit der Schaltfläche zum Abbestellen (Link aus dem Newsletter); ein Aufruf allein bestellt nichts ab",
+            )
+            .query(&["token"]),
+            get(nl::unsubscribe_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/newsletter/abmelden",
+                "Newsletter abbestellen und die Adresse löschen; auch als Ein-Klick-Abmeldung nach RFC 8058 (List-Unsubscribe-Post), mit dem Token in der Adresse",
+                &[forms::newsletter_unsubscribe::FIELDS],
+            )
+            .query(&["token"]),
+            post(nl::unsubscribe),
         ),
         r(
             RouteDoc::get("/api/hinweis/{name}", "Ergebnisseiten der Formulare (HTML)")

@@ -363,6 +363,7 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: 1,
+        ..Default::default()
     };
     let registration = NewRegistration {
         org: Organisation {
@@ -459,6 +460,7 @@ async fn run_due_work_by_hand() {
             subject: "Betreff".to_owned(),
             body: "Text".to_owned(),
             created_at: 1,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -494,6 +496,7 @@ async fn the_operator_changes_the_hauptadmin() {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: 1,
+        ..Default::default()
     };
     let (org_id, erika_id, confirm, invite) = (new_id(), new_id(), new_id(), new_id());
     let person = |id: &str, email: &str| User {
@@ -607,4 +610,131 @@ async fn the_operator_changes_the_hauptadmin() {
     let trail = store.list_audit(&org.id).await.unwrap();
     assert_eq!(trail[0].action, AuditAction::HauptadminChanged);
     assert_eq!(trail[0].actor, "Betreiberteam");
+}
+
+/// `csp-function admin newsletter export` writes the confirmed addresses as CSV for German
+/// spreadsheets; `admin newsletter send FILE` mails a Markdown issue with its unsubscribe
+/// headers, once per address however often it runs, and refuses a file without a subject.
+#[tokio::test]
+async fn the_operator_exports_subscribers_and_sends_an_issue() {
+    use functions::domain::model::OutgoingMail;
+    use functions::domain::newsletter::Subscriber;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("function");
+    let state = functions::AppState::local(&data, "http://127.0.0.1:4567").unwrap();
+    let subscriber = |id: &str, email: &str, confirmed: Option<i64>| Subscriber {
+        id: id.repeat(32),
+        email: email.to_owned(),
+        subscribed_at: 1_800_000_000,
+        confirmed_at: confirmed,
+        confirm_hash: String::new(),
+        confirm_expires_at: 4_000_000_000,
+    };
+    let notice = |id: &str| OutgoingMail {
+        id: id.to_owned(),
+        ..Default::default()
+    };
+    let store = functions::store::SqliteStore::open(&data.join("function.sqlite3")).unwrap();
+    use functions::domain::newsletter::ports::NewsletterStore;
+    use functions::domain::ports::Store;
+    for (s, m) in [
+        (subscriber("a", "anna@amt.de", Some(1_800_000_600)), "m1"),
+        (subscriber("b", "bernd@amt.de", None), "m2"),
+    ] {
+        store.create_subscriber(&s, &notice(m)).await.unwrap();
+    }
+    // The placeholder mails above are not what this test is about.
+    let now = 4_000_000_000;
+    for mail in store.claim_mails(now, now + 60, 10).await.unwrap() {
+        store.mark_mail_sent(&mail.id, now).await.unwrap();
+    }
+    drop((state, store));
+
+    let export = command(&data)
+        .args(["admin", "newsletter", "export"])
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let csv = String::from_utf8(export.stdout).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}E-Mail-Adresse;Eingetragen am;Bestätigt am\r\n"),
+        "{csv}"
+    );
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(lines.len(), 1, "only the confirmed address: {csv}");
+    assert!(
+        lines[0].starts_with("anna@amt.de;15.01.2027, 09:00 Uhr;"),
+        "{csv}"
+    );
+    let file = dir.path().join("abonnenten.csv");
+    let to_file = command(&data)
+        .args(["admin", "newsletter", "export", "--output"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(to_file.status.success(), "{to_file:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), csv);
+
+    let issue = dir.path().join("ausgabe.md");
+    std::fs::write(&issue, "# Neues im Portal\n\nZwei neue Angebote.\n").unwrap();
+    let eml = |data: &Path| -> Vec<String> {
+        std::fs::read_dir(data.join("mail"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .filter(|text| text.contains("Subject: Neues im Portal"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let send = command(&data)
+        .args(["admin", "newsletter", "send"])
+        .arg(&issue)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&send.stdout);
+    assert!(send.status.success(), "{send:?}");
+    assert!(
+        stdout.contains("„Neues im Portal“: 1 E-Mail(s) eingereiht, höchstens 60 pro Minute"),
+        "{stdout}"
+    );
+    let sent = eml(&data);
+    assert_eq!(sent.len(), 1, "delivered by the command");
+    assert!(sent[0].contains("To: anna@amt.de"), "{}", sent[0]);
+    assert!(
+        sent[0].contains("List-Unsubscribe: <http://127.0.0.1:4567/api/newsletter/abmelden?token="),
+        "{}",
+        sent[0]
+    );
+    assert!(sent[0].contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(sent[0].contains("multipart/alternative"));
+
+    let again = command(&data)
+        .args(["admin", "newsletter", "send"])
+        .arg(&issue)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(again.status.success(), "{again:?}");
+    assert!(stdout.contains("0 E-Mail(s) eingereiht"), "{stdout}");
+    assert!(
+        stdout.contains("1 Adresse(n) hatten diese Ausgabe schon"),
+        "{stdout}"
+    );
+    assert_eq!(eml(&data).len(), 1, "each address gets an issue once");
+
+    let no_subject = dir.path().join("ohne.md");
+    std::fs::write(&no_subject, "Nur Text ohne Überschrift.\n").unwrap();
+    let refused = command(&data)
+        .args(["admin", "newsletter", "send"])
+        .arg(&no_subject)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("start it with the subject as a heading"),
+        "{stderr}"
+    );
 }

@@ -266,6 +266,7 @@ async fn smtp_sender_reports_an_unreachable_server() {
         subject: "s".into(),
         body: "b".into(),
         created_at: 0,
+        ..Default::default()
     };
     assert!(
         sender

@@ -80,6 +80,7 @@ async fn approved_member(db: &Path) -> String {
                 subject: "Willkommen".into(),
                 body: "Test".into(),
                 created_at: now,
+                ..Default::default()
             },
         })
         .await

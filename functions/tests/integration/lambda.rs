@@ -354,6 +354,7 @@ async fn binary_runs_the_due_work_on_a_scheduled_event() {
                 subject: "Wartet im Postausgang".into(),
                 body: "Text".into(),
                 created_at: 1,
+                ..Default::default()
             })
             .await
             .expect("queue");

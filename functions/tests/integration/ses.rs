@@ -78,6 +78,7 @@ fn mail(to: &str) -> OutgoingMail {
                Mit freundlichen Grüßen\nIhr Cloud-Service-Portal (ÄÖÜäöüß €)\n"
             .to_owned(),
         created_at: 1_767_225_600,
+        ..Default::default()
     }
 }
 
@@ -211,4 +212,43 @@ async fn the_binary_sends_its_outbox_through_ses_when_configured_by_the_environm
     assert_eq!(received.len(), 1, "{received:?}");
     assert_eq!(received[0].1, queued.subject);
     assert_eq!(received[0].2, queued.body);
+}
+
+/// A newsletter issue (HTML alternative, List-Unsubscribe headers) is accepted by the SES
+/// API as one message with its text intact.
+#[tokio::test]
+async fn a_newsletter_with_html_and_unsubscribe_headers_is_accepted() {
+    let endpoint = ses_endpoint();
+    let sender_address = format!("noreply-{}@portal.example", unique());
+    verify_identity(&endpoint, &sender_address).await;
+    let sender = SesSender::new(&SesConfig::local(&endpoint));
+    let to = format!("leser-{}@amt.example", unique());
+    let issue = functions::domain::newsletter::campaign::parse(
+        "# Neues im Portal\n\nZwei neue **Angebote**.\n",
+    )
+    .expect("issue");
+    let mail = functions::domain::newsletter::mails::issue(
+        unique(),
+        &to,
+        &issue,
+        "https://portal.example/api/newsletter/abmelden?token=abc.def",
+        0,
+    );
+
+    sender
+        .send(&format!("Cloud-Service-Portal <{sender_address}>"), &mail)
+        .await
+        .expect("SES accepts the mail with its headers and HTML");
+
+    let received = sent_to(&endpoint, &to).await;
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(received[0].1, "Neues im Portal");
+    // moto keeps the HTML part (not the headers, which it drops from its record).
+    assert!(
+        received[0]
+            .2
+            .contains("https://portal.example/api/newsletter/abmelden?token=abc.def"),
+        "{}",
+        received[0].2
+    );
 }

@@ -78,6 +78,11 @@ fn new_tera() -> Tera {
     tera.set_escape_fn(catalog::format::escape_html_to);
     tera.global_context()
         .insert("session", &Option::<catalog::layout::SessionMeta>::None);
+    // The newsletter field in the footer of every page (the function's pages have it too).
+    tera.global_context().insert(
+        "footer_newsletter",
+        &catalog::forms::FormView::empty(catalog::forms::newsletter::FOOTER),
+    );
     tera
 }
 

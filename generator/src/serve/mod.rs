@@ -40,6 +40,9 @@ pub struct ServeOptions {
     pub poll: bool,
     /// Where the preview keeps its site, the function's data, store and mails.
     pub state_dir: PathBuf,
+    /// An SMTP server for the function's mails (`smtp://host:port`); `None` writes them
+    /// as .eml files into the state folder.
+    pub smtp: Option<String>,
 }
 
 #[derive(Clone)]
@@ -128,17 +131,23 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         theme: std::fs::canonicalize(&options.theme).context("Theme-Ordner")?,
     };
     let public_url = format!("http://{local}");
-    let function_state =
+    let mut function_state =
         functions::AppState::local(&options.state_dir.join("function"), &public_url)
-            .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?
-            .with_search(functions::search::Search::open(
-                &data_dir.join("search-index"),
-            ))
-            .with_pages(functions::pages::Pages::open_or_unavailable(
-                &data_dir.join("templates"),
-            ))
-            // The operator's JSON routes, for trying them locally.
-            .with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref());
+            .context("Der lokale Dienst (Registrierung, Bestellungen) konnte nicht starten")?;
+    if let Some(url) = &options.smtp {
+        let sender =
+            functions::mail::SmtpSender::from_url(url).with_context(|| format!("--smtp {url}"))?;
+        function_state = function_state.with_mail_sender(std::sync::Arc::new(sender));
+    }
+    let function_state = function_state
+        .with_search(functions::search::Search::open(
+            &data_dir.join("search-index"),
+        ))
+        .with_pages(functions::pages::Pages::open_or_unavailable(
+            &data_dir.join("templates"),
+        ))
+        // The operator's JSON routes, for trying them locally.
+        .with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref());
     let snapshot = data_dir.join("catalog.json");
     function_state.load_catalog(&snapshot);
     tokio::spawn(function_state.outbox.clone().deliver_forever());

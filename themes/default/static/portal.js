@@ -303,6 +303,36 @@
   var wanted = new URLSearchParams(location.search).get("titel");
   if (need && wanted && !need.value) need.value = wanted.slice(0, 200);
 
+  // --- Newsletter in the footer: the proof of work starts once the form is used ----------
+  // (not on every page view); the function's altcha.js solves it. Should the script fail to
+  // load, the form is sent as it is and the function asks its question instead.
+  $$("form[data-newsletter]").forEach(function (form) {
+    var pow = $("[data-altcha-on-use]", form);
+    if (!pow) return;
+    var loading = null;
+    function start() {
+      if (loading) return loading;
+      pow.setAttribute("data-altcha", pow.getAttribute("data-altcha-on-use"));
+      loading = new Promise(function (done, fail) {
+        if (window.cspAltcha) { window.cspAltcha(); done(); return; }
+        var s = d.createElement("script");
+        s.src = "/api/altcha.js";
+        s.onload = function () { done(); };
+        s.onerror = fail;
+        d.head.appendChild(s);
+      });
+      return loading;
+    }
+    form.addEventListener("focusin", function () { start().catch(function () {}); });
+    form.addEventListener("submit", function (e) {
+      if (pow.value || pow.hasAttribute("data-altcha-started")) return;
+      e.preventDefault();
+      start().then(function () {
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      }, function () { form.submit(); });
+    });
+  });
+
   // --- Forms: CSRF token, idempotency key, validation with an error summary ---------------
   var forms = $$("form[data-validate]");
   if (forms.length) {

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::model::{Need, Order};
 use super::status::OrderStatus;
 use crate::domain::model::OutgoingMail;
+use crate::domain::newsletter::ports::NewsletterStore;
 use crate::domain::ports::{Store, StoreError};
 
 /// What [`OrderStore::create_order`] did.
@@ -86,7 +87,7 @@ pub trait OrderStore: Send + Sync {
     async fn list_needs(&self) -> Result<Vec<Need>, StoreError>;
 }
 
-/// The whole persistent state: accounts and orders.
-pub trait PortalStore: Store + OrderStore {}
+/// The whole persistent state: accounts, orders and the newsletter's subscribers.
+pub trait PortalStore: Store + OrderStore + NewsletterStore {}
 
-impl<T: Store + OrderStore> PortalStore for T {}
+impl<T: Store + OrderStore + NewsletterStore> PortalStore for T {}

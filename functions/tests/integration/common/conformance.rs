@@ -16,6 +16,7 @@ fn mail(to: &str, now: i64) -> OutgoingMail {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: now,
+        ..Default::default()
     }
 }
 

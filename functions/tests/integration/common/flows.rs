@@ -1009,6 +1009,30 @@ macro_rules! store_tests {
     ($make:expr) => {
         $crate::conformance_tests!($make);
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn newsletter_store_conformance() {
+            common::newsletter::store_conformance($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn newsletter_two_confirmations_one_wins() {
+            common::newsletter::two_confirmations_one_wins($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn newsletter_subscribe_confirm_send_unsubscribe() {
+            common::newsletter::subscribe_confirm_send_unsubscribe($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn newsletter_same_answer_for_every_address() {
+            common::newsletter::same_answer_for_every_address($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn newsletter_unconfirmed_addresses_are_removed() {
+            common::newsletter::unconfirmed_addresses_are_removed($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn newsletter_issue_reaches_each_address_once() {
+            common::newsletter::an_issue_reaches_each_address_once($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn full_account_flow() {
             common::flows::full_account_flow($make.await).await;
         }

@@ -20,6 +20,7 @@ fn mail(to: &str) -> OutgoingMail {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: NOW,
+        ..Default::default()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod conformance;
 pub mod flows;
 pub mod members;
+pub mod newsletter;
 pub mod orders;
 pub mod profile;
 pub mod security;

@@ -1603,6 +1603,7 @@ pub async fn reminders_are_queued_once_in_the_expected_status(store: Arc<dyn Por
         subject: format!("Erinnerung {n}"),
         body: "Text".to_owned(),
         created_at: START,
+        ..Default::default()
     };
     let marker = |name: &str| UsedLink {
         hash: functions::domain::tokens::sha256_hex(name),

@@ -456,6 +456,7 @@ fn queued(to: &str) -> OutgoingMail {
         subject: "Betreff".to_owned(),
         body: "Text".to_owned(),
         created_at: START,
+        ..Default::default()
     }
 }
 
