@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod second_factor;
+
 /// How a field is entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,7 +75,7 @@ pub struct Field {
 }
 
 impl Field {
-    const fn new(name: &'static str, id: &'static str, label: &'static str) -> Field {
+    pub(crate) const fn new(name: &'static str, id: &'static str, label: &'static str) -> Field {
         Field {
             name,
             id,
@@ -93,7 +95,7 @@ impl Field {
         }
     }
 
-    const fn hidden(name: &'static str, label: &'static str, max_len: usize) -> Field {
+    pub(crate) const fn hidden(name: &'static str, label: &'static str, max_len: usize) -> Field {
         Field {
             kind: FieldKind::Hidden,
             max_len,

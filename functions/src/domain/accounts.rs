@@ -4,6 +4,7 @@
 pub mod addresses;
 pub mod members;
 pub mod profile;
+pub mod second_factor;
 
 use std::sync::Arc;
 
@@ -243,6 +244,16 @@ pub struct SignedIn {
     /// The new cookie value (the session id; the store knows only its hash).
     pub session_id: String,
     pub info: SessionInfo,
+}
+
+/// Where a right password leads.
+#[derive(Debug, Clone)]
+pub enum SignInStep {
+    /// Signed in.
+    Done(SignedIn),
+    /// The person has a second factor: the code is asked for next, with this pending
+    /// sign-in (signed, valid for minutes, usable once).
+    SecondFactor { pending: String },
 }
 
 /// The account flows over a store.
@@ -621,6 +632,7 @@ impl Accounts {
                 created_at: now,
                 role: MemberRole::Member,
                 deactivated: false,
+                second_factor: None,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&token),
@@ -896,7 +908,7 @@ impl Accounts {
         input: &FormInput,
         client: &str,
         previous_session: Option<&str>,
-    ) -> Result<SignedIn, AccountError> {
+    ) -> Result<SignInStep, AccountError> {
         let (email_field, password_field) = (
             catalog::forms::sign_in::EMAIL.name,
             catalog::forms::sign_in::PASSWORD.name,
@@ -954,12 +966,18 @@ impl Accounts {
         if org.status != OrgStatus::Approved {
             return Err(AccountError::InvalidCredentials);
         }
+        if user.second_factor.is_some() {
+            tracing::info!(event = "second_factor_asked", user = %user.id);
+            return Ok(SignInStep::SecondFactor {
+                pending: self.pending_sign_in(&user),
+            });
+        }
         if let Some(previous) = previous_session {
             self.store.delete_session(&sha256_hex(previous)).await?;
         }
         let signed_in = self.start_session(user, org).await?;
         tracing::info!(event = "signed_in", user = %signed_in.info.user.id);
-        Ok(signed_in)
+        Ok(SignInStep::Done(signed_in))
     }
 
     /// A new session for `user` of `org`: a fresh id, only its hash stored.

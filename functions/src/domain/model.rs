@@ -104,6 +104,31 @@ pub struct User {
     /// Deactivated by an administrator: may not sign in, has no sessions.
     #[serde(default)]
     pub deactivated: bool,
+    /// The second sign-in factor, if the person switched it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<SecondFactor>,
+}
+
+/// A time-based one-time password (TOTP, RFC 6238) as the second sign-in factor, with the
+/// recovery codes for a lost authenticator app.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactor {
+    /// The secret shared with the authenticator app, base32 as the app was given it.
+    pub secret: String,
+    /// SHA-256 (hex) of each recovery code not used yet; a used one is removed.
+    pub recovery_codes: Vec<String>,
+    /// When it was switched on (Unix seconds).
+    pub since: i64,
+}
+
+/// The secret never appears in logs.
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("recovery_codes_left", &self.recovery_codes.len())
+            .field("since", &self.since)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The role an administrator gives a person (the Hauptadmin is not a role one can give).

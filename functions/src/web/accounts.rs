@@ -12,6 +12,7 @@ use catalog::forms::{self, FormView};
 use super::form::PostedForm;
 use super::refusal::Refusal;
 use super::request::Caller;
+use crate::domain::accounts::SignInStep;
 use crate::domain::csrf;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::pages::{self, Page};
@@ -218,7 +219,7 @@ pub async fn sign_in(
         .sign_in(&input, &caller.client, caller.session_cookie.as_deref())
         .await
     {
-        Ok(signed_in) => {
+        Ok(SignInStep::Done(signed_in)) => {
             let settings = state.accounts.settings();
             let cookie = session_cookie(&signed_in.session_id, settings.session_absolute_secs);
             let response = if caller.wants_json {
@@ -230,6 +231,9 @@ pub async fn sign_in(
                 see_other(&settings.after_sign_in)
             };
             with_cookie(response, cookie)
+        }
+        Ok(SignInStep::SecondFactor { pending }) => {
+            super::second_factor::ask_for_code(&caller, &pending)
         }
         Err(e) => {
             let email = forms::sign_in::EMAIL.name;

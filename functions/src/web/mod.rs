@@ -16,6 +16,7 @@ pub mod refusal;
 pub mod request;
 mod responses;
 pub mod search;
+mod second_factor;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -118,6 +119,21 @@ pub fn routes() -> Vec<Route> {
                 &[forms::sign_in::FIELDS],
             ),
             post(a::sign_in),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/anmeldung/code",
+                "Zweiter Schritt der Anmeldung mit Zwei-Faktor-Anmeldung: Formular für den Bestätigungscode (HTML); braucht das Cookie der begonnenen Anmeldung",
+            ),
+            get(second_factor::code_form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/anmeldung/code",
+                "Anmeldung mit dem Code der Authenticator-App (TOTP, RFC 6238) oder einem Wiederherstellungscode abschließen; setzt das Sitzungs-Cookie",
+                &[forms::second_factor::sign_in::FIELDS],
+            ),
+            post(second_factor::code),
         ),
         r(
             RouteDoc::get("/api/abmeldung", "Abmeldeseite mit Schaltfläche (HTML)"),
@@ -225,6 +241,33 @@ pub fn routes() -> Vec<Route> {
             )
             .auth(Auth::Session),
             post(pr::update_profile),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/zwei-faktor",
+                "Zwei-Faktor-Anmeldung: Stand; ausgeschaltet mit QR-Code und Schlüssel zum Einrichten",
+            )
+            .query(&["hinweis", "uebrig"])
+            .auth(Auth::Session),
+            get(second_factor::show),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/zwei-faktor",
+                "Zwei-Faktor-Anmeldung einschalten: der erste Code der App bestätigt die Einrichtung; die Antwort zeigt die Wiederherstellungscodes einmal",
+                &[forms::second_factor::setup::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(second_factor::enable),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/zwei-faktor/aus",
+                "Zwei-Faktor-Anmeldung ausschalten (Passwort und ein Code erforderlich)",
+                &[forms::second_factor::off::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(second_factor::disable),
         ),
         r(
             RouteDoc::post(

@@ -102,6 +102,7 @@ fn profile_page(
             "administers",
             &Standing::of(&info.org, &info.user).administers(),
         )
+        .with("second_factor", &info.user.second_factor.is_some())
         .with("org_name", &info.org.name)
         .with("org_legal_form", &info.org.legal_form)
         .with("notice", &notice)

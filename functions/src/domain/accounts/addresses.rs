@@ -385,6 +385,7 @@ mod tests {
             created_at: 0,
             role,
             deactivated: false,
+            second_factor: None,
         };
         let org = Organisation {
             id: "o".into(),

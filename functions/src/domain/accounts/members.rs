@@ -227,6 +227,7 @@ impl Accounts {
             created_at: now,
             role,
             deactivated: false,
+            second_factor: None,
         };
         let (link, token) = self.invitation(&user);
         let mail = mails::member_invited(

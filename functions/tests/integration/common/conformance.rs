@@ -53,6 +53,7 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             created_at: now,
             role: MemberRole::Member,
             deactivated: false,
+            second_factor: None,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&new_id()),

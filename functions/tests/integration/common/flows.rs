@@ -1189,6 +1189,19 @@ macro_rules! store_tests {
         async fn addresses_are_managed_and_copied_into_orders() {
             common::addresses::addresses_are_managed_and_copied_into_orders($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn second_factor_signs_in_in_two_steps() {
+            common::second_factor::second_factor_signs_in_in_two_steps($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_recovery_code_signs_in_once_under_concurrency() {
+            common::second_factor::a_recovery_code_signs_in_once_under_concurrency($make.await)
+                .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn setup_proof_is_bound_to_the_person() {
+            common::second_factor::setup_proof_is_bound_to_the_person($make.await).await;
+        }
     };
 }
 

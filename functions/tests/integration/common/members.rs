@@ -71,6 +71,7 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
         created_at: NOW,
         role: MemberRole::Member,
         deactivated: false,
+        second_factor: None,
     };
     let confirm = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -135,6 +136,7 @@ async fn invited(
         created_at: NOW,
         role,
         deactivated: false,
+        second_factor: None,
     };
     let token = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -255,6 +257,7 @@ pub async fn concurrent_invitations_of_one_address_add_one(store: Arc<dyn Portal
                     created_at: NOW,
                     role: MemberRole::Member,
                     deactivated: false,
+                    second_factor: None,
                 };
                 let token = TokenRecord {
                     hash: sha256_hex(&new_id()),

@@ -9,6 +9,7 @@ pub mod members;
 pub mod newsletter;
 pub mod orders;
 pub mod profile;
+pub mod second_factor;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -128,6 +129,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The value of cookie `name` set by this response, if any (empty when it is cleared).
+    pub fn cookie_set(&self, name: &str) -> Option<String> {
+        self.set_cookie.iter().find_map(|c| {
+            let value = c.strip_prefix(name)?.strip_prefix('=')?.split(';').next()?;
+            Some(value.to_owned())
+        })
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -173,6 +182,8 @@ pub struct Opts {
     pub origin: Option<String>,
     pub csrf: Option<String>,
     pub bearer: Option<String>,
+    /// Another cookie (`name=value`) besides the session's.
+    pub other_cookie: Option<String>,
 }
 
 impl Opts {
@@ -191,6 +202,10 @@ impl Opts {
     }
     pub fn origin(mut self, origin: &str) -> Self {
         self.origin = Some(origin.to_owned());
+        self
+    }
+    pub fn other_cookie(mut self, name_value: &str) -> Self {
+        self.other_cookie = Some(name_value.to_owned());
         self
     }
     pub fn csrf(mut self, token: &str) -> Self {
@@ -224,6 +239,9 @@ impl TestApp {
         }
         if let Some(cookie) = &opts.cookie {
             req = req.header("cookie", format!("__Host-csp-sitzung={cookie}"));
+        }
+        if let Some(cookie) = &opts.other_cookie {
+            req = req.header("cookie", cookie);
         }
         if let Some(token) = &opts.csrf {
             req = req.header("x-csrf-token", token);
