@@ -3,6 +3,7 @@
 
 pub mod members;
 pub mod profile;
+pub mod roles;
 
 use std::sync::Arc;
 
@@ -221,6 +222,19 @@ pub struct SessionInfo {
     pub org: Organisation,
     /// The token state-changing requests in this session must carry.
     pub csrf_token: String,
+    /// The named role the person holds, as read at this request (only for a
+    /// Mitarbeiter/in: administrators hold every right anyway).
+    pub role: Option<super::model::Role>,
+}
+
+impl SessionInfo {
+    /// What the person may do: see [`roles::require`], the check every route makes.
+    pub fn rights(&self) -> roles::Rights {
+        roles::Rights::of(
+            super::model::Standing::of(&self.org, &self.user),
+            self.role.as_ref(),
+        )
+    }
 }
 
 /// The result of a successful sign-in.
@@ -569,6 +583,7 @@ impl Accounts {
                 created_at: now,
                 role: MemberRole::Member,
                 deactivated: false,
+                role_id: None,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&token),
@@ -930,6 +945,7 @@ impl Accounts {
             })
             .await?;
         let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
+        let role = self.role_of(&org, &user).await?;
         Ok(SignedIn {
             session_id,
             info: SessionInfo {
@@ -937,6 +953,7 @@ impl Accounts {
                 user,
                 org,
                 csrf_token,
+                role,
             },
         })
     }
@@ -974,12 +991,33 @@ impl Accounts {
             return Ok(None);
         };
         let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
+        let role = self.role_of(&org, &user).await?;
         Ok(Some(SessionInfo {
             id_hash,
             user,
             org,
             csrf_token,
+            role,
         }))
+    }
+
+    /// The named role `user` holds in `org`, if they are a Mitarbeiter/in with one.
+    async fn role_of(
+        &self,
+        org: &Organisation,
+        user: &User,
+    ) -> Result<Option<super::model::Role>, AccountError> {
+        if super::model::Standing::of(org, user) != super::model::Standing::Mitarbeiter {
+            return Ok(None);
+        }
+        let Some(role_id) = user.role_id.as_deref() else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .get_role(role_id)
+            .await?
+            .filter(|role| role.org_id == org.id))
     }
 
     /// Ends a session.

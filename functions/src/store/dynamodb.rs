@@ -26,6 +26,7 @@
 
 mod members;
 mod orders;
+mod roles;
 
 use std::collections::HashMap;
 
@@ -40,7 +41,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::domain::model::{
-    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
+    AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Role, Session,
     TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
@@ -1060,5 +1061,30 @@ impl Store for DynamoStore {
 
     async fn list_audit(&self, org_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
         self.list_audit_impl(org_id).await
+    }
+
+    async fn list_roles(&self, org_id: &str) -> Result<Vec<Role>, StoreError> {
+        self.list_roles_impl(org_id).await
+    }
+
+    async fn get_role(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
+        self.get_role_impl(role_id).await
+    }
+
+    async fn create_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.create_role_impl(role, audit).await
+    }
+
+    async fn update_role(
+        &self,
+        before: &Role,
+        after: &Role,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_role_impl(before, after, audit).await
+    }
+
+    async fn delete_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.delete_role_impl(role, audit).await
     }
 }

@@ -394,6 +394,7 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
             created_at: 1,
             role: MemberRole::Member,
             deactivated: false,
+            role_id: None,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&token),
@@ -506,6 +507,7 @@ async fn the_operator_changes_the_hauptadmin() {
         created_at: 1,
         role: MemberRole::Member,
         deactivated: false,
+        role_id: None,
     };
     let token = |hash: &str, kind: TokenKind, user: &str| TokenRecord {
         hash: sha256_hex(hash),

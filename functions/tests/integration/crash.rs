@@ -65,6 +65,7 @@ async fn approved_member(db: &Path) -> String {
                 created_at: now,
                 role: MemberRole::Member,
                 deactivated: false,
+                role_id: None,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&new_id()),

@@ -1,8 +1,9 @@
 //! The people of an organisation ("Ihr Konto › Mitarbeitende"): invitations, roles,
 //! deactivation and deletion, the audit trail, and the operator's change of the Hauptadmin.
 //!
-//! Permissions are checked here, on the session's person as the store has them now: only
-//! administrators (the Hauptadmin and Organisationsadmins) manage people; nobody changes
+//! Permissions are checked here, on the session's person as the store has them now: people
+//! with the right "Mitarbeitende verwalten" manage people (administrators hold it, a named
+//! role may give it; see [`super::roles`] for what a role holder may not do); nobody changes
 //! the Hauptadmin or their own account here; people of another organisation do not exist
 //! (`NotFound`, the same answer as for an unknown id). Since the Hauptadmin can be neither
 //! deactivated, deleted nor demoted, an organisation always keeps one person who can
@@ -10,21 +11,66 @@
 
 use catalog::forms::{invite_member, member_action};
 
+use super::roles::{self, Rights};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::mails;
 use crate::domain::model::{
-    AuditAction, AuditEntry, MemberRole, Organisation, Standing, TokenKind, TokenRecord, User,
+    AuditAction, AuditEntry, MemberRole, Organisation, Right, Role, Standing, TokenKind,
+    TokenRecord, User,
 };
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
 use crate::domain::validation::{self, FieldErrors, FormInput};
 
+/// The role a person is given: Mitarbeiter/in without further rights, Organisationsadmin,
+/// or a named role of the organisation (a Mitarbeiter/in with its rights).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    Member,
+    Admin,
+    Named(String),
+}
+
+/// The prefix of a named role's value in the role selects (`rolle:<id>`).
+const NAMED: &str = "rolle:";
+
+impl Assignment {
+    /// The value a role select submits.
+    pub fn parse(value: &str) -> Option<Self> {
+        if let Some(id) = value.strip_prefix(NAMED) {
+            return (!id.is_empty()).then(|| Assignment::Named(id.to_owned()));
+        }
+        match MemberRole::parse(value)? {
+            MemberRole::Member => Some(Assignment::Member),
+            MemberRole::Admin => Some(Assignment::Admin),
+        }
+    }
+
+    /// The inverse of [`Assignment::parse`].
+    pub fn value(&self) -> String {
+        match self {
+            Assignment::Member => MemberRole::Member.as_str().to_owned(),
+            Assignment::Admin => MemberRole::Admin.as_str().to_owned(),
+            Assignment::Named(id) => format!("{NAMED}{id}"),
+        }
+    }
+
+    /// What `user` has now.
+    pub fn of(user: &User) -> Assignment {
+        match (user.role, &user.role_id) {
+            (MemberRole::Admin, _) => Assignment::Admin,
+            (MemberRole::Member, Some(id)) => Assignment::Named(id.clone()),
+            (MemberRole::Member, None) => Assignment::Member,
+        }
+    }
+}
+
 /// What an administrator does with one person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberAction {
     /// "Einladung erneut senden": a new link; the earlier one no longer works.
     ResendInvitation,
-    ChangeRole(MemberRole),
+    ChangeRole(Assignment),
     Deactivate,
     Reactivate,
     /// Irreversible; the person's orders stay with the organisation.
@@ -41,7 +87,7 @@ impl MemberAction {
             member_action::REACTIVATE => MemberAction::Reactivate,
             member_action::DELETE => MemberAction::Delete,
             member_action::CHANGE_ROLE => {
-                match MemberRole::parse(input.get(member_action::ROLE.name)) {
+                match Assignment::parse(input.get(member_action::ROLE.name)) {
                     Some(role) => MemberAction::ChangeRole(role),
                     None => {
                         errors.add(member_action::ROLE.name, "Bitte wählen Sie eine Rolle aus.");
@@ -65,6 +111,11 @@ pub struct Member {
     pub standing: Standing,
     /// Invited, password not yet set.
     pub pending: bool,
+    /// The named role they hold (a Mitarbeiter/in only).
+    pub role: Option<Role>,
+    /// Whether the session's person may act on them (not the Hauptadmin, not oneself, and
+    /// for a role holder not an administrator).
+    pub actionable: bool,
 }
 
 /// The German label of a role an administrator gives.
@@ -80,20 +131,97 @@ fn described(user: &User) -> String {
     format!("{} <{}>", user.name, user.email)
 }
 
-/// The refusal for a person who may not manage people.
-const ADMINS_ONLY: &str = "Diese Seite ist der Administration Ihrer Organisation vorbehalten.";
+/// The refusal for a person who may not define roles.
+pub(super) const ADMINS_ONLY: &str =
+    "Diese Seite ist der Administration Ihrer Organisation vorbehalten.";
+const ADMINS_BY_ADMINS: &str =
+    "Konten der Administration ändern nur die Hauptadministration und Organisationsadmins.";
+const ONLY_ADMINS_MAKE_ADMINS: &str =
+    "Organisationsadmins ernennen nur die Hauptadministration und Organisationsadmins.";
+const NOT_BEYOND_OWN: &str = "Sie können nur Rollen vergeben, deren Rechte Sie selbst haben.";
 const NOT_THE_HAUPTADMIN: &str = "Die Hauptadministration kann hier niemand ändern, deaktivieren oder löschen. Eine Übertragung nimmt das Betreiberteam auf Anfrage vor.";
 const NOT_YOURSELF: &str = "Ihr eigenes Konto können Sie hier nicht ändern. Bitten Sie eine andere Administratorin oder einen anderen Administrator.";
 
+/// The message for a role choice that is not one of the organisation's.
+fn unknown_role(field: &str) -> AccountError {
+    let mut errors = FieldErrors::default();
+    errors.add(field, "Bitte wählen Sie eine Rolle aus.");
+    AccountError::Invalid(errors)
+}
+
+/// Whether a person with `rights` may act on `member`.
+fn may_act_on(rights: &Rights, org: &Organisation, member: &User, myself: &User) -> bool {
+    let standing = Standing::of(org, member);
+    standing != Standing::Hauptadmin
+        && member.id != myself.id
+        && (rights.administrator() || standing == Standing::Mitarbeiter)
+}
+
 impl Accounts {
     /// Refuses a person who may not manage the organisation's people.
-    fn require_admin(&self, session: &SessionInfo) -> Result<Standing, AccountError> {
-        let standing = Standing::of(&session.org, &session.user);
-        if standing.administers() {
-            Ok(standing)
-        } else {
-            Err(AccountError::Forbidden(ADMINS_ONLY))
+    fn require_members_right(&self, session: &SessionInfo) -> Result<Rights, AccountError> {
+        roles::require(session, Right::ManageMembers)?;
+        Ok(session.rights())
+    }
+
+    /// The role `assignment` names, checked against what the session's person may give:
+    /// the Organisationsadmin only by an administrator, a named role of the organisation
+    /// only with rights the giver holds. Returns the role record and its label.
+    async fn resolve_assignment(
+        &self,
+        session: &SessionInfo,
+        rights: &Rights,
+        assignment: &Assignment,
+        field: &str,
+    ) -> Result<(Option<Role>, String), AccountError> {
+        match assignment {
+            Assignment::Member => Ok((None, role_label(MemberRole::Member).to_owned())),
+            Assignment::Admin if rights.administrator() => {
+                Ok((None, role_label(MemberRole::Admin).to_owned()))
+            }
+            Assignment::Admin => Err(AccountError::Forbidden(ONLY_ADMINS_MAKE_ADMINS)),
+            Assignment::Named(id) => {
+                let role = self
+                    .store
+                    .get_role(id)
+                    .await?
+                    .filter(|role| role.org_id == session.org.id)
+                    .ok_or_else(|| unknown_role(field))?;
+                if !rights.covers(&role.rights) {
+                    return Err(AccountError::Forbidden(NOT_BEYOND_OWN));
+                }
+                let label = format!("Rolle „{}“", role.name);
+                Ok((Some(role), label))
+            }
         }
+    }
+
+    /// The roles the session's person may give, as (value, label) for the role selects.
+    pub async fn assignable_roles(
+        &self,
+        session: &SessionInfo,
+    ) -> Result<Vec<(String, String)>, AccountError> {
+        let rights = self.require_members_right(session)?;
+        let mut choices = vec![(
+            Assignment::Member.value(),
+            role_label(MemberRole::Member).to_owned(),
+        )];
+        if rights.administrator() {
+            choices.push((
+                Assignment::Admin.value(),
+                role_label(MemberRole::Admin).to_owned(),
+            ));
+        }
+        let mut named = self.store.list_roles(&session.org.id).await?;
+        named.retain(|role| role.org_id == session.org.id && rights.covers(&role.rights));
+        named.sort_by_key(|role| role.name.to_lowercase());
+        choices.extend(named.into_iter().map(|role| {
+            (
+                Assignment::Named(role.id).value(),
+                format!("Rolle „{}“", role.name),
+            )
+        }));
+        Ok(choices)
     }
 
     fn audit(
@@ -116,23 +244,34 @@ impl Accounts {
     }
 
     /// The organisation's people (the Hauptadmin first, then by name) and its audit trail
-    /// (newest first); for administrators only.
+    /// (newest first); for people who manage members.
     pub async fn members(
         &self,
         session: &SessionInfo,
     ) -> Result<(Vec<Member>, Vec<AuditEntry>), AccountError> {
-        self.require_admin(session)?;
+        let rights = self.require_members_right(session)?;
         let org = &session.org;
+        let roles = self.store.list_roles(&org.id).await?;
         let mut members: Vec<Member> = self
             .store
             .list_org_users(&org.id)
             .await?
             .into_iter()
             .filter(|user| user.org_id == org.id)
-            .map(|user| Member {
-                standing: Standing::of(org, &user),
-                pending: user.password_hash.is_none(),
-                user,
+            .map(|user| {
+                let standing = Standing::of(org, &user);
+                Member {
+                    standing,
+                    pending: user.password_hash.is_none(),
+                    role: user
+                        .role_id
+                        .as_deref()
+                        .filter(|_| standing == Standing::Mitarbeiter)
+                        .and_then(|id| roles.iter().find(|r| r.id == id && r.org_id == org.id))
+                        .cloned(),
+                    actionable: may_act_on(&rights, org, &user, &session.user),
+                    user,
+                }
             })
             .collect();
         members.sort_by(|a, b| {
@@ -181,7 +320,7 @@ impl Accounts {
         session: &SessionInfo,
         input: &FormInput,
     ) -> Result<(), AccountError> {
-        self.require_admin(session)?;
+        let rights = self.require_members_right(session)?;
         let mut errors = FieldErrors::default();
         let name = input.get(invite_member::NAME.name).trim().to_owned();
         if name.is_empty() {
@@ -207,12 +346,20 @@ impl Accounts {
                 String::new()
             }
         };
-        let role = MemberRole::parse(input.get(invite_member::ROLE.name));
-        if role.is_none() {
+        let assignment = Assignment::parse(input.get(invite_member::ROLE.name));
+        if assignment.is_none() {
             errors.add(invite_member::ROLE.name, "Bitte wählen Sie die Rolle aus.");
         }
-        let Some(role) = role.filter(|_| errors.is_empty()) else {
+        let Some(assignment) = assignment.filter(|_| errors.is_empty()) else {
             return Err(AccountError::Invalid(errors));
+        };
+        let (named, label) = self
+            .resolve_assignment(session, &rights, &assignment, invite_member::ROLE.name)
+            .await?;
+        let role = if assignment == Assignment::Admin {
+            MemberRole::Admin
+        } else {
+            MemberRole::Member
         };
         let org = &session.org;
         self.count_invitation(org).await?;
@@ -227,6 +374,7 @@ impl Accounts {
             created_at: now,
             role,
             deactivated: false,
+            role_id: named.map(|r| r.id),
         };
         let (link, token) = self.invitation(&user);
         let mail = mails::member_invited(
@@ -234,17 +382,11 @@ impl Accounts {
             &user.name,
             &org.name,
             &session.user.name,
-            role_label(role),
+            &label,
             &link,
             now,
         );
-        let audit = self.audit(
-            org,
-            &session.user.name,
-            AuditAction::Invited,
-            &user,
-            role_label(role),
-        );
+        let audit = self.audit(org, &session.user.name, AuditAction::Invited, &user, &label);
         match self.store.add_member(&user, &token, &mail, &audit).await {
             Ok(()) => {
                 tracing::info!(event = "member_invited", org = %org.id, user = %user.id);
@@ -272,7 +414,7 @@ impl Accounts {
         member_id: &str,
         action: MemberAction,
     ) -> Result<(), AccountError> {
-        self.require_admin(session)?;
+        let rights = self.require_members_right(session)?;
         let org = &session.org;
         let member = self
             .store
@@ -286,6 +428,9 @@ impl Accounts {
         if member.id == session.user.id {
             return Err(AccountError::Forbidden(NOT_YOURSELF));
         }
+        if !may_act_on(&rights, org, &member, &session.user) {
+            return Err(AccountError::Forbidden(ADMINS_BY_ADMINS));
+        }
         let now = self.now();
         let actor = session.user.name.as_str();
         let mut after = member.clone();
@@ -296,12 +441,13 @@ impl Accounts {
                 }
                 self.count_invitation(org).await?;
                 let (link, token) = self.invitation(&member);
+                let label = self.current_label(org, &member).await?;
                 let mail = mails::member_invited(
                     &member.email,
                     &member.name,
                     &org.name,
                     actor,
-                    role_label(member.role),
+                    &label,
                     &link,
                     now,
                 );
@@ -320,24 +466,34 @@ impl Accounts {
                 tracing::info!(event = "member_deleted", org = %org.id, user = %member.id);
                 return Ok(());
             }
-            MemberAction::ChangeRole(role) => {
-                if member.role == role {
+            MemberAction::ChangeRole(ref assignment) => {
+                if Assignment::of(&member) == *assignment {
                     return Ok(());
                 }
-                after.role = role;
+                // A role holder never takes away a role with rights they do not hold.
+                if let Assignment::Named(current) = Assignment::of(&member)
+                    && !rights.administrator()
+                    && let Some(role) = self.store.get_role(&current).await?
+                    && !rights.covers(&role.rights)
+                {
+                    return Err(AccountError::Forbidden(NOT_BEYOND_OWN));
+                }
+                let (named, label) = self
+                    .resolve_assignment(session, &rights, assignment, member_action::ROLE.name)
+                    .await?;
+                after.role = if *assignment == Assignment::Admin {
+                    MemberRole::Admin
+                } else {
+                    MemberRole::Member
+                };
+                after.role_id = named.map(|r| r.id);
                 (
-                    self.audit(
-                        org,
-                        actor,
-                        AuditAction::RoleChanged,
-                        &member,
-                        role_label(role),
-                    ),
+                    self.audit(org, actor, AuditAction::RoleChanged, &member, &label),
                     vec![mails::role_changed(
                         &member.email,
                         &member.name,
                         &org.name,
-                        role_label(role),
+                        &label,
                         now,
                     )],
                 )
@@ -382,6 +538,21 @@ impl Accounts {
         }
         tracing::info!(event = "member_changed", org = %org.id, user = %member.id, action = ?action);
         Ok(())
+    }
+
+    /// The label of the role `member` has now (for a mail sent again).
+    async fn current_label(
+        &self,
+        org: &Organisation,
+        member: &User,
+    ) -> Result<String, AccountError> {
+        Ok(match Assignment::of(member) {
+            Assignment::Named(id) => match self.store.get_role(&id).await? {
+                Some(role) if role.org_id == org.id => format!("Rolle „{}“", role.name),
+                _ => role_label(MemberRole::Member).to_owned(),
+            },
+            _ => role_label(member.role).to_owned(),
+        })
     }
 
     /// The operator makes the person with `email` (active, password set, of the

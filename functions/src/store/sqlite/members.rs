@@ -27,7 +27,7 @@ fn read_user(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
     .transpose()
 }
 
-fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
+pub(super) fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
         params![audit.id, audit.org_id, audit.at, to_json(audit)?],
@@ -93,6 +93,9 @@ impl SqliteStore {
                 return Err(StoreError::EmailTaken);
             }
             read_org(tx, &user.org_id)?.ok_or(StoreError::NotFound)?;
+            if let Some(role_id) = &user.role_id {
+                super::roles::require_role(tx, &user.org_id, role_id)?;
+            }
             tx.execute(
                 "INSERT INTO users (id, org_id, email, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![user.id, user.org_id, user.email, to_json(&user)?],
@@ -132,6 +135,13 @@ impl SqliteStore {
             if after.id != before.id || after.org_id != before.org_id || after.email != before.email
             {
                 return Err(StoreError::Conflict);
+            }
+            if let Some(role_id) = after
+                .role_id
+                .as_ref()
+                .filter(|_| after.role_id != before.role_id)
+            {
+                super::roles::require_role(tx, &org.id, role_id)?;
             }
             tx.execute(
                 "UPDATE users SET doc = ?1 WHERE id = ?2",
@@ -190,6 +200,9 @@ impl SqliteStore {
             for id in [&before.id, &org.admin_user_id] {
                 if let Some(mut user) = read_user(tx, id)? {
                     user.role = crate::domain::model::MemberRole::Admin;
+                    // Administrators hold every right: a named role would only keep the
+                    // role from being deleted.
+                    user.role_id = None;
                     tx.execute(
                         "UPDATE users SET doc = ?1 WHERE id = ?2",
                         params![to_json(&user)?, id],

@@ -52,6 +52,7 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             created_at: now,
             role: MemberRole::Member,
             deactivated: false,
+            role_id: None,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&new_id()),

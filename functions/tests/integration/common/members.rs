@@ -70,6 +70,7 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
         created_at: NOW,
         role: MemberRole::Member,
         deactivated: false,
+        role_id: None,
     };
     let confirm = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -134,6 +135,7 @@ async fn invited(
         created_at: NOW,
         role,
         deactivated: false,
+        role_id: None,
     };
     let token = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -254,6 +256,7 @@ pub async fn concurrent_invitations_of_one_address_add_one(store: Arc<dyn Portal
                     created_at: NOW,
                     role: MemberRole::Member,
                     deactivated: false,
+                    role_id: None,
                 };
                 let token = TokenRecord {
                     hash: sha256_hex(&new_id()),
@@ -291,6 +294,7 @@ pub async fn the_hauptadmin_is_out_of_the_organisations_reach(store: Arc<dyn Por
     let (org, admin) = approved_org(store, "haupt@d.de").await;
     let demoted = User {
         deactivated: true,
+        role_id: None,
         ..admin.clone()
     };
     let audit_entry = audit(&org, AuditAction::Deactivated, "haupt");
@@ -316,6 +320,7 @@ pub async fn member_changes_need_the_state_as_read(store: Arc<dyn PortalStore>) 
     // A person of another organisation is not changed through this one.
     let foreign = User {
         deactivated: true,
+        role_id: None,
         ..stranger_org_admin.clone()
     };
     assert!(
@@ -380,6 +385,7 @@ pub async fn member_changes_need_the_state_as_read(store: Arc<dyn PortalStore>) 
             &bernd,
             &User {
                 deactivated: true,
+                role_id: None,
                 ..bernd.clone()
             },
             &[],
