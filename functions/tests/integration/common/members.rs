@@ -11,9 +11,9 @@ use functions::domain::tokens::{new_id, sha256_hex};
 use super::flows::{register_confirm_approve, set_password_and_sign_in, sign_in};
 use super::*;
 
-const NOW: i64 = 1_800_000_000;
+pub(super) const NOW: i64 = 1_800_000_000;
 
-fn mail(to: &str) -> OutgoingMail {
+pub(super) fn mail(to: &str) -> OutgoingMail {
     OutgoingMail {
         id: new_id(),
         to: to.to_owned(),
@@ -24,7 +24,7 @@ fn mail(to: &str) -> OutgoingMail {
 }
 
 /// Audit entries a second apart, in the order they are made (the trail is sorted by time).
-fn audit(org: &Organisation, action: AuditAction, subject: &str) -> AuditEntry {
+pub(super) fn audit(org: &Organisation, action: AuditAction, subject: &str) -> AuditEntry {
     static TICK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
     AuditEntry {
         id: new_id(),
@@ -38,7 +38,7 @@ fn audit(org: &Organisation, action: AuditAction, subject: &str) -> AuditEntry {
 }
 
 /// An approved organisation with its Hauptadmin (password set), as the store has them.
-async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, User) {
+pub(super) async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, User) {
     let org_id = new_id();
     let user_id = new_id();
     let org = Organisation {
@@ -119,7 +119,7 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
 }
 
 /// Adds an invited person; returns them and their invitation.
-async fn invited(
+pub(super) async fn invited(
     store: &dyn PortalStore,
     org: &Organisation,
     email: &str,
@@ -552,7 +552,7 @@ pub async fn reissued_invitations_void_the_earlier_and_need_a_pending_member(
 // ---- HTTP flows --------------------------------------------------------------------------
 
 /// The session's organisation id.
-async fn org_id(app: &TestApp, cookie: &str) -> String {
+pub(super) async fn org_id(app: &TestApp, cookie: &str) -> String {
     app.get("/api/sitzung", Opts::json().cookie(cookie))
         .await
         .json()["organisation"]["id"]
@@ -562,7 +562,13 @@ async fn org_id(app: &TestApp, cookie: &str) -> String {
 }
 
 /// Invites through the HTML form, as an administrator's browser does.
-async fn invite(app: &TestApp, cookie: &str, name: &str, email: &str, role: &str) -> Reply {
+pub(super) async fn invite(
+    app: &TestApp,
+    cookie: &str,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> Reply {
     let csrf = app.csrf_token(cookie).await;
     app.post_form(
         "/api/konto/mitarbeitende",
@@ -578,7 +584,7 @@ async fn invite(app: &TestApp, cookie: &str, name: &str, email: &str, role: &str
 }
 
 /// A person's id as the JSON list has it.
-async fn member_id(app: &TestApp, cookie: &str, email: &str) -> String {
+pub(super) async fn member_id(app: &TestApp, cookie: &str, email: &str) -> String {
     let list = app
         .get("/api/konto/mitarbeitende", Opts::json().cookie(cookie))
         .await;
@@ -595,7 +601,7 @@ async fn member_id(app: &TestApp, cookie: &str, email: &str) -> String {
 }
 
 /// One action on a person, through the list page's form.
-async fn act(app: &TestApp, cookie: &str, id: &str, fields: &[(&str, &str)]) -> Reply {
+pub(super) async fn act(app: &TestApp, cookie: &str, id: &str, fields: &[(&str, &str)]) -> Reply {
     let csrf = app.csrf_token(cookie).await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -608,7 +614,7 @@ async fn act(app: &TestApp, cookie: &str, id: &str, fields: &[(&str, &str)]) -> 
 }
 
 /// Whether `cookie` is still a live session.
-async fn live(app: &TestApp, cookie: &str) -> bool {
+pub(super) async fn live(app: &TestApp, cookie: &str) -> bool {
     let session = app.get("/api/sitzung", Opts::json().cookie(cookie)).await;
     session.status == 200 && session.json()["angemeldet"] == true
 }

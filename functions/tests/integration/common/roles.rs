@@ -1,0 +1,1058 @@
+//! Named roles: store conformance checks (through `conformance_tests!`) and HTTP flows
+//! (through `store_tests!`): rights checked on every route, roles given only as far as the
+//! giver's own rights reach, no role of another organisation, no role deleted while held.
+
+use std::sync::Arc;
+
+use functions::domain::model::*;
+use functions::domain::orders::ports::PortalStore;
+use functions::domain::ports::StoreError;
+use functions::domain::tokens::{new_id, sha256_hex};
+
+use super::flows::{register_confirm_approve, set_password_and_sign_in};
+use super::members::{
+    NOW, act, approved_org, audit, invite, invited, live, mail, member_id, org_id,
+};
+use super::*;
+
+fn role(org: &Organisation, name: &str, rights: &[Right]) -> Role {
+    Role {
+        id: new_id(),
+        org_id: org.id.clone(),
+        name: name.to_owned(),
+        rights: rights.to_vec(),
+        created_at: NOW,
+    }
+}
+
+/// Invites a person holding `role_id` straight into the store.
+async fn invited_with_role(
+    store: &dyn PortalStore,
+    org: &Organisation,
+    email: &str,
+    role_id: &str,
+) -> Result<User, StoreError> {
+    let user = User {
+        id: new_id(),
+        org_id: org.id.clone(),
+        name: format!("Person {email}"),
+        email: email.to_owned(),
+        phone: String::new(),
+        password_hash: None,
+        created_at: NOW,
+        role: MemberRole::Member,
+        deactivated: false,
+        role_id: Some(role_id.to_owned()),
+    };
+    let token = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Invite,
+        user_id: user.id.clone(),
+        org_id: org.id.clone(),
+        expires_at: NOW + 7 * 86_400,
+        used: false,
+    };
+    store
+        .add_member(
+            &user,
+            &token,
+            &mail(email),
+            &audit(org, AuditAction::Invited, email),
+        )
+        .await?;
+    Ok(user)
+}
+
+async fn give(
+    store: &dyn PortalStore,
+    org: &Organisation,
+    user: &User,
+    role_id: Option<&str>,
+) -> Result<User, StoreError> {
+    let after = User {
+        role_id: role_id.map(str::to_owned),
+        ..user.clone()
+    };
+    store
+        .update_member(
+            org,
+            user,
+            &after,
+            &[mail(&user.email)],
+            &audit(org, AuditAction::RoleChanged, &user.email),
+        )
+        .await?;
+    Ok(after)
+}
+
+/// Roles are listed per organisation, renamed and deleted only as read, and their names
+/// are unique per organisation (case-insensitive), free again once the role is gone.
+pub async fn roles_are_kept_as_read_with_unique_names(store: Arc<dyn PortalStore>) {
+    let (org, _) = approved_org(store.as_ref(), "rollen@amt.de").await;
+    let (other, _) = approved_org(store.as_ref(), "rollen@anders.de").await;
+    let buying = role(&org, "Beschaffung", &[Right::SeeAllOrders]);
+    store
+        .create_role(&buying, &audit(&org, AuditAction::RoleCreated, "b"))
+        .await
+        .expect("create");
+    assert!(matches!(
+        store
+            .create_role(
+                &role(&org, " beschaffung", &[Right::ManageMembers]),
+                &audit(&org, AuditAction::RoleCreated, "dup"),
+            )
+            .await,
+        Err(StoreError::NameTaken)
+    ));
+    // Another organisation may use the same name.
+    store
+        .create_role(
+            &role(&other, "Beschaffung", &[Right::ManageMembers]),
+            &audit(&other, AuditAction::RoleCreated, "b"),
+        )
+        .await
+        .expect("same name elsewhere");
+    let reception = role(&org, "Empfang", &[Right::ManageAddresses]);
+    store
+        .create_role(&reception, &audit(&org, AuditAction::RoleCreated, "e"))
+        .await
+        .expect("create");
+    let mut listed = store.list_roles(&org.id).await.expect("list");
+    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(listed, [buying.clone(), reception.clone()]);
+    assert_eq!(
+        store.get_role(&buying.id).await.expect("get"),
+        Some(buying.clone())
+    );
+
+    // Renaming to the other's name is refused; a stale record is refused.
+    let clash = Role {
+        name: "EMPFANG".to_owned(),
+        ..buying.clone()
+    };
+    assert!(matches!(
+        store
+            .update_role(&buying, &clash, &audit(&org, AuditAction::RoleEdited, "x"))
+            .await,
+        Err(StoreError::NameTaken)
+    ));
+    let renamed = Role {
+        name: "Einkauf".to_owned(),
+        rights: vec![Right::ManageMembers, Right::SeeAllOrders],
+        ..buying.clone()
+    };
+    store
+        .update_role(
+            &buying,
+            &renamed,
+            &audit(&org, AuditAction::RoleEdited, "r"),
+        )
+        .await
+        .expect("rename");
+    assert!(matches!(
+        store
+            .update_role(
+                &buying,
+                &renamed,
+                &audit(&org, AuditAction::RoleEdited, "r")
+            )
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store
+            .delete_role(&buying, &audit(&org, AuditAction::RoleDeleted, "d"))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    // The old name is free after the rename, the new one after the deletion.
+    store
+        .create_role(
+            &role(&org, "Beschaffung", &[Right::SeeAllOrders]),
+            &audit(&org, AuditAction::RoleCreated, "b2"),
+        )
+        .await
+        .expect("old name free");
+    store
+        .delete_role(&renamed, &audit(&org, AuditAction::RoleDeleted, "d"))
+        .await
+        .expect("delete");
+    assert_eq!(store.get_role(&renamed.id).await.expect("get"), None);
+    store
+        .create_role(
+            &role(&org, "Einkauf", &[Right::SeeAllOrders]),
+            &audit(&org, AuditAction::RoleCreated, "e2"),
+        )
+        .await
+        .expect("new name free");
+    let trail = store.list_audit(&org.id).await.expect("audit");
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|a| matches!(
+                a.action,
+                AuditAction::RoleCreated | AuditAction::RoleEdited | AuditAction::RoleDeleted
+            ))
+            .count(),
+        6,
+        "each change that happened, with its audit entry, and none of the refused"
+    );
+}
+
+/// A person gets only a role that exists in their organisation; a role is deleted only
+/// while nobody holds it (giving another role, deleting the person or making them the
+/// Hauptadmin all release it).
+pub async fn roles_are_given_only_while_they_exist(store: Arc<dyn PortalStore>) {
+    let (org, _) = approved_org(store.as_ref(), "geben@amt.de").await;
+    let (other, _) = approved_org(store.as_ref(), "geben@anders.de").await;
+    let mine = role(&org, "Beschaffung", &[Right::SeeAllOrders]);
+    let theirs = role(&other, "Fremd", &[Right::ManageMembers]);
+    store
+        .create_role(&mine, &audit(&org, AuditAction::RoleCreated, "m"))
+        .await
+        .expect("create");
+    store
+        .create_role(&theirs, &audit(&other, AuditAction::RoleCreated, "t"))
+        .await
+        .expect("create");
+
+    // Unknown and foreign roles are refused, and nothing is written.
+    for id in [new_id(), theirs.id.clone()] {
+        assert!(matches!(
+            invited_with_role(store.as_ref(), &org, "nie@amt.de", &id).await,
+            Err(StoreError::Conflict)
+        ));
+        assert!(
+            store
+                .find_user_by_email("nie@amt.de")
+                .await
+                .expect("read")
+                .is_none()
+        );
+    }
+    let (plain, _) = invited(store.as_ref(), &org, "plain@amt.de", MemberRole::Member).await;
+    assert!(matches!(
+        give(store.as_ref(), &org, &plain, Some(&theirs.id)).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.get_user(&plain.id).await.expect("read"),
+        Some(plain.clone())
+    );
+
+    // Held by an invited person: not deleted; free again once they have another role.
+    let holder = invited_with_role(store.as_ref(), &org, "halter@amt.de", &mine.id)
+        .await
+        .expect("with role");
+    let refused = store
+        .delete_role(&mine, &audit(&org, AuditAction::RoleDeleted, "m"))
+        .await;
+    assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
+    let holder = give(store.as_ref(), &org, &holder, None)
+        .await
+        .expect("release");
+    let plain = give(store.as_ref(), &org, &plain, Some(&mine.id))
+        .await
+        .expect("give");
+    assert!(
+        store
+            .delete_role(&mine, &audit(&org, AuditAction::RoleDeleted, "m"))
+            .await
+            .is_err()
+    );
+    // Deleting the person releases it.
+    store
+        .delete_member(&org, &plain, &audit(&org, AuditAction::Deleted, "p"))
+        .await
+        .expect("delete person");
+    store
+        .delete_role(&mine, &audit(&org, AuditAction::RoleDeleted, "m"))
+        .await
+        .expect("nobody holds it");
+    assert!(matches!(
+        give(store.as_ref(), &org, &holder, Some(&mine.id)).await,
+        Err(StoreError::Conflict)
+    ));
+
+    // The Hauptadmin holds every right: made Hauptadmin, a person's role is released.
+    let second = role(&org, "Zweite", &[Right::ManageAddresses]);
+    store
+        .create_role(&second, &audit(&org, AuditAction::RoleCreated, "z"))
+        .await
+        .expect("create");
+    let holder = give(store.as_ref(), &org, &holder, Some(&second.id))
+        .await
+        .expect("give");
+    let invite_token = TokenRecord {
+        hash: sha256_hex(&new_id()),
+        kind: TokenKind::Reset,
+        user_id: holder.id.clone(),
+        org_id: org.id.clone(),
+        expires_at: NOW + 3600,
+        used: false,
+    };
+    store
+        .issue_token(&invite_token, &mail(&holder.email))
+        .await
+        .expect("link");
+    store
+        .set_password(&invite_token.hash, &holder.id, "$argon2id$h", NOW)
+        .await
+        .expect("password");
+    let holder = store
+        .get_user(&holder.id)
+        .await
+        .expect("read")
+        .expect("user");
+    let org = store.get_org(&org.id).await.expect("read").expect("org");
+    store
+        .change_hauptadmin(
+            &org,
+            &holder,
+            &audit(&org, AuditAction::HauptadminChanged, "h"),
+        )
+        .await
+        .expect("hauptadmin");
+    let now_hauptadmin = store
+        .get_user(&holder.id)
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(now_hauptadmin.role_id, None);
+    store
+        .delete_role(&second, &audit(&org, AuditAction::RoleDeleted, "z"))
+        .await
+        .expect("released");
+}
+
+/// A role given and deleted at the same moment: one of the two wins, never both, so no
+/// person ever holds a role that no longer exists.
+pub async fn concurrent_giving_and_deleting_of_a_role_leave_no_dangling_role(
+    store: Arc<dyn PortalStore>,
+) {
+    let (org, _) = approved_org(store.as_ref(), "gleichzeitig@amt.de").await;
+    let (mut given_won, mut delete_won) = (0, 0);
+    for round in 0..8 {
+        let contested = role(&org, &format!("Rolle {round}"), &[Right::SeeAllOrders]);
+        store
+            .create_role(&contested, &audit(&org, AuditAction::RoleCreated, "c"))
+            .await
+            .expect("create");
+        let (person, _) = invited(
+            store.as_ref(),
+            &org,
+            &format!("p{round}@amt.de"),
+            MemberRole::Member,
+        )
+        .await;
+        let org_now = store.get_org(&org.id).await.expect("read").expect("org");
+        let (giving, deleting) = {
+            let (s1, s2) = (store.clone(), store.clone());
+            let (o1, p1, r1) = (org_now.clone(), person.clone(), contested.id.clone());
+            let (o2, r2) = (org_now.clone(), contested.clone());
+            let give_task =
+                tokio::spawn(async move { give(s1.as_ref(), &o1, &p1, Some(&r1)).await });
+            let delete_task = tokio::spawn(async move {
+                s2.delete_role(&r2, &audit(&o2, AuditAction::RoleDeleted, "d"))
+                    .await
+            });
+            (
+                give_task.await.expect("join"),
+                delete_task.await.expect("join"),
+            )
+        };
+        let stored_person = store
+            .get_user(&person.id)
+            .await
+            .expect("read")
+            .expect("user");
+        let stored_role = store.get_role(&contested.id).await.expect("read");
+        assert!(
+            giving.is_ok() != deleting.is_ok(),
+            "round {round}: exactly one wins: {giving:?} / {deleting:?}"
+        );
+        if giving.is_ok() {
+            given_won += 1;
+            assert_eq!(
+                stored_person.role_id.as_deref(),
+                Some(contested.id.as_str())
+            );
+            assert!(stored_role.is_some(), "round {round}: the held role stays");
+        } else {
+            delete_won += 1;
+            assert_eq!(stored_person.role_id, None);
+            assert!(stored_role.is_none());
+        }
+    }
+    assert_eq!(given_won + delete_won, 8);
+}
+
+// ---- HTTP flows --------------------------------------------------------------------------
+
+/// Creates a role through the roles page's form; returns its id.
+async fn create_role(app: &TestApp, cookie: &str, name: &str, rights: &[&str]) -> Reply {
+    let csrf = app.csrf_token(cookie).await;
+    let mut fields = vec![("csrf", csrf.as_str()), ("name", name)];
+    for right in rights {
+        fields.push((right, "ja"));
+    }
+    app.post_form("/api/konto/rollen", &fields, Opts::html().cookie(cookie))
+        .await
+}
+
+/// The id of the organisation's role `name`, as the JSON list has it.
+async fn role_id(app: &TestApp, cookie: &str, name: &str) -> String {
+    let list = app
+        .get("/api/konto/rollen", Opts::json().cookie(cookie))
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    list.json()["rollen"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not listed: {}", list.body))["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+async fn post(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let csrf = app.csrf_token(cookie).await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    app.post_form(path, &all, Opts::html().cookie(cookie)).await
+}
+
+/// The ids of the orders the person sees.
+async fn listed_orders(app: &TestApp, cookie: &str) -> Vec<String> {
+    let mut ids: Vec<String> = app
+        .get("/api/konto/bestellungen", Opts::json().cookie(cookie))
+        .await
+        .json()["bestellungen"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| o["id"].as_str().expect("id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+/// An administrator defines a role with two rights and invites a person with it; she can
+/// do what the role allows and is refused the rest (403, nothing changes), as is a member
+/// without a role; the orders list shows all orders only with the right; the role is
+/// edited (her rights change at once), not deleted while she holds it, then deleted; each
+/// step is in the audit trail and she is told of her role by mail.
+pub async fn roles_are_defined_given_and_checked(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let link = register_confirm_approve(&app, "Stadt Rollenheim", "erika@rollenheim.de").await;
+    let erika = set_password_and_sign_in(&app, &link, "erika@rollenheim.de").await;
+
+    // The roles page, empty, with its form and the note on ordering.
+    let page = app
+        .get("/api/konto/rollen", Opts::html().cookie(&erika))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(markup::texts(&page.body, "main h1"), ["Rollen"]);
+    assert!(
+        markup::texts(&page.body, "main .notice p")
+            .iter()
+            .any(|t| t.contains("Bedarf melden") && t.contains("nicht einschränken"))
+    );
+    assert_eq!(
+        markup::attrs(&page.body, "main form input[type=checkbox]", "name"),
+        [
+            "mitarbeitende_verwalten",
+            "adressen_verwalten",
+            "organisationsprofil_bearbeiten",
+            "alle_bestellungen_sehen"
+        ]
+    );
+
+    // Without a name and a right: both messages, nothing created.
+    let wrong = create_role(&app, &erika, "", &[]).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert_eq!(markup::texts(&wrong.body, ".error-summary li").len(), 2);
+    let made = create_role(
+        &app,
+        &erika,
+        "Beschaffung",
+        &["mitarbeitende_verwalten", "alle_bestellungen_sehen"],
+    )
+    .await;
+    assert_eq!(
+        (made.status, made.location.as_deref()),
+        (303, Some("/api/konto/rollen?hinweis=angelegt")),
+        "{}",
+        made.body
+    );
+    let again = create_role(&app, &erika, "beschaffung", &["adressen_verwalten"]).await;
+    assert_eq!(again.status, 422, "a name is used once: {}", again.body);
+    let buying = role_id(&app, &erika, "Beschaffung").await;
+    assert_eq!(
+        create_role(
+            &app,
+            &erika,
+            "Profilpflege",
+            &["organisationsprofil_bearbeiten"]
+        )
+        .await
+        .status,
+        303
+    );
+    let profile_role = role_id(&app, &erika, "Profilpflege").await;
+
+    // "Konto hinzufügen" offers the roles.
+    let members = app
+        .get("/api/konto/mitarbeitende", Opts::html().cookie(&erika))
+        .await;
+    let offered = markup::texts(&members.body, "#einladung-rolle option");
+    assert!(
+        offered.contains(&"Rolle „Beschaffung“".to_owned()),
+        "{offered:?}"
+    );
+    let paula_role = format!("rolle:{buying}");
+    assert_eq!(
+        invite(
+            &app,
+            &erika,
+            "Paula Plan",
+            "paula@rollenheim.de",
+            &paula_role
+        )
+        .await
+        .status,
+        303
+    );
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == "paula@rollenheim.de" && m.body.contains("Beschaffung")),
+        "the invitation names the role"
+    );
+    let paula = set_password_and_sign_in(
+        &app,
+        &app.link_in_mail("paula@rollenheim.de", "Einladung"),
+        "paula@rollenheim.de",
+    )
+    .await;
+    assert_eq!(
+        invite(
+            &app,
+            &erika,
+            "Otto Ohne",
+            "otto@rollenheim.de",
+            "mitarbeiter"
+        )
+        .await
+        .status,
+        303
+    );
+    let otto = set_password_and_sign_in(
+        &app,
+        &app.link_in_mail("otto@rollenheim.de", "Einladung"),
+        "otto@rollenheim.de",
+    )
+    .await;
+    let account = app
+        .get("/api/konto", Opts::json().cookie(&paula))
+        .await
+        .json();
+    assert_eq!(account["person"]["benannte_rolle"], "Beschaffung");
+    assert_eq!(
+        account["person"]["rechte"],
+        serde_json::json!(["mitarbeitende_verwalten", "alle_bestellungen_sehen"])
+    );
+
+    // Orders: everybody orders; all of them only with the right.
+    let by_erika = orders::place(
+        &app,
+        &erika,
+        &orders::dmessenger_order("e-1", "direktvertrag"),
+    )
+    .await;
+    let by_otto = orders::place(
+        &app,
+        &otto,
+        &orders::dmessenger_order("o-1", "direktvertrag"),
+    )
+    .await;
+    let by_paula = orders::place(
+        &app,
+        &paula,
+        &orders::dmessenger_order("p-1", "direktvertrag"),
+    )
+    .await;
+    let all = sorted(vec![by_erika.clone(), by_otto.clone(), by_paula.clone()]);
+    assert_eq!(
+        listed_orders(&app, &erika).await,
+        all,
+        "the Hauptadmin sees all"
+    );
+    assert_eq!(listed_orders(&app, &paula).await, all, "the role's right");
+    assert_eq!(
+        listed_orders(&app, &otto).await,
+        vec![by_otto.clone()],
+        "only his own"
+    );
+    for other in [&by_erika, &by_paula] {
+        let refused = app
+            .get(
+                &format!("/api/konto/bestellungen/{other}"),
+                Opts::html().cookie(&otto),
+            )
+            .await;
+        assert_eq!(refused.status, 404, "{}", refused.body);
+    }
+    assert_eq!(
+        app.get(
+            &format!("/api/konto/bestellungen/{by_otto}"),
+            Opts::html().cookie(&paula)
+        )
+        .await
+        .status,
+        200
+    );
+
+    // What the role allows: the members page, inviting a Mitarbeiter/in.
+    assert_eq!(
+        app.get("/api/konto/mitarbeitende", Opts::html().cookie(&paula))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        invite(
+            &app,
+            &paula,
+            "Quirin",
+            "quirin@rollenheim.de",
+            "mitarbeiter"
+        )
+        .await
+        .status,
+        303
+    );
+    let quirin = member_id(&app, &paula, "quirin@rollenheim.de").await;
+    assert_eq!(
+        act(&app, &paula, &quirin, &[("aktion", "deaktivieren")])
+            .await
+            .status,
+        303
+    );
+
+    // What it does not allow: 403, and nothing changes.
+    let org = app
+        .get("/api/konto", Opts::json().cookie(&erika))
+        .await
+        .json();
+    let trail_before = app
+        .get("/api/konto/mitarbeitende", Opts::json().cookie(&erika))
+        .await
+        .json()["protokoll"]
+        .clone();
+    let erika_id = member_id(&app, &erika, "erika@rollenheim.de").await;
+    let refusals = [
+        (
+            "details",
+            post(
+                &app,
+                &paula,
+                "/api/konto/organisation",
+                &[("leitweg_id", "04011000-1234512345-06")],
+            )
+            .await,
+        ),
+        (
+            "make an admin",
+            invite(
+                &app,
+                &paula,
+                "Ada",
+                "ada@rollenheim.de",
+                "organisationsadmin",
+            )
+            .await,
+        ),
+        (
+            "a role beyond hers",
+            invite(
+                &app,
+                &paula,
+                "Ben",
+                "ben@rollenheim.de",
+                &format!("rolle:{profile_role}"),
+            )
+            .await,
+        ),
+        (
+            "promote",
+            act(
+                &app,
+                &paula,
+                &quirin,
+                &[("aktion", "rolle-aendern"), ("rolle", "organisationsadmin")],
+            )
+            .await,
+        ),
+        (
+            "the Hauptadmin",
+            act(&app, &paula, &erika_id, &[("aktion", "deaktivieren")]).await,
+        ),
+        (
+            "create a role",
+            create_role(&app, &paula, "Alles", &["organisationsprofil_bearbeiten"]).await,
+        ),
+        (
+            "edit her role",
+            post(
+                &app,
+                &paula,
+                &format!("/api/konto/rollen/{buying}"),
+                &[
+                    ("name", "Beschaffung"),
+                    ("organisationsprofil_bearbeiten", "ja"),
+                ],
+            )
+            .await,
+        ),
+        (
+            "delete a role",
+            post(
+                &app,
+                &paula,
+                &format!("/api/konto/rollen/{profile_role}/loeschen"),
+                &[],
+            )
+            .await,
+        ),
+    ];
+    for (what, reply) in refusals {
+        assert_eq!(reply.status, 403, "{what}: {}", reply.body);
+    }
+    for path in [
+        "/api/konto/rollen".to_owned(),
+        format!("/api/konto/rollen/{buying}"),
+    ] {
+        assert_eq!(
+            app.get(&path, Opts::html().cookie(&paula)).await.status,
+            403,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.mails_to("ada@rollenheim.de") + app.mails_to("ben@rollenheim.de"),
+        0
+    );
+    assert!(live(&app, &erika).await);
+
+    // A member without a role: every protected route 403, nothing changes.
+    let otto_refusals = [
+        (
+            "members",
+            app.get("/api/konto/mitarbeitende", Opts::html().cookie(&otto))
+                .await,
+        ),
+        (
+            "invite",
+            invite(&app, &otto, "Eve", "eve@rollenheim.de", "mitarbeiter").await,
+        ),
+        (
+            "act",
+            act(&app, &otto, &quirin, &[("aktion", "aktivieren")]).await,
+        ),
+        (
+            "details",
+            post(
+                &app,
+                &otto,
+                "/api/konto/organisation",
+                &[("zentrale_telefon", "030 1234567")],
+            )
+            .await,
+        ),
+        (
+            "roles",
+            app.get("/api/konto/rollen", Opts::html().cookie(&otto))
+                .await,
+        ),
+        (
+            "role",
+            app.get(
+                &format!("/api/konto/rollen/{buying}"),
+                Opts::html().cookie(&otto),
+            )
+            .await,
+        ),
+        (
+            "create",
+            create_role(&app, &otto, "Otto", &["adressen_verwalten"]).await,
+        ),
+        (
+            "edit",
+            post(
+                &app,
+                &otto,
+                &format!("/api/konto/rollen/{buying}"),
+                &[("name", "X"), ("adressen_verwalten", "ja")],
+            )
+            .await,
+        ),
+        (
+            "delete",
+            post(
+                &app,
+                &otto,
+                &format!("/api/konto/rollen/{profile_role}/loeschen"),
+                &[],
+            )
+            .await,
+        ),
+    ];
+    for (what, reply) in otto_refusals {
+        assert_eq!(reply.status, 403, "{what}: {}", reply.body);
+    }
+    assert_eq!(app.mails_to("eve@rollenheim.de"), 0);
+    let after = app
+        .get("/api/konto", Opts::json().cookie(&erika))
+        .await
+        .json();
+    assert_eq!(
+        after["organisation"], org["organisation"],
+        "the details are unchanged"
+    );
+    let trail_after = app
+        .get("/api/konto/mitarbeitende", Opts::json().cookie(&erika))
+        .await
+        .json()["protokoll"]
+        .clone();
+    assert_eq!(
+        trail_after, trail_before,
+        "no refused step is in the audit trail"
+    );
+    assert_eq!(
+        role_id(&app, &erika, "Beschaffung").await,
+        buying,
+        "the roles are unchanged"
+    );
+
+    // Edited: she loses "alle Bestellungen sehen" at her next request.
+    let edited = post(
+        &app,
+        &erika,
+        &format!("/api/konto/rollen/{buying}"),
+        &[("name", "Beschaffung"), ("mitarbeitende_verwalten", "ja")],
+    )
+    .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    assert_eq!(listed_orders(&app, &paula).await, vec![by_paula.clone()]);
+
+    // Not deleted while she holds it: 409, the role stays.
+    let held = post(
+        &app,
+        &erika,
+        &format!("/api/konto/rollen/{buying}/loeschen"),
+        &[],
+    )
+    .await;
+    assert_eq!(held.status, 409, "{}", held.body);
+    assert!(markup::texts(&held.body, ".error-summary h2")[0].contains("Paula Plan"));
+    assert_eq!(role_id(&app, &erika, "Beschaffung").await, buying);
+
+    // Another role for her: mailed; then the role can go.
+    let paula_id = member_id(&app, &erika, "paula@rollenheim.de").await;
+    let mails_before = app.mails_to("paula@rollenheim.de");
+    let changed = act(
+        &app,
+        &erika,
+        &paula_id,
+        &[
+            ("aktion", "rolle-aendern"),
+            ("rolle", &format!("rolle:{profile_role}")),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(app.mails_to("paula@rollenheim.de"), mails_before + 1);
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == "paula@rollenheim.de"
+                && m.subject.contains("Rolle")
+                && m.body.contains("Profilpflege"))
+    );
+    assert_eq!(
+        app.get("/api/konto/mitarbeitende", Opts::html().cookie(&paula))
+            .await
+            .status,
+        403,
+        "no longer manages members"
+    );
+    assert_eq!(
+        post(
+            &app,
+            &paula,
+            "/api/konto/organisation",
+            &[("zentrale_telefon", "030 7654321")]
+        )
+        .await
+        .status,
+        303,
+        "now edits the organisation's details"
+    );
+    let gone = post(
+        &app,
+        &erika,
+        &format!("/api/konto/rollen/{buying}/loeschen"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (gone.status, gone.location.as_deref()),
+        (303, Some("/api/konto/rollen?hinweis=geloescht")),
+        "{}",
+        gone.body
+    );
+
+    // The audit trail: each role step, by whom.
+    let trail: Vec<String> = app
+        .get("/api/konto/mitarbeitende", Opts::json().cookie(&erika))
+        .await
+        .json()["protokoll"]
+        .as_array()
+        .expect("trail")
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a["actor"].as_str().unwrap_or(""),
+                a["action"].as_str().unwrap_or(""),
+                a["subject"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for expected in [
+        "Erika Mustermann Rolle gelöscht Rolle „Beschaffung“",
+        "Erika Mustermann Rolle geändert Paula Plan <paula@rollenheim.de>",
+        "Erika Mustermann Rolle bearbeitet Rolle „Beschaffung“",
+        "Erika Mustermann Rolle angelegt Rolle „Profilpflege“",
+        "Erika Mustermann Rolle angelegt Rolle „Beschaffung“",
+        "Paula Plan Eingeladen Quirin <quirin@rollenheim.de>",
+    ] {
+        assert!(
+            trail.contains(&expected.to_owned()),
+            "{expected} in {trail:#?}"
+        );
+    }
+    assert_eq!(
+        trail[0],
+        "Erika Mustermann Rolle gelöscht Rolle „Beschaffung“"
+    );
+}
+
+/// Organisation B neither sees, edits, deletes nor gives A's roles by id.
+pub async fn roles_are_isolated_between_organisations(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let a = register_confirm_approve(&app, "Amt A", "a@rollen-a.de").await;
+    let a = set_password_and_sign_in(&app, &a, "a@rollen-a.de").await;
+    let b = register_confirm_approve(&app, "Amt B", "b@rollen-b.de").await;
+    let b = set_password_and_sign_in(&app, &b, "b@rollen-b.de").await;
+    assert_ne!(org_id(&app, &a).await, org_id(&app, &b).await);
+    assert_eq!(
+        create_role(&app, &a, "Geheim", &["alle_bestellungen_sehen"])
+            .await
+            .status,
+        303
+    );
+    let secret = role_id(&app, &a, "Geheim").await;
+
+    let list_b = app.get("/api/konto/rollen", Opts::json().cookie(&b)).await;
+    assert_eq!(list_b.status, 200);
+    assert!(!list_b.body.contains("Geheim") && !list_b.body.contains(&secret));
+    let seen = app
+        .get(
+            &format!("/api/konto/rollen/{secret}"),
+            Opts::html().cookie(&b),
+        )
+        .await;
+    assert_eq!(seen.status, 404);
+    assert!(!seen.body.contains("Geheim"));
+    let edit = post(
+        &app,
+        &b,
+        &format!("/api/konto/rollen/{secret}"),
+        &[("name", "Übernommen"), ("mitarbeitende_verwalten", "ja")],
+    )
+    .await;
+    assert_eq!(edit.status, 404, "{}", edit.body);
+    let delete = post(
+        &app,
+        &b,
+        &format!("/api/konto/rollen/{secret}/loeschen"),
+        &[],
+    )
+    .await;
+    assert_eq!(delete.status, 404, "{}", delete.body);
+
+    // Giving A's role: refused as an unknown role, nobody invited, nobody changed.
+    let given = invite(
+        &app,
+        &b,
+        "Bert",
+        "bert@rollen-b.de",
+        &format!("rolle:{secret}"),
+    )
+    .await;
+    assert_eq!(given.status, 422, "{}", given.body);
+    assert_eq!(app.mails_to("bert@rollen-b.de"), 0);
+    assert_eq!(
+        invite(&app, &b, "Carla", "carla@rollen-b.de", "mitarbeiter")
+            .await
+            .status,
+        303
+    );
+    let carla = member_id(&app, &b, "carla@rollen-b.de").await;
+    let changed = act(
+        &app,
+        &b,
+        &carla,
+        &[
+            ("aktion", "rolle-aendern"),
+            ("rolle", &format!("rolle:{secret}")),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status, 422, "{}", changed.body);
+    let role_of_carla = app
+        .get("/api/konto/mitarbeitende", Opts::json().cookie(&b))
+        .await
+        .json()["mitarbeitende"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|m| m["email"] == "carla@rollen-b.de")
+        .expect("carla")["role"]
+        .clone();
+    assert_eq!(role_of_carla, "mitarbeiter");
+    // A's role is as it was.
+    let kept = app
+        .get(
+            &format!("/api/konto/rollen/{secret}"),
+            Opts::json().cookie(&a),
+        )
+        .await
+        .json();
+    assert_eq!(kept["name"], "Geheim");
+    assert_eq!(
+        kept["rechte"],
+        serde_json::json!(["alle_bestellungen_sehen"])
+    );
+}
