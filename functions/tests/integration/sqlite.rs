@@ -107,6 +107,24 @@ async fn a_store_of_the_previous_release_opens_and_keeps_working() {
         .json();
     assert_eq!(members["mitarbeitende"].as_array().map(Vec::len), Some(2));
     assert_eq!(members["protokoll"].as_array().map(Vec::len), Some(1));
+    // Named roles (a table of a later migration) work on it too.
+    let role = app
+        .post_form(
+            "/api/konto/rollen",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Beschaffung"),
+                ("alle_bestellungen_sehen", "ja"),
+            ],
+            common::Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(role.status, 303, "{}", role.body);
+    let roles = app
+        .get("/api/konto/rollen", common::Opts::json().cookie(&cookie))
+        .await
+        .json();
+    assert_eq!(roles["rollen"][0]["name"], "Beschaffung");
     // Opening it again applies nothing twice.
     drop(app);
     SqliteStore::open(&path).expect("opens again");

@@ -648,6 +648,24 @@ pub async fn roles_are_defined_given_and_checked(store: Arc<dyn PortalStore>) {
         303
     );
 
+    // An Organisationsadmin, and a person whose role has a right Paula lacks.
+    for (name, email, role) in [
+        (
+            "Anna Admin",
+            "anna@rollenheim.de",
+            "organisationsadmin".to_owned(),
+        ),
+        (
+            "Rita Profil",
+            "rita@rollenheim.de",
+            format!("rolle:{profile_role}"),
+        ),
+    ] {
+        assert_eq!(invite(&app, &erika, name, email, &role).await.status, 303);
+    }
+    let anna_id = member_id(&app, &erika, "anna@rollenheim.de").await;
+    let rita_id = member_id(&app, &erika, "rita@rollenheim.de").await;
+
     // What it does not allow: 403, and nothing changes.
     let org = app
         .get("/api/konto", Opts::json().cookie(&erika))
@@ -705,6 +723,30 @@ pub async fn roles_are_defined_given_and_checked(store: Arc<dyn PortalStore>) {
         (
             "the Hauptadmin",
             act(&app, &paula, &erika_id, &[("aktion", "deaktivieren")]).await,
+        ),
+        (
+            "an Organisationsadmin",
+            act(&app, &paula, &anna_id, &[("aktion", "deaktivieren")]).await,
+        ),
+        (
+            "demote an Organisationsadmin",
+            act(
+                &app,
+                &paula,
+                &anna_id,
+                &[("aktion", "rolle-aendern"), ("rolle", "mitarbeiter")],
+            )
+            .await,
+        ),
+        (
+            "take a role beyond hers",
+            act(
+                &app,
+                &paula,
+                &rita_id,
+                &[("aktion", "rolle-aendern"), ("rolle", "mitarbeiter")],
+            )
+            .await,
         ),
         (
             "create a role",
@@ -895,6 +937,14 @@ pub async fn roles_are_defined_given_and_checked(store: Arc<dyn PortalStore>) {
             .status,
         403,
         "no longer manages members"
+    );
+    // The last person who can manage members: role holders do not count, since the
+    // Hauptadmin holds every right and stays; with Paula's right gone, Erika still manages.
+    assert_eq!(
+        app.get("/api/konto/mitarbeitende", Opts::html().cookie(&erika))
+            .await
+            .status,
+        200
     );
     assert_eq!(
         post(
