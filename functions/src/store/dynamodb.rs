@@ -12,6 +12,8 @@
 //! | counter | `COUNTER#<key>` | `COUNTER` | |
 //! | current password link | `PWLINK#<user>` | `PWLINK` | (`hash` of the user's only valid invitation or reset link) |
 //! | audit entry | `AUDIT#<id>` | `AUDIT` | `ORGAUDIT#<org>` / `<at>#<written>#<id>` (see [`members`]) |
+//! | named role | `ROLE#<id>` | `ROLE` | `ORGROLES#<org>` / `<id>` (with its holder count; see [`roles`]) |
+//! | role name | `ROLENAME#<org>#<name>` | `ROLENAME` | (unique name per organisation) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its

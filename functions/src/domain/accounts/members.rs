@@ -11,6 +11,7 @@
 
 use catalog::forms::{invite_member, member_action};
 
+pub use super::roles::Assignment;
 use super::roles::{self, Rights};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::mails;
@@ -21,49 +22,6 @@ use crate::domain::model::{
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
 use crate::domain::validation::{self, FieldErrors, FormInput};
-
-/// The role a person is given: Mitarbeiter/in without further rights, Organisationsadmin,
-/// or a named role of the organisation (a Mitarbeiter/in with its rights).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Assignment {
-    Member,
-    Admin,
-    Named(String),
-}
-
-/// The prefix of a named role's value in the role selects (`rolle:<id>`).
-const NAMED: &str = "rolle:";
-
-impl Assignment {
-    /// The value a role select submits.
-    pub fn parse(value: &str) -> Option<Self> {
-        if let Some(id) = value.strip_prefix(NAMED) {
-            return (!id.is_empty()).then(|| Assignment::Named(id.to_owned()));
-        }
-        match MemberRole::parse(value)? {
-            MemberRole::Member => Some(Assignment::Member),
-            MemberRole::Admin => Some(Assignment::Admin),
-        }
-    }
-
-    /// The inverse of [`Assignment::parse`].
-    pub fn value(&self) -> String {
-        match self {
-            Assignment::Member => MemberRole::Member.as_str().to_owned(),
-            Assignment::Admin => MemberRole::Admin.as_str().to_owned(),
-            Assignment::Named(id) => format!("{NAMED}{id}"),
-        }
-    }
-
-    /// What `user` has now.
-    pub fn of(user: &User) -> Assignment {
-        match (user.role, &user.role_id) {
-            (MemberRole::Admin, _) => Assignment::Admin,
-            (MemberRole::Member, Some(id)) => Assignment::Named(id.clone()),
-            (MemberRole::Member, None) => Assignment::Member,
-        }
-    }
-}
 
 /// What an administrator does with one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,18 +94,12 @@ pub(super) const ADMINS_ONLY: &str =
     "Diese Seite ist der Administration Ihrer Organisation vorbehalten.";
 const ADMINS_BY_ADMINS: &str =
     "Konten der Administration ändern nur die Hauptadministration und Organisationsadmins.";
-const ONLY_ADMINS_MAKE_ADMINS: &str =
+pub(super) const ONLY_ADMINS_MAKE_ADMINS: &str =
     "Organisationsadmins ernennen nur die Hauptadministration und Organisationsadmins.";
-const NOT_BEYOND_OWN: &str = "Sie können nur Rollen vergeben, deren Rechte Sie selbst haben.";
+pub(super) const NOT_BEYOND_OWN: &str =
+    "Sie können nur Rollen vergeben, deren Rechte Sie selbst haben.";
 const NOT_THE_HAUPTADMIN: &str = "Die Hauptadministration kann hier niemand ändern, deaktivieren oder löschen. Eine Übertragung nimmt das Betreiberteam auf Anfrage vor.";
 const NOT_YOURSELF: &str = "Ihr eigenes Konto können Sie hier nicht ändern. Bitten Sie eine andere Administratorin oder einen anderen Administrator.";
-
-/// The message for a role choice that is not one of the organisation's.
-fn unknown_role(field: &str) -> AccountError {
-    let mut errors = FieldErrors::default();
-    errors.add(field, "Bitte wählen Sie eine Rolle aus.");
-    AccountError::Invalid(errors)
-}
 
 /// Whether a person with `rights` may act on `member`.
 fn may_act_on(rights: &Rights, org: &Organisation, member: &User, myself: &User) -> bool {
@@ -159,69 +111,12 @@ fn may_act_on(rights: &Rights, org: &Organisation, member: &User, myself: &User)
 
 impl Accounts {
     /// Refuses a person who may not manage the organisation's people.
-    fn require_members_right(&self, session: &SessionInfo) -> Result<Rights, AccountError> {
+    pub(super) fn require_members_right(
+        &self,
+        session: &SessionInfo,
+    ) -> Result<Rights, AccountError> {
         roles::require(session, Right::ManageMembers)?;
         Ok(session.rights())
-    }
-
-    /// The role `assignment` names, checked against what the session's person may give:
-    /// the Organisationsadmin only by an administrator, a named role of the organisation
-    /// only with rights the giver holds. Returns the role record and its label.
-    async fn resolve_assignment(
-        &self,
-        session: &SessionInfo,
-        rights: &Rights,
-        assignment: &Assignment,
-        field: &str,
-    ) -> Result<(Option<Role>, String), AccountError> {
-        match assignment {
-            Assignment::Member => Ok((None, role_label(MemberRole::Member).to_owned())),
-            Assignment::Admin if rights.administrator() => {
-                Ok((None, role_label(MemberRole::Admin).to_owned()))
-            }
-            Assignment::Admin => Err(AccountError::Forbidden(ONLY_ADMINS_MAKE_ADMINS)),
-            Assignment::Named(id) => {
-                let role = self
-                    .store
-                    .get_role(id)
-                    .await?
-                    .filter(|role| role.org_id == session.org.id)
-                    .ok_or_else(|| unknown_role(field))?;
-                if !rights.covers(&role.rights) {
-                    return Err(AccountError::Forbidden(NOT_BEYOND_OWN));
-                }
-                let label = format!("Rolle „{}“", role.name);
-                Ok((Some(role), label))
-            }
-        }
-    }
-
-    /// The roles the session's person may give, as (value, label) for the role selects.
-    pub async fn assignable_roles(
-        &self,
-        session: &SessionInfo,
-    ) -> Result<Vec<(String, String)>, AccountError> {
-        let rights = self.require_members_right(session)?;
-        let mut choices = vec![(
-            Assignment::Member.value(),
-            role_label(MemberRole::Member).to_owned(),
-        )];
-        if rights.administrator() {
-            choices.push((
-                Assignment::Admin.value(),
-                role_label(MemberRole::Admin).to_owned(),
-            ));
-        }
-        let mut named = self.store.list_roles(&session.org.id).await?;
-        named.retain(|role| role.org_id == session.org.id && rights.covers(&role.rights));
-        named.sort_by_key(|role| role.name.to_lowercase());
-        choices.extend(named.into_iter().map(|role| {
-            (
-                Assignment::Named(role.id).value(),
-                format!("Rolle „{}“", role.name),
-            )
-        }));
-        Ok(choices)
     }
 
     fn audit(

@@ -23,9 +23,9 @@
 
 use catalog::forms::role as role_form;
 
-use super::members::ADMINS_ONLY;
+use super::members::{ADMINS_ONLY, NOT_BEYOND_OWN, ONLY_ADMINS_MAKE_ADMINS, role_label};
 use super::{AccountError, Accounts, SessionInfo};
-use crate::domain::model::{AuditAction, AuditEntry, Right, Role, Standing, User};
+use crate::domain::model::{AuditAction, AuditEntry, MemberRole, Right, Role, Standing, User};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
@@ -73,6 +73,56 @@ impl Rights {
     pub fn list(&self) -> Vec<Right> {
         Right::ALL.into_iter().filter(|r| self.has(*r)).collect()
     }
+}
+
+/// The role a person is given: Mitarbeiter/in without further rights, Organisationsadmin,
+/// or a named role of the organisation (a Mitarbeiter/in with its rights).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    Member,
+    Admin,
+    Named(String),
+}
+
+/// The prefix of a named role's value in the role selects (`rolle:<id>`).
+const NAMED: &str = "rolle:";
+
+impl Assignment {
+    /// The value a role select submits.
+    pub fn parse(value: &str) -> Option<Self> {
+        if let Some(id) = value.strip_prefix(NAMED) {
+            return (!id.is_empty()).then(|| Assignment::Named(id.to_owned()));
+        }
+        match MemberRole::parse(value)? {
+            MemberRole::Member => Some(Assignment::Member),
+            MemberRole::Admin => Some(Assignment::Admin),
+        }
+    }
+
+    /// The inverse of [`Assignment::parse`].
+    pub fn value(&self) -> String {
+        match self {
+            Assignment::Member => MemberRole::Member.as_str().to_owned(),
+            Assignment::Admin => MemberRole::Admin.as_str().to_owned(),
+            Assignment::Named(id) => format!("{NAMED}{id}"),
+        }
+    }
+
+    /// What `user` has now.
+    pub fn of(user: &User) -> Assignment {
+        match (user.role, &user.role_id) {
+            (MemberRole::Admin, _) => Assignment::Admin,
+            (MemberRole::Member, Some(id)) => Assignment::Named(id.clone()),
+            (MemberRole::Member, None) => Assignment::Member,
+        }
+    }
+}
+
+/// The message for a role choice that is not one of the organisation's.
+fn unknown_role(field: &str) -> AccountError {
+    let mut errors = FieldErrors::default();
+    errors.add(field, "Bitte wählen Sie eine Rolle aus.");
+    AccountError::Invalid(errors)
 }
 
 /// The refusal for a person without `right`.
@@ -175,6 +225,66 @@ pub fn rights_text(rights: &[Right]) -> String {
 }
 
 impl Accounts {
+    /// The role `assignment` names, checked against what the session's person may give:
+    /// the Organisationsadmin only by an administrator, a named role of the organisation
+    /// only with rights the giver holds. Returns the role record and its label.
+    pub(super) async fn resolve_assignment(
+        &self,
+        session: &SessionInfo,
+        rights: &Rights,
+        assignment: &Assignment,
+        field: &str,
+    ) -> Result<(Option<Role>, String), AccountError> {
+        match assignment {
+            Assignment::Member => Ok((None, role_label(MemberRole::Member).to_owned())),
+            Assignment::Admin if rights.administrator() => {
+                Ok((None, role_label(MemberRole::Admin).to_owned()))
+            }
+            Assignment::Admin => Err(AccountError::Forbidden(ONLY_ADMINS_MAKE_ADMINS)),
+            Assignment::Named(id) => {
+                let role = self
+                    .store
+                    .get_role(id)
+                    .await?
+                    .filter(|role| role.org_id == session.org.id)
+                    .ok_or_else(|| unknown_role(field))?;
+                if !rights.covers(&role.rights) {
+                    return Err(AccountError::Forbidden(NOT_BEYOND_OWN));
+                }
+                let label = format!("Rolle „{}“", role.name);
+                Ok((Some(role), label))
+            }
+        }
+    }
+
+    /// The roles the session's person may give, as (value, label) for the role selects.
+    pub async fn assignable_roles(
+        &self,
+        session: &SessionInfo,
+    ) -> Result<Vec<(String, String)>, AccountError> {
+        let rights = self.require_members_right(session)?;
+        let mut choices = vec![(
+            Assignment::Member.value(),
+            role_label(MemberRole::Member).to_owned(),
+        )];
+        if rights.administrator() {
+            choices.push((
+                Assignment::Admin.value(),
+                role_label(MemberRole::Admin).to_owned(),
+            ));
+        }
+        let mut named = self.store.list_roles(&session.org.id).await?;
+        named.retain(|role| role.org_id == session.org.id && rights.covers(&role.rights));
+        named.sort_by_key(|role| role.name.to_lowercase());
+        choices.extend(named.into_iter().map(|role| {
+            (
+                Assignment::Named(role.id).value(),
+                format!("Rolle „{}“", role.name),
+            )
+        }));
+        Ok(choices)
+    }
+
     fn role_audit(
         &self,
         session: &SessionInfo,
@@ -409,5 +519,20 @@ mod tests {
         }
         assert_eq!(Right::parse("bestellen"), None);
         assert_eq!(Right::parse(""), None);
+    }
+
+    #[test]
+    fn role_choices_read_back_as_submitted() {
+        for choice in [
+            Assignment::Member,
+            Assignment::Admin,
+            Assignment::Named("abc123".to_owned()),
+        ] {
+            assert_eq!(Assignment::parse(&choice.value()), Some(choice));
+        }
+        // The Hauptadmin is no role one can give; an empty role id is no role.
+        assert_eq!(Assignment::parse("hauptadmin"), None);
+        assert_eq!(Assignment::parse("rolle:"), None);
+        assert_eq!(Assignment::parse(""), None);
     }
 }
