@@ -1159,11 +1159,11 @@ macro_rules! store_tests {
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn roles_are_defined_given_and_checked() {
-            common::roles::roles_are_defined_given_and_checked($make.await).await;
+            common::role_flows::roles_are_defined_given_and_checked($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn roles_are_isolated_between_organisations() {
-            common::roles::roles_are_isolated_between_organisations($make.await).await;
+            common::role_flows::roles_are_isolated_between_organisations($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn profile_and_details_are_edited() {

@@ -7,6 +7,7 @@ pub mod flows;
 pub mod members;
 pub mod orders;
 pub mod profile;
+pub mod role_flows;
 pub mod roles;
 pub mod security;
 
