@@ -254,12 +254,13 @@ pub trait Store: Send + Sync {
     /// a role of that name (then nothing is written).
     async fn create_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError>;
 
-    /// Replaces `before` (name, rights) if it is still as read; `Conflict` otherwise,
-    /// `NameTaken` if the new name belongs to another role.
+    /// Replaces `before` (name, rights) if it is still as read, queueing `mails` (to its
+    /// holders); `Conflict` otherwise, `NameTaken` if the new name belongs to another role.
     async fn update_role(
         &self,
         before: &Role,
         after: &Role,
+        mails: &[OutgoingMail],
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 

@@ -1081,9 +1081,10 @@ impl Store for DynamoStore {
         &self,
         before: &Role,
         after: &Role,
+        mails: &[OutgoingMail],
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        self.update_role_impl(before, after, audit).await
+        self.update_role_impl(before, after, mails, audit).await
     }
 
     async fn delete_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {

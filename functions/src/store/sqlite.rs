@@ -792,9 +792,10 @@ impl Store for SqliteStore {
         &self,
         before: &Role,
         after: &Role,
+        mails: &[OutgoingMail],
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        self.update_role_impl(before, after, audit).await
+        self.update_role_impl(before, after, mails, audit).await
     }
 
     async fn delete_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {

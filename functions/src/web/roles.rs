@@ -230,7 +230,11 @@ pub async fn edit(
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
     Ok(match state.accounts.edit_role(&info, &id, &input).await {
-        Ok(_) => success(&caller, &format!("{LIST}?hinweis=gespeichert")),
+        Ok(_) => {
+            // The holders' mails are in the outbox: send them now.
+            state.outbox.mail_queued().await;
+            success(&caller, &format!("{LIST}?hinweis=gespeichert"))
+        }
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {
             match state.accounts.role(&info, &id).await {
                 Ok(role) => role_page(

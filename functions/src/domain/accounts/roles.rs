@@ -403,7 +403,33 @@ impl Accounts {
             )
         };
         let audit = self.role_audit(session, AuditAction::RoleEdited, &before, detail);
-        match self.store.update_role(&before, &after, &audit).await {
+        // Its holders are told (the store writes the mails with the change).
+        let now = self.now();
+        let mails: Vec<_> = self
+            .store
+            .list_org_users(&session.org.id)
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.role_id.as_deref() == Some(before.id.as_str())
+                    && Standing::of(&session.org, u) == Standing::Mitarbeiter
+            })
+            .map(|u| {
+                crate::domain::mails::role_rights_changed(
+                    &u.email,
+                    &u.name,
+                    &session.org.name,
+                    &after.name,
+                    &rights_text(&after.rights),
+                    now,
+                )
+            })
+            .collect();
+        match self
+            .store
+            .update_role(&before, &after, &mails, &audit)
+            .await
+        {
             Ok(()) => {
                 tracing::info!(event = "role_edited", org = %after.org_id, role = %after.id);
                 Ok(after)

@@ -15,7 +15,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem, Update};
 
 use super::{DynamoStore, Item, TransactError, build_error, doc_of, get_s, key, s, to_doc};
-use crate::domain::model::{AuditEntry, Role, User};
+use crate::domain::model::{AuditEntry, OutgoingMail, Role, User};
 use crate::domain::ports::StoreError;
 
 fn name_key(role: &Role) -> String {
@@ -132,6 +132,7 @@ impl DynamoStore {
         &self,
         before: &Role,
         after: &Role,
+        mails: &[OutgoingMail],
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         if after.id != before.id || after.org_id != before.org_id {
@@ -155,6 +156,9 @@ impl DynamoStore {
         }
         items.push(self.replace_doc(format!("ROLE#{}", before.id), "ROLE", doc, after)?);
         items.push(self.put_new(super::members::audit_item(audit)?)?);
+        for mail in mails {
+            items.push(self.put_new(super::mail_item(mail)?)?);
+        }
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactError::ConditionFailed(0)) if renamed => Err(StoreError::NameTaken),

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqliteStore, backend, from_json, to_json};
-use crate::domain::model::{AuditEntry, Role, User};
+use crate::domain::model::{AuditEntry, OutgoingMail, Role, User};
 use crate::domain::ports::StoreError;
 
 /// The roles (added by the release with named roles).
@@ -88,9 +88,11 @@ impl SqliteStore {
         &self,
         before: &Role,
         after: &Role,
+        mails: &[OutgoingMail],
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let (before, after, audit) = (before.clone(), after.clone(), audit.clone());
+        let (before, after, mails, audit) =
+            (before.clone(), after.clone(), mails.to_vec(), audit.clone());
         self.transaction(move |tx| {
             let current = read_role(tx, &before.id)?.ok_or(StoreError::NotFound)?;
             if current != before || after.id != before.id || after.org_id != before.org_id {
@@ -101,6 +103,9 @@ impl SqliteStore {
                 params![after.name_key(), to_json(&after)?, after.id],
             )
             .map_err(name_taken)?;
+            for mail in &mails {
+                super::insert_mail(tx, mail)?;
+            }
             super::members::insert_audit(tx, &audit)
         })
         .await

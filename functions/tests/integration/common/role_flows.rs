@@ -516,6 +516,15 @@ pub async fn roles_are_defined_given_and_checked(store: Arc<dyn PortalStore>) {
     .await;
     assert_eq!(edited.status, 303, "{}", edited.body);
     assert_eq!(listed_orders(&app, &paula).await, vec![by_paula.clone()]);
+    assert!(
+        app.mails
+            .sent()
+            .iter()
+            .any(|m| m.to == "paula@rollenheim.de"
+                && m.subject.contains("Rechte Ihrer Rolle")
+                && m.body.contains("Rechte: Mitarbeitende verwalten.")),
+        "the holder is told of her role's new rights"
+    );
 
     // Not deleted while she holds it: 409, the role stays.
     let held = post(

@@ -127,7 +127,12 @@ pub async fn roles_are_kept_as_read_with_unique_names(store: Arc<dyn PortalStore
     };
     assert!(matches!(
         store
-            .update_role(&buying, &clash, &audit(&org, AuditAction::RoleEdited, "x"))
+            .update_role(
+                &buying,
+                &clash,
+                &[],
+                &audit(&org, AuditAction::RoleEdited, "x")
+            )
             .await,
         Err(StoreError::NameTaken)
     ));
@@ -140,6 +145,7 @@ pub async fn roles_are_kept_as_read_with_unique_names(store: Arc<dyn PortalStore
         .update_role(
             &buying,
             &renamed,
+            &[mail("inhaberin@amt.de")],
             &audit(&org, AuditAction::RoleEdited, "r"),
         )
         .await
@@ -149,11 +155,19 @@ pub async fn roles_are_kept_as_read_with_unique_names(store: Arc<dyn PortalStore
             .update_role(
                 &buying,
                 &renamed,
+                &[mail("zweimal@amt.de")],
                 &audit(&org, AuditAction::RoleEdited, "r")
             )
             .await,
         Err(StoreError::Conflict)
     ));
+    // The holders' mail is queued with the change, and only with a change that happened.
+    let queued = store
+        .claim_mails(NOW + 10, NOW + 100, 100)
+        .await
+        .expect("outbox");
+    assert!(queued.iter().any(|m| m.to == "inhaberin@amt.de"));
+    assert!(!queued.iter().any(|m| m.to == "zweimal@amt.de"));
     assert!(matches!(
         store
             .delete_role(&buying, &audit(&org, AuditAction::RoleDeleted, "d"))
