@@ -71,6 +71,16 @@ fn from_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError>
     serde_json::from_str(doc).map_err(backend)
 }
 
+/// Writes an audit entry (in the caller's transaction).
+fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
+        params![audit.id, audit.org_id, audit.at, to_json(audit)?],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
 fn insert_mail(tx: &Connection, mail: &OutgoingMail) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO outbox (id, created_at, doc) VALUES (?1, ?2, ?3)",

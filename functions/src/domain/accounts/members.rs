@@ -11,13 +11,12 @@
 
 use catalog::forms::{invite_member, member_action};
 
-pub use super::roles::Assignment;
-use super::roles::{self, Rights};
+pub use super::roles::{Assignment, role_label};
+use super::roles::{NOT_BEYOND_OWN, Rights};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::mails;
 use crate::domain::model::{
-    AuditAction, AuditEntry, MemberRole, Organisation, Right, Role, Standing, TokenKind,
-    TokenRecord, User,
+    AuditAction, AuditEntry, MemberRole, Organisation, Role, Standing, TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
@@ -76,28 +75,13 @@ pub struct Member {
     pub actionable: bool,
 }
 
-/// The German label of a role an administrator gives.
-pub fn role_label(role: MemberRole) -> &'static str {
-    match role {
-        MemberRole::Member => Standing::Mitarbeiter.label(),
-        MemberRole::Admin => Standing::Organisationsadmin.label(),
-    }
-}
-
 /// "Name <address>", how the audit trail names a person.
 fn described(user: &User) -> String {
     format!("{} <{}>", user.name, user.email)
 }
 
-/// The refusal for a person who may not define roles.
-pub(super) const ADMINS_ONLY: &str =
-    "Diese Seite ist der Administration Ihrer Organisation vorbehalten.";
 const ADMINS_BY_ADMINS: &str =
     "Konten der Administration ändern nur die Hauptadministration und Organisationsadmins.";
-pub(super) const ONLY_ADMINS_MAKE_ADMINS: &str =
-    "Organisationsadmins ernennen nur die Hauptadministration und Organisationsadmins.";
-pub(super) const NOT_BEYOND_OWN: &str =
-    "Sie können nur Rollen vergeben, deren Rechte Sie selbst haben.";
 const NOT_THE_HAUPTADMIN: &str = "Die Hauptadministration kann hier niemand ändern, deaktivieren oder löschen. Eine Übertragung nimmt das Betreiberteam auf Anfrage vor.";
 const NOT_YOURSELF: &str = "Ihr eigenes Konto können Sie hier nicht ändern. Bitten Sie eine andere Administratorin oder einen anderen Administrator.";
 
@@ -110,15 +94,6 @@ fn may_act_on(rights: &Rights, org: &Organisation, member: &User, myself: &User)
 }
 
 impl Accounts {
-    /// Refuses a person who may not manage the organisation's people.
-    pub(super) fn require_members_right(
-        &self,
-        session: &SessionInfo,
-    ) -> Result<Rights, AccountError> {
-        roles::require(session, Right::ManageMembers)?;
-        Ok(session.rights())
-    }
-
     fn audit(
         &self,
         org: &Organisation,

@@ -23,7 +23,6 @@
 
 use catalog::forms::role as role_form;
 
-use super::members::{ADMINS_ONLY, NOT_BEYOND_OWN, ONLY_ADMINS_MAKE_ADMINS, role_label};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::model::{AuditAction, AuditEntry, MemberRole, Right, Role, Standing, User};
 use crate::domain::ports::StoreError;
@@ -125,6 +124,21 @@ fn unknown_role(field: &str) -> AccountError {
     AccountError::Invalid(errors)
 }
 
+/// The German label of a role an administrator gives.
+pub fn role_label(role: MemberRole) -> &'static str {
+    match role {
+        MemberRole::Member => Standing::Mitarbeiter.label(),
+        MemberRole::Admin => Standing::Organisationsadmin.label(),
+    }
+}
+
+/// The refusal for a person who may not define roles.
+const ADMINS_ONLY: &str = "Diese Seite ist der Administration Ihrer Organisation vorbehalten.";
+const ONLY_ADMINS_MAKE_ADMINS: &str =
+    "Organisationsadmins ernennen nur die Hauptadministration und Organisationsadmins.";
+pub(super) const NOT_BEYOND_OWN: &str =
+    "Sie können nur Rollen vergeben, deren Rechte Sie selbst haben.";
+
 /// The refusal for a person without `right`.
 fn refusal(right: Right) -> &'static str {
     match right {
@@ -225,6 +239,15 @@ pub fn rights_text(rights: &[Right]) -> String {
 }
 
 impl Accounts {
+    /// Refuses a person who may not manage the organisation's people.
+    pub(super) fn require_members_right(
+        &self,
+        session: &SessionInfo,
+    ) -> Result<Rights, AccountError> {
+        require(session, Right::ManageMembers)?;
+        Ok(session.rights())
+    }
+
     /// The role `assignment` names, checked against what the session's person may give:
     /// the Organisationsadmin only by an administrator, a named role of the organisation
     /// only with rights the giver holds. Returns the role record and its label.

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    SqliteStore, backend, from_json, insert_mail, insert_token, read_org, to_json,
+    SqliteStore, backend, from_json, insert_audit, insert_mail, insert_token, read_org, to_json,
     void_earlier_password_links,
 };
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
@@ -25,15 +25,6 @@ fn read_user(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
     .map_err(backend)?
     .map(|doc| from_json(&doc))
     .transpose()
-}
-
-pub(super) fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
-        params![audit.id, audit.org_id, audit.at, to_json(audit)?],
-    )
-    .map_err(backend)?;
-    Ok(())
 }
 
 /// The organisation and the person are as read, the person belongs to it and is not its

@@ -79,7 +79,7 @@ impl SqliteStore {
                 params![role.id, role.org_id, role.name_key(), to_json(&role)?],
             )
             .map_err(name_taken)?;
-            super::members::insert_audit(tx, &audit)
+            super::insert_audit(tx, &audit)
         })
         .await
     }
@@ -106,7 +106,7 @@ impl SqliteStore {
             for mail in &mails {
                 super::insert_mail(tx, mail)?;
             }
-            super::members::insert_audit(tx, &audit)
+            super::insert_audit(tx, &audit)
         })
         .await
     }
@@ -138,7 +138,7 @@ impl SqliteStore {
             }
             tx.execute("DELETE FROM roles WHERE id = ?1", [&role.id])
                 .map_err(backend)?;
-            super::members::insert_audit(tx, &audit)
+            super::insert_audit(tx, &audit)
         })
         .await
     }
