@@ -635,9 +635,11 @@ pub mod invite_member {
         hint: "Die dienstliche Adresse der Person; sie erhält einen Link, der 7 Tage gilt.",
         ..Field::new("email", "einladung-email", "E-Mail-Adresse")
     };
+    /// `mitarbeiter`, `organisationsadmin` or `rolle:<id>` for one of the organisation's
+    /// named roles (the page lists them).
     pub const ROLE: Field = Field {
         kind: FieldKind::Select,
-        max_len: 30,
+        max_len: 60,
         choices: MEMBER_ROLE_CHOICES,
         placeholder: "Bitte wählen",
         ..Field::new("rolle", "einladung-rolle", "Rolle")
@@ -662,11 +664,12 @@ pub mod member_action {
         hint: "einladung-erneut-senden, rolle-aendern, deaktivieren, aktivieren oder loeschen",
         ..Field::new("aktion", "aktion", "Aktion")
     };
-    /// The new role (only for `rolle-aendern`); one select per person, `rolle-<id>`.
+    /// The new role (only for `rolle-aendern`); one select per person, `rolle-<id>`:
+    /// `mitarbeiter`, `organisationsadmin` or `rolle:<id>` for a named role.
     pub const ROLE: Field = Field {
         kind: FieldKind::Select,
         required: false,
-        max_len: 30,
+        max_len: 60,
         choices: MEMBER_ROLE_CHOICES,
         ..Field::new("rolle", "rolle", "Rolle")
     };
@@ -676,6 +679,66 @@ pub mod member_action {
         ..Field::hidden("bestaetigt", "Löschen bestätigt (ja)", 2)
     };
     pub const FIELDS: &[Field] = &[ACTION, ROLE, CONFIRM, CSRF];
+}
+
+/// "Rolle anlegen" and "Rolle bearbeiten": a named role with its rights (administrators
+/// only). Each right is a checkbox named after the right's value in the function's domain
+/// (`Right::as_str`).
+pub mod role {
+    use super::*;
+
+    pub const NAME: Field = Field {
+        max_len: 60,
+        autocomplete: "off",
+        hint: "Zum Beispiel „Beschaffung“ oder „Empfang“. Jeder Name kommt in Ihrer Organisation einmal vor.",
+        ..Field::new("name", "rolle-name", "Name der Rolle")
+    };
+    const fn right(name: &'static str, id: &'static str, label: &'static str) -> Field {
+        Field {
+            kind: FieldKind::Checkbox,
+            required: false,
+            max_len: 3,
+            ..Field::new(name, id, label)
+        }
+    }
+    pub const MANAGE_MEMBERS: Field = right(
+        "mitarbeitende_verwalten",
+        "recht-mitarbeitende",
+        "Mitarbeitende verwalten (einladen, deaktivieren, löschen, Rollen vergeben)",
+    );
+    pub const MANAGE_ADDRESSES: Field =
+        right("adressen_verwalten", "recht-adressen", "Adressen verwalten");
+    pub const EDIT_ORGANISATION: Field = right(
+        "organisationsprofil_bearbeiten",
+        "recht-organisationsprofil",
+        "Organisationsprofil bearbeiten (ergänzende Angaben zur Organisation)",
+    );
+    pub const SEE_ALL_ORDERS: Field = right(
+        "alle_bestellungen_sehen",
+        "recht-alle-bestellungen",
+        "Alle Bestellungen der Organisation sehen",
+    );
+    /// The rights, in the order the form lists them.
+    pub const RIGHTS: &[Field] = &[
+        MANAGE_MEMBERS,
+        MANAGE_ADDRESSES,
+        EDIT_ORGANISATION,
+        SEE_ALL_ORDERS,
+    ];
+    /// Where a message about the rights as a whole goes (the first checkbox).
+    pub const RIGHTS_GROUP: &str = MANAGE_MEMBERS.name;
+    /// Where the refusal to delete a role still given to people goes.
+    pub const DELETE: &str = "loeschen";
+    /// "Rolle löschen" sends only the token.
+    pub const DELETE_FIELDS: &[Field] = &[CSRF];
+    pub const FIELDS: &[Field] = &[
+        NAME,
+        MANAGE_MEMBERS,
+        MANAGE_ADDRESSES,
+        EDIT_ORGANISATION,
+        SEE_ALL_ORDERS,
+        CSRF,
+    ];
 }
 
 /// "Persönliches Profil": a person's own name and phone.

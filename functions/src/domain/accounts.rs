@@ -4,6 +4,7 @@
 pub mod addresses;
 pub mod members;
 pub mod profile;
+pub mod roles;
 pub mod second_factor;
 
 use std::sync::Arc;
@@ -236,6 +237,19 @@ pub struct SessionInfo {
     pub org: Organisation,
     /// The token state-changing requests in this session must carry.
     pub csrf_token: String,
+    /// The named role the person holds, as read at this request (only for a
+    /// Mitarbeiter/in: administrators hold every right anyway).
+    pub role: Option<super::model::Role>,
+}
+
+impl SessionInfo {
+    /// What the person may do: see [`roles::require`], the check every route makes.
+    pub fn rights(&self) -> roles::Rights {
+        roles::Rights::of(
+            super::model::Standing::of(&self.org, &self.user),
+            self.role.as_ref(),
+        )
+    }
 }
 
 /// The result of a successful sign-in.
@@ -250,7 +264,7 @@ pub struct SignedIn {
 #[derive(Debug, Clone)]
 pub enum SignInStep {
     /// Signed in.
-    Done(SignedIn),
+    Done(Box<SignedIn>),
     /// The person has a second factor: the code is asked for next, with this pending
     /// sign-in (signed, valid for minutes, usable once).
     SecondFactor { pending: String },
@@ -633,6 +647,7 @@ impl Accounts {
                 role: MemberRole::Member,
                 deactivated: false,
                 second_factor: None,
+                role_id: None,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&token),
@@ -977,7 +992,7 @@ impl Accounts {
         }
         let signed_in = self.start_session(user, org).await?;
         tracing::info!(event = "signed_in", user = %signed_in.info.user.id);
-        Ok(SignInStep::Done(signed_in))
+        Ok(SignInStep::Done(Box::new(signed_in)))
     }
 
     /// A new session for `user` of `org`: a fresh id, only its hash stored.
@@ -1000,6 +1015,7 @@ impl Accounts {
             })
             .await?;
         let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
+        let role = self.role_of(&org, &user).await?;
         Ok(SignedIn {
             session_id,
             info: SessionInfo {
@@ -1007,6 +1023,7 @@ impl Accounts {
                 user,
                 org,
                 csrf_token,
+                role,
             },
         })
     }
@@ -1044,12 +1061,33 @@ impl Accounts {
             return Ok(None);
         };
         let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
+        let role = self.role_of(&org, &user).await?;
         Ok(Some(SessionInfo {
             id_hash,
             user,
             org,
             csrf_token,
+            role,
         }))
+    }
+
+    /// The named role `user` holds in `org`, if they are a Mitarbeiter/in with one.
+    async fn role_of(
+        &self,
+        org: &Organisation,
+        user: &User,
+    ) -> Result<Option<super::model::Role>, AccountError> {
+        if super::model::Standing::of(org, user) != super::model::Standing::Mitarbeiter {
+            return Ok(None);
+        }
+        let Some(role_id) = user.role_id.as_deref() else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .get_role(role_id)
+            .await?
+            .filter(|role| role.org_id == org.id))
     }
 
     /// Ends a session.

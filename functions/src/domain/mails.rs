@@ -158,6 +158,26 @@ Cloud-Service-Portal ist jetzt: {role}."
     )
 }
 
+/// Tells a person the rights of their role were changed.
+pub fn role_rights_changed(
+    to: &str,
+    name: &str,
+    org: &str,
+    role: &str,
+    rights: &str,
+    now: i64,
+) -> OutgoingMail {
+    mail(
+        to,
+        "Die Rechte Ihrer Rolle im Cloud-Service-Portal wurden geändert",
+        format!(
+            "Guten Tag {name},\n\ndie Administration der Organisation „{org}“ hat Ihre Rolle \
+im Cloud-Service-Portal geändert. Sie heißt jetzt „{role}“. {rights}."
+        ),
+        now,
+    )
+}
+
 /// Tells a person their account was deactivated.
 pub fn member_deactivated(to: &str, name: &str, org: &str, now: i64) -> OutgoingMail {
     mail(

@@ -107,6 +107,10 @@ pub struct User {
     /// The second sign-in factor, if the person switched it on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_factor: Option<SecondFactor>,
+    /// A named role of the organisation ([`Role`]) a Mitarbeiter/in holds; `None` for
+    /// administrators and for people without one (and in records of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
 }
 
 /// A time-based one-time password (TOTP, RFC 6238) as the second sign-in factor, with the
@@ -128,6 +132,75 @@ impl std::fmt::Debug for SecondFactor {
             .field("recovery_codes_left", &self.recovery_codes.len())
             .field("since", &self.since)
             .finish_non_exhaustive()
+    }
+}
+
+/// A right a named role gives (a closed set). Administrators have every one; ordering and
+/// reporting a Bedarf are open to every person and are no right one can withhold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Right {
+    /// "Mitarbeitende verwalten": invite people, resend, deactivate, reactivate, delete, and
+    /// give the roles whose rights one has oneself.
+    ManageMembers,
+    /// "Adressen verwalten": the organisation's addresses.
+    ManageAddresses,
+    /// "Organisationsprofil bearbeiten": the Ergänzende Angaben zur Organisation.
+    EditOrganisation,
+    /// "Alle Bestellungen der Organisation sehen" (without it, a person sees their own).
+    SeeAllOrders,
+}
+
+impl Right {
+    /// Every right, in the order forms list them.
+    pub const ALL: [Right; 4] = [
+        Right::ManageMembers,
+        Right::ManageAddresses,
+        Right::EditOrganisation,
+        Right::SeeAllOrders,
+    ];
+
+    /// The value forms submit.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Right::ManageMembers => "mitarbeitende_verwalten",
+            Right::ManageAddresses => "adressen_verwalten",
+            Right::EditOrganisation => "organisationsprofil_bearbeiten",
+            Right::SeeAllOrders => "alle_bestellungen_sehen",
+        }
+    }
+
+    /// The inverse of [`Right::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|right| right.as_str() == s)
+    }
+
+    /// The German label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Right::ManageMembers => "Mitarbeitende verwalten",
+            Right::ManageAddresses => "Adressen verwalten",
+            Right::EditOrganisation => "Organisationsprofil bearbeiten",
+            Right::SeeAllOrders => "Alle Bestellungen der Organisation sehen",
+        }
+    }
+}
+
+/// A named role an organisation's administrators define: a name and a set of rights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    /// Sorted, without duplicates.
+    pub rights: Vec<Right>,
+    pub created_at: i64,
+}
+
+impl Role {
+    /// The key that keeps names unique within an organisation (case-insensitive).
+    pub fn name_key(&self) -> String {
+        self.name.trim().to_lowercase()
     }
 }
 
@@ -214,6 +287,10 @@ pub enum AuditAction {
     AddressDeleted,
     /// Another address became the Standardadresse.
     DefaultAddressChanged,
+    /// A named role was defined, changed or deleted (the subject is the role).
+    RoleCreated,
+    RoleEdited,
+    RoleDeleted,
 }
 
 impl AuditAction {
@@ -232,6 +309,9 @@ impl AuditAction {
             AuditAction::AddressChanged => "Adresse geändert",
             AuditAction::AddressDeleted => "Adresse gelöscht",
             AuditAction::DefaultAddressChanged => "Standardadresse geändert",
+            AuditAction::RoleCreated => "Rolle angelegt",
+            AuditAction::RoleEdited => "Rolle bearbeitet",
+            AuditAction::RoleDeleted => "Rolle gelöscht",
         }
     }
 }

@@ -13,8 +13,8 @@
 use async_trait::async_trait;
 
 use crate::domain::model::{
-    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
-    TokenRecord, User,
+    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Role,
+    Session, TokenRecord, User,
 };
 
 /// What can go wrong in a store.
@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A registration for an address that already has an account.
     #[error("the e-mail address is already registered")]
     EmailTaken,
+    /// Another record of the organisation has this name (a role's name).
+    #[error("the name is already taken")]
+    NameTaken,
     /// The record does not exist.
     #[error("not found")]
     NotFound,
@@ -279,6 +282,36 @@ pub trait Store: Send + Sync {
         to: &Address,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
+
+    // ---- named roles --------------------------------------------------------------------
+    //
+    // A person's `role_id` names a role of their own organisation that exists: the writes
+    // above that give a person a role (`add_member`, `update_member`) are conditional on
+    // the role existing in the person's organisation (`Conflict` if not), and a role is
+    // deleted only while nobody holds it. Names are unique per organisation
+    // (case-insensitive, [`Role::name_key`]).
+
+    /// The organisation's roles, in no set order.
+    async fn list_roles(&self, org_id: &str) -> Result<Vec<Role>, StoreError>;
+
+    async fn get_role(&self, role_id: &str) -> Result<Option<Role>, StoreError>;
+
+    /// Adds a role with its audit entry; [`StoreError::NameTaken`] if the organisation has
+    /// a role of that name (then nothing is written).
+    async fn create_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Replaces `before` (name, rights) if it is still as read, queueing `mails` (to its
+    /// holders); `Conflict` otherwise, `NameTaken` if the new name belongs to another role.
+    async fn update_role(
+        &self,
+        before: &Role,
+        after: &Role,
+        mails: &[OutgoingMail],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes the role if it is still as read and nobody holds it; `Conflict` otherwise.
+    async fn delete_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError>;
 }
 
 /// A live counter: its count and when it expires.

@@ -15,6 +15,8 @@
 //! | address, Standardadresse | `ORGADDR#<org>` | `ADDR#<id>`, `DEFAULT` | (see [`addresses`]) |
 //! | newsletter subscriber | `NEWSLETTER#<id>` | `NEWSLETTER` | `NLCONFIRMED` or `NLPENDING` / `<time>#<id>` (see [`newsletter`]) |
 //! | newsletter address | `NLEMAIL#<address>` | `NLEMAIL` | (unique address, see [`newsletter`]) |
+//! | named role | `ROLE#<id>` | `ROLE` | `ORGROLES#<org>` / `<id>` (with its holder count; see [`roles`]) |
+//! | role name | `ROLENAME#<org>#<name>` | `ROLENAME` | (unique name per organisation) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -31,6 +33,7 @@ mod addresses;
 mod members;
 mod newsletter;
 mod orders;
+mod roles;
 
 use std::collections::HashMap;
 
@@ -45,8 +48,8 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::domain::model::{
-    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
-    TokenKind, TokenRecord, User,
+    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Role,
+    Session, TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
 
@@ -1104,5 +1107,31 @@ impl Store for DynamoStore {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         self.set_default_address_impl(from, to, audit).await
+    }
+
+    async fn list_roles(&self, org_id: &str) -> Result<Vec<Role>, StoreError> {
+        self.list_roles_impl(org_id).await
+    }
+
+    async fn get_role(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
+        self.get_role_impl(role_id).await
+    }
+
+    async fn create_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.create_role_impl(role, audit).await
+    }
+
+    async fn update_role(
+        &self,
+        before: &Role,
+        after: &Role,
+        mails: &[OutgoingMail],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_role_impl(before, after, mails, audit).await
+    }
+
+    async fn delete_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.delete_role_impl(role, audit).await
     }
 }

@@ -9,6 +9,7 @@ mod members;
 mod migrations;
 mod newsletter;
 mod orders;
+mod roles;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,8 +20,8 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::domain::model::{
-    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Session,
-    TokenKind, TokenRecord, User,
+    Address, AuditEntry, Decision, NewRegistration, OrgStatus, Organisation, OutgoingMail, Role,
+    Session, TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::{Counter, Store, StoreError};
 
@@ -70,6 +71,16 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 
 fn from_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError> {
     serde_json::from_str(doc).map_err(backend)
+}
+
+/// Writes an audit entry (in the caller's transaction).
+fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
+        params![audit.id, audit.org_id, audit.at, to_json(audit)?],
+    )
+    .map_err(backend)?;
+    Ok(())
 }
 
 /// Queues a mail; one not to be sent before a time is leased until then. A mail id already
@@ -822,5 +833,31 @@ impl Store for SqliteStore {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         self.set_default_address_impl(from, to, audit).await
+    }
+
+    async fn list_roles(&self, org_id: &str) -> Result<Vec<Role>, StoreError> {
+        self.list_roles_impl(org_id).await
+    }
+
+    async fn get_role(&self, role_id: &str) -> Result<Option<Role>, StoreError> {
+        self.get_role_impl(role_id).await
+    }
+
+    async fn create_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.create_role_impl(role, audit).await
+    }
+
+    async fn update_role(
+        &self,
+        before: &Role,
+        after: &Role,
+        mails: &[OutgoingMail],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.update_role_impl(before, after, mails, audit).await
+    }
+
+    async fn delete_role(&self, role: &Role, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.delete_role_impl(role, audit).await
     }
 }

@@ -14,6 +14,7 @@ use super::refusal::Refusal;
 use super::request::Caller;
 use crate::domain::accounts::SignInStep;
 use crate::domain::csrf;
+use crate::domain::model::Right;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::pages::{self, Page};
 use crate::state::AppState;
@@ -400,10 +401,18 @@ pub(super) struct PersonView<'a> {
     phone: &'a str,
     /// Hauptadministration, Organisationsadmin or Mitarbeiter/in.
     role: &'static str,
+    /// The named role, if the person holds one.
+    role_name: Option<&'a str>,
+    /// The rights' labels.
+    rights: Vec<&'static str>,
     /// May manage the organisation's people ("Mitarbeitende").
     administers: bool,
     /// May manage the organisation's addresses ("Adressen").
     manages_addresses: bool,
+    /// May edit the Ergänzende Angaben zur Organisation.
+    edits_organisation: bool,
+    /// The Hauptadmin or an Organisationsadmin: defines roles.
+    defines_roles: bool,
 }
 
 #[derive(Serialize)]
@@ -428,10 +437,12 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
         };
     };
     let standing = crate::domain::model::Standing::of(&info.org, &info.user);
+    let rights = info.rights();
     if caller.wants_json {
+        let granted: Vec<&str> = rights.list().into_iter().map(Right::as_str).collect();
         return json_value(
             StatusCode::OK,
-            json!({"person": {"name": info.user.name, "email": info.user.email, "telefon": info.user.phone, "rolle": standing}, "organisation": org_json(&info.org)}),
+            json!({"person": {"name": info.user.name, "email": info.user.email, "telefon": info.user.phone, "rolle": standing, "benannte_rolle": info.role.as_ref().map(|r| r.name.as_str()), "rechte": granted}, "organisation": org_json(&info.org)}),
         );
     }
     let org = &info.org;
@@ -443,10 +454,12 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 email: &info.user.email,
                 phone: &info.user.phone,
                 role: standing.label(),
-                administers: standing.administers(),
-                manages_addresses: crate::domain::accounts::addresses::can_manage_addresses(
-                    &info.org, &info.user,
-                ),
+                role_name: info.role.as_ref().map(|r| r.name.as_str()),
+                rights: rights.list().into_iter().map(Right::label).collect(),
+                administers: rights.has(Right::ManageMembers),
+                edits_organisation: rights.has(Right::EditOrganisation),
+                defines_roles: rights.administrator(),
+                manages_addresses: rights.has(Right::ManageAddresses),
             },
         )
         .with(

@@ -17,7 +17,7 @@ use super::refusal::Refusal;
 use super::request::Caller;
 use super::responses::{account_error, current_session, json_value, no_form, see_other, success};
 use crate::domain::accounts::SessionInfo;
-use crate::domain::accounts::members::{Member, MemberAction};
+use crate::domain::accounts::members::{Assignment, Member, MemberAction};
 use crate::domain::csrf;
 use crate::domain::model::{AuditEntry, Standing};
 use crate::domain::orders::documents::german_datetime;
@@ -70,29 +70,60 @@ struct MemberRow<'a> {
     email: &'a str,
     standing: Standing,
     standing_label: &'static str,
-    role: &'static str,
+    /// The value of the role select (`mitarbeiter`, `organisationsadmin`, `rolle:<id>`).
+    role: String,
+    /// The named role's name, if any.
+    role_name: Option<&'a str>,
+    /// How the role select names the current role.
+    role_label: String,
+    /// Whether the current role is among those the session's person may give (else the
+    /// select shows it on its own).
+    role_listed: bool,
     hauptadmin: bool,
     myself: bool,
+    /// The session's person may act on this one.
+    actionable: bool,
     pending: bool,
     deactivated: bool,
 }
 
-fn rows<'a>(members: &'a [Member], info: &SessionInfo) -> Vec<MemberRow<'a>> {
+fn rows<'a>(
+    members: &'a [Member],
+    info: &SessionInfo,
+    choices: &[RoleChoice],
+) -> Vec<MemberRow<'a>> {
     members
         .iter()
-        .map(|m| MemberRow {
-            id: &m.user.id,
-            name: &m.user.name,
-            email: &m.user.email,
-            standing: m.standing,
-            standing_label: m.standing.label(),
-            role: m.user.role.as_str(),
-            hauptadmin: m.standing == Standing::Hauptadmin,
-            myself: m.user.id == info.user.id,
-            pending: m.pending,
-            deactivated: m.user.deactivated,
+        .map(|m| {
+            let role = Assignment::of(&m.user).value();
+            MemberRow {
+                role_label: match &m.role {
+                    Some(r) => format!("Rolle „{}“", r.name),
+                    None => m.standing.label().to_owned(),
+                },
+                role_listed: choices.iter().any(|c| c.value == role),
+                id: &m.user.id,
+                name: &m.user.name,
+                email: &m.user.email,
+                standing: m.standing,
+                standing_label: m.standing.label(),
+                role,
+                role_name: m.role.as_ref().map(|r| r.name.as_str()),
+                hauptadmin: m.standing == Standing::Hauptadmin,
+                myself: m.user.id == info.user.id,
+                actionable: m.actionable,
+                pending: m.pending,
+                deactivated: m.user.deactivated,
+            }
         })
         .collect()
+}
+
+/// A choice of the role selects.
+#[derive(Serialize)]
+struct RoleChoice {
+    value: String,
+    label: String,
 }
 
 #[derive(Serialize)]
@@ -153,6 +184,13 @@ async fn members_page(
         Ok(listed) => listed,
         Err(e) => return account_error(caller, e, no_form(caller)),
     };
+    let choices: Vec<RoleChoice> = match state.accounts.assignable_roles(info).await {
+        Ok(choices) => choices
+            .into_iter()
+            .map(|(value, label)| RoleChoice { value, label })
+            .collect(),
+        Err(e) => return account_error(caller, e, no_form(caller)),
+    };
     let title = if form.summary.is_empty() {
         "Mitarbeitende"
     } else {
@@ -160,10 +198,11 @@ async fn members_page(
     };
     let page = Page::new("konto/members.html", title)
         .status(status)
-        .with("members", &rows(&members, info))
+        .with("members", &rows(&members, info, &choices))
         .with("audit", &audit_rows(&audit))
         .with("form", &form)
-        .with("roles", &forms::MEMBER_ROLE_CHOICES)
+        .with("roles", &choices)
+        .with("defines_roles", &info.rights().administrator())
         .with("notice", &notice)
         .with("csrf", &info.csrf_token);
     state.page(page, Some(&info.user.name))
@@ -179,7 +218,7 @@ pub async fn list(
         return Ok(match state.accounts.members(&info).await {
             Ok((members, audit)) => json_value(
                 StatusCode::OK,
-                json!({"mitarbeitende": rows(&members, &info), "protokoll": audit_rows(&audit)}),
+                json!({"mitarbeitende": rows(&members, &info, &[]), "protokoll": audit_rows(&audit)}),
             ),
             Err(e) => account_error(&caller, e, no_form(&caller)),
         });
@@ -291,7 +330,11 @@ pub async fn act(
         return Ok(state.page(page, Some(&info.user.name)));
     }
     Ok(
-        match state.accounts.act_on_member(&info, &id, action).await {
+        match state
+            .accounts
+            .act_on_member(&info, &id, action.clone())
+            .await
+        {
             Ok(()) => {
                 state.outbox.mail_queued().await;
                 let done = match action {

@@ -15,6 +15,7 @@ mod profile;
 pub mod refusal;
 pub mod request;
 mod responses;
+mod roles;
 pub mod search;
 mod second_factor;
 
@@ -46,6 +47,7 @@ pub fn routes() -> Vec<Route> {
     use operator as op;
     use orders as o;
     use profile as pr;
+    use roles as ro;
     let r = |doc: RouteDoc, handler: MethodRouter<AppState>| Route { doc, handler };
     vec![
         r(
@@ -199,7 +201,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/konto/mitarbeitende",
-                "„Mitarbeitende“: die Personen der Organisation mit Rolle und Status, das Einladungsformular und das Änderungsprotokoll; nur für die Administration",
+                "„Mitarbeitende“: die Personen der Organisation mit Rolle und Status, das Einladungsformular und das Änderungsprotokoll; mit dem Recht „Mitarbeitende verwalten“",
             )
             .query(&["hinweis"])
             .auth(Auth::Session),
@@ -208,7 +210,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/konto/mitarbeitende",
-                "„Konto hinzufügen“: lädt eine Person mit Name, E-Mail-Adresse und Rolle ein (Link 7 Tage gültig, einmal nutzbar); nur für die Administration",
+                "„Konto hinzufügen“: lädt eine Person mit Name, E-Mail-Adresse und Rolle ein (mitarbeiter, organisationsadmin oder rolle:<id>; Link 7 Tage gültig, einmal nutzbar); mit dem Recht „Mitarbeitende verwalten“",
                 &[forms::invite_member::FIELDS],
             )
             .auth(Auth::Session),
@@ -217,12 +219,59 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/konto/mitarbeitende/{id}",
-                "Eine Person verwalten: Einladung erneut senden, Rolle ändern, deaktivieren, aktivieren oder löschen (mit bestaetigt=ja); nur für die Administration",
+                "Eine Person verwalten: Einladung erneut senden, Rolle ändern, deaktivieren, aktivieren oder löschen (mit bestaetigt=ja); mit dem Recht „Mitarbeitende verwalten“",
                 &[forms::member_action::FIELDS],
             )
             .path_param("id")
             .auth(Auth::Session),
             post(m::act),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/rollen",
+                "„Rollen“: die eigenen Rollen der Organisation mit ihren Rechten und den Personen, die sie haben, und das Formular „Rolle anlegen“; nur für die Administration",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(ro::list),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/rollen",
+                "„Rolle anlegen“: Name (in der Organisation eindeutig) und mindestens ein Recht; nur für die Administration",
+                &[forms::role::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(ro::create),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/rollen/{id}",
+                "Eine Rolle der eigenen Organisation zum Bearbeiten; nur für die Administration",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(ro::show),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/rollen/{id}",
+                "Eine Rolle bearbeiten: neuer Name oder andere Rechte, wirksam ab der nächsten Anfrage ihrer Inhaber; nur für die Administration",
+                &[forms::role::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(ro::edit),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/rollen/{id}/loeschen",
+                "Eine Rolle löschen, wenn sie niemandem mehr zugewiesen ist (sonst 409); nur für die Administration",
+                &[forms::role::DELETE_FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(ro::delete),
         ),
         r(
             RouteDoc::get(
@@ -281,7 +330,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/konto/organisation",
-                "Ergänzende Angaben zur Organisation: Inhousefähigkeit, Leitweg-ID, zentrale Telefonnummer; nur für die Administration",
+                "Ergänzende Angaben zur Organisation: Inhousefähigkeit, Leitweg-ID, zentrale Telefonnummer; mit dem Recht „Organisationsprofil bearbeiten“",
                 &[forms::organisation_details::FIELDS],
             )
             .auth(Auth::Session),
@@ -345,7 +394,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/konto/bestellungen",
-                "Bestellungen der eigenen Organisation, neueste zuerst",
+                "Bestellungen der eigenen Organisation, neueste zuerst: alle mit dem Recht „Alle Bestellungen der Organisation sehen“, sonst die eigenen",
             )
             .auth(Auth::Session),
             get(o::my_orders),

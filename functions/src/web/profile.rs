@@ -19,7 +19,7 @@ use super::responses::{
     account_error, json_value, no_form, see_other, session_cookie, success, with_cookie,
 };
 use crate::domain::accounts::{AccountError, SessionInfo};
-use crate::domain::model::Standing;
+use crate::domain::model::Right;
 use crate::domain::validation::FormInput;
 use crate::pages::Page;
 use crate::state::AppState;
@@ -98,10 +98,7 @@ fn profile_page(
         .with("password", &password_form)
         .with("details", &details_form)
         .with("email", &info.user.email)
-        .with(
-            "administers",
-            &Standing::of(&info.org, &info.user).administers(),
-        )
+        .with("administers", &info.rights().has(Right::EditOrganisation))
         .with("second_factor", &info.user.second_factor.is_some())
         .with("org_name", &info.org.name)
         .with("org_legal_form", &info.org.legal_form)

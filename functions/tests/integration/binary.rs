@@ -396,6 +396,7 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
             role: MemberRole::Member,
             deactivated: false,
             second_factor: None,
+            role_id: None,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&token),
@@ -511,6 +512,7 @@ async fn the_operator_changes_the_hauptadmin() {
         role: MemberRole::Member,
         deactivated: false,
         second_factor: None,
+        role_id: None,
     };
     let token = |hash: &str, kind: TokenKind, user: &str| TokenRecord {
         hash: sha256_hex(hash),

@@ -66,6 +66,7 @@ async fn approved_member(db: &Path) -> String {
                 role: MemberRole::Member,
                 deactivated: false,
                 second_factor: None,
+                role_id: None,
             },
             confirm_token: TokenRecord {
                 hash: sha256_hex(&new_id()),

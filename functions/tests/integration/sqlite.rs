@@ -141,6 +141,24 @@ async fn a_store_of_the_previous_release_opens_and_keeps_working() {
         ),
         [addresses[0]["id"].as_str().expect("id").to_owned()]
     );
+    // Named roles (a table of a later migration) work on it too.
+    let role = app
+        .post_form(
+            "/api/konto/rollen",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Beschaffung"),
+                ("alle_bestellungen_sehen", "ja"),
+            ],
+            common::Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(role.status, 303, "{}", role.body);
+    let roles = app
+        .get("/api/konto/rollen", common::Opts::json().cookie(&cookie))
+        .await
+        .json();
+    assert_eq!(roles["rollen"][0]["name"], "Beschaffung");
     // Opening it again applies nothing twice.
     drop(app);
     SqliteStore::open(&path).expect("opens again");

@@ -12,17 +12,16 @@
 use catalog::forms::{address, address_action};
 
 use super::{AccountError, Accounts, SessionInfo};
-use crate::domain::model::{
-    Address, AddressKind, AuditAction, AuditEntry, Organisation, Standing, User,
-};
+use crate::domain::model::{Address, AddressKind, AuditAction, AuditEntry, Organisation, Right};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{self, FieldErrors, FormInput};
 
-/// Whether `user` may create, edit and delete the addresses of `org` and choose its
-/// Standardadresse. Today: whoever administers the organisation's people.
-pub fn can_manage_addresses(org: &Organisation, user: &User) -> bool {
-    Standing::of(org, user).administers()
+/// Whether the session's person may create, edit and delete the organisation's addresses
+/// and choose its Standardadresse: the administration, and named roles with the right
+/// "Adressen verwalten".
+pub fn can_manage_addresses(session: &SessionInfo) -> bool {
+    session.rights().has(Right::ManageAddresses)
 }
 
 const MANAGERS_ONLY: &str =
@@ -185,7 +184,7 @@ fn registration_address(org: &Organisation, now: i64) -> Address {
 
 impl Accounts {
     fn require_address_manager(&self, session: &SessionInfo) -> Result<(), AccountError> {
-        if can_manage_addresses(&session.org, &session.user) {
+        if can_manage_addresses(session) {
             Ok(())
         } else {
             Err(AccountError::Forbidden(MANAGERS_ONLY))
@@ -372,7 +371,7 @@ impl Accounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::model::{MemberRole, OrgStatus};
+    use crate::domain::model::{MemberRole, OrgStatus, Role, User};
 
     fn org_and_user(role: MemberRole, hauptadmin: bool) -> (Organisation, User) {
         let user = User {
@@ -386,6 +385,7 @@ mod tests {
             role,
             deactivated: false,
             second_factor: None,
+            role_id: None,
         };
         let org = Organisation {
             id: "o".into(),
@@ -409,14 +409,49 @@ mod tests {
         (org, user)
     }
 
+    fn session(org: Organisation, user: User, role: Option<Role>) -> SessionInfo {
+        SessionInfo {
+            id_hash: String::new(),
+            user,
+            org,
+            role,
+            csrf_token: String::new(),
+        }
+    }
+
+    fn role_with(rights: Vec<Right>) -> Role {
+        Role {
+            id: "r".into(),
+            org_id: "o".into(),
+            name: "Rolle".into(),
+            rights,
+            created_at: 0,
+        }
+    }
+
     #[test]
-    fn exactly_the_member_administrators_manage_addresses() {
+    fn administrators_and_holders_of_the_right_manage_addresses() {
         let (org, user) = org_and_user(MemberRole::Member, true);
-        assert!(can_manage_addresses(&org, &user), "the Hauptadmin");
+        assert!(
+            can_manage_addresses(&session(org, user, None)),
+            "the Hauptadmin"
+        );
         let (org, user) = org_and_user(MemberRole::Admin, false);
-        assert!(can_manage_addresses(&org, &user), "an Organisationsadmin");
+        assert!(
+            can_manage_addresses(&session(org, user, None)),
+            "an Organisationsadmin"
+        );
         let (org, user) = org_and_user(MemberRole::Member, false);
-        assert!(!can_manage_addresses(&org, &user), "a Mitarbeiter/in");
+        assert!(
+            !can_manage_addresses(&session(org, user, None)),
+            "a Mitarbeiter/in"
+        );
+        let (org, user) = org_and_user(MemberRole::Member, false);
+        let holder = session(org, user, Some(role_with(vec![Right::ManageAddresses])));
+        assert!(can_manage_addresses(&holder), "a role with the right");
+        let (org, user) = org_and_user(MemberRole::Member, false);
+        let other = session(org, user, Some(role_with(vec![Right::ManageMembers])));
+        assert!(!can_manage_addresses(&other), "a role without it");
     }
 
     #[test]

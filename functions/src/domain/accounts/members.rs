@@ -1,8 +1,9 @@
 //! The people of an organisation ("Ihr Konto › Mitarbeitende"): invitations, roles,
 //! deactivation and deletion, the audit trail, and the operator's change of the Hauptadmin.
 //!
-//! Permissions are checked here, on the session's person as the store has them now: only
-//! administrators (the Hauptadmin and Organisationsadmins) manage people; nobody changes
+//! Permissions are checked here, on the session's person as the store has them now: people
+//! with the right "Mitarbeitende verwalten" manage people (administrators hold it, a named
+//! role may give it; see [`super::roles`] for what a role holder may not do); nobody changes
 //! the Hauptadmin or their own account here; people of another organisation do not exist
 //! (`NotFound`, the same answer as for an unknown id). Since the Hauptadmin can be neither
 //! deactivated, deleted nor demoted, an organisation always keeps one person who can
@@ -10,21 +11,23 @@
 
 use catalog::forms::{invite_member, member_action};
 
+pub use super::roles::{Assignment, role_label};
+use super::roles::{NOT_BEYOND_OWN, Rights};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::mails;
 use crate::domain::model::{
-    AuditAction, AuditEntry, MemberRole, Organisation, Standing, TokenKind, TokenRecord, User,
+    AuditAction, AuditEntry, MemberRole, Organisation, Role, Standing, TokenKind, TokenRecord, User,
 };
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
 use crate::domain::validation::{self, FieldErrors, FormInput};
 
 /// What an administrator does with one person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberAction {
     /// "Einladung erneut senden": a new link; the earlier one no longer works.
     ResendInvitation,
-    ChangeRole(MemberRole),
+    ChangeRole(Assignment),
     Deactivate,
     Reactivate,
     /// Irreversible; the person's orders stay with the organisation.
@@ -41,7 +44,7 @@ impl MemberAction {
             member_action::REACTIVATE => MemberAction::Reactivate,
             member_action::DELETE => MemberAction::Delete,
             member_action::CHANGE_ROLE => {
-                match MemberRole::parse(input.get(member_action::ROLE.name)) {
+                match Assignment::parse(input.get(member_action::ROLE.name)) {
                     Some(role) => MemberAction::ChangeRole(role),
                     None => {
                         errors.add(member_action::ROLE.name, "Bitte wählen Sie eine Rolle aus.");
@@ -65,14 +68,11 @@ pub struct Member {
     pub standing: Standing,
     /// Invited, password not yet set.
     pub pending: bool,
-}
-
-/// The German label of a role an administrator gives.
-pub fn role_label(role: MemberRole) -> &'static str {
-    match role {
-        MemberRole::Member => Standing::Mitarbeiter.label(),
-        MemberRole::Admin => Standing::Organisationsadmin.label(),
-    }
+    /// The named role they hold (a Mitarbeiter/in only).
+    pub role: Option<Role>,
+    /// Whether the session's person may act on them (not the Hauptadmin, not oneself, and
+    /// for a role holder not an administrator).
+    pub actionable: bool,
 }
 
 /// "Name <address>", how the audit trail names a person.
@@ -80,22 +80,20 @@ fn described(user: &User) -> String {
     format!("{} <{}>", user.name, user.email)
 }
 
-/// The refusal for a person who may not manage people.
-const ADMINS_ONLY: &str = "Diese Seite ist der Administration Ihrer Organisation vorbehalten.";
+const ADMINS_BY_ADMINS: &str =
+    "Konten der Administration ändern nur die Hauptadministration und Organisationsadmins.";
 const NOT_THE_HAUPTADMIN: &str = "Die Hauptadministration kann hier niemand ändern, deaktivieren oder löschen. Eine Übertragung nimmt das Betreiberteam auf Anfrage vor.";
 const NOT_YOURSELF: &str = "Ihr eigenes Konto können Sie hier nicht ändern. Bitten Sie eine andere Administratorin oder einen anderen Administrator.";
 
-impl Accounts {
-    /// Refuses a person who may not manage the organisation's people.
-    fn require_admin(&self, session: &SessionInfo) -> Result<Standing, AccountError> {
-        let standing = Standing::of(&session.org, &session.user);
-        if standing.administers() {
-            Ok(standing)
-        } else {
-            Err(AccountError::Forbidden(ADMINS_ONLY))
-        }
-    }
+/// Whether a person with `rights` may act on `member`.
+fn may_act_on(rights: &Rights, org: &Organisation, member: &User, myself: &User) -> bool {
+    let standing = Standing::of(org, member);
+    standing != Standing::Hauptadmin
+        && member.id != myself.id
+        && (rights.administrator() || standing == Standing::Mitarbeiter)
+}
 
+impl Accounts {
     fn audit(
         &self,
         org: &Organisation,
@@ -116,23 +114,34 @@ impl Accounts {
     }
 
     /// The organisation's people (the Hauptadmin first, then by name) and its audit trail
-    /// (newest first); for administrators only.
+    /// (newest first); for people who manage members.
     pub async fn members(
         &self,
         session: &SessionInfo,
     ) -> Result<(Vec<Member>, Vec<AuditEntry>), AccountError> {
-        self.require_admin(session)?;
+        let rights = self.require_members_right(session)?;
         let org = &session.org;
+        let roles = self.store.list_roles(&org.id).await?;
         let mut members: Vec<Member> = self
             .store
             .list_org_users(&org.id)
             .await?
             .into_iter()
             .filter(|user| user.org_id == org.id)
-            .map(|user| Member {
-                standing: Standing::of(org, &user),
-                pending: user.password_hash.is_none(),
-                user,
+            .map(|user| {
+                let standing = Standing::of(org, &user);
+                Member {
+                    standing,
+                    pending: user.password_hash.is_none(),
+                    role: user
+                        .role_id
+                        .as_deref()
+                        .filter(|_| standing == Standing::Mitarbeiter)
+                        .and_then(|id| roles.iter().find(|r| r.id == id && r.org_id == org.id))
+                        .cloned(),
+                    actionable: may_act_on(&rights, org, &user, &session.user),
+                    user,
+                }
             })
             .collect();
         members.sort_by(|a, b| {
@@ -181,7 +190,7 @@ impl Accounts {
         session: &SessionInfo,
         input: &FormInput,
     ) -> Result<(), AccountError> {
-        self.require_admin(session)?;
+        let rights = self.require_members_right(session)?;
         let mut errors = FieldErrors::default();
         let name = input.get(invite_member::NAME.name).trim().to_owned();
         if name.is_empty() {
@@ -207,12 +216,20 @@ impl Accounts {
                 String::new()
             }
         };
-        let role = MemberRole::parse(input.get(invite_member::ROLE.name));
-        if role.is_none() {
+        let assignment = Assignment::parse(input.get(invite_member::ROLE.name));
+        if assignment.is_none() {
             errors.add(invite_member::ROLE.name, "Bitte wählen Sie die Rolle aus.");
         }
-        let Some(role) = role.filter(|_| errors.is_empty()) else {
+        let Some(assignment) = assignment.filter(|_| errors.is_empty()) else {
             return Err(AccountError::Invalid(errors));
+        };
+        let (named, label) = self
+            .resolve_assignment(session, &rights, &assignment, invite_member::ROLE.name)
+            .await?;
+        let role = if assignment == Assignment::Admin {
+            MemberRole::Admin
+        } else {
+            MemberRole::Member
         };
         let org = &session.org;
         self.count_invitation(org).await?;
@@ -228,6 +245,7 @@ impl Accounts {
             role,
             deactivated: false,
             second_factor: None,
+            role_id: named.map(|r| r.id),
         };
         let (link, token) = self.invitation(&user);
         let mail = mails::member_invited(
@@ -235,17 +253,11 @@ impl Accounts {
             &user.name,
             &org.name,
             &session.user.name,
-            role_label(role),
+            &label,
             &link,
             now,
         );
-        let audit = self.audit(
-            org,
-            &session.user.name,
-            AuditAction::Invited,
-            &user,
-            role_label(role),
-        );
+        let audit = self.audit(org, &session.user.name, AuditAction::Invited, &user, &label);
         match self.store.add_member(&user, &token, &mail, &audit).await {
             Ok(()) => {
                 tracing::info!(event = "member_invited", org = %org.id, user = %user.id);
@@ -273,7 +285,7 @@ impl Accounts {
         member_id: &str,
         action: MemberAction,
     ) -> Result<(), AccountError> {
-        self.require_admin(session)?;
+        let rights = self.require_members_right(session)?;
         let org = &session.org;
         let member = self
             .store
@@ -287,6 +299,9 @@ impl Accounts {
         if member.id == session.user.id {
             return Err(AccountError::Forbidden(NOT_YOURSELF));
         }
+        if !may_act_on(&rights, org, &member, &session.user) {
+            return Err(AccountError::Forbidden(ADMINS_BY_ADMINS));
+        }
         let now = self.now();
         let actor = session.user.name.as_str();
         let mut after = member.clone();
@@ -297,12 +312,13 @@ impl Accounts {
                 }
                 self.count_invitation(org).await?;
                 let (link, token) = self.invitation(&member);
+                let label = self.current_label(org, &member).await?;
                 let mail = mails::member_invited(
                     &member.email,
                     &member.name,
                     &org.name,
                     actor,
-                    role_label(member.role),
+                    &label,
                     &link,
                     now,
                 );
@@ -321,24 +337,34 @@ impl Accounts {
                 tracing::info!(event = "member_deleted", org = %org.id, user = %member.id);
                 return Ok(());
             }
-            MemberAction::ChangeRole(role) => {
-                if member.role == role {
+            MemberAction::ChangeRole(ref assignment) => {
+                if Assignment::of(&member) == *assignment {
                     return Ok(());
                 }
-                after.role = role;
+                // A role holder never takes away a role with rights they do not hold.
+                if let Assignment::Named(current) = Assignment::of(&member)
+                    && !rights.administrator()
+                    && let Some(role) = self.store.get_role(&current).await?
+                    && !rights.covers(&role.rights)
+                {
+                    return Err(AccountError::Forbidden(NOT_BEYOND_OWN));
+                }
+                let (named, label) = self
+                    .resolve_assignment(session, &rights, assignment, member_action::ROLE.name)
+                    .await?;
+                after.role = if *assignment == Assignment::Admin {
+                    MemberRole::Admin
+                } else {
+                    MemberRole::Member
+                };
+                after.role_id = named.map(|r| r.id);
                 (
-                    self.audit(
-                        org,
-                        actor,
-                        AuditAction::RoleChanged,
-                        &member,
-                        role_label(role),
-                    ),
+                    self.audit(org, actor, AuditAction::RoleChanged, &member, &label),
                     vec![mails::role_changed(
                         &member.email,
                         &member.name,
                         &org.name,
-                        role_label(role),
+                        &label,
                         now,
                     )],
                 )
@@ -383,6 +409,21 @@ impl Accounts {
         }
         tracing::info!(event = "member_changed", org = %org.id, user = %member.id, action = ?action);
         Ok(())
+    }
+
+    /// The label of the role `member` has now (for a mail sent again).
+    async fn current_label(
+        &self,
+        org: &Organisation,
+        member: &User,
+    ) -> Result<String, AccountError> {
+        Ok(match Assignment::of(member) {
+            Assignment::Named(id) => match self.store.get_role(&id).await? {
+                Some(role) if role.org_id == org.id => format!("Rolle „{}“", role.name),
+                _ => role_label(MemberRole::Member).to_owned(),
+            },
+            _ => role_label(member.role).to_owned(),
+        })
     }
 
     /// The operator makes the person with `email` (active, password set, of the

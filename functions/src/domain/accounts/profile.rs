@@ -1,18 +1,15 @@
 //! "Persönliches Profil" (each person's own name, phone and password) and the
 //! "Ergänzende Angaben zur Organisation" (Inhousefähigkeit, Leitweg-ID, central phone),
-//! which only administrators change. Name and Rechtsform of the organisation are not
+//! which only people with the right "Organisationsprofil bearbeiten" change. Name and Rechtsform of the organisation are not
 //! changed here: the operator does it on request.
 
 use catalog::forms::{change_password, organisation_details, profile, set_password};
 
 use super::{AccountError, Accounts, SessionInfo, SignedIn};
-use crate::domain::model::{AuditAction, Organisation, Standing, User};
+use crate::domain::model::{AuditAction, Organisation, Right, User};
 use crate::domain::password;
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{self, FieldErrors, FormInput};
-
-const ADMINS_ONLY: &str =
-    "Die ergänzenden Angaben zur Organisation ändert die Administration Ihrer Organisation.";
 
 /// A required single-line text of at most `max` characters.
 fn required_text(
@@ -141,16 +138,14 @@ impl Accounts {
         self.start_session(after, session.org.clone()).await
     }
 
-    /// Changes the "Ergänzende Angaben zur Organisation"; administrators only. Recorded in
-    /// the audit trail.
+    /// Changes the "Ergänzende Angaben zur Organisation"; for people with the right
+    /// "Organisationsprofil bearbeiten". Recorded in the audit trail.
     pub async fn update_organisation_details(
         &self,
         session: &SessionInfo,
         input: &FormInput,
     ) -> Result<Organisation, AccountError> {
-        if !Standing::of(&session.org, &session.user).administers() {
-            return Err(AccountError::Forbidden(ADMINS_ONLY));
-        }
+        super::roles::require(session, Right::EditOrganisation)?;
         let mut errors = FieldErrors::default();
         let leitweg_id =
             validation::normalize_leitweg_id(input.get(organisation_details::LEITWEG_ID.name));

@@ -162,6 +162,36 @@ pub fn read_snapshot(path: &Path) -> Result<OrderCatalog, String> {
     OrderCatalog::read_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Which of the organisation's orders a person sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderScope {
+    /// Every order of the organisation (administrators, and roles with the right
+    /// "Alle Bestellungen der Organisation sehen").
+    Organisation,
+    /// Only the orders the person placed.
+    Own,
+}
+
+impl OrderScope {
+    /// The scope of the session's person, from their rights at this request.
+    pub fn of(session: &SessionInfo) -> OrderScope {
+        if session
+            .rights()
+            .has(crate::domain::model::Right::SeeAllOrders)
+        {
+            OrderScope::Organisation
+        } else {
+            OrderScope::Own
+        }
+    }
+
+    /// Whether `order` is in this scope for the session's person.
+    pub fn sees(self, session: &SessionInfo, order: &Order) -> bool {
+        order.org_id == session.org.id
+            && (self == OrderScope::Organisation || order.user_id == session.user.id)
+    }
+}
+
 impl Orders {
     pub fn new(
         store: Arc<dyn PortalStore>,
@@ -394,15 +424,20 @@ impl Orders {
         }
     }
 
-    /// The organisation's orders, newest first.
+    /// The orders the session's person sees, newest first: all of the organisation's with
+    /// the right "Alle Bestellungen der Organisation sehen", else their own.
     pub async fn orders_of(&self, session: &SessionInfo) -> Result<Vec<Order>, OrderError> {
-        Ok(self.store.list_org_orders(&session.org.id).await?)
+        let scope = OrderScope::of(session);
+        let mut orders = self.store.list_org_orders(&session.org.id).await?;
+        orders.retain(|order| scope.sees(session, order));
+        Ok(orders)
     }
 
-    /// One order, if it belongs to the session's organisation.
+    /// One order, if the session's person sees it ([`OrderScope`]); `NotFound` otherwise,
+    /// the same answer as for an unknown id.
     pub async fn order_for(&self, session: &SessionInfo, id: &str) -> Result<Order, OrderError> {
         match self.store.get_order(id).await? {
-            Some(order) if order.org_id == session.org.id => Ok(order),
+            Some(order) if OrderScope::of(session).sees(session, &order) => Ok(order),
             _ => Err(OrderError::NotFound),
         }
     }

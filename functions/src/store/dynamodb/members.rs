@@ -37,7 +37,12 @@ pub(super) fn audit_item(audit: &AuditEntry) -> Result<Item, StoreError> {
 impl DynamoStore {
     /// The stored document of a record if it deserialises to `expected`; `Conflict` if it
     /// differs, `NotFound` if there is none.
-    async fn stored_doc<T>(&self, pk: String, sk: &str, expected: &T) -> Result<String, StoreError>
+    pub(super) async fn stored_doc<T>(
+        &self,
+        pk: String,
+        sk: &str,
+        expected: &T,
+    ) -> Result<String, StoreError>
     where
         T: serde::de::DeserializeOwned + PartialEq,
     {
@@ -138,7 +143,7 @@ impl DynamoStore {
             .condition_expression("attribute_exists(PK)")
             .build()
             .map_err(build_error)?;
-        let items = vec![
+        let mut items = vec![
             self.put_new(marker)?,
             TransactWriteItem::builder()
                 .condition_check(org_exists)
@@ -149,6 +154,8 @@ impl DynamoStore {
             self.put_new(mail_item(mail)?)?,
             self.put_new(audit_item(audit)?)?,
         ];
+        // A named role must exist in the organisation (it counts the new holder).
+        items.extend(self.role_changes(None, Some(user))?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactError::ConditionFailed(0)) => Err(StoreError::EmailTaken),
@@ -177,6 +184,7 @@ impl DynamoStore {
         for mail in mails {
             items.push(self.put_new(mail_item(mail)?)?);
         }
+        items.extend(self.role_changes(Some(before), Some(after))?);
         Ok(self.transact(items).await?)
     }
 
@@ -207,13 +215,14 @@ impl DynamoStore {
             .set_key(Some(key(format!("PWLINK#{}", before.id), "PWLINK")))
             .build()
             .map_err(build_error)?;
-        let items = vec![
+        let mut items = vec![
             self.doc_unchanged(format!("ORG#{}", org.id), "ORG", org_doc)?,
             TransactWriteItem::builder().delete(delete_user).build(),
             TransactWriteItem::builder().delete(delete_marker).build(),
             TransactWriteItem::builder().delete(delete_link).build(),
             self.put_new(audit_item(audit)?)?,
         ];
+        items.extend(self.role_changes(Some(before), None)?);
         Ok(self.transact(items).await?)
     }
 
@@ -231,19 +240,26 @@ impl DynamoStore {
         changed_org.admin_user_id = before.id.clone();
         let mut promoted = before.clone();
         promoted.role = MemberRole::Admin;
+        // Administrators hold every right: a named role would only keep it from being
+        // deleted.
+        promoted.role_id = None;
         let mut items = vec![
             self.replace_doc(format!("ORG#{}", org.id), "ORG", org_doc, &changed_org)?,
             self.replace_doc(format!("USER#{}", before.id), "USER", user_doc, &promoted)?,
             self.put_new(audit_item(audit)?)?,
         ];
+        items.extend(self.role_changes(Some(before), Some(&promoted))?);
         // The previous Hauptadmin stays an administrator.
         if org.admin_user_id != before.id
             && let Some(item) = self
                 .get(format!("USER#{}", org.admin_user_id), "USER")
                 .await?
         {
-            let mut previous: User = doc_of(&item)?;
+            let stored: User = doc_of(&item)?;
+            let mut previous = stored.clone();
             previous.role = MemberRole::Admin;
+            previous.role_id = None;
+            items.extend(self.role_changes(Some(&stored), Some(&previous))?);
             items.push(self.replace_doc(
                 format!("USER#{}", previous.id),
                 "USER",

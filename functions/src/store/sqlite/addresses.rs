@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::members::insert_audit;
+use super::insert_audit;
 use super::{SqliteStore, backend, from_json, to_json};
 use crate::domain::model::{Address, AuditEntry};
 use crate::domain::ports::StoreError;

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    SqliteStore, backend, from_json, insert_mail, insert_token, read_org, to_json,
+    SqliteStore, backend, from_json, insert_audit, insert_mail, insert_token, read_org, to_json,
     void_earlier_password_links,
 };
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
@@ -25,15 +25,6 @@ fn read_user(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
     .map_err(backend)?
     .map(|doc| from_json(&doc))
     .transpose()
-}
-
-pub(super) fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
-        params![audit.id, audit.org_id, audit.at, to_json(audit)?],
-    )
-    .map_err(backend)?;
-    Ok(())
 }
 
 /// The organisation and the person are as read, the person belongs to it and is not its
@@ -93,6 +84,9 @@ impl SqliteStore {
                 return Err(StoreError::EmailTaken);
             }
             read_org(tx, &user.org_id)?.ok_or(StoreError::NotFound)?;
+            if let Some(role_id) = &user.role_id {
+                super::roles::require_role(tx, &user.org_id, role_id)?;
+            }
             tx.execute(
                 "INSERT INTO users (id, org_id, email, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![user.id, user.org_id, user.email, to_json(&user)?],
@@ -132,6 +126,13 @@ impl SqliteStore {
             if after.id != before.id || after.org_id != before.org_id || after.email != before.email
             {
                 return Err(StoreError::Conflict);
+            }
+            if let Some(role_id) = after
+                .role_id
+                .as_ref()
+                .filter(|_| after.role_id != before.role_id)
+            {
+                super::roles::require_role(tx, &org.id, role_id)?;
             }
             tx.execute(
                 "UPDATE users SET doc = ?1 WHERE id = ?2",
@@ -190,6 +191,9 @@ impl SqliteStore {
             for id in [&before.id, &org.admin_user_id] {
                 if let Some(mut user) = read_user(tx, id)? {
                     user.role = crate::domain::model::MemberRole::Admin;
+                    // Administrators hold every right: a named role would only keep the
+                    // role from being deleted.
+                    user.role_id = None;
                     tx.execute(
                         "UPDATE users SET doc = ?1 WHERE id = ?2",
                         params![to_json(&user)?, id],

@@ -37,6 +37,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-newsletter",
         sql: super::newsletter::SCHEMA,
     },
+    Migration {
+        name: "2026-12-named-roles",
+        sql: super::roles::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -54,6 +54,7 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             role: MemberRole::Member,
             deactivated: false,
             second_factor: None,
+            role_id: None,
         },
         confirm_token: TokenRecord {
             hash: sha256_hex(&new_id()),
@@ -990,6 +991,18 @@ macro_rules! conformance_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn reissued_invitations_void_the_earlier_and_need_a_pending_member() {
                 $crate::common::members::reissued_invitations_void_the_earlier_and_need_a_pending_member($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn roles_are_kept_as_read_with_unique_names() {
+                $crate::common::roles::roles_are_kept_as_read_with_unique_names($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn roles_are_given_only_while_they_exist() {
+                $crate::common::roles::roles_are_given_only_while_they_exist($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_giving_and_deleting_of_a_role_leave_no_dangling_role() {
+                $crate::common::roles::concurrent_giving_and_deleting_of_a_role_leave_no_dangling_role($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn own_records_change_only_as_read() {

@@ -1182,6 +1182,14 @@ macro_rules! store_tests {
             common::members::members_are_isolated_and_invitations_limited($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn roles_are_defined_given_and_checked() {
+            common::role_flows::roles_are_defined_given_and_checked($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn roles_are_isolated_between_organisations() {
+            common::role_flows::roles_are_isolated_between_organisations($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn profile_and_details_are_edited() {
             common::profile::profile_and_details_are_edited($make.await).await;
         }

@@ -11,9 +11,9 @@ use functions::domain::tokens::{new_id, sha256_hex};
 use super::flows::{register_confirm_approve, set_password_and_sign_in, sign_in};
 use super::*;
 
-const NOW: i64 = 1_800_000_000;
+pub(super) const NOW: i64 = 1_800_000_000;
 
-fn mail(to: &str) -> OutgoingMail {
+pub(super) fn mail(to: &str) -> OutgoingMail {
     OutgoingMail {
         id: new_id(),
         to: to.to_owned(),
@@ -25,7 +25,7 @@ fn mail(to: &str) -> OutgoingMail {
 }
 
 /// Audit entries a second apart, in the order they are made (the trail is sorted by time).
-fn audit(org: &Organisation, action: AuditAction, subject: &str) -> AuditEntry {
+pub(super) fn audit(org: &Organisation, action: AuditAction, subject: &str) -> AuditEntry {
     static TICK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
     AuditEntry {
         id: new_id(),
@@ -39,7 +39,7 @@ fn audit(org: &Organisation, action: AuditAction, subject: &str) -> AuditEntry {
 }
 
 /// An approved organisation with its Hauptadmin (password set), as the store has them.
-async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, User) {
+pub(super) async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, User) {
     let org_id = new_id();
     let user_id = new_id();
     let org = Organisation {
@@ -72,6 +72,7 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
         role: MemberRole::Member,
         deactivated: false,
         second_factor: None,
+        role_id: None,
     };
     let confirm = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -120,7 +121,7 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
 }
 
 /// Adds an invited person; returns them and their invitation.
-async fn invited(
+pub(super) async fn invited(
     store: &dyn PortalStore,
     org: &Organisation,
     email: &str,
@@ -137,6 +138,7 @@ async fn invited(
         role,
         deactivated: false,
         second_factor: None,
+        role_id: None,
     };
     let token = TokenRecord {
         hash: sha256_hex(&new_id()),
@@ -258,6 +260,7 @@ pub async fn concurrent_invitations_of_one_address_add_one(store: Arc<dyn Portal
                     role: MemberRole::Member,
                     deactivated: false,
                     second_factor: None,
+                    role_id: None,
                 };
                 let token = TokenRecord {
                     hash: sha256_hex(&new_id()),
@@ -295,6 +298,7 @@ pub async fn the_hauptadmin_is_out_of_the_organisations_reach(store: Arc<dyn Por
     let (org, admin) = approved_org(store, "haupt@d.de").await;
     let demoted = User {
         deactivated: true,
+        role_id: None,
         ..admin.clone()
     };
     let audit_entry = audit(&org, AuditAction::Deactivated, "haupt");
@@ -320,6 +324,7 @@ pub async fn member_changes_need_the_state_as_read(store: Arc<dyn PortalStore>) 
     // A person of another organisation is not changed through this one.
     let foreign = User {
         deactivated: true,
+        role_id: None,
         ..stranger_org_admin.clone()
     };
     assert!(
@@ -384,6 +389,7 @@ pub async fn member_changes_need_the_state_as_read(store: Arc<dyn PortalStore>) 
             &bernd,
             &User {
                 deactivated: true,
+                role_id: None,
                 ..bernd.clone()
             },
             &[],
@@ -550,7 +556,7 @@ pub async fn reissued_invitations_void_the_earlier_and_need_a_pending_member(
 // ---- HTTP flows --------------------------------------------------------------------------
 
 /// The session's organisation id.
-async fn org_id(app: &TestApp, cookie: &str) -> String {
+pub(super) async fn org_id(app: &TestApp, cookie: &str) -> String {
     app.get("/api/sitzung", Opts::json().cookie(cookie))
         .await
         .json()["organisation"]["id"]
@@ -560,7 +566,13 @@ async fn org_id(app: &TestApp, cookie: &str) -> String {
 }
 
 /// Invites through the HTML form, as an administrator's browser does.
-async fn invite(app: &TestApp, cookie: &str, name: &str, email: &str, role: &str) -> Reply {
+pub(super) async fn invite(
+    app: &TestApp,
+    cookie: &str,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> Reply {
     let csrf = app.csrf_token(cookie).await;
     app.post_form(
         "/api/konto/mitarbeitende",
@@ -576,7 +588,7 @@ async fn invite(app: &TestApp, cookie: &str, name: &str, email: &str, role: &str
 }
 
 /// A person's id as the JSON list has it.
-async fn member_id(app: &TestApp, cookie: &str, email: &str) -> String {
+pub(super) async fn member_id(app: &TestApp, cookie: &str, email: &str) -> String {
     let list = app
         .get("/api/konto/mitarbeitende", Opts::json().cookie(cookie))
         .await;
@@ -593,7 +605,7 @@ async fn member_id(app: &TestApp, cookie: &str, email: &str) -> String {
 }
 
 /// One action on a person, through the list page's form.
-async fn act(app: &TestApp, cookie: &str, id: &str, fields: &[(&str, &str)]) -> Reply {
+pub(super) async fn act(app: &TestApp, cookie: &str, id: &str, fields: &[(&str, &str)]) -> Reply {
     let csrf = app.csrf_token(cookie).await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -606,7 +618,7 @@ async fn act(app: &TestApp, cookie: &str, id: &str, fields: &[(&str, &str)]) -> 
 }
 
 /// Whether `cookie` is still a live session.
-async fn live(app: &TestApp, cookie: &str) -> bool {
+pub(super) async fn live(app: &TestApp, cookie: &str) -> bool {
     let session = app.get("/api/sitzung", Opts::json().cookie(cookie)).await;
     session.status == 200 && session.json()["angemeldet"] == true
 }

@@ -9,6 +9,8 @@ pub mod members;
 pub mod newsletter;
 pub mod orders;
 pub mod profile;
+pub mod role_flows;
+pub mod roles;
 pub mod second_factor;
 pub mod security;
 
