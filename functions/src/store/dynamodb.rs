@@ -24,6 +24,7 @@
 //! region, endpoint and credentials come from the standard environment variables that
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
+mod console;
 mod members;
 mod orders;
 

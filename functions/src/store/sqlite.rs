@@ -4,6 +4,7 @@
 //! multi-record change runs in one immediate transaction, and every conditional change
 //! checks the affected row count, so the semantics match the DynamoDB store's conditions.
 
+mod console;
 mod members;
 mod migrations;
 mod orders;

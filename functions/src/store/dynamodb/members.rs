@@ -19,7 +19,7 @@ use super::{
 use crate::domain::model::{AuditEntry, MemberRole, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::ports::StoreError;
 
-fn audit_item(audit: &AuditEntry) -> Result<Item, StoreError> {
+pub(super) fn audit_item(audit: &AuditEntry) -> Result<Item, StoreError> {
     let mut item = key(format!("AUDIT#{}", audit.id), "AUDIT");
     item.insert("doc".into(), to_doc(audit)?);
     item.insert("GSI1PK".into(), s(format!("ORGAUDIT#{}", audit.org_id)));

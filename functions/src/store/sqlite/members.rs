@@ -27,7 +27,7 @@ fn read_user(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
     .transpose()
 }
 
-fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
+pub(super) fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
         params![audit.id, audit.org_id, audit.at, to_json(audit)?],

@@ -29,6 +29,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-members-audit",
         sql: super::members::SCHEMA,
     },
+    Migration {
+        name: "2026-12-party-consoles",
+        sql: super::console::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -59,6 +59,7 @@ async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organisation, Us
         reject_reason: None,
         leitweg_id: String::new(),
         central_phone: String::new(),
+        kind: Default::default(),
     };
     let user = User {
         id: user_id.clone(),
