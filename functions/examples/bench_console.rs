@@ -147,7 +147,7 @@ async fn main() {
                 ..OrderFilter::default()
             }),
         ),
-        ("CSV: alle 5.000", OrderFilter::default()),
+        ("CSV: alle des Anbieters", OrderFilter::default()),
     ];
     println!(
         "| Abfrage (SQLite, {total} Bestellungen, {mine} des Anbieters) | Treffer | p50 ms | p99 ms |"
