@@ -5,6 +5,7 @@
 
 mod console;
 mod decisions;
+mod inbox_views;
 mod views;
 
 pub use console::{decide_incoming, incoming, incoming_csv, incoming_order};
