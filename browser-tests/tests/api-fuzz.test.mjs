@@ -1,8 +1,9 @@
 // The function's HTTP API under schemathesis (PyPI, installed by scripts/browser-test): every
 // operation of /api/openapi.json is called with generated input, valid and invalid, and no
-// answer may be a server error (5xx). Four passes, each with the credentials its routes
+// answer may be a server error (5xx). Five passes, each with the credentials its routes
 // expect, so the generated requests get past the sign-in and reach the handlers:
 //   - a signed-in customer (session cookie, the portal's Origin and the CSRF token),
+//   - a signed-in provider (the sample Dataport account) on Eingegangene Bestellungen,
 //   - the operator (bearer token) on /api/betrieb/,
 //   - a provider (bearer token) on /api/partner/,
 //   - nobody, on every route.
@@ -16,6 +17,7 @@ import path from "node:path";
 import { openPage, journey } from "../lib/browser.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { signUpAndSignIn } from "../lib/signup.mjs";
+import { accept } from "../lib/members.mjs";
 
 const execFileAsync = promisify(execFile);
 const OPERATOR_TOKEN = "fuzz-operator-token-0123456789abcdef";
@@ -81,7 +83,16 @@ test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, al
   // Signing out would end the session the pass needs; it runs in the anonymous pass.
   const customer = await schemathesis(portal, [`Cookie: ${cookie}`, origin, `X-CSRF-Token: ${session.csrf}`], [
     "--exclude-path-regex",
-    "^/api/(abmeldung|betrieb/|partner/)",
+    "^/api/(abmeldung|betrieb/|partner/|konto/eingegangene-bestellungen)",
+  ]);
+  // The console of a provider, signed in as the sample provider's account `csp serve` made.
+  const providerPage = await openPage(browser);
+  await accept(providerPage, portal, { email: "konsole@dataport.example", password: "Ein langer Satz als Passwort für die Konsole 2026" }, "Dataport");
+  const providerCookie = (await providerPage.context().cookies(portal.url)).map((c) => `${c.name}=${c.value}`).join("; ");
+  const providerSession = await (await fetch(`${portal.url}/api/sitzung`, { headers: { cookie: providerCookie, accept: "application/json" } })).json();
+  const console_ = await schemathesis(portal, [`Cookie: ${providerCookie}`, origin, `X-CSRF-Token: ${providerSession.csrf}`], [
+    "--include-path-regex",
+    "^/api/konto/eingegangene-bestellungen",
   ]);
   const stillSignedIn = await (await fetch(`${portal.url}/api/sitzung`, { headers: { cookie, accept: "application/json" } })).json();
   assert.equal(stillSignedIn.angemeldet, true, "die Sitzung endete während des angemeldeten Laufs");
@@ -89,11 +100,11 @@ test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, al
   const operator = await schemathesis(portal, [`Authorization: Bearer ${OPERATOR_TOKEN}`], ["--include-path-regex", "^/api/betrieb/"]);
   const partner = await schemathesis(portal, [`Authorization: Bearer ${partnerToken}`], ["--include-path-regex", "^/api/partner/"]);
   const anonymous = await schemathesis(portal, [origin], []);
-  for (const [name, output] of Object.entries({ customer, operator, partner, anonymous })) {
+  for (const [name, output] of Object.entries({ customer, console: console_, operator, partner, anonymous })) {
     assert.ok(testedCases(output) > 0, `${name}: schemathesis hat nichts getestet:\n${output}`);
   }
   // With credentials, the generated requests must reach the handlers, not only the sign-in.
-  for (const [name, output] of Object.entries({ customer, operator, partner })) {
+  for (const [name, output] of Object.entries({ customer, console: console_, operator, partner })) {
     assert.doesNotMatch(output, /Authentication failed/, `${name}: nur 401/403, die Zugangsdaten wirkten nicht:\n${output}`);
   }
 });

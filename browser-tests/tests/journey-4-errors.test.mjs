@@ -15,7 +15,9 @@ const env = portalAndBrowser("fehler");
 
 async function nothingStored(portal, sent) {
   if (sent.length) throw new Error(`Das Formular wurde trotzdem gesendet: ${sent.join(", ")}`);
-  const m = mails(portal.mailDir);
+  // The invitation of the sample provider's account, which `csp serve` creates on start, is
+  // not the form's doing.
+  const m = mails(portal.mailDir).filter((x) => !x.to.includes("konsole@dataport.example"));
   if (m.length) throw new Error(`Mail im Mail-Ordner: ${m.map((x) => `${x.to}: ${x.subject}`).join("; ")}`);
   const pending = await portal.admin("registrations");
   if (!/Keine Registrierung/.test(pending)) throw new Error(`Registrierung gespeichert:\n${pending}`);

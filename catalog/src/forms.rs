@@ -604,6 +604,47 @@ pub mod decision {
     pub const FIELDS: &[Field] = &[ACTION, REASON];
 }
 
+/// The filters of "Eingegangene Bestellungen" (a GET form: status, offering, period,
+/// search); the status and offering choices come from the function.
+pub mod incoming_filter {
+    use super::*;
+
+    pub const STATUS: Field = Field {
+        kind: FieldKind::Select,
+        required: false,
+        max_len: 40,
+        placeholder: "Alle Status",
+        ..Field::new("status", "filter-status", "Status")
+    };
+    pub const OFFERING: Field = Field {
+        kind: FieldKind::Select,
+        required: false,
+        max_len: 100,
+        placeholder: "Alle Cloud-Services",
+        ..Field::new("angebot", "filter-angebot", "Cloud-Service")
+    };
+    pub const FROM: Field = Field {
+        kind: FieldKind::Date,
+        required: false,
+        max_len: 10,
+        hint: "JJJJ-MM-TT",
+        ..Field::new("von", "filter-von", "Bestellt ab")
+    };
+    pub const UNTIL: Field = Field {
+        kind: FieldKind::Date,
+        required: false,
+        max_len: 10,
+        hint: "JJJJ-MM-TT",
+        ..Field::new("bis", "filter-bis", "Bestellt bis")
+    };
+    pub const SEARCH: Field = Field {
+        required: false,
+        max_len: 100,
+        ..Field::new("q", "filter-q", "Bestellnummer oder Kunde")
+    };
+    pub const FIELDS: &[Field] = &[STATUS, OFFERING, FROM, UNTIL, SEARCH];
+}
+
 /// The roles an administrator gives people ("Konto hinzufügen", "Rolle ändern"); the
 /// Hauptadmin is not among them (only the operator changes it).
 pub const MEMBER_ROLE_CHOICES: &[Choice] = &[

@@ -67,6 +67,30 @@ enum AdminTask {
         #[arg(long)]
         email: String,
     },
+    /// Creates the organisation of a provider (or of the intermediary) and invites its
+    /// first Hauptadmin by mail (link valid 7 days, used once); its people are then managed
+    /// under Ihr Konto › Mitarbeitende, its orders under Eingegangene Bestellungen.
+    CreateProviderOrg {
+        /// The provider's id (as in content/providers/).
+        #[arg(
+            long,
+            conflicts_with = "intermediary",
+            required_unless_present = "intermediary"
+        )]
+        provider: Option<String>,
+        /// The intermediary (Umklappvertrag) instead of a provider.
+        #[arg(long)]
+        intermediary: bool,
+        /// The organisation's name.
+        #[arg(long)]
+        name: String,
+        /// The e-mail address of the first Hauptadmin.
+        #[arg(long)]
+        email: String,
+        /// The name of the first Hauptadmin.
+        #[arg(long, default_value = "Hauptadministration")]
+        admin_name: String,
+    },
     /// Creates the DynamoDB table (DynamoDB Local; on AWS the SAM template does it).
     CreateTable,
     /// Sends queued mails now.
@@ -296,6 +320,41 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 "Hauptadministration von {} ({}) ist jetzt {email}.",
                 changed.name, changed.id
             );
+        }
+        AdminTask::CreateProviderOrg {
+            provider,
+            intermediary,
+            name,
+            email,
+            admin_name,
+        } => {
+            use functions::domain::model::OrgKind;
+            use functions::domain::orders::console::PartyOrgError;
+            let kind = match (provider, intermediary) {
+                (Some(provider_id), false) => OrgKind::Provider { provider_id },
+                _ => OrgKind::Intermediary,
+            };
+            let label = kind.label();
+            match state
+                .orders
+                .create_party_org(kind, &name, &admin_name, &email)
+                .await
+            {
+                Ok((org, user)) => println!(
+                    "{label}-Organisation {} ({}) angelegt. Einladung an {} versendet (Link 7 Tage gültig, einmal nutzbar).",
+                    org.name, org.id, user.email
+                ),
+                Err(PartyOrgError::Exists) => anyhow::bail!(
+                    "Für diese Partei gibt es schon eine Organisation; es wurde nichts angelegt. Weitere Personen lädt ihre Administration unter „Mitarbeitende“ ein."
+                ),
+                Err(PartyOrgError::EmailTaken) => anyhow::bail!(
+                    "Die Adresse {email} hat schon ein Konto; es wurde nichts angelegt. Bitte eine andere Adresse angeben."
+                ),
+                Err(PartyOrgError::UnknownProvider(id)) => anyhow::bail!(
+                    "Den Anbieter {id} gibt es im Katalog nicht (Datei content/providers/{id}.yaml mit mindestens einem bestellbaren Angebot); es wurde nichts angelegt."
+                ),
+                Err(e) => return Err(e).context("creating the organisation"),
+            }
         }
         AdminTask::CreateTable | AdminTask::SendMails => {}
         AdminTask::RunDueWork => {

@@ -635,6 +635,7 @@ impl Accounts {
                 reject_reason: None,
                 leitweg_id: String::new(),
                 central_phone: String::new(),
+                kind: Default::default(),
             },
             user: User {
                 id: user_id.clone(),

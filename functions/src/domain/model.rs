@@ -82,6 +82,43 @@ pub struct Organisation {
     /// The organisation's central phone number; empty if none was given.
     #[serde(default)]
     pub central_phone: String,
+    /// Customer, provider or the intermediary; records of earlier releases are customers.
+    #[serde(default)]
+    pub kind: OrgKind,
+}
+
+/// What an organisation is to the portal: a customer that orders, or a party that decides
+/// orders (a provider of the catalog, or the intermediary of the Umklappvertrag).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OrgKind {
+    #[default]
+    Customer,
+    /// Anbieter: the id of its file in `content/providers/`.
+    Provider { provider_id: String },
+    /// Intermediär (govdigital) for the Umklappvertrag.
+    Intermediary,
+}
+
+impl OrgKind {
+    /// The key that makes a deciding party's organisation unique (`provider:<id>`,
+    /// `intermediary`); `None` for customers.
+    pub fn party_key(&self) -> Option<String> {
+        match self {
+            OrgKind::Customer => None,
+            OrgKind::Provider { provider_id } => Some(format!("provider:{provider_id}")),
+            OrgKind::Intermediary => Some("intermediary".to_owned()),
+        }
+    }
+
+    /// The German label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            OrgKind::Customer => "Kunde",
+            OrgKind::Provider { .. } => "Anbieter",
+            OrgKind::Intermediary => "Intermediär",
+        }
+    }
 }
 
 /// A person of an organisation who can sign in.

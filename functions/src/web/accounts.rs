@@ -475,7 +475,9 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 central_phone: &org.central_phone,
                 status: org.status.label(),
             },
-        );
+        )
+        // Provider and intermediary organisations have "Eingegangene Bestellungen".
+        .with("party", &org.kind.party_key().map(|_| org.kind.label()));
     state.page(page, Some(&info.user.name))
 }
 

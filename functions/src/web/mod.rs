@@ -446,6 +446,44 @@ pub fn routes() -> Vec<Route> {
             get(o::folder_document),
         ),
         r(
+            RouteDoc::get(
+                "/api/konto/eingegangene-bestellungen",
+                "„Eingegangene Bestellungen“ eines Anbieters oder des Intermediärs, neueste zuerst, mit Filtern (status, angebot, von, bis), Suche (q) und Seiten (seite); nur für Anbieter- und Intermediärsorganisationen",
+            )
+            .query(&["status", "angebot", "von", "bis", "q", "seite"])
+            .auth(Auth::Session),
+            get(o::incoming),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/eingegangene-bestellungen.csv",
+                "Die gefilterte Liste der eingegangenen Bestellungen als CSV (UTF-8 mit BOM, Semikolon)",
+            )
+            .query(&["status", "angebot", "von", "bis", "q"])
+            .auth(Auth::Session),
+            get(o::incoming_csv),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/eingegangene-bestellungen/{id}",
+                "Eine eingegangene Bestellung mit Verlauf, Vertragsmappe und Entscheidung; nur für den Anbieter der Bestellung oder den Intermediär (Umklappvertrag)",
+            )
+            .path_param("id")
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(o::incoming_order),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/eingegangene-bestellungen/{id}",
+                "Entscheidung im Browser: bestätigen, als in Prüfung markieren oder mit Begründung ablehnen (wie die Links der E-Mail; wer zuerst entscheidet, gilt)",
+                &[forms::decision::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(o::decide_incoming),
+        ),
+        r(
             RouteDoc::get("/api/bedarf", "Formular „Bedarf melden“ (HTML); titel füllt den Titel vor")
                 .query(&["titel"])
                 .auth(Auth::Session),

@@ -3,9 +3,12 @@
 //! orders are under `konto/`, the decision pages are `decision.html` and
 //! `decision-done.html`; [`views`] holds what those templates read.
 
+mod console;
 mod decisions;
+mod inbox_views;
 mod views;
 
+pub use console::{decide_incoming, incoming, incoming_csv, incoming_order};
 pub use decisions::{decide_by_link, decision_page, party_decide, party_order, party_orders};
 
 use axum::extract::{Path, Query, State};

@@ -384,6 +384,7 @@ async fn the_admin_command_mails_links_to_the_address_csp_serve_uses() {
             reject_reason: None,
             leitweg_id: String::new(),
             central_phone: String::new(),
+            kind: Default::default(),
         },
         user: User {
             id: user_id.clone(),
@@ -542,6 +543,7 @@ async fn the_operator_changes_the_hauptadmin() {
                 reject_reason: None,
                 leitweg_id: String::new(),
                 central_phone: String::new(),
+                kind: Default::default(),
             },
             user: person(&erika_id, "erika@wechsel.de"),
             confirm_token: token(&confirm, TokenKind::Confirm, &erika_id),

@@ -54,6 +54,7 @@ async fn approved_member(db: &Path) -> String {
                 reject_reason: None,
                 leitweg_id: String::new(),
                 central_phone: String::new(),
+                kind: Default::default(),
             },
             user: User {
                 id: user_id.clone(),

@@ -163,3 +163,61 @@ async fn a_store_of_the_previous_release_opens_and_keeps_working() {
     drop(app);
     SqliteStore::open(&path).expect("opens again");
 }
+
+/// The release with the consoles on a store of the previous release: the customer stays a
+/// customer (no console), and the order placed before appears in its provider's console,
+/// found by its customer's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_of_the_previous_release_keeps_customers_and_lists_old_orders_for_providers() {
+    use functions::domain::model::OrgKind;
+    use functions::domain::orders::ApiParty;
+    use functions::domain::orders::console::OrderFilter;
+    use functions::domain::orders::ports::ConsoleStore;
+    use functions::domain::ports::Store;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("function.sqlite3");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/store-before-migrations.sqlite3"),
+        &path,
+    )
+    .expect("copy the fixture");
+    let store = Arc::new(SqliteStore::open(&path).expect("the old file opens"));
+    let user = store
+        .find_user_by_email("alt@stadt-altbestand.de")
+        .await
+        .expect("find")
+        .expect("the old customer");
+    let org = store
+        .get_org(&user.org_id)
+        .await
+        .expect("get")
+        .expect("its organisation");
+    assert_eq!(org.kind, OrgKind::Customer);
+    let app = common::spawn(store.clone()).await;
+    let cookie = common::flows::sign_in(&app, "alt@stadt-altbestand.de", common::PASSWORD)
+        .await
+        .session_cookie()
+        .expect("signed in");
+    let console = app
+        .get(
+            "/api/konto/eingegangene-bestellungen",
+            common::Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(console.status, 403, "a customer has no console");
+    let listed = store
+        .list_inbox(
+            &ApiParty::Provider("dataport".into()),
+            &OrderFilter {
+                search: org.name.to_lowercase(),
+                ..OrderFilter::default()
+            },
+        )
+        .await
+        .expect("inbox");
+    assert_eq!(listed.total, 1, "the order placed before the update");
+    assert_eq!(listed.rows[0].offering_id, "dmessenger");
+    assert!(listed.rows[0].number.starts_with("CSP-"));
+    assert!(!listed.rows[0].plan_name.is_empty());
+}

@@ -150,6 +150,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .with_operator_token(std::env::var("CSP_OPERATOR_TOKEN").ok().as_deref());
     let snapshot = data_dir.join("catalog.json");
     function_state.load_catalog(&snapshot);
+    sample_provider_account(&function_state, &options.state_dir.join("function/mail")).await;
     tokio::spawn(function_state.outbox.clone().deliver_forever());
     // Deadline reminders and expiries, clean-up and mail retries: the work Lambda's schedule
     // triggers in production.
@@ -456,6 +457,40 @@ fn inject(html: &str, problem: Option<&str>) -> String {
     match html.rfind("</body>") {
         Some(at) => format!("{}{addition}{}", &html[..at], &html[at..]),
         None => format!("{html}{addition}"),
+    }
+}
+
+/// The provider account of the sample content, so the console "Eingegangene Bestellungen"
+/// can be tried at once: created on the first start (its invitation lands in the mail
+/// folder), then only named. Without the sample provider nothing is created.
+async fn sample_provider_account(state: &functions::AppState, mail_dir: &Path) {
+    use functions::domain::model::OrgKind;
+    use functions::domain::orders::console::PartyOrgError;
+    const PROVIDER: &str = "dataport";
+    const EMAIL: &str = "konsole@dataport.example";
+    let kind = OrgKind::Provider {
+        provider_id: PROVIDER.to_owned(),
+    };
+    match state
+        .orders
+        .create_party_org(kind, "Dataport AöR (Beispiel)", "Konsole Dataport", EMAIL)
+        .await
+    {
+        Ok(_) => {
+            state.outbox.deliver_all().await;
+            println!(
+                "Anbieterkonto zum Ausprobieren angelegt: Dataport, {EMAIL}. Die Einladung liegt in {}: \
+                 Link öffnen, Passwort festlegen, unter /api/anmeldung anmelden; die Bestellungen an \
+                 Dataport stehen dann unter Ihr Konto › Eingegangene Bestellungen.",
+                mail_dir.display()
+            );
+        }
+        Err(PartyOrgError::Exists | PartyOrgError::EmailTaken) => println!(
+            "Anbieterkonto zum Ausprobieren: Dataport, {EMAIL} (Einladung in {}; Passwort vergessen? /api/passwort-vergessen).",
+            mail_dir.display()
+        ),
+        Err(PartyOrgError::UnknownProvider(_)) => {}
+        Err(e) => eprintln!("Das Anbieterkonto zum Ausprobieren wurde nicht angelegt: {e}"),
     }
 }
 

@@ -405,6 +405,7 @@ mod tests {
             reject_reason: None,
             leitweg_id: String::new(),
             central_phone: String::new(),
+            kind: Default::default(),
         };
         (org, user)
     }

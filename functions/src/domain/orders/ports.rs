@@ -4,9 +4,11 @@
 
 use async_trait::async_trait;
 
+use super::console::{OrderFilter, OrderPage};
+use super::links::ApiParty;
 use super::model::{Need, Order};
 use super::status::OrderStatus;
-use crate::domain::model::OutgoingMail;
+use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::newsletter::ports::NewsletterStore;
 use crate::domain::ports::{Store, StoreError};
 
@@ -87,7 +89,34 @@ pub trait OrderStore: Send + Sync {
     async fn list_needs(&self) -> Result<Vec<Need>, StoreError>;
 }
 
-/// The whole persistent state: accounts, orders and the newsletter's subscribers.
-pub trait PortalStore: Store + OrderStore + NewsletterStore {}
+/// The console of providers and the intermediary: their organisations and their incoming
+/// orders, read by key or index (never a scan of all orders).
+#[async_trait]
+pub trait ConsoleStore: Send + Sync {
+    /// Writes a provider's or the intermediary's organisation with its first Hauptadmin
+    /// (invited: `invite`, its `mail`, the `audit` entry), all or nothing;
+    /// [`StoreError::EmailTaken`] if the address has an account, [`StoreError::Conflict`]
+    /// if the party has an organisation already (then nothing is written).
+    async fn create_party_org(
+        &self,
+        org: &Organisation,
+        admin: &User,
+        invite: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 
-impl<T: Store + OrderStore + NewsletterStore> PortalStore for T {}
+    /// The orders addressed to `party` through `filter`, newest first: a provider's own
+    /// orders, or every Umklappvertrag for the intermediary.
+    async fn list_inbox(
+        &self,
+        party: &ApiParty,
+        filter: &OrderFilter,
+    ) -> Result<OrderPage, StoreError>;
+}
+
+/// The whole persistent state: accounts, orders, the newsletter's subscribers and the
+/// consoles.
+pub trait PortalStore: Store + OrderStore + NewsletterStore + ConsoleStore {}
+
+impl<T: Store + OrderStore + NewsletterStore + ConsoleStore> PortalStore for T {}

@@ -7,6 +7,7 @@
 //! | undecided marker | `UNDECIDED#<id>` | `UNDECIDED` | `UNDECIDED` / `<deadline>#<id>` (deleted when decided) | |
 //! | used decision link, or a deadline reminder's marker | `LINK#<sha256>` | `LINK` | | |
 //! | need | `NEED#<id>` | `NEED` | `NEEDS` / `<created>#<id>` | |
+//! | Umklappvertrag marker (see [`super::console`]) | `UVORDER#<id>` | `UVORDER` | | `INTERMEDIARYORDERS` / `<created>#<id>` |
 //!
 //! An order, its idempotency marker, its undecided marker and its mails are one transaction
 //! (the marker's `attribute_not_exists` makes racing duplicates fail as a whole); a status
@@ -89,6 +90,9 @@ impl OrderStore for DynamoStore {
                 s(format!("{}#{}", sortable(order.deadline), order.id)),
             );
             items.push(self.put_new(undecided)?);
+        }
+        if let Some(marker) = super::console::intermediary_marker(order) {
+            items.push(self.put_new(marker)?);
         }
         for mail in mails {
             items.push(self.put_new(mail_item(mail)?)?);

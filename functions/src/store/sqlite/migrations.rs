@@ -41,6 +41,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-named-roles",
         sql: super::roles::SCHEMA,
     },
+    Migration {
+        name: "2026-12-party-consoles",
+        sql: super::console::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -81,6 +81,7 @@ impl OrderStore for SqliteStore {
                 ],
             )
             .map_err(backend)?;
+            super::console::set_summary_columns(tx, &order)?;
             for mail in &mails {
                 insert_mail(tx, mail)?;
             }

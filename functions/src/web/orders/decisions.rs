@@ -79,12 +79,30 @@ fn decision_page_of(
     )
 }
 
+/// The page of a link whose order is no longer in the link's party's step (decided in the
+/// console, by a colleague's link, or moved on): what happened, not an error page.
+fn already_decided(state: &AppState, order: &Order, status: StatusCode) -> Response {
+    state.page(
+        Page::new("decision-done.html", "Bestellung bereits entschieden")
+            .status(status)
+            .with("decided", &DecidedView::of(order))
+            .with("already", &true),
+        None,
+    )
+}
+
 pub async fn decision_page(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<DecisionQuery>,
 ) -> Response {
     match state.orders.open_link(&query.token).await {
+        Ok((order, claims))
+            if crate::domain::orders::whose_turn(order.status, order.contract_model)
+                != Some(claims.party) =>
+        {
+            already_decided(&state, &order, StatusCode::OK)
+        }
         Ok((order, claims)) => decision_page_of(
             &state,
             &order,
@@ -99,7 +117,7 @@ pub async fn decision_page(
     }
 }
 
-fn parse_action(input: &FormInput) -> Result<Action, FieldErrors> {
+pub(super) fn parse_action(input: &FormInput) -> Result<Action, FieldErrors> {
     let reason_field = forms::decision::REASON;
     match input.get(forms::decision::ACTION.name) {
         "bestaetigen" => Ok(Action::Confirm),
@@ -180,6 +198,16 @@ pub async fn decide_by_link(
                         .with("decided", &DecidedView::of(&order)),
                     None,
                 )
+            }
+        }
+        // Decided meanwhile another way (in the console): say what happened. (A link used
+        // before stays "invalid or used", as it was.)
+        Err(e @ crate::domain::orders::OrderError::NotAllowed(_)) if !caller.wants_json => {
+            match state.orders.order_of_link(&token).await {
+                Ok(Some(order)) if order.status.is_final() => {
+                    already_decided(&state, &order, StatusCode::CONFLICT)
+                }
+                _ => order_error(&caller, None, e).into_response(),
             }
         }
         Err(e) => order_error(&caller, None, e).into_response(),

@@ -42,6 +42,7 @@ fn registration(email: &str, now: i64) -> NewRegistration {
             reject_reason: None,
             leitweg_id: String::new(),
             central_phone: String::new(),
+            kind: Default::default(),
         },
         user: User {
             id: user_id.clone(),

@@ -1097,6 +1097,22 @@ macro_rules! store_tests {
             common::orders::folder_documents_download_one_by_one_and_as_zip($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_provider_decides_in_the_console() {
+            common::console::provider_decides_in_the_console($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_refusals_change_nothing() {
+            common::console::console_refusals_change_nothing($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_party_orgs_are_unique() {
+            common::console::party_orgs_are_unique($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_inbox_conformance() {
+            common::console::inbox_conformance($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn order_store_conformance() {
             common::orders::store_conformance($make.await).await;
         }

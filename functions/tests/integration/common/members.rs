@@ -60,6 +60,7 @@ pub(super) async fn approved_org(store: &dyn PortalStore, email: &str) -> (Organ
         reject_reason: None,
         leitweg_id: String::new(),
         central_phone: String::new(),
+        kind: Default::default(),
     };
     let user = User {
         id: user_id.clone(),

@@ -4,6 +4,7 @@
 
 pub mod addresses;
 pub mod conformance;
+pub mod console;
 pub mod flows;
 pub mod members;
 pub mod newsletter;

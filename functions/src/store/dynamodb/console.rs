@@ -1,0 +1,157 @@
+//! The consoles of providers and the intermediary in the DynamoDB table.
+//!
+//! | record | PK | SK | GSI2PK / GSI2SK |
+//! | --- | --- | --- | --- |
+//! | party marker | `PARTYORG#<provider:id or intermediary>` | `PARTYORG` | (one organisation per party) |
+//! | Umklappvertrag marker | `UVORDER#<order>` | `UVORDER` | `INTERMEDIARYORDERS` / `<created>#<order>` |
+//!
+//! | access pattern | key or index |
+//! | --- | --- |
+//! | a provider's orders, newest first, in a period | GSI2 `PROVIDERORDERS#<provider>`, `GSI2SK` between the period's bounds, status as filter |
+//! | the intermediary's orders (Umklappvertrag) | GSI2 `INTERMEDIARYORDERS`, then the orders by key |
+//!
+//! The organisation, its first Hauptadmin (with the e-mail marker, invitation, password-link
+//! pointer, mail and audit entry) and the party marker are one transaction. Orders placed
+//! before this release have no Umklappvertrag marker, so the intermediary's list does not
+//! show them (their decision links and the partner API still work).
+
+use async_trait::async_trait;
+
+use super::members::audit_item;
+use super::{
+    DynamoStore, Item, TransactError, backend, doc_of, get_s, key, mail_item, org_item, s,
+    sortable, token_item, user_item,
+};
+use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
+use crate::domain::orders::console::{OrderFilter, OrderPage, OrderSummary};
+use crate::domain::orders::ports::{ConsoleStore, OrderStore};
+use crate::domain::orders::{ApiParty, Order};
+use crate::domain::ports::StoreError;
+
+/// The marker that lists an Umklappvertrag for the intermediary (written with the order).
+pub(super) fn intermediary_marker(order: &Order) -> Option<Item> {
+    if order.contract_model != catalog::model::ContractModel::Umklappvertrag {
+        return None;
+    }
+    let mut marker = key(format!("UVORDER#{}", order.id), "UVORDER");
+    marker.insert("order_id".into(), s(&order.id));
+    marker.insert("GSI2PK".into(), s("INTERMEDIARYORDERS"));
+    marker.insert(
+        "GSI2SK".into(),
+        s(format!("{}#{}", sortable(order.created_at), order.id)),
+    );
+    Some(marker)
+}
+
+impl DynamoStore {
+    /// Every item of GSI2 under `pk` whose sort key lies in the filter's period, newest
+    /// first, with the status as a filter when one is asked for.
+    async fn query_gsi2_period(
+        &self,
+        pk: String,
+        filter: &OrderFilter,
+        status_filter: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let low = format!("{}#", sortable(filter.from.unwrap_or(0).max(0)));
+        // `~` sorts after every id character.
+        let high = match filter.until {
+            Some(until) => format!("{}#", sortable(until.max(0))),
+            None => format!("{}~", sortable(i64::MAX)),
+        };
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI2")
+                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":low", s(low.clone()))
+                .expression_attribute_values(":high", s(high.clone()))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take());
+            if let (true, Some(status)) = (status_filter, filter.status) {
+                query = query
+                    .filter_expression("#status = :status")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(":status", s(status.as_str()));
+            }
+            let out = query.send().await.map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ConsoleStore for DynamoStore {
+    async fn create_party_org(
+        &self,
+        org: &Organisation,
+        admin: &User,
+        invite: &TokenRecord,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let Some(party) = org.kind.party_key() else {
+            return Err(StoreError::Backend(
+                "a customer organisation is registered, not created".into(),
+            ));
+        };
+        let mut email = key(format!("EMAIL#{}", admin.email), "EMAIL");
+        email.insert("user_id".into(), s(&admin.id));
+        let mut party_marker = key(format!("PARTYORG#{party}"), "PARTYORG");
+        party_marker.insert("org_id".into(), s(&org.id));
+        let items = vec![
+            self.put_new(email)?,
+            self.put_new(party_marker)?,
+            self.put_new(org_item(org)?)?,
+            self.put_new(user_item(admin)?)?,
+            self.put_new(token_item(invite))?,
+            self.password_link_pointer(invite, None)?,
+            self.put_new(mail_item(mail)?)?,
+            self.put_new(audit_item(audit)?)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed(0)) => Err(StoreError::EmailTaken),
+            Err(TransactError::ConditionFailed(1)) => Err(StoreError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list_inbox(
+        &self,
+        party: &ApiParty,
+        filter: &OrderFilter,
+    ) -> Result<OrderPage, StoreError> {
+        let mut rows = Vec::new();
+        match party {
+            ApiParty::Provider(provider) => {
+                for item in self
+                    .query_gsi2_period(format!("PROVIDERORDERS#{provider}"), filter, true)
+                    .await?
+                {
+                    let order: Order = doc_of(&item)?;
+                    rows.push(OrderSummary::of(&order));
+                }
+            }
+            ApiParty::Intermediary => {
+                let markers = self
+                    .query_gsi2_period("INTERMEDIARYORDERS".to_owned(), filter, false)
+                    .await?;
+                for marker in &markers {
+                    if let Some(order) = self.get_order(get_s(marker, "order_id")?).await? {
+                        rows.push(OrderSummary::of(&order));
+                    }
+                }
+            }
+        }
+        Ok(filter.page_of(rows))
+    }
+}
