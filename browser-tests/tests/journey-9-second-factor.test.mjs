@@ -2,8 +2,8 @@
 // Angaben", sets up the authenticator app from the page's key (a wrong first code is
 // refused), gets ten recovery codes, signs out, and signs in with password and the app's
 // code (a wrong code is refused first). (9b) Without JavaScript: signing in with a recovery
-// code, the page says how many are left, and switching the second factor off with the
-// password and another recovery code; then the password alone signs in again. axe: 0
+// code, the page says how many are left, and switching the second factor off (a wrong
+// password is refused) with the password and another recovery code; then the password alone signs in again. axe: 0
 // violations on every page of the way, empty and with errors.
 import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
@@ -54,7 +54,7 @@ test("Journey 9: Zwei-Faktor-Anmeldung einrichten, mit Code und Wiederherstellun
   await step("Code der App eingeben: eingeschaltet, zehn Wiederherstellungscodes", async () => {
     await page.getByLabel("Bestätigungscode aus der App").fill(totp(key));
     await page.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
-    await expectText(page.getByRole("status"), "ist eingeschaltet");
+    await expectText(page.getByRole("main").getByRole("status"), "ist eingeschaltet");
     recovery = (await page.locator("[data-recovery-codes] code").allTextContents()).map((t) => t.trim());
     if (recovery.length !== 10) throw new Error(`${recovery.length} Wiederherstellungscodes statt zehn`);
     await expectAxeClean(page, "Wiederherstellungscodes");
@@ -90,19 +90,20 @@ test("Journey 9: Zwei-Faktor-Anmeldung einrichten, mit Code und Wiederherstellun
     await noJs.getByLabel("Bestätigungscode").fill(recovery[0]);
     await noJs.getByRole("button", { name: "Anmeldung abschließen" }).click();
     await noJs.waitForURL(/\/api\/konto\/zwei-faktor/);
-    await expectText(noJs.getByRole("status"), "Es bleiben 9");
+    await expectText(noJs.getByRole("main").getByRole("status"), "Es bleiben 9");
     await expectText(noJs.getByRole("main"), "Unbenutzte Wiederherstellungscodes: 9");
     await expectAxeClean(noJs, "Zwei-Faktor-Anmeldung (eingeschaltet)");
   });
-  await stepNoJs("Ausschalten: ohne Passwort abgelehnt, mit Passwort und Wiederherstellungscode ausgeschaltet", async () => {
+  await stepNoJs("Ausschalten: mit falschem Passwort abgelehnt, mit Passwort und Wiederherstellungscode ausgeschaltet", async () => {
+    await noJs.getByLabel("Ihr Passwort").fill("ein falsches Passwort für diesen Test");
     await noJs.getByLabel("Bestätigungscode").fill(recovery[1]);
     await noJs.getByRole("button", { name: "Zwei-Faktor-Anmeldung ausschalten" }).click();
-    await expectText(noJs.locator(".error-summary"), "Bitte geben Sie Ihr Passwort ein");
+    await expectText(noJs.locator(".error-summary"), "Das Passwort ist nicht richtig");
     await expectAxeClean(noJs, "Ausschalten (mit Fehler)");
     await noJs.getByLabel("Ihr Passwort").fill(c.password);
     await noJs.getByLabel("Bestätigungscode").fill(recovery[1]);
     await noJs.getByRole("button", { name: "Zwei-Faktor-Anmeldung ausschalten" }).click();
-    await expectText(noJs.getByRole("status"), "ausgeschaltet");
+    await expectText(noJs.getByRole("main").getByRole("status"), "ausgeschaltet");
   });
   await stepNoJs("Das Passwort allein meldet wieder an", async () => {
     await noJs.context().clearCookies();
