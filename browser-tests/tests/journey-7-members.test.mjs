@@ -1,14 +1,15 @@
 // Journey 7: the people of an organisation (Ihr Konto › Mitarbeitende). (7a) With
 // JavaScript: the Hauptadmin invites two people, one as Organisationsadmin; both accept the
-// invitation from the mail folder and sign in; the Organisationsadmin deactivates the other
-// (her open session ends at once), reactivates her, and the Hauptadmin deletes her; the
-// audit trail shows each step. (7b) The same forms without JavaScript. (7c) Inviting by
-// keyboard only. (7d) Profil und Angaben: the Hauptadmin of an organisation registered as
-// not in-house capable sets the Inhousefähigkeit and a Leitweg-ID (a wrong one is refused by
-// the function), orders an Umklappvertrag, changes her password (her other session ends);
-// (7e) a member edits her profile without JavaScript. axe: 0 violations on the members
-// page, empty and with errors, on the confirmation before deleting, and on the profile page,
-// empty and with errors.
+// invitation from the mail folder, sign in and order in the organisation's name; the
+// Organisationsadmin deactivates the other (her open session ends at once), reactivates
+// her, and the Hauptadmin deletes her (her order stays with the organisation under her
+// name); the audit trail shows each step. (7b) The same forms without JavaScript. (7c)
+// Inviting by keyboard only. (7d) Profil und Angaben: the Hauptadmin of an organisation
+// registered as not in-house capable sets the Inhousefähigkeit and a Leitweg-ID (a wrong
+// one is refused by the function), orders an Umklappvertrag, changes her password (her
+// other session ends); (7e) a member edits her profile without JavaScript. axe: 0
+// violations on the members page, empty and with errors, on the confirmation before
+// deleting, and on the profile page, empty and with errors.
 import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
@@ -74,6 +75,19 @@ test("Journey 7a: Hauptadmin lädt ein, Organisationsadmin deaktiviert, aktivier
     const response = await beaPage.goto(`${portal.url}/api/konto/mitarbeitende`);
     if (response.status() !== 403) throw new Error(`HTTP ${response.status()} statt 403 für eine Mitarbeiterin`);
   });
+  let beaOrder;
+  await annaStep("Anna bestellt im Namen der Organisation", async () => {
+    await annaPage.goto(`${portal.url}/bestellen/dmessenger/`);
+    await fillOrderForm(annaPage, dmessengerOrder(customer, { contract: "Direktvertrag", reference: "Anna 1" }));
+    await submitOrder(annaPage);
+    await expectText(annaPage.getByRole("main"), anna.name);
+  });
+  await beaStep("Bea bestellt im Namen der Organisation", async () => {
+    await beaPage.goto(`${portal.url}/bestellen/dmessenger/`);
+    await fillOrderForm(beaPage, dmessengerOrder(customer, { contract: "Direktvertrag", reference: "Bea 1" }));
+    beaOrder = await submitOrder(beaPage);
+    await expectText(beaPage.getByRole("main"), bea.name);
+  });
   await annaStep("Anna deaktiviert Bea: Beas offene Sitzung endet sofort", async () => {
     await openMembers(annaPage, portal);
     await expectText(row(annaPage, bea), "Aktiv");
@@ -95,6 +109,12 @@ test("Journey 7a: Hauptadmin lädt ein, Organisationsadmin deaktiviert, aktivier
     await expectText(notice(page), "Das Konto wurde gelöscht");
     if (await row(page, bea).count()) throw new Error("Bea steht noch in der Liste");
     if (await signedIn(beaPage, portal)) throw new Error("Bea ist nach dem Löschen noch angemeldet");
+  });
+  await step("Beas Bestellung bleibt bei der Organisation, unter ihrem Namen von damals", async () => {
+    await page.goto(beaOrder.url);
+    await expectText(page.locator("h1"), `Bestellung ${beaOrder.number}`);
+    await expectText(page.getByRole("main"), bea.name);
+    await openMembers(page, portal);
   });
   await step("Das Änderungsprotokoll zeigt jeden Schritt, neueste zuerst", async () => {
     const rows = await auditRows(page);
