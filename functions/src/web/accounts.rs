@@ -477,7 +477,13 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
             },
         )
         // Provider and intermediary organisations have "Eingegangene Bestellungen".
-        .with("party", &org.kind.party_key().map(|_| org.kind.label()));
+        .with(
+            "party",
+            &org.kind
+                .party_key()
+                .filter(|_| rights.has(Right::SeeAllOrders))
+                .map(|_| org.kind.label()),
+        );
     state.page(page, Some(&info.user.name))
 }
 

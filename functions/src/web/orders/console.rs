@@ -18,6 +18,7 @@ use super::inbox_views::{
 use super::views::{FolderView, OrderView};
 use super::{check_token, name, order_error, order_json, signed_in};
 use crate::domain::accounts::SessionInfo;
+use crate::domain::model::Right;
 use crate::domain::orders::console::{OrderPage, OrderSummary, PAGE_SIZE, csv, party_of};
 use crate::domain::orders::documents::german_day;
 use crate::domain::orders::{ApiParty, Order, OrderError, whose_turn};
@@ -30,6 +31,7 @@ use crate::web::request::Caller;
 use crate::web::responses::{CORRECT, errors_json, json_value, see_other};
 
 const PARTIES_ONLY: &str = "Eingegangene Bestellungen sehen nur Anbieter und der Intermediär. Ihre eigenen Bestellungen finden Sie unter „Ihre Bestellungen“.";
+const RIGHT_NEEDED: &str = "Eingegangene Bestellungen sehen und entscheiden die Administration Ihrer Organisation und Personen, deren Rolle das Recht „Alle Bestellungen der Organisation sehen“ gibt. Es wurde nichts geändert.";
 const NOT_YOURS: &str =
     "Diese Bestellung ist nicht an Ihre Organisation gerichtet. Es wurde nichts geändert.";
 
@@ -40,6 +42,16 @@ async fn party_session(
 ) -> Result<(SessionInfo, ApiParty), Refusal> {
     let info = signed_in(state, caller).await?;
     match party_of(&info.org) {
+        // The orders addressed to the organisation are all of its orders: the console needs
+        // the right to see them (administrators, and named roles that give it).
+        Some(_) if !info.rights().has(Right::SeeAllOrders) => {
+            Err(Refusal::new(caller, StatusCode::FORBIDDEN, RIGHT_NEEDED)
+                .for_session(name(&info))
+                .titled(
+                    "Kein Zugriff",
+                    &[("/api/konto", "Zu Ihrem Konto"), ("/", "Zur Startseite")],
+                ))
+        }
         Some(party) => Ok((info, party)),
         None => Err(Refusal::new(caller, StatusCode::FORBIDDEN, PARTIES_ONLY)
             .for_session(name(&info))

@@ -617,3 +617,86 @@ pub async fn inbox_conformance(store: Arc<dyn PortalStore>) {
         .expect("ekom21");
     assert_eq!(ekom.total, 4);
 }
+
+/// In a provider's organisation the console is for the administration and for roles with
+/// the right to see all of the organisation's orders; a plain member gets 403 and the link
+/// is not offered to her.
+pub async fn the_console_needs_the_right_to_see_all_orders(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let admin = party_member(
+        &app,
+        dataport(),
+        "Dataport Konsole",
+        "paula@dataport.example",
+    )
+    .await;
+    assert!(inbox(&app, &admin, "").await["gesamt"].is_number());
+    let sent = super::members::invite(
+        &app,
+        &admin,
+        "Moritz Mitarbeiter",
+        "moritz@dataport.example",
+        "mitarbeiter",
+    )
+    .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let moritz = set_password_and_sign_in(
+        &app,
+        &app.link_in_mail("moritz@dataport.example", "Einladung"),
+        "moritz@dataport.example",
+    )
+    .await;
+    let refused = app.get(CONSOLE, Opts::html().cookie(&moritz)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let csv = app
+        .get(&format!("{CONSOLE}.csv"), Opts::html().cookie(&moritz))
+        .await;
+    assert_eq!(csv.status, 403);
+    let account = app.get("/api/konto", Opts::html().cookie(&moritz)).await;
+    assert!(
+        markup::attrs(&account.body, &format!("main a[href='{CONSOLE}']"), "href").is_empty(),
+        "no link to the console without the right"
+    );
+
+    // A role with the right opens it.
+    let csrf = app.csrf_token(&admin).await;
+    let role = app
+        .post_form(
+            "/api/konto/rollen",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Auftragsannahme"),
+                ("alle_bestellungen_sehen", "ja"),
+            ],
+            Opts::html().cookie(&admin),
+        )
+        .await;
+    assert_eq!(role.status, 303, "{}", role.body);
+    let roles = app
+        .get("/api/konto/rollen", Opts::json().cookie(&admin))
+        .await
+        .json();
+    let role_id = roles["rollen"][0]["id"]
+        .as_str()
+        .expect("role id")
+        .to_owned();
+    let moritz_id = super::members::member_id(&app, &admin, "moritz@dataport.example").await;
+    let given = super::members::act(
+        &app,
+        &admin,
+        &moritz_id,
+        &[
+            ("aktion", "rolle-aendern"),
+            ("rolle", &format!("rolle:{role_id}")),
+        ],
+    )
+    .await;
+    assert_eq!(given.status, 303, "{}", given.body);
+    let allowed = app.get(CONSOLE, Opts::html().cookie(&moritz)).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    let account = app.get("/api/konto", Opts::html().cookie(&moritz)).await;
+    assert_eq!(
+        markup::attrs(&account.body, &format!("main a[href='{CONSOLE}']"), "href").len(),
+        1
+    );
+}

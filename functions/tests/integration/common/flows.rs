@@ -1223,6 +1223,10 @@ macro_rules! store_tests {
                 .await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_console_needs_the_right_to_see_all_orders() {
+            common::console::the_console_needs_the_right_to_see_all_orders($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn setup_proof_is_bound_to_the_person() {
             common::second_factor::setup_proof_is_bound_to_the_person($make.await).await;
         }
