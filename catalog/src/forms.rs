@@ -581,6 +581,27 @@ pub mod order {
     }
 }
 
+/// A Warenkorb line: the order form's plan, contract model and options
+/// ([`order::PLAN`], [`order::CONTRACT_MODEL`], `option_<id>`), and the quantity.
+pub mod cart {
+    use super::*;
+
+    /// The largest quantity of a line.
+    pub const MAX_QUANTITY: i64 = 100_000;
+
+    /// How many units of the plan's price unit ("je Nutzer und Monat": users) the line
+    /// orders; the price per period is the plan's price times the quantity.
+    pub const QUANTITY: Field = Field {
+        kind: FieldKind::Number,
+        required: false,
+        inputmode: "numeric",
+        min: Some(1),
+        max_len: 6,
+        hint: "Wie viele Einheiten des Preises (zum Beispiel Nutzer, TB oder Instanzen); ohne Angabe 1.",
+        ..Field::new("menge", "menge", "Menge")
+    };
+}
+
 /// A decision on an order (behind a mailed link, or through the API).
 pub mod decision {
     use super::*;

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 
+use super::cart::CartStore;
 use super::model::{Need, Order};
 use super::status::OrderStatus;
 use crate::domain::model::OutgoingMail;
@@ -86,7 +87,7 @@ pub trait OrderStore: Send + Sync {
     async fn list_needs(&self) -> Result<Vec<Need>, StoreError>;
 }
 
-/// The whole persistent state: accounts and orders.
-pub trait PortalStore: Store + OrderStore {}
+/// The whole persistent state: accounts, orders and Warenkörbe.
+pub trait PortalStore: Store + OrderStore + CartStore {}
 
-impl<T: Store + OrderStore> PortalStore for T {}
+impl<T: Store + OrderStore + CartStore> PortalStore for T {}

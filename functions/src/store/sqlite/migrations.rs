@@ -33,6 +33,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-addresses",
         sql: super::addresses::SCHEMA,
     },
+    Migration {
+        name: "2026-12-cart",
+        sql: super::cart::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.
