@@ -600,6 +600,28 @@ pub mod cart {
         hint: "Wie viele Einheiten des Preises (zum Beispiel Nutzer, TB oder Instanzen); ohne Angabe 1.",
         ..Field::new("menge", "menge", "Menge")
     };
+    /// What the form of a line does: `aendern` (with the line's fields) or `entfernen`.
+    pub const ACTION: Field = Field {
+        kind: FieldKind::Hidden,
+        max_len: 20,
+        choices: &[
+            Choice {
+                value: "aendern",
+                label: "Ändern",
+                id: "aktion-aendern",
+            },
+            Choice {
+                value: "entfernen",
+                label: "Entfernen",
+                id: "aktion-entfernen",
+            },
+        ],
+        ..Field::new("aktion", "aktion", "Aktion")
+    };
+    /// Added to the order form's fields by "In den Warenkorb".
+    pub const FIELDS: &[Field] = &[QUANTITY];
+    /// The form of one line.
+    pub const LINE_FIELDS: &[Field] = &[ACTION, QUANTITY];
 }
 
 /// A decision on an order (behind a mailed link, or through the API).

@@ -347,6 +347,8 @@
     f.noValidate = true;
     var summary = f.previousElementSibling && f.previousElementSibling.hasAttribute("data-error-summary") ? f.previousElementSibling : null;
     f.addEventListener("submit", function (e) {
+      // "In den Warenkorb" needs no billing address or consent: the function checks the rest.
+      if (e.submitter && e.submitter.formNoValidate) return;
       $$(".field-error", f).forEach(function (x) { x.remove(); });
       $$(".has-error", f).forEach(function (x) { x.classList.remove("has-error"); });
       $$("[aria-invalid]", f).forEach(function (x) {

@@ -56,7 +56,18 @@ pub struct CartLine {
     pub options: Vec<ConfiguredOption>,
     pub quantity: u32,
     pub added_at: i64,
+    /// One more than the highest position in the cart when added: keeps lines added in
+    /// the same second in the order they were added.
+    #[serde(default)]
+    pub position: u32,
     pub seen: SeenOffering,
+}
+
+impl CartLine {
+    /// The order of a cart's lines: as they were added.
+    pub fn sort(lines: &mut [CartLine]) {
+        lines.sort_by(|a, b| (a.added_at, a.position, &a.id).cmp(&(b.added_at, b.position, &b.id)));
+    }
 }
 
 /// The Warenkorb's store port: lines are kept under their person, so a line id of another
@@ -342,7 +353,8 @@ impl Orders {
             Err(None) => return Err(OrderError::NotOrderable),
             Err(Some(errors)) => return Err(OrderError::Invalid(errors)),
         };
-        if self.store.list_cart(&session.user.id).await?.len() >= MAX_CART_LINES {
+        let lines = self.store.list_cart(&session.user.id).await?;
+        if lines.len() >= MAX_CART_LINES {
             let mut errors = FieldErrors::default();
             errors.add(
                 "warenkorb",
@@ -361,6 +373,7 @@ impl Orders {
             options,
             quantity,
             added_at: self.now(),
+            position: lines.iter().map(|l| l.position + 1).max().unwrap_or(0),
             seen,
         };
         self.store.add_cart_line(&line).await?;

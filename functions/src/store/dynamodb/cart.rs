@@ -58,7 +58,7 @@ impl CartStore for DynamoStore {
             .iter()
             .map(super::doc_of::<CartLine>)
             .collect::<Result<Vec<_>, _>>()?;
-        lines.sort_by(|a, b| (a.added_at, &a.id).cmp(&(b.added_at, &b.id)));
+        CartLine::sort(&mut lines);
         Ok(lines)
     }
 

@@ -31,16 +31,19 @@ impl CartStore for SqliteStore {
         let user_id = user_id.to_owned();
         self.run(move |conn| {
             let mut stmt = conn
-                .prepare_cached(
-                    "SELECT doc FROM cart_lines WHERE user_id = ?1 ORDER BY added_at, id",
-                )
+                .prepare_cached("SELECT doc FROM cart_lines WHERE user_id = ?1 ORDER BY added_at")
                 .map_err(backend)?;
             let rows = stmt
                 .query_map([&user_id], |row| row.get::<_, String>(0))
                 .map_err(backend)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(backend)?;
-            rows.iter().map(|doc| from_json(doc)).collect()
+            let mut lines = rows
+                .iter()
+                .map(|doc| from_json(doc))
+                .collect::<Result<Vec<CartLine>, _>>()?;
+            CartLine::sort(&mut lines);
+            Ok(lines)
         })
         .await
     }

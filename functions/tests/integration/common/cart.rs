@@ -30,6 +30,7 @@ fn line(user_id: &str, quantity: u32) -> CartLine {
         }],
         quantity,
         added_at: START,
+        position: 0,
         seen: SeenOffering {
             name: "dMessenger".to_owned(),
             provider_id: "dataport".to_owned(),
@@ -441,4 +442,193 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
         .await
         .expect("removed");
     assert_eq!(orders.cart_count(&erika).await.expect("count"), 1);
+}
+
+async fn post(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let csrf = app.csrf_token(cookie).await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    app.post_form(path, &all, Opts::html().cookie(cookie)).await
+}
+
+/// The fields the form posting to `action` sends as it stands (hidden and filled in).
+fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let page = scraper::Html::parse_document(html);
+    let form = scraper::Selector::parse(&format!("form[action='{action}']:not(.inline)"))
+        .expect("selector");
+    let inputs = scraper::Selector::parse("input[name]").expect("selector");
+    let form = page
+        .select(&form)
+        .next()
+        .unwrap_or_else(|| panic!("no form {action}"));
+    form.select(&inputs)
+        .map(|i| {
+            let value = i.value().attr("value").unwrap_or("");
+            (
+                i.value().attr("name").unwrap_or("").to_owned(),
+                value.to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn cart_count(app: &TestApp, cookie: &str) -> u64 {
+    let reply = app.get("/api/warenkorb", Opts::json().cookie(cookie)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["anzahl"].as_u64().expect("anzahl")
+}
+
+/// The Warenkorb as a person uses it over HTTP without JavaScript: "In den Warenkorb" from
+/// the order form (mistakes shown on the order form), the cart page with prices and net
+/// totals, a quantity changed with the line's own form, a line of another person out of
+/// reach, and a line removed.
+pub async fn the_cart_over_http(store: Arc<dyn PortalStore>) {
+    let app = spawn(store).await;
+    let erika = super::orders::member(&app, "Stadt Korbhausen", "erika@korbhausen.de", false).await;
+    let max = super::orders::member(&app, "Stadt Andernorts", "max@andernorts.de", false).await;
+
+    let form = app
+        .get("/api/bestellen/dmessenger", Opts::html().cookie(&erika))
+        .await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(
+        markup::texts(
+            &form.body,
+            "main form button[formaction='/api/warenkorb'][formnovalidate]"
+        ),
+        ["In den Warenkorb"]
+    );
+    let empty = app.get("/api/warenkorb", Opts::html().cookie(&erika)).await;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert_eq!(markup::texts(&empty.body, "main h1"), ["Warenkorb"]);
+    assert!(markup::texts(&empty.body, "section.cart-line").is_empty());
+
+    // A mistake shows the order form again with its message; nothing is added.
+    let wrong = post(
+        &app,
+        &erika,
+        "/api/warenkorb",
+        &with(DMESSENGER, "option_nutzer", "5"),
+    )
+    .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert_eq!(
+        markup::texts(&wrong.body, "main h1"),
+        ["dMessenger bestellen"]
+    );
+    assert_eq!(
+        markup::texts(&wrong.body, ".error-summary li"),
+        ["„Anzahl Nutzer“: bitte mindestens 10 angeben."]
+    );
+    assert_eq!(cart_count(&app, &erika).await, 0);
+
+    // The order form's fields without billing address and consents, and without a quantity.
+    let without_quantity: Vec<_> = DMESSENGER
+        .iter()
+        .copied()
+        .filter(|(n, _)| *n != "menge")
+        .collect();
+    let added = post(&app, &erika, "/api/warenkorb", &without_quantity).await;
+    assert_eq!(
+        (added.status, added.location.as_deref()),
+        (303, Some("/api/warenkorb?hinweis=hinzugefuegt")),
+        "{}",
+        added.body
+    );
+    let added = post(
+        &app,
+        &erika,
+        "/api/warenkorb",
+        &[
+            ("offering", "ausweisident-online"),
+            ("plan", "einrichtung"),
+            ("contract_model", "direktvertrag"),
+            ("price", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+
+    let page = app
+        .get(
+            "/api/warenkorb?hinweis=hinzugefuegt",
+            Opts::html().cookie(&erika),
+        )
+        .await;
+    assert_eq!(
+        markup::texts(&page.body, "section.cart-line h2"),
+        ["dMessenger", "AusweisIDent Online"]
+    );
+    assert_eq!(
+        markup::texts(&page.body, "main [role=status]"),
+        ["Das Angebot liegt jetzt in Ihrem Warenkorb."]
+    );
+    assert_eq!(
+        markup::texts(&page.body, "dl.totals dt"),
+        ["monatlich", "einmalig"]
+    );
+    assert_eq!(
+        markup::texts(&page.body, "dl.totals dd"),
+        ["3,50 € netto", "1.500,00 € netto"],
+        "the catalog's prices, not the form's"
+    );
+    let actions = markup::attrs(&page.body, "section.cart-line form:not(.inline)", "action");
+    assert_eq!(actions.len(), 2);
+
+    // Max cannot remove Erika's line.
+    let foreign = post(&app, &max, &actions[1], &[("aktion", "entfernen")]).await;
+    assert_eq!(foreign.status, 404, "{}", foreign.body);
+    assert_eq!(cart_count(&app, &erika).await, 2);
+    assert_eq!(cart_count(&app, &max).await, 0);
+
+    // Erika changes the quantity with the line's form, as the page sends it.
+    let send = |quantity: &'static str| {
+        let mut fields = form_fields(&page.body, &actions[0]);
+        for (name, value) in &mut fields {
+            if name == "menge" {
+                *value = quantity.to_owned();
+            }
+        }
+        fields
+    };
+    let fields = send("0");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let refused = app
+        .post_form(&actions[0], &pairs, Opts::html().cookie(&erika))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(markup::texts(&refused.body, "main h1"), ["Warenkorb"]);
+    assert_eq!(
+        markup::texts(&refused.body, "section.cart-line .field-error"),
+        ["Bitte geben Sie als Menge eine ganze Zahl von 1 bis 100000 an."]
+    );
+    let fields = send("250");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let changed = app
+        .post_form(&actions[0], &pairs, Opts::html().cookie(&erika))
+        .await;
+    assert_eq!(
+        (changed.status, changed.location.as_deref()),
+        (303, Some("/api/warenkorb?hinweis=geaendert")),
+        "{}",
+        changed.body
+    );
+    let page = app.get("/api/warenkorb", Opts::html().cookie(&erika)).await;
+    assert_eq!(
+        markup::texts(&page.body, "dl.totals dd"),
+        ["875,00 € netto", "1.500,00 € netto"]
+    );
+
+    let removed = post(&app, &erika, &actions[1], &[("aktion", "entfernen")]).await;
+    assert_eq!(
+        (removed.status, removed.location.as_deref()),
+        (303, Some("/api/warenkorb?hinweis=entfernt"))
+    );
+    assert_eq!(cart_count(&app, &erika).await, 1);
 }

@@ -874,6 +874,10 @@ macro_rules! conformance_tests {
                 $crate::common::cart::concurrent_changes_of_a_line_leave_one($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_cart_over_http() {
+                $crate::common::cart::the_cart_over_http($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn cart_lines_are_checked_and_priced_from_the_catalog() {
                 $crate::common::cart::cart_lines_are_checked_and_priced_from_the_catalog(
                     $make.await,
