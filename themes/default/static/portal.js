@@ -42,6 +42,8 @@
     $$("[data-session=in]").forEach(function (e) { e.hidden = false; });
     var n = $("[data-session-name]");
     if (n && s.name) n.textContent = " (" + s.name + ")";
+    var c = $("[data-cart-count]");
+    if (c && typeof s.warenkorb === "number") c.textContent = " (" + s.warenkorb + ")";
   }).catch(function () {});
 
   // --- Merkliste and comparison selection --------------------------------------------------

@@ -36,6 +36,8 @@ const REMOVE: &str = "entfernen";
 #[derive(Serialize)]
 struct LineRow {
     id: String,
+    /// The offering's order form, if it can still be ordered.
+    order_form: String,
     offering: String,
     offering_url: String,
     provider: String,
@@ -60,6 +62,11 @@ fn row(view: &CartLineView, url: String, error: String) -> LineRow {
     let line = &view.line;
     LineRow {
         id: line.id.clone(),
+        order_form: if url.is_empty() {
+            String::new()
+        } else {
+            format!("/api/bestellen/{}", line.offering_id)
+        },
         offering: view.offering_name.clone(),
         offering_url: url,
         provider: view.provider_name.clone(),

@@ -575,6 +575,22 @@ pub async fn the_cart_over_http(store: Arc<dyn PortalStore>) {
     let actions = markup::attrs(&page.body, "section.cart-line form:not(.inline)", "action");
     assert_eq!(actions.len(), 2);
 
+    // The header learns the count from the session route, as static pages do.
+    let session = app.get("/api/sitzung", Opts::json().cookie(&erika)).await;
+    assert_eq!(session.json()["warenkorb"], 2, "{}", session.body);
+    assert_eq!(
+        markup::attrs(
+            &page.body,
+            "section.cart-line a[href^='/api/bestellen/']",
+            "href"
+        ),
+        [
+            "/api/bestellen/dmessenger",
+            "/api/bestellen/ausweisident-online"
+        ],
+        "each line leads to its order form"
+    );
+
     // Max cannot remove Erika's line.
     let foreign = post(&app, &max, &actions[1], &[("aktion", "entfernen")]).await;
     assert_eq!(foreign.status, 404, "{}", foreign.body);

@@ -244,7 +244,10 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         .await;
     assert_eq!(free.status, 200, "{}", free.body);
     assert_eq!(
-        texts(&parse(&free), "main form button[type=submit]:not([formaction])"),
+        texts(
+            &parse(&free),
+            "main form button[type=submit]:not([formaction])"
+        ),
         ["Kostenfrei bestellen"],
         "every plan of the Terminfinder is free"
     );
