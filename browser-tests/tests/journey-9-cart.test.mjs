@@ -56,6 +56,16 @@ test("Journey 9a: zwei Angebote in den Warenkorb, Menge ändern, eine Position e
   const step = journey(page, "Warenkorb");
   await signUpAndSignIn(page, portal, step, newCustomer({ organisation: "Stadt Korbhausen" }));
 
+  await step("Startseite angemeldet: Konto, Bestellungen und Warenkorb statt Registrieren und Anmelden", async () => {
+    await page.goto(`${portal.url}/`);
+    const hero = page.locator("section.hero");
+    await hero.getByRole("link", { name: "Warenkorb" }).waitFor({ state: "visible" });
+    await hero.getByRole("link", { name: "Ihr Konto" }).waitFor({ state: "visible" });
+    await hero.getByRole("link", { name: "Ihre Bestellungen" }).waitFor({ state: "visible" });
+    for (const name of ["Anmelden", "Organisation registrieren"]) {
+      if (await hero.getByRole("link", { name }).count()) throw new Error(`„${name}“ steht noch auf der Startseite`);
+    }
+  });
   await step("Leerer Warenkorb: axe-sauber", async () => {
     await page.goto(`${portal.url}/api/warenkorb`);
     await expectText(page.locator("h1"), "Warenkorb");
