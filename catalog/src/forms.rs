@@ -583,6 +583,49 @@ pub mod order {
     }
 }
 
+/// A Warenkorb line: the order form's plan, contract model and options
+/// ([`order::PLAN`], [`order::CONTRACT_MODEL`], `option_<id>`), and the quantity.
+pub mod cart {
+    use super::*;
+
+    /// The largest quantity of a line.
+    pub const MAX_QUANTITY: i64 = 100_000;
+
+    /// How many units of the plan's price unit ("je Nutzer und Monat": users) the line
+    /// orders; the price per period is the plan's price times the quantity.
+    pub const QUANTITY: Field = Field {
+        kind: FieldKind::Number,
+        required: false,
+        inputmode: "numeric",
+        min: Some(1),
+        max_len: 6,
+        hint: "Wie viele Einheiten des Preises (zum Beispiel Nutzer, TB oder Instanzen); ohne Angabe 1.",
+        ..Field::new("menge", "menge", "Menge")
+    };
+    /// What the form of a line does: `aendern` (with the line's fields) or `entfernen`.
+    pub const ACTION: Field = Field {
+        kind: FieldKind::Hidden,
+        max_len: 20,
+        choices: &[
+            Choice {
+                value: "aendern",
+                label: "Ändern",
+                id: "aktion-aendern",
+            },
+            Choice {
+                value: "entfernen",
+                label: "Entfernen",
+                id: "aktion-entfernen",
+            },
+        ],
+        ..Field::new("aktion", "aktion", "Aktion")
+    };
+    /// Added to the order form's fields by "In den Warenkorb".
+    pub const FIELDS: &[Field] = &[QUANTITY];
+    /// The form of one line.
+    pub const LINE_FIELDS: &[Field] = &[ACTION, QUANTITY];
+}
+
 /// A decision on an order (behind a mailed link, or through the API).
 pub mod decision {
     use super::*;

@@ -30,6 +30,7 @@
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
 mod addresses;
+mod cart;
 mod console;
 mod members;
 mod newsletter;

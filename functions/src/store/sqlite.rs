@@ -5,6 +5,7 @@
 //! checks the affected row count, so the semantics match the DynamoDB store's conditions.
 
 mod addresses;
+mod cart;
 mod console;
 mod members;
 mod migrations;

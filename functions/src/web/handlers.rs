@@ -17,15 +17,20 @@ use super::responses::*;
 
 pub async fn session_status(State(state): State<AppState>, caller: Caller) -> Response {
     match current_session(&state, &caller).await {
-        Some(info) => json_value(
-            StatusCode::OK,
-            json!({
-                "angemeldet": true,
-                "name": info.user.name,
-                "organisation": {"id": info.org.id, "name": info.org.name},
-                "csrf": info.csrf_token,
-            }),
-        ),
+        Some(info) => {
+            // The header's Warenkorb count; left out (null) if the store cannot say.
+            let cart = state.orders.cart_count(&info).await.ok();
+            json_value(
+                StatusCode::OK,
+                json!({
+                    "angemeldet": true,
+                    "name": info.user.name,
+                    "organisation": {"id": info.org.id, "name": info.org.name},
+                    "csrf": info.csrf_token,
+                    "warenkorb": cart,
+                }),
+            )
+        }
         None => json_value(StatusCode::OK, json!({"angemeldet": false})),
     }
 }

@@ -393,6 +393,34 @@ pub fn routes() -> Vec<Route> {
         ),
         r(
             RouteDoc::get(
+                "/api/warenkorb",
+                "„Warenkorb“ der angemeldeten Person: Positionen mit Preis je Einheit und Zeitraum, Änderungen seit dem Hinzufügen, Summen netto je Abrechnungszeitraum",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(o::cart::show),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/warenkorb",
+                "„In den Warenkorb“: das Bestellformular eines Angebots (Preismodell, Vertragsmodell, Optionen), geprüft wie eine Bestellung; Preise stammen aus dem Katalog",
+                &[forms::order::FIELDS, forms::cart::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(o::cart::add),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/warenkorb/{id}",
+                "Eine Position des eigenen Warenkorbs ändern (aktion=aendern mit Preismodell, Vertragsmodell, Optionen und menge; bestätigt zugleich ein geändertes Angebot) oder entfernen (aktion=entfernen)",
+                &[forms::order::FIELDS, forms::cart::LINE_FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(o::cart::act),
+        ),
+        r(
+            RouteDoc::get(
                 "/api/konto/bestellungen",
                 "Bestellungen der eigenen Organisation, neueste zuerst: alle mit dem Recht „Alle Bestellungen der Organisation sehen“, sonst die eigenen",
             )

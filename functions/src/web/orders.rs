@@ -3,6 +3,7 @@
 //! orders are under `konto/`, the decision pages are `decision.html` and
 //! `decision-done.html`; [`views`] holds what those templates read.
 
+pub mod cart;
 mod console;
 mod decisions;
 mod inbox_views;
@@ -265,6 +266,7 @@ fn order_page(
             .with("o", &o)
             .with("form", &form)
             .with("addresses", &choices)
+            .with("cart", &true)
             .with("csrf", &info.csrf_token)
             .with("idempotency_key", &idempotency_key),
         name(info),

@@ -42,6 +42,8 @@
     $$("[data-session=in]").forEach(function (e) { e.hidden = false; });
     var n = $("[data-session-name]");
     if (n && s.name) n.textContent = " (" + s.name + ")";
+    var c = $("[data-cart-count]");
+    if (c && typeof s.warenkorb === "number") c.textContent = " (" + s.warenkorb + ")";
   }).catch(function () {});
 
   // --- Merkliste and comparison selection --------------------------------------------------
@@ -377,6 +379,8 @@
     f.noValidate = true;
     var summary = f.previousElementSibling && f.previousElementSibling.hasAttribute("data-error-summary") ? f.previousElementSibling : null;
     f.addEventListener("submit", function (e) {
+      // "In den Warenkorb" needs no billing address or consent: the function checks the rest.
+      if (e.submitter && e.submitter.formNoValidate) return;
       $$(".field-error", f).forEach(function (x) { x.remove(); });
       $$(".has-error", f).forEach(function (x) { x.classList.remove("has-error"); });
       $$("[aria-invalid]", f).forEach(function (x) {

@@ -1,6 +1,7 @@
 //! Orders and needs: submit an order exactly once, decide it through the state machine, and
 //! report a need; in plain Rust over the store, without HTTP.
 
+pub mod cart;
 pub mod console;
 pub mod documents;
 pub mod folder_documents;

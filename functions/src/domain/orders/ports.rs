@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 
+use super::cart::CartStore;
 use super::console::{OrderFilter, OrderPage};
 use super::links::ApiParty;
 use super::model::{Need, Order};
@@ -115,8 +116,8 @@ pub trait ConsoleStore: Send + Sync {
     ) -> Result<OrderPage, StoreError>;
 }
 
-/// The whole persistent state: accounts, orders, the newsletter's subscribers and the
-/// consoles.
-pub trait PortalStore: Store + OrderStore + NewsletterStore + ConsoleStore {}
+/// The whole persistent state: accounts, orders, the newsletter's subscribers, the
+/// consoles and the Warenkörbe.
+pub trait PortalStore: Store + OrderStore + NewsletterStore + ConsoleStore + CartStore {}
 
-impl<T: Store + OrderStore + NewsletterStore + ConsoleStore> PortalStore for T {}
+impl<T: Store + OrderStore + NewsletterStore + ConsoleStore + CartStore> PortalStore for T {}

@@ -204,20 +204,30 @@ fn typed_billing(input: &FormInput, errors: &mut FieldErrors) -> BillingAddress 
     }
 }
 
-/// Validates an order of `offering_id` by a member of `org`, whose saved `addresses` the
-/// form may choose the billing address from (a copy goes into the order). `Err(None)` when
-/// the offering cannot be ordered at all (unknown, not published).
-pub fn validate_order<'a>(
-    input: &FormInput,
-    catalog: &'a OrderCatalog,
-    org: &Organisation,
-    addresses: &[Address],
-) -> Result<ValidOrder<'a>, Option<FieldErrors>> {
-    let offering = catalog
-        .offering(input.get(forms::order::OFFERING.name))
-        .ok_or(None)?;
-    let mut errors = FieldErrors::default();
+/// An offering configured as the order form and a Warenkorb line configure it: plan,
+/// contract model and options, each checked against the catalog snapshot and the
+/// organisation.
+#[derive(Debug, Clone)]
+pub struct ValidConfiguration<'a> {
+    pub offering: &'a OrderableOffering,
+    pub plan: &'a SnapshotPlan,
+    pub contract_model: ContractModel,
+    pub options: Vec<ConfiguredOption>,
+}
 
+/// Checks the plan, contract model and options of `offering` chosen in `input` for `org`,
+/// adding a message per field to `errors`; `None` for plan or contract model when missing
+/// or wrong (then `errors` says why).
+fn check_configuration<'a>(
+    input: &FormInput,
+    offering: &'a OrderableOffering,
+    org: &Organisation,
+    errors: &mut FieldErrors,
+) -> (
+    Option<&'a SnapshotPlan>,
+    Option<ContractModel>,
+    Vec<ConfiguredOption>,
+) {
     if let Some(level) = org.level {
         if !offering.customer_scope.contains(&level) {
             let scope: Vec<&str> = offering.customer_scope.iter().map(|s| s.label()).collect();
@@ -283,8 +293,50 @@ pub fn validate_order<'a>(
     let options: Vec<ConfiguredOption> = offering
         .options
         .iter()
-        .filter_map(|option| check_option(option, input, &mut errors))
+        .filter_map(|option| check_option(option, input, errors))
         .collect();
+
+    (plan, contract_model, options)
+}
+
+/// Validates the configuration of `offering_id` (a Warenkorb line): plan, contract model
+/// and options exactly as [`validate_order`] checks them. `Err(None)` when the offering
+/// cannot be ordered at all (unknown, not published).
+pub fn validate_configuration<'a>(
+    input: &FormInput,
+    offering_id: &str,
+    catalog: &'a OrderCatalog,
+    org: &Organisation,
+) -> Result<ValidConfiguration<'a>, Option<FieldErrors>> {
+    let offering = catalog.offering(offering_id).ok_or(None)?;
+    let mut errors = FieldErrors::default();
+    let (plan, contract_model, options) = check_configuration(input, offering, org, &mut errors);
+    match (plan, contract_model) {
+        (Some(plan), Some(contract_model)) if errors.is_empty() => Ok(ValidConfiguration {
+            offering,
+            plan,
+            contract_model,
+            options,
+        }),
+        _ => Err(Some(errors)),
+    }
+}
+
+/// Validates an order of `offering_id` by a member of `org`, whose saved `addresses` the
+/// form may choose the billing address from (a copy goes into the order). `Err(None)` when
+/// the offering cannot be ordered at all (unknown, not published).
+pub fn validate_order<'a>(
+    input: &FormInput,
+    catalog: &'a OrderCatalog,
+    org: &Organisation,
+    addresses: &[Address],
+) -> Result<ValidOrder<'a>, Option<FieldErrors>> {
+    let offering = catalog
+        .offering(input.get(forms::order::OFFERING.name))
+        .ok_or(None)?;
+    let mut errors = FieldErrors::default();
+
+    let (plan, contract_model, options) = check_configuration(input, offering, org, &mut errors);
 
     let billing = match input.get(forms::order::BILLING_ADDRESS.name) {
         "" => typed_billing(input, &mut errors),

@@ -45,6 +45,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-party-consoles",
         sql: super::console::SCHEMA,
     },
+    Migration {
+        name: "2026-12-cart",
+        sql: super::cart::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

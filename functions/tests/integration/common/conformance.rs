@@ -870,6 +870,25 @@ macro_rules! conformance_tests {
         mod conformance {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn cart_lines_belong_to_their_person() {
+                $crate::common::cart::cart_lines_belong_to_their_person($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_changes_of_a_line_leave_one() {
+                $crate::common::cart::concurrent_changes_of_a_line_leave_one($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_cart_over_http() {
+                $crate::common::cart::the_cart_over_http($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn cart_lines_are_checked_and_priced_from_the_catalog() {
+                $crate::common::cart::cart_lines_are_checked_and_priced_from_the_catalog(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn addresses_keep_exactly_one_default() {
                 $crate::common::addresses::addresses_keep_exactly_one_default($make.await).await;
             }

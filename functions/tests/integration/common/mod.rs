@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod addresses;
+pub mod cart;
 pub mod conformance;
 pub mod console;
 pub mod flows;

@@ -229,7 +229,7 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         "the organisation's registration address, its Standardadresse, is proposed for the bill: {chosen}"
     );
     assert_eq!(
-        texts(&page, "main form button[type=submit]"),
+        texts(&page, "main form button[type=submit]:not([formaction])"),
         ["Zahlungspflichtig bestellen"],
         "dMessenger's plans cost money"
     );
@@ -244,7 +244,10 @@ pub async fn direktvertrag_confirmed_by_link(store: Arc<dyn PortalStore>) {
         .await;
     assert_eq!(free.status, 200, "{}", free.body);
     assert_eq!(
-        texts(&parse(&free), "main form button[type=submit]"),
+        texts(
+            &parse(&free),
+            "main form button[type=submit]:not([formaction])"
+        ),
         ["Kostenfrei bestellen"],
         "every plan of the Terminfinder is free"
     );

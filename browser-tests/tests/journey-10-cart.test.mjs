@@ -1,0 +1,133 @@
+// Journey 10: the Warenkorb. (10a) With JavaScript: a signed-in customer configures dMessenger
+// in the account's order form and puts it in the Warenkorb with the second button (no
+// billing address or consent needed there), then AusweisIDent Online's setup; the header
+// counts the lines; the cart shows each line with its price and the net totals per billing
+// period; a wrong quantity gets the function's message at the line, a right one changes the
+// totals; a line is removed. (10b) Without JavaScript: the same from the account's order
+// form. axe: 0 violations on the cart page, empty, with lines and with the function's
+// message.
+import { test } from "node:test";
+import { expectText, journey, openPage } from "../lib/browser.mjs";
+import { axeViolations, formatViolations } from "../lib/audit.mjs";
+import { signInAs } from "../lib/members.mjs";
+import { portalAndBrowser } from "../lib/setup.mjs";
+import { newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
+
+const env = portalAndBrowser("warenkorb");
+
+async function expectAxeClean(page, what) {
+  const violations = await axeViolations(page);
+  if (violations.length) throw new Error(`${what}: ${violations.length} axe-Verstoß/Verstöße:\n${formatViolations(violations)}`);
+}
+
+/** Configures dMessenger in the account's order form and puts it in the Warenkorb. */
+async function addMessenger(page, portal) {
+  await page.goto(`${portal.url}/api/bestellen/dmessenger`);
+  const form = page.locator("main form[action='/api/bestellungen']");
+  await form.getByRole("radio", { name: /^Standard:/ }).check();
+  await form.getByRole("radio", { name: "Direktvertrag", exact: true }).check();
+  await form.getByLabel(/^Anzahl Nutzer/).fill("250");
+  await form.getByLabel(/^Rechenzentrum/).selectOption("Hamburg");
+  await page.getByRole("button", { name: "In den Warenkorb" }).click();
+  await page.waitForURL(/\/api\/warenkorb\?hinweis=hinzugefuegt$/);
+  await expectText(page.locator("main [role=status]"), "Das Angebot liegt jetzt in Ihrem Warenkorb.");
+}
+
+async function addSetup(page, portal) {
+  await page.goto(`${portal.url}/api/bestellen/ausweisident-online`);
+  const form = page.locator("main form[action='/api/bestellungen']");
+  await form.getByRole("radio", { name: /^Einrichtung:/ }).check();
+  await form.getByRole("radio", { name: "Direktvertrag", exact: true }).check();
+  await page.getByRole("button", { name: "In den Warenkorb" }).click();
+  await page.waitForURL(/\/api\/warenkorb\?hinweis=hinzugefuegt$/);
+}
+
+function line(page, name) {
+  return page.locator("section.cart-line").filter({ has: page.getByRole("heading", { name }) });
+}
+
+async function totals(page) {
+  return (await page.locator("dl.totals").innerText()).replace(/\s+/g, " ").trim();
+}
+
+test("Journey 10a: zwei Angebote in den Warenkorb, Menge ändern, eine Position entfernen", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser);
+  const step = journey(page, "Warenkorb");
+  await signUpAndSignIn(page, portal, step, newCustomer({ organisation: "Stadt Korbhausen" }));
+
+  await step("Startseite angemeldet: Konto, Bestellungen und Warenkorb statt Registrieren und Anmelden", async () => {
+    await page.goto(`${portal.url}/`);
+    const hero = page.locator("section.hero");
+    await hero.getByRole("link", { name: "Warenkorb" }).waitFor({ state: "visible" });
+    await hero.getByRole("link", { name: "Ihr Konto" }).waitFor({ state: "visible" });
+    await hero.getByRole("link", { name: "Ihre Bestellungen" }).waitFor({ state: "visible" });
+    for (const name of ["Anmelden", "Organisation registrieren"]) {
+      if (await hero.getByRole("link", { name }).count()) throw new Error(`„${name}“ steht noch auf der Startseite`);
+    }
+  });
+  await step("Leerer Warenkorb: axe-sauber", async () => {
+    await page.goto(`${portal.url}/api/warenkorb`);
+    await expectText(page.locator("h1"), "Warenkorb");
+    await expectText(page.getByRole("main"), "Ihr Warenkorb ist leer");
+    await expectAxeClean(page, "Warenkorb (leer)");
+  });
+  await step("dMessenger und AusweisIDent Online in den Warenkorb; die Kopfzeile zählt mit", async () => {
+    await addMessenger(page, portal);
+    await addSetup(page, portal);
+    await expectText(page.getByRole("banner").getByRole("link", { name: /^Warenkorb/ }), "Warenkorb (2)");
+    await expectText(line(page, "dMessenger"), "Dataport");
+    await expectText(line(page, "dMessenger"), "Anzahl Nutzer: 250");
+    const single = await line(page, "dMessenger").getByRole("link", { name: /^Einzeln bestellen/ }).getAttribute("href");
+    if (single !== "/api/bestellen/dmessenger") throw new Error(`Einzeln bestellen: ${single}`);
+    const sums = await totals(page);
+    if (sums !== "monatlich 3,50 € netto einmalig 1.500,00 € netto") throw new Error(`Summen: „${sums}“`);
+    await expectAxeClean(page, "Warenkorb mit zwei Positionen");
+  });
+  await step("Menge 0: die Meldung der Funktion an der Position, axe-sauber", async () => {
+    const messenger = line(page, "dMessenger");
+    await messenger.getByLabel(/^Menge/).fill("0");
+    await messenger.evaluate((s) => { s.querySelector("form:not(.inline)").noValidate = true; });
+    await messenger.getByRole("button", { name: /^Menge ändern/ }).click();
+    await expectText(page.locator("h1"), "Warenkorb");
+    await expectText(line(page, "dMessenger").locator(".field-error"), "ganze Zahl von 1 bis 100000");
+    await expectAxeClean(page, "Warenkorb mit Meldung");
+  });
+  await step("Menge 250: die Summen ändern sich", async () => {
+    const messenger = line(page, "dMessenger");
+    await messenger.getByLabel(/^Menge/).fill("250");
+    await messenger.getByRole("button", { name: /^Menge ändern/ }).click();
+    await expectText(page.locator("main [role=status]"), "Die Position wurde geändert.");
+    const sums = await totals(page);
+    if (sums !== "monatlich 875,00 € netto einmalig 1.500,00 € netto") throw new Error(`Summen: „${sums}“`);
+  });
+  await step("AusweisIDent Online entfernen", async () => {
+    await line(page, "AusweisIDent Online").getByRole("button", { name: /^Entfernen/ }).click();
+    await expectText(page.locator("main [role=status]"), "Die Position wurde entfernt.");
+    if (await line(page, "AusweisIDent Online").count()) throw new Error("Die entfernte Position steht noch im Warenkorb");
+    await expectText(page.getByRole("banner").getByRole("link", { name: /^Warenkorb/ }), "Warenkorb (1)");
+  });
+  await page.context().close();
+});
+
+test("Journey 10b: Warenkorb ohne JavaScript", async () => {
+  const { portal, browser } = env;
+  const withJs = await openPage(browser);
+  const customer = await signUpAndSignIn(withJs, portal, journey(withJs, "Anmeldung (Warenkorb ohne JS)"), newCustomer({ organisation: "Gemeinde Korbdorf" }));
+  await withJs.context().close();
+  const page = await openPage(browser, { javaScript: false });
+  const step = journey(page, "Warenkorb ohne JavaScript");
+
+  await step("Anmelden, dMessenger in den Warenkorb, Menge ändern; axe-sauber", async () => {
+    await signInAs(page, portal, customer, customer.organisation);
+    await addMessenger(page, portal);
+    await expectAxeClean(page, "Warenkorb ohne JavaScript");
+    const messenger = line(page, "dMessenger");
+    await messenger.getByLabel(/^Menge/).fill("10");
+    await messenger.getByRole("button", { name: /^Menge ändern/ }).click();
+    await expectText(page.locator("main [role=status]"), "Die Position wurde geändert.");
+    const sums = await totals(page);
+    if (sums !== "monatlich 35,00 € netto") throw new Error(`Summen: „${sums}“`);
+  });
+  await page.context().close();
+});

@@ -1,0 +1,120 @@
+//! The Warenkörbe in the DynamoDB table.
+//!
+//! | record | PK | SK |
+//! | --- | --- | --- |
+//! | cart line | `CART#<user>` | `LINE#<id>` |
+//!
+//! A line is only ever read and written under its person's key, so a line id of another
+//! person finds nothing. A change is conditional on the line's document as read; adding is
+//! conditional on the id being new, removing on the line existing.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+
+use super::{DynamoStore, Item, build_error, get_s, key, n, s, to_doc};
+use crate::domain::orders::cart::{CartLine, CartStore};
+use crate::domain::ports::StoreError;
+
+fn partition(user_id: &str) -> String {
+    format!("CART#{user_id}")
+}
+
+fn sort_key(id: &str) -> String {
+    format!("LINE#{id}")
+}
+
+fn line_item(line: &CartLine) -> Result<Item, StoreError> {
+    let mut item = key(partition(&line.user_id), &sort_key(&line.id));
+    item.insert("added_at".into(), n(line.added_at));
+    item.insert("doc".into(), to_doc(line)?);
+    Ok(item)
+}
+
+#[async_trait]
+impl CartStore for DynamoStore {
+    async fn list_cart(&self, user_id: &str) -> Result<Vec<CartLine>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :line)")
+                .expression_attribute_values(":pk", s(partition(user_id)))
+                .expression_attribute_values(":line", s("LINE#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(super::backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+        let mut lines = items
+            .iter()
+            .map(super::doc_of::<CartLine>)
+            .collect::<Result<Vec<_>, _>>()?;
+        CartLine::sort(&mut lines);
+        Ok(lines)
+    }
+
+    async fn get_cart_line(
+        &self,
+        user_id: &str,
+        line_id: &str,
+    ) -> Result<Option<CartLine>, StoreError> {
+        self.get(partition(user_id), &sort_key(line_id))
+            .await?
+            .map(|item| super::doc_of(&item))
+            .transpose()
+    }
+
+    async fn add_cart_line(&self, line: &CartLine) -> Result<(), StoreError> {
+        Ok(self.transact(vec![self.put_new(line_item(line)?)?]).await?)
+    }
+
+    async fn replace_cart_line(
+        &self,
+        before: &CartLine,
+        after: &CartLine,
+    ) -> Result<(), StoreError> {
+        if before.id != after.id || before.user_id != after.user_id {
+            return Err(StoreError::Conflict);
+        }
+        let item = self
+            .get(partition(&before.user_id), &sort_key(&before.id))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if super::doc_of::<CartLine>(&item)? != *before {
+            return Err(StoreError::Conflict);
+        }
+        let doc = get_s(&item, "doc")?.to_owned();
+        let replace = self.replace_doc(
+            partition(&before.user_id),
+            &sort_key(&before.id),
+            doc,
+            after,
+        )?;
+        Ok(self.transact(vec![replace]).await?)
+    }
+
+    async fn remove_cart_line(&self, user_id: &str, line_id: &str) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(partition(user_id), &sort_key(line_id))))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(build_error)?;
+        self.transact(vec![TransactWriteItem::builder().delete(delete).build()])
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                // The only condition: the person has this line.
+                StoreError::Conflict => StoreError::NotFound,
+                other => other,
+            })
+    }
+}
