@@ -20,11 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::{AccountError, Accounts};
 use super::human_check::HONEYPOT_FIELD;
-use super::orders::ports::PortalStore;
 use super::ports::StoreError;
 use super::tokens::{is_well_formed_token, new_secret_token, sha256_hex};
 use super::validation::{FieldErrors, FormInput, normalize_email};
 use campaign::Campaign;
+use ports::NewsletterPorts;
 
 /// One address on the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ pub struct SendReport {
 /// The newsletter flows over the store, with the accounts' human check, rate limits, clock,
 /// settings and signing key.
 pub struct Newsletter {
-    store: Arc<dyn PortalStore>,
+    store: Arc<dyn NewsletterPorts>,
     accounts: Arc<Accounts>,
 }
 
@@ -76,7 +76,7 @@ impl std::fmt::Debug for Newsletter {
 const SEPARATOR: char = '.';
 
 impl Newsletter {
-    pub fn new(store: Arc<dyn PortalStore>, accounts: Arc<Accounts>) -> Self {
+    pub fn new(store: Arc<dyn NewsletterPorts>, accounts: Arc<Accounts>) -> Self {
         Self { store, accounts }
     }
 
@@ -363,7 +363,7 @@ fn is_well_formed_id(id: &str) -> bool {
 /// The confirmed addresses as CSV for German spreadsheet programs: UTF-8 with byte order
 /// mark, `;` between fields, CRLF line ends, dates as `TT.MM.JJJJ, HH:MM Uhr`.
 pub fn export_csv(subscribers: &[Subscriber]) -> String {
-    use super::orders::documents::german_datetime;
+    use crate::domain::clock::german_datetime;
     let mut csv = String::from("\u{feff}E-Mail-Adresse;Eingetragen am;Bestätigt am\r\n");
     for subscriber in subscribers {
         let confirmed = subscriber

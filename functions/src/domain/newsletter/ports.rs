@@ -49,3 +49,9 @@ pub trait NewsletterStore: Send + Sync {
     /// Unconfirmed subscribers, earliest link expiry first.
     async fn list_unconfirmed_subscribers(&self) -> Result<Vec<Subscriber>, StoreError>;
 }
+
+/// What the newsletter needs of the store: its subscribers, and the counters and outbox of
+/// the accounts' store.
+pub trait NewsletterPorts: crate::domain::ports::Store + NewsletterStore {}
+
+impl<T: crate::domain::ports::Store + NewsletterStore> NewsletterPorts for T {}

@@ -6,41 +6,7 @@ use std::fmt::Write as _;
 use catalog::model::ContractModel;
 
 use super::model::{ContractFolder, Order};
-
-/// German time in Berlin, e.g. `22.11.2026, 14:05 Uhr`.
-pub fn german_datetime(ts: i64) -> String {
-    match berlin(ts) {
-        Some(z) => format!(
-            "{:02}.{:02}.{:04}, {:02}:{:02} Uhr",
-            z.day(),
-            z.month(),
-            z.year(),
-            z.hour(),
-            z.minute()
-        ),
-        None => ts.to_string(),
-    }
-}
-
-/// German date in Berlin, e.g. `22.11.2026`.
-pub fn german_day(ts: i64) -> String {
-    match berlin(ts) {
-        Some(z) => format!("{:02}.{:02}.{:04}", z.day(), z.month(), z.year()),
-        None => ts.to_string(),
-    }
-}
-
-/// ISO date in Berlin (`2026-11-22`), for comparing with form dates.
-pub fn iso_day(ts: i64) -> String {
-    berlin(ts).map_or_else(String::new, |z| z.date().to_string())
-}
-
-fn berlin(ts: i64) -> Option<jiff::Zoned> {
-    let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_second(ts)
-        .ok()
-        .map(|t| t.to_zoned(tz))
-}
+pub use crate::domain::clock::{german_datetime, german_day, iso_day};
 
 /// Label/value rows of a section of the folder.
 pub type Facts = Vec<(String, String)>;

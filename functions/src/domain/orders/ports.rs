@@ -10,8 +10,8 @@ use super::links::ApiParty;
 use super::model::{Need, Order};
 use super::status::OrderStatus;
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
-use crate::domain::newsletter::ports::NewsletterStore;
-use crate::domain::ports::{Store, StoreError};
+use crate::domain::newsletter::ports::NewsletterPorts;
+use crate::domain::ports::StoreError;
 
 /// What [`OrderStore::create_order`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +118,6 @@ pub trait ConsoleStore: Send + Sync {
 
 /// The whole persistent state: accounts, orders, the newsletter's subscribers, the
 /// consoles and the Warenkörbe.
-pub trait PortalStore: Store + OrderStore + NewsletterStore + ConsoleStore + CartStore {}
+pub trait PortalStore: NewsletterPorts + OrderStore + ConsoleStore + CartStore {}
 
-impl<T: Store + OrderStore + NewsletterStore + ConsoleStore + CartStore> PortalStore for T {}
+impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore> PortalStore for T {}
