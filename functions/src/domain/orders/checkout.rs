@@ -44,7 +44,12 @@ impl Orders {
     ) -> Result<Vec<Order>, OrderError> {
         let key = input.get(forms::order::IDEMPOTENCY_KEY.name).to_owned();
         let mut errors = FieldErrors::default();
-        if key.is_empty() || key.len() > forms::order::IDEMPOTENCY_KEY.max_len {
+        if key.is_empty()
+            || key.len() > forms::order::IDEMPOTENCY_KEY.max_len
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             errors.add(
                 "warenkorb",
                 "Das Formular ist unvollständig. Bitte laden Sie die Kasse neu.",
@@ -174,7 +179,7 @@ impl Orders {
 
     /// The orders of the checkout under `key`, if it was stored (found by the keys of its
     /// orders among the organisation's orders).
-    async fn checked_out(
+    pub async fn checked_out(
         &self,
         session: &SessionInfo,
         key: &str,

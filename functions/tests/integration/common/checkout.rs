@@ -359,3 +359,105 @@ pub async fn a_checkout_at_the_cap(store: Arc<dyn PortalStore>) {
     );
     assert_eq!(orders.cart_count(&erika).await.expect("count"), 0);
 }
+
+async fn post_as(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let csrf = app.csrf_token(cookie).await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    app.post_form(path, &all, Opts::html().cookie(cookie)).await
+}
+
+/// The checkout as a person without JavaScript goes through it: the cart links the Kasse,
+/// which lists every line with the totals and preselects the Standardadresse; a missing
+/// consent shows the form again with its message; the order button gives a confirmation
+/// with one order number per line, linked to the order, and sent again the same orders.
+pub async fn the_checkout_over_http(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let erika = super::orders::member(&app, "Stadt Kassel-Kasse", "erika@kasse.de", true).await;
+    for fields in [MESSENGER, AUSWEIS] {
+        let added = post_as(&app, &erika, "/api/warenkorb", fields).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+    let cart = app.get("/api/warenkorb", Opts::html().cookie(&erika)).await;
+    assert_eq!(
+        markup::attrs(&cart.body, "main a.btn", "href"),
+        ["/api/warenkorb/kasse"]
+    );
+    let page = app
+        .get("/api/warenkorb/kasse", Opts::html().cookie(&erika))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(markup::texts(&page.body, "main h1"), ["Kasse"]);
+    assert_eq!(
+        markup::texts(&page.body, "main section.cart-line h3"),
+        ["dMessenger", "AusweisIDent Online"]
+    );
+    assert_eq!(
+        markup::texts(&page.body, "main dl.totals dd"),
+        ["875,00 € netto", "1.500,00 € netto"]
+    );
+    let preselected = markup::attrs(
+        &page.body,
+        "main select[name='billing_address'] option[selected]",
+        "value",
+    );
+    assert_eq!(preselected.len(), 1, "{}", page.body);
+    let key = markup::attrs(&page.body, "main input[name='idempotency_key']", "value")
+        .pop()
+        .expect("key");
+
+    let without_consent = post_as(
+        &app,
+        &erika,
+        "/api/warenkorb/kasse",
+        &[
+            ("idempotency_key", &key),
+            ("billing_address", &preselected[0]),
+            ("consent_agb", "ja"),
+        ],
+    )
+    .await;
+    assert_eq!(without_consent.status, 422, "{}", without_consent.body);
+    assert_eq!(
+        markup::attrs(&without_consent.body, ".error-summary li a", "href"),
+        ["#consent-conditions"]
+    );
+
+    let fields = [
+        ("idempotency_key", key.as_str()),
+        ("billing_address", preselected[0].as_str()),
+        ("consent_agb", "ja"),
+        ("consent_conditions", "ja"),
+    ];
+    let placed = post_as(&app, &erika, "/api/warenkorb/kasse", &fields).await;
+    let done = format!("/api/warenkorb/kasse/{key}");
+    assert_eq!(
+        (placed.status, placed.location.as_deref()),
+        (303, Some(done.as_str())),
+        "{}",
+        placed.body
+    );
+    let confirmation = app.get(&done, Opts::html().cookie(&erika)).await;
+    assert_eq!(confirmation.status, 200, "{}", confirmation.body);
+    let links = markup::attrs(&confirmation.body, "main li a", "href");
+    assert_eq!(links.len(), 2, "{}", confirmation.body);
+    for link in &links {
+        let order = app.get(link, Opts::html().cookie(&erika)).await;
+        assert_eq!(order.status, 200, "{link}");
+    }
+    // Sent again (a reload after a lost answer): the same orders, nothing new.
+    let again = post_as(&app, &erika, "/api/warenkorb/kasse", &fields).await;
+    assert_eq!(again.location.as_deref(), Some(done.as_str()));
+    let listed = app
+        .get("/api/konto/bestellungen", Opts::json().cookie(&erika))
+        .await;
+    assert_eq!(listed.status, 200);
+    // The cart is empty: the Kasse leads back to it.
+    let empty = app
+        .get("/api/warenkorb/kasse", Opts::html().cookie(&erika))
+        .await;
+    assert_eq!(
+        (empty.status, empty.location.as_deref()),
+        (303, Some("/api/warenkorb"))
+    );
+}

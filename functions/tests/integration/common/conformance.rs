@@ -882,6 +882,10 @@ macro_rules! conformance_tests {
                 $crate::common::checkout::concurrent_checkouts_of_a_cart_order_once($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_checkout_over_http() {
+                $crate::common::checkout::the_checkout_over_http($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_checkout_at_the_cap() {
                 $crate::common::checkout::a_checkout_at_the_cap($make.await).await;
             }
