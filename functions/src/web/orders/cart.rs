@@ -103,7 +103,7 @@ pub(super) fn row(view: &CartLineView, url: String, error: String) -> LineRow {
     }
 }
 
-fn cart_json(cart: &CartView) -> serde_json::Value {
+pub(super) fn cart_json(cart: &CartView) -> serde_json::Value {
     json!({
         "anzahl": cart.lines.len(),
         "positionen": cart.lines.iter().map(|l| json!({

@@ -10,7 +10,7 @@ use catalog::forms::{self, FormView};
 use serde::Serialize;
 use serde_json::json;
 
-use super::cart::{LineRow, row};
+use super::cart::{LineRow, cart_json, row};
 use super::{
     SEND_AGAIN, address_choice, name, order_error, saved_addresses, signed_in, signed_in_form,
 };
@@ -41,9 +41,6 @@ async fn checkout_page(
         Ok(cart) => cart,
         Err(e) => return order_error(caller, name(info), e).into_response(),
     };
-    if cart.lines.is_empty() {
-        return see_other("/api/warenkorb");
-    }
     let catalog = state.orders.catalog().ok();
     let rows: Vec<LineRow> = cart
         .lines
@@ -135,6 +132,12 @@ async fn checkout_page(
 /// The checkout page: the Standardadresse preselected.
 pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
+    if caller.wants_json {
+        return Ok(match state.orders.cart(&info).await {
+            Ok(cart) => json_value(StatusCode::OK, cart_json(&cart)),
+            Err(e) => order_error(&caller, name(&info), e).into_response(),
+        });
+    }
     Ok(checkout_page(
         &state,
         &caller,
