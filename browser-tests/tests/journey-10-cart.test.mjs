@@ -8,10 +8,12 @@
 // message. (10a, continued) Both offerings, from two providers, are checked out at the Kasse
 // (a missing consent first: the message, axe-clean); the confirmation lists two order numbers,
 // "Ihre Bestellungen" shows both, and each provider gets the mail of its order. (10b) The
-// checkout works without JavaScript too.
+// checkout works without JavaScript too. (10c) Keyboard only: from the cart to the Kasse,
+// the consents with the space bar, ordered with Enter; every stop visibly focused.
 import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
+import { keyboardUser } from "../lib/keyboard.mjs";
 import { signInAs } from "../lib/members.mjs";
 import { DATAPORT_EMAIL, mailsAbout, orderRows } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
@@ -188,6 +190,32 @@ test("Journey 10b: Warenkorb ohne JavaScript", async () => {
     await expectText(page.locator("h1"), "Bestellungen aufgegeben");
     if ((await page.locator("main li a").count()) !== 1) throw new Error("Eine Bestellung erwartet");
     await expectAxeClean(page, "Bestätigung ohne JavaScript");
+  });
+  await page.context().close();
+});
+
+test("Journey 10c: zur Kasse und bestellen nur mit der Tastatur", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser);
+  const step = journey(page, "Kasse per Tastatur");
+  await signUpAndSignIn(page, portal, step, newCustomer({ organisation: "Amt Kassentasten" }));
+  await addSetup(page, portal);
+  const kb = keyboardUser(page);
+
+  await step("Im Warenkorb zu „Zur Kasse“ tabben und öffnen", async () => {
+    await kb.tabUntil((f) => f.tag === "a" && /Zur Kasse/.test(f.text), "„Zur Kasse“");
+    await kb.press("Enter", { navigates: true });
+    await expectText(page.locator("h1"), "Kasse");
+  });
+  await step("Zustimmungen mit der Leertaste, mit Enter bestellen", async () => {
+    await kb.tabUntil((f) => f.id === "consent-agb", "die Zustimmung zu den CSP-AGB");
+    await kb.press(" ");
+    await kb.tabUntil((f) => f.id === "consent-conditions", "die Zustimmung zu den Bedingungen", { max: 3 });
+    await kb.press(" ");
+    await kb.tabUntil((f) => f.tag === "button" && /Alle Positionen bestellen/.test(f.text), "„Alle Positionen bestellen“", { max: 2 });
+    await kb.press("Enter", { navigates: true });
+    await expectText(page.locator("h1"), "Bestellungen aufgegeben");
+    kb.expectAllVisible();
   });
   await page.context().close();
 });
