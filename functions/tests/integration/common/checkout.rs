@@ -173,6 +173,17 @@ pub async fn checkout_creates_one_order_per_line_once(store: Arc<dyn PortalStore
         .find(|o| o.offering_id == "dmessenger")
         .expect("messenger order");
     assert_eq!(messenger.folder.quantity, Some(250));
+    let facts = functions::domain::orders::documents::order_facts(messenger);
+    assert_eq!(
+        facts.get(5..7),
+        Some(
+            &[
+                ("Preis".to_owned(), messenger.folder.plan.price_text()),
+                ("Menge".to_owned(), "250".to_owned()),
+            ][..]
+        ),
+        "the folder names the quantity after the price"
+    );
     assert_eq!(
         orders.cart_count(&erika).await.expect("count"),
         0,
