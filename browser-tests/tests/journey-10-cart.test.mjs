@@ -5,11 +5,17 @@
 // period; a wrong quantity gets the function's message at the line, a right one changes the
 // totals; a line is removed. (10b) Without JavaScript: the same from the account's order
 // form. axe: 0 violations on the cart page, empty, with lines and with the function's
-// message.
+// message. (10a, continued) Both offerings, from two providers, are checked out at the Kasse
+// (a missing consent first: the message, axe-clean); the confirmation lists two order numbers,
+// "Ihre Bestellungen" shows both, and each provider gets the mail of its order. (10b) The
+// checkout works without JavaScript too. (10c) Keyboard only: from the cart to the Kasse,
+// the consents with the space bar, ordered with Enter; every stop visibly focused.
 import { test } from "node:test";
-import { expectText, journey, openPage } from "../lib/browser.mjs";
+import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
+import { keyboardUser } from "../lib/keyboard.mjs";
 import { signInAs } from "../lib/members.mjs";
+import { DATAPORT_EMAIL, mailsAbout, orderRows } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
@@ -107,6 +113,52 @@ test("Journey 10a: zwei Angebote in den Warenkorb, Menge ändern, eine Position 
     if (await line(page, "AusweisIDent Online").count()) throw new Error("Die entfernte Position steht noch im Warenkorb");
     await expectText(page.getByRole("banner").getByRole("link", { name: /^Warenkorb/ }), "Warenkorb (1)");
   });
+  let numbers = [];
+  await step("Zur Kasse: beide Positionen, Summen, Standardadresse vorgewählt; axe-sauber", async () => {
+    await addSetup(page, portal);
+    await page.getByRole("link", { name: "Zur Kasse" }).click();
+    await page.waitForURL(/\/api\/warenkorb\/kasse$/);
+    await expectText(page.locator("h1"), "Kasse");
+    await expectText(line(page, "dMessenger"), "Dataport");
+    await expectText(line(page, "AusweisIDent Online"), "Bundesdruckerei");
+    const sums = await totals(page);
+    if (sums !== "monatlich 875,00 € netto einmalig 1.500,00 € netto") throw new Error(`Summen: „${sums}“`);
+    const chosen = await page.getByLabel(/^Rechnungsadresse/).inputValue();
+    if (!chosen) throw new Error("Keine Rechnungsadresse vorgewählt");
+    await expectAxeClean(page, "Kasse");
+  });
+  await step("Ohne Zustimmung: die Meldung, nichts bestellt; axe-sauber", async () => {
+    await page.getByLabel(/Nutzungsbedingungen des Portals/).check();
+    await page.locator("main form").evaluate((f) => { f.noValidate = true; });
+    await page.getByRole("button", { name: "Alle Positionen bestellen" }).click();
+    await expectText(page.locator("h1"), "Kasse");
+    await expectText(page.locator(".error-summary"), "servicespezifischen Bedingungen");
+    await expectAxeClean(page, "Kasse mit Meldung");
+  });
+  await step("Bestellen: zwei Bestellnummern in der Bestätigung", async () => {
+    await page.getByLabel(/Nutzungsbedingungen des Portals/).check();
+    await page.getByLabel(/servicespezifischen Bedingungen der Angebote/).check();
+    await page.getByRole("button", { name: "Alle Positionen bestellen" }).click();
+    await page.waitForURL(/\/api\/warenkorb\/kasse\/[A-Za-z0-9_-]+$/);
+    await expectText(page.locator("h1"), "Bestellungen aufgegeben");
+    const links = page.locator("main li a");
+    numbers = (await links.allInnerTexts()).map((t) => t.replace(/^Bestellung /, "").trim());
+    if (numbers.length !== 2) throw new Error(`Bestellnummern: ${numbers.join(", ")}`);
+    await expectAxeClean(page, "Bestätigung der Bestellungen");
+  });
+  await step("Ihre Bestellungen zeigt beide; jeder Anbieter bekommt seine E-Mail", async () => {
+    await page.goto(`${portal.url}/api/konto/bestellungen`);
+    const rows = await orderRows(page);
+    for (const number of numbers) {
+      if (!rows.some((r) => r.number === number)) throw new Error(`${number} fehlt in „Ihre Bestellungen“: ${JSON.stringify(rows)}`);
+    }
+    const byOffering = Object.fromEntries(rows.filter((r) => numbers.includes(r.number)).map((r) => [r.offering, r.number]));
+    const messenger = Object.entries(byOffering).find(([o]) => o.includes("dMessenger"))?.[1];
+    const ausweis = Object.entries(byOffering).find(([o]) => o.includes("AusweisIDent"))?.[1];
+    if (!messenger || !ausweis) throw new Error(`Bestellungen: ${JSON.stringify(byOffering)}`);
+    await until(() => mailsAbout(portal.mailDir, DATAPORT_EMAIL, messenger).length, `keine E-Mail an ${DATAPORT_EMAIL} zu ${messenger}`, { timeout: 15_000 });
+    await until(() => mailsAbout(portal.mailDir, "bestellungen@bundesdruckerei.example", ausweis).length, `keine E-Mail an die Bundesdruckerei zu ${ausweis}`, { timeout: 15_000 });
+  });
   await page.context().close();
 });
 
@@ -128,6 +180,42 @@ test("Journey 10b: Warenkorb ohne JavaScript", async () => {
     await expectText(page.locator("main [role=status]"), "Die Position wurde geändert.");
     const sums = await totals(page);
     if (sums !== "monatlich 35,00 € netto") throw new Error(`Summen: „${sums}“`);
+  });
+  await step("Ohne JavaScript zur Kasse und bestellen", async () => {
+    await page.getByRole("link", { name: "Zur Kasse" }).click();
+    await expectText(page.locator("h1"), "Kasse");
+    await page.getByLabel(/Nutzungsbedingungen des Portals/).check();
+    await page.getByLabel(/servicespezifischen Bedingungen der Angebote/).check();
+    await page.getByRole("button", { name: "Alle Positionen bestellen" }).click();
+    await expectText(page.locator("h1"), "Bestellungen aufgegeben");
+    if ((await page.locator("main li a").count()) !== 1) throw new Error("Eine Bestellung erwartet");
+    await expectAxeClean(page, "Bestätigung ohne JavaScript");
+  });
+  await page.context().close();
+});
+
+test("Journey 10c: zur Kasse und bestellen nur mit der Tastatur", async () => {
+  const { portal, browser } = env;
+  const page = await openPage(browser);
+  const step = journey(page, "Kasse per Tastatur");
+  await signUpAndSignIn(page, portal, step, newCustomer({ organisation: "Amt Kassentasten" }));
+  await addSetup(page, portal);
+  const kb = keyboardUser(page);
+
+  await step("Im Warenkorb zu „Zur Kasse“ tabben und öffnen", async () => {
+    await kb.tabUntil((f) => f.tag === "a" && /Zur Kasse/.test(f.text), "„Zur Kasse“");
+    await kb.press("Enter", { navigates: true });
+    await expectText(page.locator("h1"), "Kasse");
+  });
+  await step("Zustimmungen mit der Leertaste, mit Enter bestellen", async () => {
+    await kb.tabUntil((f) => f.id === "consent-agb", "die Zustimmung zu den CSP-AGB");
+    await kb.press(" ");
+    await kb.tabUntil((f) => f.id === "consent-conditions", "die Zustimmung zu den Bedingungen", { max: 3 });
+    await kb.press(" ");
+    await kb.tabUntil((f) => f.tag === "button" && /Alle Positionen bestellen/.test(f.text), "„Alle Positionen bestellen“", { max: 2 });
+    await kb.press("Enter", { navigates: true });
+    await expectText(page.locator("h1"), "Bestellungen aufgegeben");
+    kb.expectAllVisible();
   });
   await page.context().close();
 });

@@ -585,6 +585,39 @@ pub mod order {
 
 /// A Warenkorb line: the order form's plan, contract model and options
 /// ([`order::PLAN`], [`order::CONTRACT_MODEL`], `option_<id>`), and the quantity.
+/// The checkout of the Warenkorb: one billing address and the consents for all lines, and
+/// the checkout key (same key, same orders once).
+pub mod checkout {
+    use super::*;
+
+    /// One of the organisation's saved addresses (its id), copied into every order.
+    pub const BILLING_ADDRESS: Field = Field {
+        kind: FieldKind::Select,
+        required: true,
+        max_len: 80,
+        placeholder: "",
+        hint: "Die Adressen Ihrer Organisation aus „Ihr Konto › Adressen“. Jede Bestellung behält eine Kopie der gewählten Adresse.",
+        ..Field::new("billing_address", "billing-address", "Rechnungsadresse")
+    };
+    /// The service conditions of every line's offering, agreed once.
+    pub const CONSENT_CONDITIONS: Field = Field {
+        kind: FieldKind::Checkbox,
+        max_len: 3,
+        ..Field::new(
+            "consent_conditions",
+            "consent-conditions",
+            "Ich akzeptiere die servicespezifischen Bedingungen der Angebote aller Positionen.",
+        )
+    };
+    pub const FIELDS: &[Field] = &[
+        order::IDEMPOTENCY_KEY,
+        BILLING_ADDRESS,
+        order::CONSENT_AGB,
+        CONSENT_CONDITIONS,
+        CSRF,
+    ];
+}
+
 pub mod cart {
     use super::*;
 

@@ -104,6 +104,7 @@ async fn main() {
                 plan: offering.plans[0].clone(),
                 contract_model: ContractModel::Direktvertrag,
                 options: Vec::new(),
+                quantity: None,
                 agb_version: "2026-01".into(),
                 agb_text: "Allgemeine Geschäftsbedingungen (gekürzt für den Benchmark)".into(),
             },

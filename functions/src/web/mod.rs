@@ -410,6 +410,32 @@ pub fn routes() -> Vec<Route> {
             post(o::cart::add),
         ),
         r(
+            RouteDoc::get(
+                "/api/warenkorb/kasse",
+                "„Kasse“: alle Positionen des eigenen Warenkorbs mit Summen, die Rechnungsadresse (Standardadresse vorgewählt) und die Zustimmungen",
+            )
+            .auth(Auth::Session),
+            get(o::checkout::show),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/warenkorb/kasse",
+                "Den Warenkorb bestellen: eine Bestellung je Position, alle oder keine; dieselbe Kennung (idempotency_key) ergibt dieselben Bestellungen einmal",
+                &[forms::checkout::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(o::checkout::submit),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/warenkorb/kasse/{key}",
+                "Bestätigung eines Bestellvorgangs aus dem Warenkorb: die Bestellnummern mit Links",
+            )
+            .path_param("key")
+            .auth(Auth::Session),
+            get(o::checkout::done),
+        ),
+        r(
             RouteDoc::post(
                 "/api/warenkorb/{id}",
                 "Eine Position des eigenen Warenkorbs ändern (aktion=aendern mit Preismodell, Vertragsmodell, Optionen und menge; bestätigt zugleich ein geändertes Angebot) oder entfernen (aktion=entfernen)",

@@ -4,6 +4,7 @@
 //! `decision-done.html`; [`views`] holds what those templates read.
 
 pub mod cart;
+pub mod checkout;
 mod console;
 mod decisions;
 mod inbox_views;

@@ -20,11 +20,11 @@ use catalog::snapshot::{OrderCatalog, SnapshotOption, SnapshotPlan};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::model::ConfiguredOption;
+use super::model::{ConfiguredOption, Order};
 use super::validate::{option_field, validate_configuration};
 use super::{OrderError, Orders};
 use crate::domain::accounts::SessionInfo;
-use crate::domain::model::Organisation;
+use crate::domain::model::{Organisation, OutgoingMail};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
@@ -96,6 +96,16 @@ pub trait CartStore: Send + Sync {
 
     /// Removes the person's line; `NotFound` if the person has no such line.
     async fn remove_cart_line(&self, user_id: &str, line_id: &str) -> Result<(), StoreError>;
+
+    /// Checks out: removes the person's `lines`, each on condition that it is still stored
+    /// as read, and stores each order with its mails, all or nothing. `Conflict` (nothing
+    /// written) if a line is gone or has changed, or the organisation already has an order
+    /// under one of the orders' idempotency keys.
+    async fn check_out_cart(
+        &self,
+        lines: &[CartLine],
+        orders: &[(Order, Vec<OutgoingMail>)],
+    ) -> Result<(), StoreError>;
 }
 
 /// The quantity of the form (empty: 1).

@@ -15,10 +15,11 @@ fn yes_no(value: bool) -> &'static str {
     if value { "ja" } else { "nein" }
 }
 
-/// The order's key facts: number, date, offering, plan, contract model, deadline.
+/// The order's key facts: number, date, offering, plan, quantity (an order from the
+/// Warenkorb), contract model, deadline.
 pub fn order_facts(order: &Order) -> Facts {
     let f = &order.folder;
-    vec![
+    let mut facts: Facts = vec![
         ("Bestellnummer".into(), f.number.clone()),
         ("Bestellt am".into(), german_datetime(f.ordered_at)),
         ("Cloud-Service".into(), f.offering.name.clone()),
@@ -35,7 +36,12 @@ pub fn order_facts(order: &Order) -> Facts {
             german_day(order.deadline),
         ),
         ("CSP-AGB (Fassung)".into(), f.agb_version.clone()),
-    ]
+    ];
+    if let Some(quantity) = f.quantity {
+        // After the price: the units of its price unit ordered.
+        facts.insert(6, ("Menge".into(), quantity.to_string()));
+    }
+    facts
 }
 
 pub fn customer_facts(folder: &ContractFolder) -> Facts {

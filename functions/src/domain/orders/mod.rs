@@ -2,6 +2,7 @@
 //! report a need; in plain Rust over the store, without HTTP.
 
 pub mod cart;
+pub mod checkout;
 pub mod console;
 pub mod documents;
 pub mod folder_documents;
@@ -107,7 +108,7 @@ impl From<StoreError> for PlaceError {
 }
 
 /// The fingerprint of an order form: its fields without CSRF token and idempotency key.
-fn input_hash(input: &FormInput) -> String {
+pub(crate) fn input_hash(input: &FormInput) -> String {
     let mut fields: Vec<(&String, &String)> = input
         .values()
         .iter()
@@ -339,6 +340,28 @@ impl Orders {
         {
             return same_order(existing, &input_hash);
         }
+        let (order, mails) = self
+            .new_order(session, valid, &input_hash, None, &catalog)
+            .await?;
+        match self.store.create_order(&order, &mails).await? {
+            CreatedOrder::New => {
+                tracing::info!(event = "order_placed", order = %order.id, number = %order.number);
+                Ok(order)
+            }
+            CreatedOrder::Existing(existing) => same_order(*existing, &input_hash),
+        }
+    }
+
+    /// A new order of `valid` for the session's organisation, numbered from the counter,
+    /// with its mails (to the customer, and to whoever decides first); nothing stored yet.
+    pub(crate) async fn new_order(
+        &self,
+        session: &SessionInfo,
+        valid: validate::ValidOrder<'_>,
+        input_hash: &str,
+        quantity: Option<u32>,
+        catalog: &OrderCatalog,
+    ) -> Result<(Order, Vec<OutgoingMail>), OrderError> {
         let now = self.now();
         let year = documents::iso_day(now)
             .get(..4)
@@ -362,7 +385,7 @@ impl Orders {
             org_id: org.id.clone(),
             user_id: session.user.id.clone(),
             idempotency_key: valid.idempotency_key.clone(),
-            input_hash: input_hash.clone(),
+            input_hash: input_hash.to_owned(),
             offering_id: offering.id.clone(),
             provider_id: offering.provider.id.clone(),
             contract_model: valid.contract_model,
@@ -402,6 +425,7 @@ impl Orders {
                 plan: valid.plan.clone(),
                 contract_model: valid.contract_model,
                 options: valid.options,
+                quantity,
                 agb_version: catalog.agb_version.clone(),
                 agb_text: catalog.agb_text.clone(),
             },
@@ -417,13 +441,7 @@ impl Orders {
                 now,
             ),
         ];
-        match self.store.create_order(&order, &mails).await? {
-            CreatedOrder::New => {
-                tracing::info!(event = "order_placed", order = %order.id, number = %order.number);
-                Ok(order)
-            }
-            CreatedOrder::Existing(existing) => same_order(*existing, &input_hash),
-        }
+        Ok((order, mails))
     }
 
     /// The orders the session's person sees, newest first: all of the organisation's with
@@ -715,7 +733,7 @@ impl Orders {
 
     /// The saved address the form chose for the bill (read under the session's
     /// organisation: an id of another organisation finds nothing), or none.
-    async fn chosen_address(
+    pub(crate) async fn chosen_address(
         &self,
         session: &SessionInfo,
         input: &FormInput,

@@ -107,6 +107,10 @@ pub struct ContractFolder {
     pub plan: SnapshotPlan,
     pub contract_model: ContractModel,
     pub options: Vec<ConfiguredOption>,
+    /// Units of the plan's price unit, for an order from the Warenkorb (the plan's price
+    /// times this is the price of a period); `None` for an order placed on its own form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
     /// Version of the CSP-AGB consented to.
     pub agb_version: String,
     /// The text of that version (Markdown) as agreed: later versions never change it.

@@ -12,6 +12,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use super::{DynamoStore, Item, build_error, get_s, key, n, s, to_doc};
+use crate::domain::model::OutgoingMail;
+use crate::domain::orders::Order;
 use crate::domain::orders::cart::{CartLine, CartStore};
 use crate::domain::ports::StoreError;
 
@@ -117,4 +119,43 @@ impl CartStore for DynamoStore {
                 other => other,
             })
     }
+
+    async fn check_out_cart(
+        &self,
+        lines: &[CartLine],
+        orders: &[(Order, Vec<OutgoingMail>)],
+    ) -> Result<(), StoreError> {
+        let mut items = Vec::new();
+        for line in lines {
+            // Removed only as read: the stored document must still be the line's.
+            let item = self
+                .get(partition(&line.user_id), &sort_key(&line.id))
+                .await?
+                .ok_or(StoreError::Conflict)?;
+            if super::doc_of::<CartLine>(&item)? != *line {
+                return Err(StoreError::Conflict);
+            }
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(partition(&line.user_id), &sort_key(&line.id))))
+                .condition_expression("doc = :doc")
+                .expression_attribute_values(":doc", s(get_s(&item, "doc")?))
+                .build()
+                .map_err(build_error)?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        for (order, mails) in orders {
+            items.extend(self.new_order_items(order, mails)?);
+        }
+        if items.len() > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::Backend(format!(
+                "a checkout of {} items exceeds DynamoDB's {MAX_TRANSACTION_ITEMS}",
+                items.len()
+            )));
+        }
+        Ok(self.transact(items).await?)
+    }
 }
+
+/// DynamoDB's limit of items in one `TransactWriteItems`.
+const MAX_TRANSACTION_ITEMS: usize = 100;

@@ -71,13 +71,15 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl OrderStore for DynamoStore {
-    async fn create_order(
+impl DynamoStore {
+    /// The writes of a new order: its idempotency marker first (the condition that makes it
+    /// exactly once), the order, its entry among undecided orders, the intermediary's marker
+    /// (an Umklappvertrag) and its mails; at most 4 + the mails.
+    pub(super) fn new_order_items(
         &self,
         order: &Order,
         mails: &[OutgoingMail],
-    ) -> Result<CreatedOrder, StoreError> {
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut marker = idempotency_key(&order.org_id, &order.idempotency_key);
         marker.insert("order_id".into(), s(&order.id));
         let mut items = vec![self.put_new(marker)?, self.put_new(order_item(order)?)?];
@@ -97,6 +99,18 @@ impl OrderStore for DynamoStore {
         for mail in mails {
             items.push(self.put_new(mail_item(mail)?)?);
         }
+        Ok(items)
+    }
+}
+
+#[async_trait]
+impl OrderStore for DynamoStore {
+    async fn create_order(
+        &self,
+        order: &Order,
+        mails: &[OutgoingMail],
+    ) -> Result<CreatedOrder, StoreError> {
+        let items = self.new_order_items(order, mails)?;
         match self.transact(items).await {
             Ok(()) => Ok(CreatedOrder::New),
             Err(TransactError::ConditionFailed(0)) => {

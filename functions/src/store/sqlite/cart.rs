@@ -4,7 +4,10 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::orders::{insert_order, order_by_key};
 use super::{SqliteStore, backend, from_json, to_json};
+use crate::domain::model::OutgoingMail;
+use crate::domain::orders::Order;
 use crate::domain::orders::cart::{CartLine, CartStore};
 use crate::domain::ports::StoreError;
 
@@ -117,6 +120,35 @@ impl CartStore for SqliteStore {
                 .map_err(backend)?;
             if removed == 0 {
                 return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn check_out_cart(
+        &self,
+        lines: &[CartLine],
+        orders: &[(Order, Vec<OutgoingMail>)],
+    ) -> Result<(), StoreError> {
+        let (lines, orders) = (lines.to_vec(), orders.to_vec());
+        self.transaction(move |tx| {
+            for line in &lines {
+                let doc = read_doc(tx, &line.user_id, &line.id)?.ok_or(StoreError::Conflict)?;
+                if from_json::<CartLine>(&doc)? != *line {
+                    return Err(StoreError::Conflict);
+                }
+                tx.execute(
+                    "DELETE FROM cart_lines WHERE user_id = ?1 AND id = ?2",
+                    params![line.user_id, line.id],
+                )
+                .map_err(backend)?;
+            }
+            for (order, mails) in &orders {
+                if order_by_key(tx, &order.org_id, &order.idempotency_key)?.is_some() {
+                    return Err(StoreError::Conflict);
+                }
+                insert_order(tx, order, mails)?;
             }
             Ok(())
         })

@@ -40,7 +40,41 @@ fn query_orders(
     rows.iter().map(|doc| from_json(doc)).collect()
 }
 
-fn order_by_key(conn: &Connection, org_id: &str, key: &str) -> Result<Option<Order>, StoreError> {
+/// Inserts a new order (its summary columns) and queues its mails, in the caller's
+/// transaction.
+pub(super) fn insert_order(
+    tx: &Connection,
+    order: &Order,
+    mails: &[OutgoingMail],
+) -> Result<(), StoreError> {
+    tx.execute(
+                "INSERT INTO orders (id, org_id, idempotency_key, provider_id, status, final, created_at, deadline, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    order.id,
+                    order.org_id,
+                    order.idempotency_key,
+                    order.provider_id,
+                    order.status.as_str(),
+                    order.status.is_final(),
+                    order.created_at,
+                    order.deadline,
+                    to_json(&order)?
+                ],
+            )
+            .map_err(backend)?;
+    super::console::set_summary_columns(tx, order)?;
+    for mail in mails {
+        insert_mail(tx, mail)?;
+    }
+    Ok(())
+}
+
+pub(super) fn order_by_key(
+    conn: &Connection,
+    org_id: &str,
+    key: &str,
+) -> Result<Option<Order>, StoreError> {
     conn.query_row(
         "SELECT doc FROM orders WHERE org_id = ?1 AND idempotency_key = ?2",
         [org_id, key],
@@ -65,26 +99,7 @@ impl OrderStore for SqliteStore {
             if let Some(existing) = order_by_key(tx, &order.org_id, &order.idempotency_key)? {
                 return Ok(CreatedOrder::Existing(Box::new(existing)));
             }
-            tx.execute(
-                "INSERT INTO orders (id, org_id, idempotency_key, provider_id, status, final, created_at, deadline, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    order.id,
-                    order.org_id,
-                    order.idempotency_key,
-                    order.provider_id,
-                    order.status.as_str(),
-                    order.status.is_final(),
-                    order.created_at,
-                    order.deadline,
-                    to_json(&order)?
-                ],
-            )
-            .map_err(backend)?;
-            super::console::set_summary_columns(tx, &order)?;
-            for mail in &mails {
-                insert_mail(tx, mail)?;
-            }
+            insert_order(tx, &order, &mails)?;
             Ok(CreatedOrder::New)
         })
         .await

@@ -34,7 +34,7 @@ const REMOVE: &str = "entfernen";
 
 /// A line as the cart page shows it.
 #[derive(Serialize)]
-struct LineRow {
+pub(super) struct LineRow {
     id: String,
     /// The offering's order form, if it can still be ordered.
     order_form: String,
@@ -58,7 +58,7 @@ struct LineRow {
     error: String,
 }
 
-fn row(view: &CartLineView, url: String, error: String) -> LineRow {
+pub(super) fn row(view: &CartLineView, url: String, error: String) -> LineRow {
     let line = &view.line;
     LineRow {
         id: line.id.clone(),
@@ -103,7 +103,7 @@ fn row(view: &CartLineView, url: String, error: String) -> LineRow {
     }
 }
 
-fn cart_json(cart: &CartView) -> serde_json::Value {
+pub(super) fn cart_json(cart: &CartView) -> serde_json::Value {
     json!({
         "anzahl": cart.lines.len(),
         "positionen": cart.lines.iter().map(|l| json!({

@@ -870,6 +870,26 @@ macro_rules! conformance_tests {
         mod conformance {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn checkout_creates_one_order_per_line_once() {
+                $crate::common::checkout::checkout_creates_one_order_per_line_once($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_failed_checkout_stores_nothing() {
+                $crate::common::checkout::a_failed_checkout_stores_nothing($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_checkouts_of_a_cart_order_once() {
+                $crate::common::checkout::concurrent_checkouts_of_a_cart_order_once($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_checkout_over_http() {
+                $crate::common::checkout::the_checkout_over_http($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_checkout_at_the_cap() {
+                $crate::common::checkout::a_checkout_at_the_cap($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn cart_lines_belong_to_their_person() {
                 $crate::common::cart::cart_lines_belong_to_their_person($make.await).await;
             }

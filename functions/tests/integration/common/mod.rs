@@ -4,6 +4,7 @@
 
 pub mod addresses;
 pub mod cart;
+pub mod checkout;
 pub mod conformance;
 pub mod console;
 pub mod flows;
