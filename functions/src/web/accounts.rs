@@ -481,7 +481,7 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
             "party",
             &org.kind
                 .party_key()
-                .filter(|_| rights.has(Right::SeeAllOrders))
+                .filter(|_| !org.kind.is_operator() && rights.has(Right::SeeAllOrders))
                 .map(|_| org.kind.label()),
         );
     state.page(page, Some(&info.user.name))

@@ -1109,6 +1109,10 @@ macro_rules! store_tests {
             common::console::party_orgs_are_unique($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_operator_org_is_one_per_portal() {
+            common::console::operator_org_is_one_per_portal($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn console_inbox_conformance() {
             common::console::inbox_conformance($make.await).await;
         }
