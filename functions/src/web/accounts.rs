@@ -223,13 +223,20 @@ pub async fn sign_in(
         Ok(SignInStep::Done(signed_in)) => {
             let settings = state.accounts.settings();
             let cookie = session_cookie(&signed_in.session_id, settings.session_absolute_secs);
+            // An operator without a second factor sets it up before anything else.
+            let info = &signed_in.info;
+            let next = if info.org.kind.is_operator() && info.user.second_factor.is_none() {
+                super::operator_gate::SETUP_PAGE
+            } else {
+                settings.after_sign_in.as_str()
+            };
             let response = if caller.wants_json {
                 json_value(
                     StatusCode::OK,
-                    json!({"ok": true, "weiter": settings.after_sign_in, "csrf": signed_in.info.csrf_token}),
+                    json!({"ok": true, "weiter": next, "csrf": signed_in.info.csrf_token}),
                 )
             } else {
-                see_other(&settings.after_sign_in)
+                see_other(next)
             };
             with_cookie(response, cookie)
         }

@@ -10,6 +10,7 @@ mod members;
 mod newsletter;
 mod openapi;
 mod operator;
+mod operator_gate;
 mod orders;
 mod profile;
 pub mod refusal;
@@ -682,6 +683,10 @@ fn api_routes() -> Router<AppState> {
 fn harden(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            operator_gate::require_operator_second_factor,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             refusal::render_refusals,

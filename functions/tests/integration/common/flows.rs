@@ -1234,6 +1234,10 @@ macro_rules! store_tests {
         async fn setup_proof_is_bound_to_the_person() {
             common::second_factor::setup_proof_is_bound_to_the_person($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operators_must_use_a_second_factor() {
+            common::second_factor::operators_must_use_a_second_factor($make.await).await;
+        }
     };
 }
 
