@@ -10,6 +10,7 @@ mod members;
 mod newsletter;
 mod openapi;
 mod operator;
+mod operator_console;
 mod operator_gate;
 mod orders;
 mod profile;
@@ -618,15 +619,25 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/betrieb/registrierungen",
-                "Registrierungen, die auf die Prüfung warten",
+                "Registrierungen, die auf die Prüfung warten; ohne Token für angemeldete Betreiberkonten die Seite „Registrierungen prüfen“ (HTML)",
             )
+            .query(&["hinweis"])
             .auth(Auth::Operator),
             get(op::pending_registrations),
         ),
         r(
+            RouteDoc::get(
+                "/api/betrieb/registrierungen/{id}",
+                "Eine wartende Registrierung mit Freigabe und Ablehnung (HTML, angemeldete Betreiberkonten)",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(operator_console::registration),
+        ),
+        r(
             RouteDoc::post(
                 "/api/betrieb/registrierungen/{id}/freigabe",
-                "Registrierung freigeben; lädt zum Festlegen des Passworts ein",
+                "Registrierung freigeben; lädt zum Festlegen des Passworts ein (Token, oder Sitzung eines Betreiberkontos mit CSRF-Token)",
                 &[],
             )
             .path_param("id")
@@ -636,7 +647,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/betrieb/registrierungen/{id}/ablehnung",
-                "Registrierung mit Begründung ablehnen",
+                "Registrierung mit Begründung ablehnen (Token, oder Sitzung eines Betreiberkontos mit CSRF-Token)",
                 &[forms::reject_registration::FIELDS],
             )
             .path_param("id")

@@ -14,7 +14,7 @@ use super::*;
 const PENDING: &str = "__Host-csp-anmeldung";
 
 /// The code an authenticator app shows for the key at `time`.
-fn app_code(key: &str, time: i64) -> String {
+pub fn app_code(key: &str, time: i64) -> String {
     let secret = Secret::try_from_base32(key.replace(' ', "")).expect("base32 key");
     let totp = Builder::new().with_secret(secret).build().expect("totp");
     totp.generate(u64::try_from(time).expect("time"))
@@ -22,7 +22,7 @@ fn app_code(key: &str, time: i64) -> String {
 }
 
 /// Opens "Zwei-Faktor-Anmeldung", reads the key and the setup proof as the page shows them.
-async fn setup_page(app: &TestApp, cookie: &str) -> (String, String) {
+pub async fn setup_page(app: &TestApp, cookie: &str) -> (String, String) {
     let page = app
         .get("/api/konto/zwei-faktor", Opts::html().cookie(cookie))
         .await;
@@ -45,7 +45,7 @@ async fn setup_page(app: &TestApp, cookie: &str) -> (String, String) {
     (key, proof)
 }
 
-async fn switch_on(app: &TestApp, cookie: &str, proof: &str, code: &str) -> Reply {
+pub async fn switch_on(app: &TestApp, cookie: &str, proof: &str, code: &str) -> Reply {
     let csrf = app.csrf_token(cookie).await;
     app.post_form(
         "/api/konto/zwei-faktor",
@@ -56,7 +56,7 @@ async fn switch_on(app: &TestApp, cookie: &str, proof: &str, code: &str) -> Repl
 }
 
 /// Password right: the answer sends the browser to the code page with a pending cookie.
-async fn password_step(app: &TestApp, email: &str) -> String {
+pub async fn password_step(app: &TestApp, email: &str) -> String {
     let reply = sign_in(app, email, PASSWORD).await;
     assert_eq!(
         (reply.status, reply.location.as_deref()),
@@ -73,7 +73,7 @@ async fn password_step(app: &TestApp, email: &str) -> String {
     pending
 }
 
-async fn code_step(app: &TestApp, pending: &str, code: &str) -> Reply {
+pub async fn code_step(app: &TestApp, pending: &str, code: &str) -> Reply {
     app.post_form(
         "/api/anmeldung/code",
         &[("code", code)],
@@ -278,7 +278,7 @@ pub async fn setup_proof_is_bound_to_the_person(store: Arc<dyn PortalStore>) {
 pub async fn operators_must_use_a_second_factor(store: Arc<dyn PortalStore>) {
     use functions::domain::model::OrgKind;
     let app = spawn(Arc::clone(&store)).await;
-    let email = "olga@betrieb.example";
+    let email = "zweifaktor@betrieb.example";
     app.state
         .orders
         .create_party_org(OrgKind::Operator, "Betrieb", "Olga Betrieb", email)
