@@ -628,11 +628,11 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/betrieb/registrierungen/{id}",
-                "Eine wartende Registrierung mit Freigabe und Ablehnung (HTML, angemeldete Betreiberkonten)",
+                "Eine Registrierung (JSON); ohne Token für angemeldete Betreiberkonten die Seite mit Freigabe und Ablehnung (HTML)",
             )
             .path_param("id")
-            .auth(Auth::Session),
-            get(operator_console::registration),
+            .auth(Auth::Operator),
+            get(op::registration),
         ),
         r(
             RouteDoc::post(

@@ -84,6 +84,43 @@ pub async fn pending_registrations(
     })
 }
 
+/// One registration: JSON with the bearer token, else the console's page for a signed-in
+/// operator.
+pub async fn registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    if !by_token(&caller) {
+        return console::registration(state, caller, id).await;
+    }
+    let caller = caller.clone_json();
+    operator_only(&state, &caller)?;
+    let store = state.accounts.store();
+    let org = match store.get_org(&id).await {
+        Ok(Some(org)) if org.kind.party_key().is_none() => org,
+        Ok(_) => {
+            return Err(Refusal::json(
+                StatusCode::NOT_FOUND,
+                "Diese Registrierung gibt es nicht.",
+            ));
+        }
+        Err(e) => return Ok(account_error(&caller, e.into(), no_form(&caller))),
+    };
+    let mut value = org_json(&org);
+    if let (Some(object), Ok(Some(admin))) = (
+        value.as_object_mut(),
+        store.get_user(&org.admin_user_id).await,
+    ) {
+        object.insert(
+            "administrator".into(),
+            json!({"name": admin.name, "email": admin.email, "telefon": admin.phone}),
+        );
+        object.insert("registriert".into(), json!(org.created_at));
+    }
+    Ok(json_value(StatusCode::OK, value))
+}
+
 async fn decide(state: AppState, caller: Caller, id: String, decision: Decision) -> Response {
     let caller = caller.clone_json();
     match state.accounts.decide(&id, decision).await {

@@ -3,7 +3,6 @@
 //! The same domain calls as the bearer-token routes and the admin commands; forms with the
 //! session's CSRF token and the origin check.
 
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -197,9 +196,9 @@ fn filled(fields: &[Field], input: &FormInput, errors: &FieldErrors) -> FormView
 
 /// One registration with its data and the two decisions.
 pub async fn registration(
-    State(state): State<AppState>,
+    state: AppState,
     caller: Caller,
-    Path(id): Path<String>,
+    id: String,
 ) -> Result<Response, Refusal> {
     let info = operator_session(&state, &caller).await?;
     let org = match state.accounts.store().get_org(&id).await {

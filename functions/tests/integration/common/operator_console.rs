@@ -209,4 +209,9 @@ pub async fn operator_reviews_registrations_in_the_console(store: Arc<dyn Portal
             .expect("list")
             .is_empty()
     );
+    let one = app.get(&free, Opts::operator()).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.json()["name"], "Amt Frei");
+    assert_eq!(one.json()["status"], "approved");
+    assert_eq!(one.json()["administrator"]["email"], "frei@amt-konsole.de");
 }
