@@ -91,6 +91,20 @@ enum AdminTask {
         #[arg(long, default_value = "Hauptadministration")]
         admin_name: String,
     },
+    /// Creates the operator's organisation (Betreiber, one per portal) and invites its first
+    /// person by mail (link valid 7 days, used once). Operators must sign in with a second
+    /// factor; further operators are invited under Ihr Konto › Mitarbeitende.
+    CreateOperator {
+        /// The name of the person.
+        #[arg(long)]
+        name: String,
+        /// The person's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The name of the operator's organisation.
+        #[arg(long, default_value = "Betrieb des Cloud-Service-Portals")]
+        org_name: String,
+    },
     /// Creates the DynamoDB table (DynamoDB Local; on AWS the SAM template does it).
     CreateTable,
     /// Sends queued mails now.
@@ -354,6 +368,35 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                     "Den Anbieter {id} gibt es im Katalog nicht (Datei content/providers/{id}.yaml mit mindestens einem bestellbaren Angebot); es wurde nichts angelegt."
                 ),
                 Err(e) => return Err(e).context("creating the organisation"),
+            }
+        }
+        AdminTask::CreateOperator {
+            name,
+            email,
+            org_name,
+        } => {
+            use functions::domain::model::OrgKind;
+            use functions::domain::orders::console::PartyOrgError;
+            match state
+                .orders
+                .create_party_org(OrgKind::Operator, &org_name, &name, &email)
+                .await
+            {
+                Ok((org, user)) => println!(
+                    "Betreiber-Organisation {} ({}) angelegt. Einladung an {} versendet (Link 7 Tage gültig, einmal nutzbar). \
+                     Bei der ersten Anmeldung richtet die Person den zweiten Faktor ein.",
+                    org.name, org.id, user.email
+                ),
+                Err(PartyOrgError::Exists) => anyhow::bail!(
+                    "Die Betreiber-Organisation gibt es schon; es wurde nichts angelegt. Weitere Personen lädt ihre Administration unter „Mitarbeitende“ ein."
+                ),
+                Err(PartyOrgError::EmailTaken) => anyhow::bail!(
+                    "Die Adresse {email} hat schon ein Konto; es wurde nichts angelegt. Bitte eine andere Adresse angeben."
+                ),
+                Err(PartyOrgError::Invalid(message)) => {
+                    anyhow::bail!("{message} Es wurde nichts angelegt.")
+                }
+                Err(e) => return Err(e).context("creating the operator"),
             }
         }
         AdminTask::CreateTable | AdminTask::SendMails => {}

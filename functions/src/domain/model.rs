@@ -98,6 +98,9 @@ pub enum OrgKind {
     Provider { provider_id: String },
     /// Intermediär (govdigital) for the Umklappvertrag.
     Intermediary,
+    /// Betreiber: the team that runs the portal (one organisation per portal, created by
+    /// `csp-function admin create-operator`); its people must sign in with a second factor.
+    Operator,
 }
 
 impl OrgKind {
@@ -108,7 +111,13 @@ impl OrgKind {
             OrgKind::Customer => None,
             OrgKind::Provider { provider_id } => Some(format!("provider:{provider_id}")),
             OrgKind::Intermediary => Some("intermediary".to_owned()),
+            OrgKind::Operator => Some("operator".to_owned()),
         }
+    }
+
+    /// Whether the organisation is the portal's operator.
+    pub fn is_operator(&self) -> bool {
+        matches!(self, OrgKind::Operator)
     }
 
     /// The German label.
@@ -117,6 +126,7 @@ impl OrgKind {
             OrgKind::Customer => "Kunde",
             OrgKind::Provider { .. } => "Anbieter",
             OrgKind::Intermediary => "Intermediär",
+            OrgKind::Operator => "Betreiber",
         }
     }
 }

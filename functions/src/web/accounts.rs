@@ -223,13 +223,20 @@ pub async fn sign_in(
         Ok(SignInStep::Done(signed_in)) => {
             let settings = state.accounts.settings();
             let cookie = session_cookie(&signed_in.session_id, settings.session_absolute_secs);
+            // An operator without a second factor sets it up before anything else.
+            let info = &signed_in.info;
+            let next = if info.org.kind.is_operator() && info.user.second_factor.is_none() {
+                super::operator_gate::SETUP_PAGE
+            } else {
+                settings.after_sign_in.as_str()
+            };
             let response = if caller.wants_json {
                 json_value(
                     StatusCode::OK,
-                    json!({"ok": true, "weiter": settings.after_sign_in, "csrf": signed_in.info.csrf_token}),
+                    json!({"ok": true, "weiter": next, "csrf": signed_in.info.csrf_token}),
                 )
             } else {
-                see_other(&settings.after_sign_in)
+                see_other(next)
             };
             with_cookie(response, cookie)
         }
@@ -481,7 +488,7 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
             "party",
             &org.kind
                 .party_key()
-                .filter(|_| rights.has(Right::SeeAllOrders))
+                .filter(|_| !org.kind.is_operator() && rights.has(Right::SeeAllOrders))
                 .map(|_| org.kind.label()),
         );
     state.page(page, Some(&info.user.name))

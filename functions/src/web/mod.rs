@@ -10,6 +10,8 @@ mod members;
 mod newsletter;
 mod openapi;
 mod operator;
+mod operator_console;
+mod operator_gate;
 mod orders;
 mod profile;
 pub mod refusal;
@@ -643,15 +645,25 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/betrieb/registrierungen",
-                "Registrierungen, die auf die Prüfung warten",
+                "Registrierungen, die auf die Prüfung warten; ohne Token für angemeldete Betreiberkonten die Seite „Registrierungen prüfen“ (HTML)",
             )
+            .query(&["hinweis"])
             .auth(Auth::Operator),
             get(op::pending_registrations),
         ),
         r(
+            RouteDoc::get(
+                "/api/betrieb/registrierungen/{id}",
+                "Eine Registrierung (JSON); ohne Token für angemeldete Betreiberkonten die Seite mit Freigabe und Ablehnung (HTML)",
+            )
+            .path_param("id")
+            .auth(Auth::Operator),
+            get(op::registration),
+        ),
+        r(
             RouteDoc::post(
                 "/api/betrieb/registrierungen/{id}/freigabe",
-                "Registrierung freigeben; lädt zum Festlegen des Passworts ein",
+                "Registrierung freigeben; lädt zum Festlegen des Passworts ein (Token, oder Sitzung eines Betreiberkontos mit CSRF-Token)",
                 &[],
             )
             .path_param("id")
@@ -661,7 +673,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/betrieb/registrierungen/{id}/ablehnung",
-                "Registrierung mit Begründung ablehnen",
+                "Registrierung mit Begründung ablehnen (Token, oder Sitzung eines Betreiberkontos mit CSRF-Token)",
                 &[forms::reject_registration::FIELDS],
             )
             .path_param("id")
@@ -708,6 +720,10 @@ fn api_routes() -> Router<AppState> {
 fn harden(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(request::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            operator_gate::require_operator_second_factor,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             refusal::render_refusals,

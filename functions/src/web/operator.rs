@@ -1,7 +1,7 @@
 //! The operator's routes (JSON, bearer token): registrations waiting for review, reported
 //! needs, overdue orders.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use catalog::forms;
@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::accounts::org_json;
 use super::form::FormBody;
+use super::operator_console::{self as console, ListQuery};
 use super::orders::{order_error, order_json};
 use super::refusal::Refusal;
 use super::request::Caller;
@@ -38,10 +39,20 @@ pub(super) fn operator_only(state: &AppState, caller: &Caller) -> Result<(), Ref
     }
 }
 
+/// Without a bearer token the routes below serve the operator console to a signed-in
+/// operator (`operator_console`).
+fn by_token(caller: &Caller) -> bool {
+    caller.authorization.is_some()
+}
+
 pub async fn pending_registrations(
     State(state): State<AppState>,
     caller: Caller,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, Refusal> {
+    if !by_token(&caller) {
+        return console::registrations_page(state, caller, query).await;
+    }
     operator_only(&state, &caller)?;
     Ok(match state.accounts.pending_registrations().await {
         Ok(orgs) => {
@@ -73,6 +84,43 @@ pub async fn pending_registrations(
     })
 }
 
+/// One registration: JSON with the bearer token, else the console's page for a signed-in
+/// operator.
+pub async fn registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    if !by_token(&caller) {
+        return console::registration(state, caller, id).await;
+    }
+    let caller = caller.clone_json();
+    operator_only(&state, &caller)?;
+    let store = state.accounts.store();
+    let org = match store.get_org(&id).await {
+        Ok(Some(org)) if org.kind.party_key().is_none() => org,
+        Ok(_) => {
+            return Err(Refusal::json(
+                StatusCode::NOT_FOUND,
+                "Diese Registrierung gibt es nicht.",
+            ));
+        }
+        Err(e) => return Ok(account_error(&caller, e.into(), no_form(&caller))),
+    };
+    let mut value = org_json(&org);
+    if let (Some(object), Ok(Some(admin))) = (
+        value.as_object_mut(),
+        store.get_user(&org.admin_user_id).await,
+    ) {
+        object.insert(
+            "administrator".into(),
+            json!({"name": admin.name, "email": admin.email, "telefon": admin.phone}),
+        );
+        object.insert("registriert".into(), json!(org.created_at));
+    }
+    Ok(json_value(StatusCode::OK, value))
+}
+
 async fn decide(state: AppState, caller: Caller, id: String, decision: Decision) -> Response {
     let caller = caller.clone_json();
     match state.accounts.decide(&id, decision).await {
@@ -89,9 +137,12 @@ async fn decide(state: AppState, caller: Caller, id: String, decision: Decision)
 
 pub async fn approve_registration(
     State(state): State<AppState>,
-    caller: Caller,
     Path(id): Path<String>,
+    FormBody { caller, input }: FormBody,
 ) -> Result<Response, Refusal> {
+    if !by_token(&caller) {
+        return console::decide(state, caller, id, input, Decision::Approve).await;
+    }
     operator_only(&state, &caller)?;
     Ok(decide(state, caller, id, Decision::Approve).await)
 }
@@ -101,11 +152,14 @@ pub async fn reject_registration(
     Path(id): Path<String>,
     FormBody { caller, input }: FormBody,
 ) -> Result<Response, Refusal> {
-    let caller = caller.clone_json();
-    operator_only(&state, &caller)?;
     let reason = input
         .get(forms::reject_registration::REASON.name)
         .to_owned();
+    if !by_token(&caller) {
+        return console::decide(state, caller, id, input, Decision::Reject { reason }).await;
+    }
+    let caller = caller.clone_json();
+    operator_only(&state, &caller)?;
     Ok(decide(state, caller, id, Decision::Reject { reason }).await)
 }
 

@@ -178,7 +178,8 @@ fn account_page(
     let mut page = Page::new("konto/second-factor.html", title)
         .status(status)
         .with("notice", &notice)
-        .with("csrf", &info.csrf_token);
+        .with("csrf", &info.csrf_token)
+        .with("mandatory", &info.org.kind.is_operator());
     match shown {
         Shown::Offer(offer, form) => {
             page = page

@@ -744,3 +744,44 @@ async fn the_operator_exports_subscribers_and_sends_an_issue() {
         "{stderr}"
     );
 }
+
+/// `csp-function admin create-operator` creates the operator's organisation once and says
+/// so; a second call is refused with the way to add more operators, and writes nothing.
+#[test]
+fn the_operator_account_is_created_once_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let create = |name: &str, email: &str| {
+        command(&data)
+            .args(["admin", "create-operator", "--name", name, "--email", email])
+            .output()
+            .unwrap()
+    };
+    let first = create("Olga Betrieb", "olga@betrieb.example");
+    assert!(first.status.success(), "{first:?}");
+    let said = String::from_utf8_lossy(&first.stdout);
+    assert!(said.contains("olga@betrieb.example"), "{said}");
+
+    let second = create("Otto Betrieb", "otto@betrieb.example");
+    assert!(!second.status.success(), "{second:?}");
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(message.contains("Mitarbeitende"), "{message}");
+
+    let conn = rusqlite::Connection::open(data.join("function.sqlite3")).unwrap();
+    let users: Vec<String> = conn
+        .prepare("SELECT email FROM users")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(users, ["olga@betrieb.example"]);
+    let invitations: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE doc LIKE '%olga@betrieb.example%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(invitations, 1);
+}

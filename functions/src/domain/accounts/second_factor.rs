@@ -428,6 +428,11 @@ impl Accounts {
         code: &str,
         client: &str,
     ) -> Result<(), AccountError> {
+        if session.org.kind.is_operator() {
+            return Err(AccountError::Forbidden(
+                "Für Betreiberkonten ist die Zwei-Faktor-Anmeldung vorgeschrieben; sie lässt sich nicht ausschalten.",
+            ));
+        }
         let Some(factor) = session.user.second_factor.clone() else {
             return Ok(());
         };

@@ -124,7 +124,7 @@ pub struct OrderPage {
 /// The deciding party an organisation is, if it is one.
 pub fn party_of(org: &Organisation) -> Option<ApiParty> {
     match &org.kind {
-        OrgKind::Customer => None,
+        OrgKind::Customer | OrgKind::Operator => None,
         OrgKind::Provider { provider_id } => Some(ApiParty::Provider(provider_id.clone())),
         OrgKind::Intermediary => Some(ApiParty::Intermediary),
     }
@@ -220,8 +220,8 @@ impl Orders {
         Ok(self.store.get_order(&claims.order_id).await?)
     }
 
-    /// Creates the organisation of a provider (`kind` names its file's id) or of the
-    /// intermediary, approved, with its first Hauptadmin invited by mail (a link valid
+    /// Creates the organisation of a provider (`kind` names its file's id), of the
+    /// intermediary or of the operator, approved, with its first Hauptadmin invited by mail (a link valid
     /// 7 days, used once), all in one write; at most one organisation per party.
     pub async fn create_party_org(
         &self,

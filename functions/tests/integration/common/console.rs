@@ -700,3 +700,56 @@ pub async fn the_console_needs_the_right_to_see_all_orders(store: Arc<dyn Portal
         1
     );
 }
+
+/// `admin create-operator`: the operator's organisation exists once per portal, approved,
+/// its first person invited by mail like a member; a second one and a taken address are
+/// refused and write nothing.
+pub async fn operator_org_is_one_per_portal(store: Arc<dyn PortalStore>) {
+    let app = spawn(store.clone()).await;
+    let orders = &app.state.orders;
+    let (org, user) = orders
+        .create_party_org(
+            OrgKind::Operator,
+            "Betrieb des Portals",
+            "Olga Betrieb",
+            "olga@betrieb.example",
+        )
+        .await
+        .expect("operator");
+    let stored = store.get_org(&org.id).await.expect("get").expect("stored");
+    assert_eq!(stored.kind, OrgKind::Operator);
+    assert_eq!(stored.status, functions::domain::model::OrgStatus::Approved);
+    assert_eq!(stored.admin_user_id, user.id);
+    assert!(
+        store
+            .find_user_by_email("olga@betrieb.example")
+            .await
+            .expect("find")
+            .is_some_and(|u| u.password_hash.is_none() && u.org_id == org.id)
+    );
+    app.state.outbox.mail_queued().await;
+    let link = app.link_in_mail("olga@betrieb.example", "Einladung");
+    assert!(link.contains("/api/passwort-setzen?token="), "{link}");
+
+    assert!(matches!(
+        orders
+            .create_party_org(
+                OrgKind::Operator,
+                "Zweiter Betrieb",
+                "Otto",
+                "otto@betrieb.example"
+            )
+            .await,
+        Err(PartyOrgError::Exists)
+    ));
+    assert!(
+        store
+            .find_user_by_email("otto@betrieb.example")
+            .await
+            .expect("find")
+            .is_none()
+    );
+    assert_eq!(app.mails_to("otto@betrieb.example"), 0);
+    // The operator is no deciding party: no inbox of its own.
+    assert_eq!(functions::domain::orders::console::party_of(&stored), None);
+}

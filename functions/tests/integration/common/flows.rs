@@ -18,8 +18,47 @@ pub async fn register_confirm_approve_fields(
     app: &TestApp,
     org: &str,
     email: &str,
-    mut fields: Vec<(&'static str, String)>,
+    fields: Vec<(&'static str, String)>,
 ) -> String {
+    register_and_confirm_fields(app, email, fields).await;
+    let pending = app
+        .get("/api/betrieb/registrierungen", Opts::operator())
+        .await;
+    assert_eq!(pending.status, 200, "{}", pending.body);
+    let list = pending.json();
+    let entry = list["registrierungen"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|r| r["name"] == org)
+        .cloned()
+        .expect("pending registration listed");
+    let id = entry["id"].as_str().expect("id").to_owned();
+    assert_eq!(entry["administrator"]["email"], email);
+    let approved = app
+        .post_raw(
+            &format!("/api/betrieb/registrierungen/{id}/freigabe"),
+            "application/json",
+            b"{}".to_vec(),
+            Opts::operator(),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.json()["organisation"]["status"], "approved");
+    app.link_in_mail(email, "freigegeben")
+}
+
+/// Registers `org` and confirms the address through the mailed link: the registration then
+/// waits for the operator's review.
+pub async fn register_and_confirm(app: &TestApp, org: &str, email: &str) {
+    register_and_confirm_fields(app, email, registration(org, email)).await;
+}
+
+async fn register_and_confirm_fields(
+    app: &TestApp,
+    email: &str,
+    mut fields: Vec<(&'static str, String)>,
+) {
     fields.push(("altcha", app.altcha().await));
     let reply = app
         .post_form("/api/registrierung", &as_pairs(&fields), Opts::json())
@@ -54,32 +93,6 @@ pub async fn register_confirm_approve_fields(
         app.mails_to("betrieb@portal.example") >= 1,
         "operator notified"
     );
-
-    let pending = app
-        .get("/api/betrieb/registrierungen", Opts::operator())
-        .await;
-    assert_eq!(pending.status, 200, "{}", pending.body);
-    let list = pending.json();
-    let entry = list["registrierungen"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|r| r["name"] == org)
-        .cloned()
-        .expect("pending registration listed");
-    let id = entry["id"].as_str().expect("id").to_owned();
-    assert_eq!(entry["administrator"]["email"], email);
-    let approved = app
-        .post_raw(
-            &format!("/api/betrieb/registrierungen/{id}/freigabe"),
-            "application/json",
-            b"{}".to_vec(),
-            Opts::operator(),
-        )
-        .await;
-    assert_eq!(approved.status, 200, "{}", approved.body);
-    assert_eq!(approved.json()["organisation"]["status"], "approved");
-    app.link_in_mail(email, "freigegeben")
 }
 
 /// Sets the password through `link` and signs in; returns the session cookie.
@@ -980,7 +993,7 @@ pub async fn organisations_are_isolated(store: Arc<dyn PortalStore>) {
         )
         .await;
     assert_eq!(
-        session_only.status, 401,
+        session_only.status, 403,
         "a customer session is not an operator"
     );
     let decided_twice = app
@@ -1109,6 +1122,10 @@ macro_rules! store_tests {
             common::console::party_orgs_are_unique($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_operator_org_is_one_per_portal() {
+            common::console::operator_org_is_one_per_portal($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn console_inbox_conformance() {
             common::console::inbox_conformance($make.await).await;
         }
@@ -1229,6 +1246,15 @@ macro_rules! store_tests {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn setup_proof_is_bound_to_the_person() {
             common::second_factor::setup_proof_is_bound_to_the_person($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operators_must_use_a_second_factor() {
+            common::second_factor::operators_must_use_a_second_factor($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_reviews_registrations_in_the_console() {
+            common::operator_console::operator_reviews_registrations_in_the_console($make.await)
+                .await;
         }
     };
 }

@@ -10,6 +10,7 @@ pub mod console;
 pub mod flows;
 pub mod members;
 pub mod newsletter;
+pub mod operator_console;
 pub mod orders;
 pub mod profile;
 pub mod role_flows;

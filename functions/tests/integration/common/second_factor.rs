@@ -14,7 +14,7 @@ use super::*;
 const PENDING: &str = "__Host-csp-anmeldung";
 
 /// The code an authenticator app shows for the key at `time`.
-fn app_code(key: &str, time: i64) -> String {
+pub fn app_code(key: &str, time: i64) -> String {
     let secret = Secret::try_from_base32(key.replace(' ', "")).expect("base32 key");
     let totp = Builder::new().with_secret(secret).build().expect("totp");
     totp.generate(u64::try_from(time).expect("time"))
@@ -22,7 +22,7 @@ fn app_code(key: &str, time: i64) -> String {
 }
 
 /// Opens "Zwei-Faktor-Anmeldung", reads the key and the setup proof as the page shows them.
-async fn setup_page(app: &TestApp, cookie: &str) -> (String, String) {
+pub async fn setup_page(app: &TestApp, cookie: &str) -> (String, String) {
     let page = app
         .get("/api/konto/zwei-faktor", Opts::html().cookie(cookie))
         .await;
@@ -45,7 +45,7 @@ async fn setup_page(app: &TestApp, cookie: &str) -> (String, String) {
     (key, proof)
 }
 
-async fn switch_on(app: &TestApp, cookie: &str, proof: &str, code: &str) -> Reply {
+pub async fn switch_on(app: &TestApp, cookie: &str, proof: &str, code: &str) -> Reply {
     let csrf = app.csrf_token(cookie).await;
     app.post_form(
         "/api/konto/zwei-faktor",
@@ -56,7 +56,7 @@ async fn switch_on(app: &TestApp, cookie: &str, proof: &str, code: &str) -> Repl
 }
 
 /// Password right: the answer sends the browser to the code page with a pending cookie.
-async fn password_step(app: &TestApp, email: &str) -> String {
+pub async fn password_step(app: &TestApp, email: &str) -> String {
     let reply = sign_in(app, email, PASSWORD).await;
     assert_eq!(
         (reply.status, reply.location.as_deref()),
@@ -73,7 +73,7 @@ async fn password_step(app: &TestApp, email: &str) -> String {
     pending
 }
 
-async fn code_step(app: &TestApp, pending: &str, code: &str) -> Reply {
+pub async fn code_step(app: &TestApp, pending: &str, code: &str) -> Reply {
     app.post_form(
         "/api/anmeldung/code",
         &[("code", code)],
@@ -270,4 +270,103 @@ pub async fn setup_proof_is_bound_to_the_person(store: Arc<dyn PortalStore>) {
     assert_eq!(foreign.status, 422, "{}", foreign.body);
     assert!(!has_second_factor(&store, "b@amt-b.de").await);
     assert!(!has_second_factor(&store, "a@amt-a.de").await);
+}
+
+/// An operator (created as `admin create-operator` does) must set up the second factor
+/// after the password before any other page works, signs in with a code from then on, and
+/// cannot switch it off.
+pub async fn operators_must_use_a_second_factor(store: Arc<dyn PortalStore>) {
+    use functions::domain::model::OrgKind;
+    let app = spawn(Arc::clone(&store)).await;
+    let email = "zweifaktor@betrieb.example";
+    app.state
+        .orders
+        .create_party_org(OrgKind::Operator, "Betrieb", "Olga Betrieb", email)
+        .await
+        .expect("operator");
+    app.state.outbox.mail_queued().await;
+    let link = app.link_in_mail(email, "Einladung");
+    let cookie = set_password_and_sign_in(&app, &link, email).await;
+    // The password step leads straight to the setup.
+    let again = sign_in(&app, email, PASSWORD).await;
+    assert_eq!(
+        (again.status, again.location.as_deref()),
+        (303, Some("/api/konto/zwei-faktor")),
+        "{}",
+        again.body
+    );
+
+    // Every other route leads to the setup (pages) or is refused (JSON).
+    for path in ["/api/konto", "/api/konto/profil", "/api/bestellungen"] {
+        let page = app.get(path, Opts::html().cookie(&cookie)).await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/api/konto/zwei-faktor")),
+            "{path}: {}",
+            page.body
+        );
+        let json = app.get(path, Opts::json().cookie(&cookie)).await;
+        assert_eq!(json.status, 403, "{path}: {}", json.body);
+    }
+    let csrf = app.csrf_token(&cookie).await;
+    let posted = app
+        .post_form(
+            "/api/konto/profil",
+            &[("name", "Anders"), ("csrf", &csrf)],
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(
+        store
+            .find_user_by_email(email)
+            .await
+            .expect("read")
+            .expect("user")
+            .name,
+        "Olga Betrieb",
+        "nothing changed"
+    );
+
+    // The setup page says it is mandatory; switching on opens the portal.
+    let (key, proof) = setup_page(&app, &cookie).await;
+    let on = switch_on(&app, &cookie, &proof, &app_code(&key, app.clock.now())).await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert!(has_second_factor(&store, email).await);
+    let account = app.get("/api/konto", Opts::json().cookie(&cookie)).await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    // No form to switch it off, and the route refuses.
+    let shown = app
+        .get("/api/konto/zwei-faktor", Opts::html().cookie(&cookie))
+        .await;
+    assert!(
+        markup::attrs(&shown.body, "main form", "action").is_empty(),
+        "{}",
+        shown.body
+    );
+    app.clock.advance(30);
+    let off = app
+        .post_form(
+            "/api/konto/zwei-faktor/aus",
+            &[
+                ("passwort", PASSWORD),
+                ("code", &app_code(&key, app.clock.now())),
+                ("csrf", &csrf),
+            ],
+            Opts::html().cookie(&cookie),
+        )
+        .await;
+    assert_eq!(off.status, 403, "{}", off.body);
+    assert!(has_second_factor(&store, email).await);
+
+    // From now on the password alone gives no session; the code does.
+    let pending = password_step(&app, email).await;
+    app.clock.advance(30);
+    let done = code_step(&app, &pending, &app_code(&key, app.clock.now())).await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/api/konto")),
+        "{}",
+        done.body
+    );
 }
