@@ -154,12 +154,7 @@ pub async fn add(
             }
         }
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {
-            let form = FormView::filled(
-                address::FIELDS,
-                |name| input.get(name).to_owned(),
-                &errors.0,
-                "",
-            );
+            let form = super::accounts::form_view(address::FIELDS, &input, &errors, None);
             list_page(
                 &state,
                 &caller,
@@ -245,12 +240,7 @@ async fn refused(
         AccountError::Invalid(errors) if !caller.wants_json => {
             match state.accounts.managed_address(info, id).await {
                 Ok(address) => {
-                    let form = FormView::filled(
-                        address::FIELDS,
-                        |name| input.get(name).to_owned(),
-                        &errors.0,
-                        "",
-                    );
+                    let form = super::accounts::form_view(address::FIELDS, input, &errors, None);
                     edit_page(
                         state,
                         info,

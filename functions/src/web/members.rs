@@ -246,12 +246,7 @@ pub async fn invite(
             success(&caller, &format!("{LIST}?hinweis=eingeladen"))
         }
         Err(crate::domain::accounts::AccountError::Invalid(errors)) if !caller.wants_json => {
-            let form = FormView::filled(
-                invite_member::FIELDS,
-                |name| input.get(name).to_owned(),
-                &errors.0,
-                "",
-            );
+            let form = super::accounts::form_view(invite_member::FIELDS, &input, &errors, None);
             members_page(
                 &state,
                 &caller,

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
+use catalog::forms::FormView;
 use catalog::forms::reject_registration as form;
-use catalog::forms::{Field, FormView};
 
 use super::accounts::org_json;
 use super::members::{require_token, signed_in};
@@ -19,7 +19,7 @@ use crate::domain::accounts::{AccountError, SessionInfo};
 use crate::domain::clock::german_day;
 use crate::domain::csrf;
 use crate::domain::model::{Decision, OrgStatus, Organisation, User};
-use crate::domain::validation::{FieldErrors, FormInput};
+use crate::domain::validation::FormInput;
 use crate::pages::Page;
 use crate::state::AppState;
 
@@ -190,10 +190,6 @@ fn empty_form() -> FormView {
     FormView::empty(form::FIELDS)
 }
 
-fn filled(fields: &[Field], input: &FormInput, errors: &FieldErrors) -> FormView {
-    FormView::filled(fields, |name| input.get(name).to_owned(), &errors.0, "")
-}
-
 /// One registration with its data and the two decisions.
 pub async fn registration(
     state: AppState,
@@ -263,7 +259,7 @@ pub async fn decide(
                         &org,
                         admin.as_ref(),
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        &filled(form::FIELDS, &input, &errors),
+                        &super::accounts::form_view(form::FIELDS, &input, &errors, None),
                     )
                 }
                 _ => see_other(LIST),

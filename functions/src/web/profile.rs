@@ -149,7 +149,7 @@ fn refused(
 ) -> Response {
     match error {
         AccountError::Invalid(errors) if !caller.wants_json => {
-            let form = FormView::filled(fields, |name| input.get(name).to_owned(), &errors.0, "");
+            let form = super::accounts::form_view(fields, input, &errors, None);
             profile_page(
                 state,
                 info,

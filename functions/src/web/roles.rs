@@ -136,12 +136,7 @@ pub async fn create(
     Ok(match state.accounts.create_role(&info, &input).await {
         Ok(_) => success(&caller, &format!("{LIST}?hinweis=angelegt")),
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {
-            let form = FormView::filled(
-                role_form::FIELDS,
-                |name| input.get(name).to_owned(),
-                &errors.0,
-                "",
-            );
+            let form = super::accounts::form_view(role_form::FIELDS, &input, &errors, None);
             roles_page(
                 &state,
                 &caller,

@@ -23,7 +23,7 @@ use super::responses::{
 };
 use crate::domain::accounts::second_factor::{CodeAccepted, SetupOffer};
 use crate::domain::accounts::{AccountError, SessionInfo, SignedIn};
-use crate::domain::validation::{FieldErrors, FormInput};
+use crate::domain::validation::FieldErrors;
 use crate::pages::{self, Page};
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ fn code_page(state: &AppState, status: StatusCode, errors: &FieldErrors) -> Resp
     } else {
         "Fehler: Anmelden: Bestätigungscode"
     };
-    let form = FormView::filled(form::sign_in::FIELDS, |_| String::new(), &errors.0, "");
+    let form = with_messages(form::sign_in::FIELDS, errors);
     let page = Page::new("forms/second-factor.html", title)
         .status(status)
         .with("form", &form)
@@ -209,19 +209,9 @@ fn account_page(
     state.page(page, Some(&info.user.name))
 }
 
-fn filled(fields: &[Field], input: &FormInput, errors: &FieldErrors, keep: &[&str]) -> FormView {
-    FormView::filled(
-        fields,
-        |name| {
-            if keep.contains(&name) {
-                input.get(name).to_owned()
-            } else {
-                String::new()
-            }
-        },
-        &errors.0,
-        "",
-    )
+/// A form with its messages only: codes and passwords are never sent back.
+fn with_messages(fields: &[Field], errors: &FieldErrors) -> FormView {
+    FormView::filled(fields, |_| String::new(), &errors.0, "")
 }
 
 /// No setup offer: already switched on (another tab), or the secret could not be made.
@@ -326,7 +316,7 @@ pub async fn enable(
                 .accounts
                 .second_factor_offer_again(&info, setup_token)
                 .map_err(|e| offer_refused(&caller, e))?;
-            let form = filled(form::setup::FIELDS, &input, &errors, &[]);
+            let form = with_messages(form::setup::FIELDS, &errors);
             Ok(account_page(
                 &state,
                 &info,
@@ -357,7 +347,7 @@ pub async fn disable(
     {
         Ok(()) => Ok(success(&caller, &format!("{ACCOUNT_PAGE}?hinweis=aus"))),
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {
-            let form = filled(form::off::FIELDS, &input, &errors, &[]);
+            let form = with_messages(form::off::FIELDS, &errors);
             Ok(account_page(
                 &state,
                 &info,

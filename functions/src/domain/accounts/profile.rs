@@ -38,6 +38,32 @@ fn yes_no(value: bool) -> &'static str {
 }
 
 impl Accounts {
+    /// Whether `given` is `user`'s current password (asked before a sensitive change).
+    /// Guessing it this way is as limited as signing in: a wrong one counts as a failed
+    /// sign-in of the person's address and the client.
+    pub(super) async fn current_password_matches(
+        &self,
+        user: &User,
+        given: &str,
+        client: &str,
+    ) -> Result<bool, AccountError> {
+        self.sign_in_allowed(&user.email, client).await?;
+        let phc = user.password_hash.clone();
+        let given = given.to_owned();
+        let matches = password::run_bounded(move || match phc {
+            Some(phc) if given.chars().count() <= password::MAX_CHARS => {
+                password::verify(&given, &phc)
+            }
+            _ => false,
+        })
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?;
+        if !matches {
+            self.sign_in_failed(&user.email, client).await?;
+        }
+        Ok(matches)
+    }
+
     /// Changes the session's person's own name and phone; returns the changed record.
     pub async fn update_profile(
         &self,
@@ -102,19 +128,10 @@ impl Accounts {
         if !errors.is_empty() {
             return Err(AccountError::Invalid(errors));
         }
-        // Guessing the current password through this form is as limited as signing in.
-        self.sign_in_allowed(&session.user.email, client).await?;
-        let phc = session.user.password_hash.clone();
-        let matches = password::run_bounded(move || match phc {
-            Some(phc) if current.chars().count() <= password::MAX_CHARS => {
-                password::verify(&current, &phc)
-            }
-            _ => false,
-        })
-        .await
-        .map_err(|e| AccountError::Internal(e.to_string()))?;
-        if !matches {
-            self.sign_in_failed(&session.user.email, client).await?;
+        if !self
+            .current_password_matches(&session.user, &current, client)
+            .await?
+        {
             let mut errors = FieldErrors::default();
             errors.add(
                 change_password::CURRENT.name,

@@ -13,7 +13,6 @@ use totp_rs::{Builder, Secret as TotpSecret, Totp};
 
 use super::{AccountError, Accounts, SessionInfo, SignedIn};
 use crate::domain::model::{OrgStatus, SecondFactor, User};
-use crate::domain::password;
 use crate::domain::tokens::{random_bytes, sha256_hex};
 use crate::domain::validation::FieldErrors;
 use catalog::forms::second_factor as form;
@@ -452,19 +451,10 @@ impl Accounts {
         if !errors.is_empty() {
             return Err(AccountError::Invalid(errors));
         }
-        self.sign_in_allowed(&session.user.email, client).await?;
-        let phc = session.user.password_hash.clone();
-        let given = current_password.to_owned();
-        let matches = password::run_bounded(move || match phc {
-            Some(phc) if given.chars().count() <= password::MAX_CHARS => {
-                password::verify(&given, &phc)
-            }
-            _ => false,
-        })
-        .await
-        .map_err(|e| AccountError::Internal(e.to_string()))?;
-        if !matches {
-            self.sign_in_failed(&session.user.email, client).await?;
+        if !self
+            .current_password_matches(&session.user, current_password, client)
+            .await?
+        {
             return Err(code_error(
                 form::off::PASSWORD.name,
                 "Das Passwort ist nicht richtig.",
