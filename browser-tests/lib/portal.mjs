@@ -60,22 +60,27 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts `csp serve` with the sample content and a fresh --state-dir; with `smtp`
  * ("host:port") its mails, and those of the operator's commands, go to that SMTP server
  * instead of the mail folder.
- * Returns { url, port, stateDir, functionDir, mailDir, log(), stop(), admin(...args) }.
+ * instead of the mail folder; with `copyContent` it serves a copy of content/ (contentDir) that a
+ * journey may edit while it runs.
+ * Returns { url, port, stateDir, contentDir, functionDir, mailDir, log(), stop(), admin(...args) }.
  */
-export async function startPortal({ name = "portal", smtp = null } = {}) {
+export async function startPortal({ name = "portal", smtp = null, copyContent = false } = {}) {
   for (const bin of [CSP, CSP_FUNCTION]) {
     if (!fs.existsSync(bin)) {
       throw new Error(`${bin} fehlt: scripts/browser-test baut es (cargo build -p generator --bin csp -p functions --bin csp-function)`);
     }
   }
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `csp-browser-${name}-`));
+  // A journey that edits content (serve rebuilds) works on its own copy.
+  const contentDir = copyContent ? path.join(stateDir, "content") : "content";
+  if (copyContent) fs.cpSync(path.join(ROOT, "content"), contentDir, { recursive: true });
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const output = [];
     const child = spawn(
       CSP,
-      ["serve", "--content", "content", "--theme", "themes/default", "--port", String(port), "--state-dir", stateDir, ...(smtp ? ["--smtp", `smtp://${smtp}`] : [])],
+      ["serve", "--content", contentDir, "--theme", "themes/default", "--port", String(port), "--state-dir", stateDir, ...(smtp ? ["--smtp", `smtp://${smtp}`] : [])],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CSP_LOG: process.env.CSP_LOG || "warn" } },
     );
     running.add(child);
@@ -116,6 +121,7 @@ export async function startPortal({ name = "portal", smtp = null } = {}) {
       url,
       port,
       stateDir,
+      contentDir: path.resolve(ROOT, contentDir),
       functionDir,
       mailDir: path.join(functionDir, "mail"),
       log,

@@ -7,10 +7,10 @@ import { launchBrowser } from "./browser.mjs";
  * Registers before/after hooks; returns an object whose `portal` and `browser` are set
  * once the hooks ran.
  */
-export function portalAndBrowser(name, { smtp = null } = {}) {
+export function portalAndBrowser(name, { smtp = null, copyContent = false } = {}) {
   const env = { portal: null, browser: null };
   before(async () => {
-    const [portal, browser] = await Promise.allSettled([startPortal({ name, smtp }), launchBrowser()]);
+    const [portal, browser] = await Promise.allSettled([startPortal({ name, smtp, copyContent }), launchBrowser()]);
     env.portal = portal.value || null;
     env.browser = browser.value || null;
     if (portal.status === "rejected") throw portal.reason;

@@ -314,7 +314,14 @@ pub mod sign_in {
         max_len: 256,
         ..Field::new("passwort", "password", "Passwort")
     };
-    pub const FIELDS: &[Field] = &[EMAIL, PASSWORD, CSRF];
+    /// Where to go after signing in: a local path of the portal with its query (taken from
+    /// the page's `?weiter=`); anything else is ignored and the account page follows.
+    pub const RETURN_TO: Field = Field {
+        required: false,
+        hint: "Seite des Portals (Pfad mit Abfrage, beginnend mit /), zu der es nach der Anmeldung weitergeht",
+        ..Field::hidden("weiter", "Nach der Anmeldung weiter zu", 512)
+    };
+    pub const FIELDS: &[Field] = &[EMAIL, PASSWORD, RETURN_TO, CSRF];
 }
 
 /// Asking for a link to set a new password.

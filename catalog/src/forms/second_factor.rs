@@ -16,7 +16,7 @@ pub mod sign_in {
         max_len: 32,
         ..Field::new("code", "code", "Bestätigungscode")
     };
-    pub const FIELDS: &[Field] = &[CODE, CSRF];
+    pub const FIELDS: &[Field] = &[CODE, super::super::sign_in::RETURN_TO, CSRF];
 }
 
 /// Switching the second factor on: the secret the page shows travels signed in a hidden

@@ -1,7 +1,7 @@
 //! Handlers of registration, e-mail confirmation, sign-in and sign-out, passwords and the
 //! account page.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use catalog::forms::{self, FormView};
 use super::form::PostedForm;
 use super::refusal::Refusal;
 use super::request::Caller;
+use super::return_to;
 use crate::domain::accounts::SignInStep;
 use crate::domain::csrf;
 use crate::domain::model::Right;
@@ -200,21 +201,37 @@ pub async fn confirm(
 
 // ---- sign-in and sign-out ----------------------------------------------------------------
 
-pub async fn sign_in_form(State(state): State<AppState>) -> Response {
+/// The sign-in form; `?weiter=` (a local path) travels on in its hidden field.
+pub async fn sign_in_form(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let return_to = return_to::from_query(query.as_deref().unwrap_or_default());
+    let input = FormInput::from_pairs([(
+        forms::sign_in::RETURN_TO.name,
+        return_to.as_deref().unwrap_or_default(),
+    )]);
     form_page(
         &state,
         SIGN_IN_PAGE,
         StatusCode::OK,
-        &FormInput::default(),
+        &input,
         &FieldErrors::default(),
         None,
     )
+}
+
+/// Where a sign-in form asks to go afterwards: its hidden field, or (the static page sent
+/// without JavaScript) the `?weiter=` of the sign-in page it was sent from; only a local path.
+pub(super) fn requested_return(caller: &Caller, input: &FormInput) -> Option<String> {
+    match input.get(forms::sign_in::RETURN_TO.name) {
+        "" => caller.referer.as_deref().and_then(return_to::from_referer),
+        value => return_to::local_path(value).map(str::to_owned),
+    }
 }
 
 pub async fn sign_in(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
+    let return_to = requested_return(&caller, &input);
     match state
         .accounts
         .sign_in(&input, &caller.client, caller.session_cookie.as_deref())
@@ -228,7 +245,9 @@ pub async fn sign_in(
             let next = if info.org.kind.is_operator() && info.user.second_factor.is_none() {
                 super::operator_gate::SETUP_PAGE
             } else {
-                settings.after_sign_in.as_str()
+                return_to
+                    .as_deref()
+                    .unwrap_or(settings.after_sign_in.as_str())
             };
             let response = if caller.wants_json {
                 json_value(
@@ -241,11 +260,17 @@ pub async fn sign_in(
             with_cookie(response, cookie)
         }
         Ok(SignInStep::SecondFactor { pending }) => {
-            super::second_factor::ask_for_code(&caller, &pending)
+            super::second_factor::ask_for_code(&caller, &pending, return_to.as_deref())
         }
         Err(e) => {
             let email = forms::sign_in::EMAIL.name;
-            let keep = FormInput::from_pairs([(email, input.get(email))]);
+            let keep = FormInput::from_pairs([
+                (email, input.get(email)),
+                (
+                    forms::sign_in::RETURN_TO.name,
+                    return_to.as_deref().unwrap_or_default(),
+                ),
+            ]);
             account_error(
                 &caller,
                 e,

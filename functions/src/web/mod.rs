@@ -17,6 +17,7 @@ mod profile;
 pub mod refusal;
 pub mod request;
 mod responses;
+pub mod return_to;
 mod roles;
 pub mod search;
 mod second_factor;
@@ -113,13 +114,17 @@ pub fn routes() -> Vec<Route> {
             post(a::confirm),
         ),
         r(
-            RouteDoc::get("/api/anmeldung", "Anmeldeformular (HTML)"),
+            RouteDoc::get(
+                "/api/anmeldung",
+                "Anmeldeformular (HTML); weiter: Seite des Portals (Pfad mit Abfrage, beginnend mit /), zu der es nach der Anmeldung weitergeht (andere Werte werden ignoriert)",
+            )
+            .query(&["weiter"]),
             get(a::sign_in_form),
         ),
         r(
             RouteDoc::post(
                 "/api/anmeldung",
-                "Anmelden; setzt das Sitzungs-Cookie mit neuer Kennung",
+                "Anmelden; setzt das Sitzungs-Cookie mit neuer Kennung und leitet zu weiter (nur ein Pfad des Portals) oder zum Konto weiter",
                 &[forms::sign_in::FIELDS],
             ),
             post(a::sign_in),
@@ -127,8 +132,9 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/anmeldung/code",
-                "Zweiter Schritt der Anmeldung mit Zwei-Faktor-Anmeldung: Formular für den Bestätigungscode (HTML); braucht das Cookie der begonnenen Anmeldung",
-            ),
+                "Zweiter Schritt der Anmeldung mit Zwei-Faktor-Anmeldung: Formular für den Bestätigungscode (HTML); braucht das Cookie der begonnenen Anmeldung; weiter wie bei /api/anmeldung",
+            )
+            .query(&["weiter"]),
             get(second_factor::code_form),
         ),
         r(
@@ -378,9 +384,10 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/bestellen/{id}",
-                "Bestellformular eines Angebots (HTML, mit CSRF-Token und Idempotenzschlüssel)",
+                "Bestellformular eines Angebots (HTML, mit CSRF-Token und Idempotenzschlüssel); plan, contract_model, menge und die Optionen (option_<id>) füllen es vor; ohne Anmeldung führt es zur Anmeldung und danach hierher zurück",
             )
             .path_param("id")
+            .query(&["plan", "contract_model", "menge"])
             .auth(Auth::Session),
             get(o::order_form),
         ),
@@ -405,7 +412,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/warenkorb",
-                "„In den Warenkorb“: das Bestellformular eines Angebots (Preismodell, Vertragsmodell, Optionen), geprüft wie eine Bestellung; Preise stammen aus dem Katalog",
+                "„In den Warenkorb“: das Bestellformular eines Angebots (Preismodell, Vertragsmodell, Optionen, Menge), geprüft wie eine Bestellung; Preise stammen aus dem Katalog. Ohne Anmeldung (HTML) führt es zur Anmeldung und danach zum Bestellformular mit dieser Auswahl",
                 &[forms::order::FIELDS, forms::cart::FIELDS],
             )
             .auth(Auth::Session),

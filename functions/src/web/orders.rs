@@ -13,7 +13,7 @@ mod views;
 pub use console::{decide_incoming, incoming, incoming_csv, incoming_order};
 pub use decisions::{decide_by_link, decision_page, party_decide, party_order, party_orders};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use catalog::forms::{self, FormView};
@@ -256,6 +256,14 @@ fn order_page(
             }
         }
     }
+    // "Oder in den Warenkorb": the quantity, with its message in the summary too.
+    let cart_form = FormView::filled(forms::cart::FIELDS, value, &field_errors, "");
+    if let Some(message) = errors.get(forms::cart::QUANTITY.name) {
+        form.summary.push(forms::SummaryEntry {
+            target: forms::cart::QUANTITY.id.to_owned(),
+            message: message.to_owned(),
+        });
+    }
     let choices: Vec<(&str, String)> = addresses
         .iter()
         .map(|a| (a.id.as_str(), address_choice(a)))
@@ -267,19 +275,97 @@ fn order_page(
             .with("o", &o)
             .with("form", &form)
             .with("addresses", &choices)
-            .with("cart", &true)
+            .with("cart_form", &cart_form)
             .with("csrf", &info.csrf_token)
             .with("idempotency_key", &idempotency_key),
         name(info),
     )
 }
 
+/// The names of the order form that make up an offering's configuration: what "In den
+/// Warenkorb" keeps and the order form's address may carry (`?plan=…&menge=…`).
+fn is_configuration(name: &str) -> bool {
+    [
+        forms::order::PLAN.name,
+        forms::order::CONTRACT_MODEL.name,
+        forms::cart::QUANTITY.name,
+    ]
+    .contains(&name)
+        || name.starts_with(&forms::order::option_name(""))
+}
+
+/// The configuration among `pairs` (at most as many values, and as long, as a form may
+/// have).
+fn configuration<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    pairs
+        .filter(|(name, value)| is_configuration(name) && !value.is_empty() && value.len() <= 200)
+        .take(40)
+        .collect()
+}
+
+/// The order form of `offering_id` filled with `chosen` (a local path), to come back to
+/// after signing in; just the form if the choice makes the address too long.
+pub(super) fn order_form_path(offering_id: &str, chosen: &[(&str, &str)]) -> String {
+    let base = format!(
+        "/api/bestellen/{}",
+        form_urlencoded::byte_serialize(offering_id.as_bytes()).collect::<String>()
+    );
+    if chosen.is_empty() {
+        return base;
+    }
+    let mut sorted = chosen.to_vec();
+    sorted.sort_unstable();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in sorted {
+        query.append_pair(name, value);
+    }
+    let full = format!("{base}?{}", query.finish());
+    if super::return_to::local_path(&full).is_some() {
+        full
+    } else {
+        base
+    }
+}
+
+/// Not signed in: a page is led to sign in and back to the order form with `chosen`; a
+/// script gets the refusal.
+async fn signed_in_or_back_to(
+    state: &AppState,
+    caller: &Caller,
+    offering_id: &str,
+    chosen: &[(&str, &str)],
+) -> Result<SessionInfo, Response> {
+    match signed_in(state, caller).await {
+        Ok(info) => Ok(info),
+        Err(_) if !caller.wants_json => {
+            let back = if offering_id.is_empty() {
+                String::new()
+            } else {
+                order_form_path(offering_id, chosen)
+            };
+            Err(see_other(&super::return_to::sign_in_url(&back)))
+        }
+        Err(refusal) => Err(refusal.into_response()),
+    }
+}
+
+/// The order form; `?plan=…&contract_model=…&option_…=…&menge=…` fill it in (the choice
+/// kept through signing in). Someone not signed in is led to sign in and back here.
 pub async fn order_form(
     State(state): State<AppState>,
     caller: Caller,
     Path(offering_id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Refusal> {
-    let info = signed_in(&state, &caller).await?;
+    let query = query.unwrap_or_default();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let chosen = configuration(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let info = match signed_in_or_back_to(&state, &caller, &offering_id, &chosen).await {
+        Ok(info) => info,
+        Err(response) => return Ok(response),
+    };
     let catalog = state
         .orders
         .catalog()
@@ -291,17 +377,17 @@ pub async fn order_form(
     // organisation's registration address is typed in already.
     let addresses = saved_addresses(&state, &info).await;
     let org = &info.org;
-    let proposed = match addresses.iter().find(|a| a.is_default) {
-        Some(default) => {
-            FormInput::from_pairs([(forms::order::BILLING_ADDRESS.name, default.id.as_str())])
-        }
-        None => FormInput::from_pairs([
+    let mut proposed: Vec<(&str, &str)> = match addresses.iter().find(|a| a.is_default) {
+        Some(default) => vec![(forms::order::BILLING_ADDRESS.name, default.id.as_str())],
+        None => vec![
             (forms::order::BILLING_ORG.name, org.name.as_str()),
             (forms::order::BILLING_STREET.name, org.street.as_str()),
             (forms::order::BILLING_POSTCODE.name, org.postcode.as_str()),
             (forms::order::BILLING_CITY.name, org.city.as_str()),
-        ]),
+        ],
     };
+    proposed.extend(chosen);
+    let proposed = FormInput::from_pairs(proposed);
     Ok(order_page(
         &state,
         &info,

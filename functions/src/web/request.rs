@@ -32,6 +32,9 @@ pub struct Caller {
     pub csrf_header: Option<String>,
     pub content_type: Option<String>,
     pub authorization: Option<String>,
+    /// The page the request was sent from (`Referer`; same-origin pages only, by the
+    /// portal's `Referrer-Policy`).
+    pub referer: Option<String>,
 }
 
 fn header_str(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<String> {
@@ -178,6 +181,7 @@ impl FromRequestParts<AppState> for Caller {
             csrf_header: header_str(headers, "x-csrf-token"),
             content_type: header_str(headers, header::CONTENT_TYPE),
             authorization: header_str(headers, header::AUTHORIZATION),
+            referer: header_str(headers, header::REFERER),
         })
     }
 }

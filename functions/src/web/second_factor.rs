@@ -6,7 +6,7 @@
 //! (HttpOnly, five minutes), so the code form carries no secret and works without
 //! JavaScript.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::json;
@@ -21,6 +21,7 @@ use super::request::{Caller, cookie};
 use super::responses::{
     account_error, json_value, no_form, see_other, session_cookie, success, with_cookie,
 };
+use super::return_to;
 use crate::domain::accounts::second_factor::{CodeAccepted, SetupOffer};
 use crate::domain::accounts::{AccountError, SessionInfo, SignedIn};
 use crate::domain::validation::FieldErrors;
@@ -41,45 +42,66 @@ pub(super) fn pending_cookie(value: &str, max_age: i64) -> HeaderValue {
 }
 
 /// The answer to a right password of a person with a second factor: on to the code page.
-pub(super) fn ask_for_code(caller: &Caller, pending: &str) -> Response {
+/// The page asked for after signing in (`return_to`) travels on in the code page's address.
+pub(super) fn ask_for_code(caller: &Caller, pending: &str, return_to: Option<&str>) -> Response {
+    let next = return_to::with_return(CODE_PAGE, return_to);
     let response = if caller.wants_json {
         json_value(
             StatusCode::OK,
-            json!({"ok": true, "zweiter_faktor": true, "weiter": CODE_PAGE}),
+            json!({"ok": true, "zweiter_faktor": true, "weiter": next}),
         )
     } else {
-        see_other(CODE_PAGE)
+        see_other(&next)
     };
     with_cookie(response, pending_cookie(pending, PENDING_MAX_AGE))
 }
 
-fn code_page(state: &AppState, status: StatusCode, errors: &FieldErrors) -> Response {
+fn code_page(
+    state: &AppState,
+    status: StatusCode,
+    errors: &FieldErrors,
+    return_to: Option<&str>,
+) -> Response {
     let title = if status.is_success() {
         "Anmelden: Bestätigungscode"
     } else {
         "Fehler: Anmelden: Bestätigungscode"
     };
-    let form = with_messages(form::sign_in::FIELDS, errors);
+    let weiter = return_to.unwrap_or_default();
+    let form = FormView::filled(
+        form::sign_in::FIELDS,
+        |name| {
+            if name == return_to::PARAMETER {
+                weiter.to_owned()
+            } else {
+                String::new()
+            }
+        },
+        &errors.0,
+        "",
+    );
     let page = Page::new("forms/second-factor.html", title)
         .status(status)
         .with("form", &form)
+        .with("again", &return_to::sign_in_url(weiter))
         .with("csrf", &"");
     state.page(page, None)
 }
 
 /// The pending sign-in has expired, was used or never existed: start again.
-fn start_again(state: &AppState, caller: &Caller) -> Response {
+fn start_again(state: &AppState, caller: &Caller, return_to: Option<&str>) -> Response {
     let message = "Die Anmeldung ist abgelaufen oder wurde schon abgeschlossen. Bitte melden Sie sich erneut mit E-Mail-Adresse und Passwort an.";
+    let again = return_to::sign_in_url(return_to.unwrap_or_default());
     let response = if caller.wants_json {
         json_value(
             StatusCode::GONE,
-            json!({"fehler": message, "weiter": "/anmelden/"}),
+            json!({"fehler": message, "weiter": again}),
         )
     } else {
         let page = pages::notice(
             "Anmeldung abgelaufen",
             message,
-            &[("/anmelden/", "Zur Anmeldung")],
+            &[(again.as_str(), "Zur Anmeldung")],
         )
         .status(StatusCode::GONE);
         state.page(page, None)
@@ -91,12 +113,17 @@ pub async fn code_form(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let return_to = return_to::from_query(query.as_deref().unwrap_or_default());
     match cookie(&headers, PENDING_COOKIE) {
-        Some(pending) if state.accounts.pending_sign_in_open(&pending) => {
-            code_page(&state, StatusCode::OK, &FieldErrors::default())
-        }
-        _ => start_again(&state, &caller),
+        Some(pending) if state.accounts.pending_sign_in_open(&pending) => code_page(
+            &state,
+            StatusCode::OK,
+            &FieldErrors::default(),
+            return_to.as_deref(),
+        ),
+        _ => start_again(&state, &caller, return_to.as_deref()),
     }
 }
 
@@ -105,12 +132,16 @@ fn signed_in_response(
     caller: &Caller,
     signed_in: &SignedIn,
     accepted: CodeAccepted,
+    return_to: Option<&str>,
 ) -> Response {
     let settings = state.accounts.settings();
     let cookie = session_cookie(&signed_in.session_id, settings.session_absolute_secs);
-    // After a recovery code the account page says how many are left.
+    // After a recovery code the account page says how many are left (that matters more
+    // than the page asked for: the person may be running out of codes).
     let location = match accepted {
-        CodeAccepted::Totp => settings.after_sign_in.clone(),
+        CodeAccepted::Totp => return_to
+            .map(str::to_owned)
+            .unwrap_or_else(|| settings.after_sign_in.clone()),
         CodeAccepted::Recovery { left } => format!("{ACCOUNT_PAGE}?uebrig={left}"),
     };
     let response = if caller.wants_json {
@@ -129,8 +160,10 @@ pub async fn code(
     headers: HeaderMap,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
+    let return_to = super::accounts::requested_return(&caller, &input);
+    let return_to = return_to.as_deref();
     let Some(pending) = cookie(&headers, PENDING_COOKIE) else {
-        return start_again(&state, &caller);
+        return start_again(&state, &caller, return_to);
     };
     match state
         .accounts
@@ -142,10 +175,12 @@ pub async fn code(
         )
         .await
     {
-        Ok((signed_in, accepted)) => signed_in_response(&state, &caller, &signed_in, accepted),
-        Err(AccountError::InvalidLink) => start_again(&state, &caller),
+        Ok((signed_in, accepted)) => {
+            signed_in_response(&state, &caller, &signed_in, accepted, return_to)
+        }
+        Err(AccountError::InvalidLink) => start_again(&state, &caller, return_to),
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {
-            code_page(&state, StatusCode::UNPROCESSABLE_ENTITY, &errors)
+            code_page(&state, StatusCode::UNPROCESSABLE_ENTITY, &errors, return_to)
         }
         Err(e) => account_error(&caller, e, no_form(&caller)),
     }

@@ -344,6 +344,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 let nothing = |_: &str| String::new();
                 context.insert("o", &OrderOffering::new(&orderable, &nothing, &[]));
                 context.insert_value("form", self.forms.order.clone());
+                context.insert("cart_form", &catalog::forms::FormView::filled(catalog::forms::cart::FIELDS, |_| String::new(), &[], ""));
                 context.insert("csrf", "");
                 context.insert("idempotency_key", "");
                 // The organisation's saved addresses: only the function's form knows them.

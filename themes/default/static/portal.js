@@ -335,6 +335,11 @@
     });
   });
 
+  // --- Sign-in: where to go afterwards (?weiter=), copied into the form's hidden field ----
+  // (the function follows only a local path of the portal, whatever it is sent).
+  var back = new URLSearchParams(location.search).get("weiter");
+  if (back) $$("input[data-weiter]").forEach(function (i) { if (!i.value) i.value = back.slice(0, 512); });
+
   // --- Forms: CSRF token, idempotency key, validation with an error summary ---------------
   var forms = $$("form[data-validate]");
   if (forms.length) {

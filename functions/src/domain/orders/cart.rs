@@ -83,8 +83,10 @@ pub trait CartStore: Send + Sync {
         line_id: &str,
     ) -> Result<Option<CartLine>, StoreError>;
 
-    /// Adds a line; `Conflict` if the person has a line with this id.
-    async fn add_cart_line(&self, line: &CartLine) -> Result<(), StoreError>;
+    /// Adds a line if the person has fewer than `max_lines` lines, both in one conditional
+    /// write; `Conflict` (nothing written) if the person has a line with this id or already
+    /// `max_lines` lines.
+    async fn add_cart_line(&self, line: &CartLine, max_lines: usize) -> Result<(), StoreError>;
 
     /// Replaces `before` by `after` (same id and person) if the line is still stored as
     /// `before`: `NotFound` if it is not the person's (or gone), `Conflict` if it changed.
@@ -363,8 +365,7 @@ impl Orders {
             Err(None) => return Err(OrderError::NotOrderable),
             Err(Some(errors)) => return Err(OrderError::Invalid(errors)),
         };
-        let lines = self.store.list_cart(&session.user.id).await?;
-        if lines.len() >= MAX_CART_LINES {
+        let full = || {
             let mut errors = FieldErrors::default();
             errors.add(
                 "warenkorb",
@@ -372,7 +373,11 @@ impl Orders {
                     "Ihr Warenkorb hat bereits {MAX_CART_LINES} Positionen, mehr sind nicht möglich. Bestellen oder entfernen Sie zuerst einige."
                 ),
             );
-            return Err(OrderError::Invalid(errors));
+            OrderError::Invalid(errors)
+        };
+        let lines = self.store.list_cart(&session.user.id).await?;
+        if lines.len() >= MAX_CART_LINES {
+            return Err(full());
         }
         let line = CartLine {
             id: new_id(),
@@ -386,8 +391,13 @@ impl Orders {
             position: lines.iter().map(|l| l.position + 1).max().unwrap_or(0),
             seen,
         };
-        self.store.add_cart_line(&line).await?;
-        Ok(line)
+        // The store enforces the cap: of concurrent adds to an almost full cart, only as many
+        // succeed as fit; the others are refused as a full cart.
+        match self.store.add_cart_line(&line, MAX_CART_LINES).await {
+            Ok(()) => Ok(line),
+            Err(StoreError::Conflict) => Err(full()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Changes a line of the session's Warenkorb to the plan, contract model, options and

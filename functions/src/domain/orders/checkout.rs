@@ -19,8 +19,8 @@ use crate::domain::validation::{FieldErrors, FormInput};
 /// At most this many lines in one checkout. DynamoDB writes a checkout as one
 /// `TransactWriteItems` of at most 100 items; a line needs up to 7: the idempotency
 /// marker, the order, its entry among undecided orders, the intermediary's marker (an
-/// Umklappvertrag), two mails (customer, first decider) and the removal of the cart line.
-/// 14 × 7 = 98 ≤ 100.
+/// Umklappvertrag), two mails (customer, first decider) and the removal of the cart line;
+/// one more lowers the cart's line count. 14 × 7 + 1 = 99 ≤ 100.
 pub const MAX_CHECKOUT_LINES: usize = 14;
 
 /// The field of a line's messages.

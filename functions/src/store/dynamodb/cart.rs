@@ -3,13 +3,16 @@
 //! | record | PK | SK |
 //! | --- | --- | --- |
 //! | cart line | `CART#<user>` | `LINE#<id>` |
+//! | number of lines | `CART#<user>` | `COUNT` (attribute `lines`) |
 //!
 //! A line is only ever read and written under its person's key, so a line id of another
 //! person finds nothing. A change is conditional on the line's document as read; adding is
-//! conditional on the id being new, removing on the line existing.
+//! conditional on the id being new and on the count being below the cap, and raises the
+//! count in the same transaction; removing (one line, or the lines of a checkout) is
+//! conditional on the line existing and lowers the count with it.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use super::{DynamoStore, Item, build_error, get_s, key, n, s, to_doc};
 use crate::domain::model::OutgoingMail;
@@ -23,6 +26,35 @@ fn partition(user_id: &str) -> String {
 
 fn sort_key(id: &str) -> String {
     format!("LINE#{id}")
+}
+
+/// The sort key of the person's line count.
+const COUNT: &str = "COUNT";
+
+impl DynamoStore {
+    /// Changes the person's line count by `by`; with `below`, only if the count is below it
+    /// (a missing count is 0: carts from before the count start at 0).
+    fn count_change(
+        &self,
+        user_id: &str,
+        by: i64,
+        below: Option<usize>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(partition(user_id), COUNT)))
+            .update_expression("SET #lines = if_not_exists(#lines, :zero) + :by")
+            .expression_attribute_names("#lines", "lines")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":by", n(by));
+        if let Some(max) = below {
+            update = update
+                .condition_expression("attribute_not_exists(#lines) OR #lines < :max")
+                .expression_attribute_values(":max", n(i64::try_from(max).unwrap_or(i64::MAX)));
+        }
+        let update = update.build().map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
 }
 
 fn line_item(line: &CartLine) -> Result<Item, StoreError> {
@@ -75,8 +107,12 @@ impl CartStore for DynamoStore {
             .transpose()
     }
 
-    async fn add_cart_line(&self, line: &CartLine) -> Result<(), StoreError> {
-        Ok(self.transact(vec![self.put_new(line_item(line)?)?]).await?)
+    async fn add_cart_line(&self, line: &CartLine, max_lines: usize) -> Result<(), StoreError> {
+        let items = vec![
+            self.put_new(line_item(line)?)?,
+            self.count_change(&line.user_id, 1, Some(max_lines))?,
+        ];
+        Ok(self.transact(items).await?)
     }
 
     async fn replace_cart_line(
@@ -111,7 +147,11 @@ impl CartStore for DynamoStore {
             .condition_expression("attribute_exists(PK)")
             .build()
             .map_err(build_error)?;
-        self.transact(vec![TransactWriteItem::builder().delete(delete).build()])
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.count_change(user_id, -1, None)?,
+        ];
+        self.transact(items)
             .await
             .map_err(|e| match StoreError::from(e) {
                 // The only condition: the person has this line.
@@ -143,6 +183,10 @@ impl CartStore for DynamoStore {
                 .build()
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        if let Some(first) = lines.first() {
+            let removed = i64::try_from(lines.len()).unwrap_or(i64::MAX);
+            items.push(self.count_change(&first.user_id, -removed, None)?);
         }
         for (order, mails) in orders {
             items.extend(self.new_order_items(order, mails)?);

@@ -65,9 +65,20 @@ impl CartStore for SqliteStore {
         .await
     }
 
-    async fn add_cart_line(&self, line: &CartLine) -> Result<(), StoreError> {
+    async fn add_cart_line(&self, line: &CartLine, max_lines: usize) -> Result<(), StoreError> {
         let line = line.clone();
+        // An immediate transaction: the count and the insert see no other writer between them.
         self.transaction(move |tx| {
+            let count: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM cart_lines WHERE user_id = ?1",
+                    [&line.user_id],
+                    |row| row.get(0),
+                )
+                .map_err(backend)?;
+            if usize::try_from(count).unwrap_or(usize::MAX) >= max_lines {
+                return Err(StoreError::Conflict);
+            }
             tx.execute(
                 "INSERT INTO cart_lines (user_id, id, added_at, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![line.user_id, line.id, line.added_at, to_json(&line)?],

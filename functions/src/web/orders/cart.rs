@@ -232,7 +232,14 @@ pub async fn add(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Result<Response, Refusal> {
-    let (info, token) = signed_in_form(&state, &caller, &input).await?;
+    // Not signed in: to the sign-in page, and back to the order form with this choice.
+    let offering_id = input.get(forms::order::OFFERING.name);
+    let chosen = super::configuration(input.values().iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let info = match super::signed_in_or_back_to(&state, &caller, offering_id, &chosen).await {
+        Ok(info) => info,
+        Err(response) => return Ok(response),
+    };
+    let token = super::check_token(&state, &caller, &info, &input)?;
     let added = if token {
         state.orders.add_to_cart(&info, &input).await.map(|_| ())
     } else {

@@ -52,10 +52,10 @@ pub async fn cart_lines_belong_to_their_person(store: Arc<dyn PortalStore>) {
         added_at: START + 5,
         ..line(&erika, 3)
     };
-    store.add_cart_line(&second).await.expect("add second");
-    store.add_cart_line(&first).await.expect("add first");
+    store.add_cart_line(&second, 30).await.expect("add second");
+    store.add_cart_line(&first, 30).await.expect("add first");
     assert!(matches!(
-        store.add_cart_line(&first).await,
+        store.add_cart_line(&first, 30).await,
         Err(StoreError::Conflict)
     ));
     let listed = store.list_cart(&erika).await.expect("list");
@@ -133,7 +133,7 @@ pub async fn cart_lines_belong_to_their_person(store: Arc<dyn PortalStore>) {
 pub async fn concurrent_changes_of_a_line_leave_one(store: Arc<dyn PortalStore>) {
     let erika = new_id();
     let first = line(&erika, 10);
-    store.add_cart_line(&first).await.expect("add");
+    store.add_cart_line(&first, 30).await.expect("add");
     let tasks: Vec<_> = (0..8u32)
         .map(|i| {
             let store = store.clone();
@@ -162,6 +162,78 @@ pub async fn concurrent_changes_of_a_line_leave_one(store: Arc<dyn PortalStore>)
         .expect("get")
         .expect("line");
     assert_eq!(stored.quantity, 100 + won[0]);
+}
+
+/// The cap of a person's lines holds under concurrency: of concurrent adds to a cart one
+/// line short of the cap exactly one succeeds; removing a line or checking lines out makes
+/// room again.
+pub async fn the_cart_cap_holds_under_concurrency(store: Arc<dyn PortalStore>) {
+    const CAP: usize = 30;
+    let erika = new_id();
+    for _ in 0..CAP - 1 {
+        store
+            .add_cart_line(&line(&erika, 1), CAP)
+            .await
+            .expect("add");
+    }
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let store = store.clone();
+            let erika = erika.clone();
+            tokio::spawn(async move { store.add_cart_line(&line(&erika, 1), CAP).await })
+        })
+        .collect();
+    let mut added = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(()) => added += 1,
+            Err(StoreError::Conflict) => {}
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(added, 1, "exactly one add fits");
+    let lines = store.list_cart(&erika).await.expect("list");
+    assert_eq!(lines.len(), CAP);
+    assert!(matches!(
+        store.add_cart_line(&line(&erika, 1), CAP).await,
+        Err(StoreError::Conflict)
+    ));
+    // Another person's cart is not affected.
+    store
+        .add_cart_line(&line(&new_id(), 1), CAP)
+        .await
+        .expect("another person adds");
+
+    // Removing one line makes room for one.
+    store
+        .remove_cart_line(&erika, &lines[0].id)
+        .await
+        .expect("remove");
+    store
+        .add_cart_line(&line(&erika, 1), CAP)
+        .await
+        .expect("room after removing");
+    assert!(matches!(
+        store.add_cart_line(&line(&erika, 1), CAP).await,
+        Err(StoreError::Conflict)
+    ));
+    // Checking two lines out makes room for two.
+    let lines = store.list_cart(&erika).await.expect("list");
+    store
+        .check_out_cart(&lines[..2], &[])
+        .await
+        .expect("check out two lines");
+    for _ in 0..2 {
+        store
+            .add_cart_line(&line(&erika, 1), CAP)
+            .await
+            .expect("room after the checkout");
+    }
+    assert!(matches!(
+        store.add_cart_line(&line(&erika, 1), CAP).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(store.list_cart(&erika).await.expect("list").len(), CAP);
 }
 
 fn session(in_house: bool) -> SessionInfo {

@@ -898,6 +898,19 @@ macro_rules! conformance_tests {
                 $crate::common::cart::concurrent_changes_of_a_line_leave_one($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sign_in_returns_to_the_page_asked_for() {
+                $crate::common::return_to::sign_in_returns_to_the_page_asked_for($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_second_factor_keeps_the_page_asked_for() {
+                $crate::common::return_to::the_second_factor_keeps_the_page_asked_for($make.await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_cart_cap_holds_under_concurrency() {
+                $crate::common::cart::the_cart_cap_holds_under_concurrency($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn the_cart_over_http() {
                 $crate::common::cart::the_cart_over_http($make.await).await;
             }

@@ -13,6 +13,7 @@ pub mod newsletter;
 pub mod operator_console;
 pub mod orders;
 pub mod profile;
+pub mod return_to;
 pub mod role_flows;
 pub mod roles;
 pub mod second_factor;
@@ -190,6 +191,8 @@ pub struct Opts {
     pub bearer: Option<String>,
     /// Another cookie (`name=value`) besides the session's.
     pub other_cookie: Option<String>,
+    /// The page the request was sent from (`Referer`), a path of the portal.
+    pub referer: Option<String>,
 }
 
 impl Opts {
@@ -212,6 +215,10 @@ impl Opts {
     }
     pub fn other_cookie(mut self, name_value: &str) -> Self {
         self.other_cookie = Some(name_value.to_owned());
+        self
+    }
+    pub fn referer(mut self, path: &str) -> Self {
+        self.referer = Some(path.to_owned());
         self
     }
     pub fn csrf(mut self, token: &str) -> Self {
@@ -251,6 +258,9 @@ impl TestApp {
         }
         if let Some(token) = &opts.csrf {
             req = req.header("x-csrf-token", token);
+        }
+        if let Some(path) = &opts.referer {
+            req = req.header("referer", format!("{}{path}", self.base));
         }
         if let Some(token) = &opts.bearer {
             req = req.header("authorization", format!("Bearer {token}"));

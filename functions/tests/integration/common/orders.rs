@@ -877,8 +877,17 @@ pub async fn orders_are_isolated(store: Arc<dyn PortalStore>) {
         .get("/api/konto/bestellungen", Opts::json().cookie(&again))
         .await;
     assert_eq!(list_a.json()["bestellungen"][0]["id"], id.as_str());
-    // The forms that need an account send people without one to sign in.
-    for path in ["/api/bestellen/dmessenger", "/api/bedarf"] {
+    // The forms that need an account send people without one to sign in: the order form
+    // straight to the sign-in page, which comes back to it afterwards.
+    let anonymous = app.get("/api/bestellen/dmessenger", Opts::html()).await;
+    assert_eq!(
+        (anonymous.status, anonymous.location.as_deref()),
+        (
+            303,
+            Some("/anmelden/?weiter=%2Fapi%2Fbestellen%2Fdmessenger")
+        )
+    );
+    for path in ["/api/bedarf"] {
         let anonymous = app.get(path, Opts::html()).await;
         assert_eq!(anonymous.status, 401, "{path}");
         let page = parse(&anonymous);
