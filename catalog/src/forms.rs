@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod interest;
 pub mod second_factor;
 
 /// How a field is entered.

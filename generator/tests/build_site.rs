@@ -147,6 +147,10 @@ fn detail_page_shows_prices_in_german_and_the_maturity_self_assessment() {
     assert!(html.contains("je Nutzer und Monat"));
     assert!(html.contains("netto"));
     assert!(html.contains("Zur Bestellung") && has_attr(&html, "href", "/bestellen/ddatabox/"));
+    assert!(
+        html.contains("Interesse bekunden") && has_attr(&html, "href", "/api/interesse/ddatabox"),
+        "Interesse bekunden beside Zur Bestellung"
+    );
     assert!(html.contains("Auf die Merkliste"));
     assert!(html.contains("Bereitstellungszeit") && html.contains("3 Werktage"));
     assert!(html.contains("Kundenkreis") && html.contains("Kommunen"));

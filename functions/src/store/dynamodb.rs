@@ -17,6 +17,7 @@
 //! | newsletter address | `NLEMAIL#<address>` | `NLEMAIL` | (unique address, see [`newsletter`]) |
 //! | named role | `ROLE#<id>` | `ROLE` | `ORGROLES#<org>` / `<id>` (with its holder count; see [`roles`]) |
 //! | role name | `ROLENAME#<org>#<name>` | `ROLENAME` | (unique name per organisation) |
+//! | expression of interest, open marker | `INTEREST#<id>`, `INTERESTOPEN#<org>#<offering>` | | `ORGINTERESTS#<org>`; GSI2 `PROVIDERINTERESTS#<provider>` (see [`interest`]) |
 //!
 //! Every create is guarded by `attribute_not_exists(PK)`, every status change by a
 //! condition on the expected status, and multi-record changes (a registration with its
@@ -32,6 +33,7 @@
 mod addresses;
 mod cart;
 mod console;
+mod interest;
 mod members;
 mod newsletter;
 mod orders;

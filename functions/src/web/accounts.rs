@@ -515,6 +515,11 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
                 .party_key()
                 .filter(|_| !org.kind.is_operator() && rights.has(Right::SeeAllOrders))
                 .map(|_| org.kind.label()),
+        )
+        // Customers express interest in offerings ("Ihre Interessenbekundungen").
+        .with(
+            "customer",
+            &matches!(org.kind, crate::domain::model::OrgKind::Customer),
         );
     state.page(page, Some(&info.user.name))
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod addresses;
 mod form;
 mod handlers;
+mod interest;
 mod members;
 mod newsletter;
 mod openapi;
@@ -545,6 +546,52 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Session),
             post(o::decide_incoming),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/interesse/{id}",
+                "Formular „Interesse bekunden“ eines Angebots (HTML); ohne Anmeldung Weiterleitung zu /anmelden/?weiter=/api/interesse/{id}; nur für Kundenorganisationen",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(interest::form),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/interesse/{id}",
+                "Interesse an einem Angebot bekunden, mit freiwilliger Nachricht; der Anbieter erhält eine E-Mail; je Organisation und Angebot eine offene Bekundung (sonst 409); nur für Kundenorganisationen",
+                &[catalog::forms::interest::express::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(interest::express),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/interessen",
+                "„Ihre Interessenbekundungen“, neueste zuerst: alle der Organisation mit dem Recht „Alle Bestellungen der Organisation sehen“, sonst die eigenen",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(interest::mine),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/konto/interessen/{id}/zurueckziehen",
+                "Eine Interessenbekundung zurückziehen; ein zweites Mal ändert nichts",
+                &[catalog::forms::interest::withdraw::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(interest::withdraw),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/eingegangene-interessen",
+                "„Eingegangene Interessenbekundungen“ eines Anbieters, neueste zuerst: Organisation, Person und Kontakt, Angebot, Datum, Nachricht, zurückgezogen oder nicht; nur für Anbieterorganisationen",
+            )
+            .auth(Auth::Session),
+            get(interest::incoming),
         ),
         r(
             RouteDoc::get("/api/bedarf", "Formular „Bedarf melden“ (HTML); titel füllt den Titel vor")

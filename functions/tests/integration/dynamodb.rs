@@ -35,3 +35,4 @@ async fn dynamodb() -> Arc<dyn PortalStore> {
 }
 
 crate::store_tests!(dynamodb());
+crate::interest_tests!(dynamodb());

@@ -16,6 +16,7 @@ async fn sqlite() -> Arc<dyn PortalStore> {
 }
 
 crate::store_tests!(sqlite());
+crate::interest_tests!(sqlite());
 
 #[tokio::test]
 async fn database_file_is_in_wal_mode() {

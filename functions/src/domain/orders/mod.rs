@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod console;
 pub mod documents;
 pub mod folder_documents;
+pub mod interest;
 pub mod links;
 pub mod mails;
 pub mod model;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::cart::CartStore;
 use super::console::{OrderFilter, OrderPage};
+use super::interest::InterestStore;
 use super::links::ApiParty;
 use super::model::{Need, Order};
 use super::status::OrderStatus;
@@ -117,7 +118,10 @@ pub trait ConsoleStore: Send + Sync {
 }
 
 /// The whole persistent state: accounts, orders, the newsletter's subscribers, the
-/// consoles and the Warenkörbe.
-pub trait PortalStore: NewsletterPorts + OrderStore + ConsoleStore + CartStore {}
+/// consoles, the Warenkörbe and the expressions of interest.
+pub trait PortalStore:
+    NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore
+{
+}
 
-impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore> PortalStore for T {}
+impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore> PortalStore for T {}

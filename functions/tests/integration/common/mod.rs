@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod conformance;
 pub mod console;
 pub mod flows;
+pub mod interest;
 pub mod members;
 pub mod newsletter;
 pub mod operator_console;
