@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod operator;
 pub mod second_factor;
 
 /// How a field is entered.

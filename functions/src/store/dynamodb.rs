@@ -34,6 +34,7 @@ mod cart;
 mod console;
 mod members;
 mod newsletter;
+mod operator;
 mod orders;
 mod roles;
 

@@ -10,6 +10,7 @@ mod console;
 mod members;
 mod migrations;
 mod newsletter;
+mod operator;
 mod orders;
 mod roles;
 

@@ -8,6 +8,7 @@ use super::cart::CartStore;
 use super::console::{OrderFilter, OrderPage};
 use super::links::ApiParty;
 use super::model::{Need, Order};
+pub use super::operator::OperatorStore;
 use super::status::OrderStatus;
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::newsletter::ports::NewsletterPorts;
@@ -118,6 +119,9 @@ pub trait ConsoleStore: Send + Sync {
 
 /// The whole persistent state: accounts, orders, the newsletter's subscribers, the
 /// consoles and the Warenkörbe.
-pub trait PortalStore: NewsletterPorts + OrderStore + ConsoleStore + CartStore {}
+pub trait PortalStore:
+    NewsletterPorts + OrderStore + ConsoleStore + CartStore + OperatorStore
+{
+}
 
-impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore> PortalStore for T {}
+impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore + OperatorStore> PortalStore for T {}
