@@ -1,6 +1,7 @@
 // Journey 11: the operator. Two organisations register and confirm their addresses (with
-// JavaScript, as customers do). The operator's account is created with
-// `csp-function admin create-operator` (a second one is refused); without JavaScript the
+// JavaScript, as customers do). The operator's account is the one `csp serve` creates out of
+// the box (konsole@betrieb.example); `csp-function admin create-operator` refuses a second
+// operator organisation; without JavaScript the
 // operator accepts the mailed invitation, sets a password, is led to the mandatory
 // Zwei-Faktor-Anmeldung after the password (other pages lead back to it), sets it up,
 // signs out, signs in with password and the app's code, and in "Registrierungen prüfen"
@@ -43,11 +44,11 @@ async function signInWithPassword(page, portal, who) {
   await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
 }
 
-const operator = { name: "Olga Betrieb", email: `olga.${process.pid}@betrieb.example`, password: "Ein langer Satz als Passwort für den Betrieb 2026" };
+const operator = { name: "Konsole Betrieb", email: "konsole@betrieb.example", password: "Ein langer Satz als Passwort für den Betrieb 2026" };
 const approved = newCustomer({ organisation: "Gemeinde Freigabetal" });
 const rejected = newCustomer({ organisation: "Verein Ablehnungsdorf" });
 
-test("Journey 11: Betreiberkonto per Befehl, Zwei-Faktor-Pflicht, Registrierungen freigeben und ablehnen", async () => {
+test("Journey 11: Betreiberkonto aus csp serve, Zwei-Faktor-Pflicht, Registrierungen freigeben und ablehnen", async () => {
   const { portal, browser } = env;
   const customers = await openPage(browser);
   const customerStep = journey(customers, "Registrierungen");
@@ -59,9 +60,8 @@ test("Journey 11: Betreiberkonto per Befehl, Zwei-Faktor-Pflicht, Registrierunge
   const step = journey(page, "Betreiber ohne JavaScript");
   let key;
 
-  await step("Betreiberkonto per Befehl anlegen; ein zweites wird abgelehnt", async () => {
-    const out = await portal.admin("create-operator", "--name", operator.name, "--email", operator.email);
-    if (!/angelegt/.test(out)) throw new Error(`keine Bestätigung: ${out}`);
+  await step("csp serve hat das Betreiberkonto angelegt und nennt es; ein zweites per Befehl wird abgelehnt", async () => {
+    await until(async () => /Betreiberkonto zum Ausprobieren angelegt: konsole@betrieb\.example/.test(portal.log()), "csp serve nennt das Betreiberkonto nicht");
     await portal.admin("create-operator", "--name", "Otto Zweit", "--email", "otto@betrieb.example").then(
       () => {
         throw new Error("ein zweites Betreiberkonto wurde angelegt");

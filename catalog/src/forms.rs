@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub mod interest;
+pub mod operator;
 pub mod second_factor;
 
 /// How a field is entered.

@@ -105,6 +105,15 @@ enum AdminTask {
         #[arg(long, default_value = "Betrieb des Cloud-Service-Portals")]
         org_name: String,
     },
+    /// Removes a person's second factor (a lost authenticator app and no recovery code
+    /// left): the sessions end, the person is told by mail, the organisation's audit trail
+    /// records it. An operator sets up a new factor at the next sign-in. Check first that
+    /// the request really comes from the person.
+    ResetSecondFactor {
+        /// The person's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
     /// Creates the DynamoDB table (DynamoDB Local; on AWS the SAM template does it).
     CreateTable,
     /// Sends queued mails now.
@@ -397,6 +406,32 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                     anyhow::bail!("{message} Es wurde nichts angelegt.")
                 }
                 Err(e) => return Err(e).context("creating the operator"),
+            }
+        }
+        AdminTask::ResetSecondFactor { email } => {
+            use functions::domain::orders::operator_accounts::ResetFactorError;
+            match state
+                .orders
+                .reset_second_factor(&email, "Betreiberteam")
+                .await
+            {
+                Ok(user) => println!(
+                    "Zwei-Faktor-Anmeldung von {} <{}> zurückgesetzt; alle Sitzungen beendet, die Person ist per E-Mail informiert. \
+                     Betreiberkonten richten bei der nächsten Anmeldung einen neuen zweiten Faktor ein.",
+                    user.name, user.email
+                ),
+                Err(ResetFactorError::NoSuchPerson) => {
+                    anyhow::bail!(
+                        "Zur Adresse {email} gibt es kein Konto; es wurde nichts geändert."
+                    )
+                }
+                Err(ResetFactorError::NoFactor) => anyhow::bail!(
+                    "{email} meldet sich ohne zweiten Faktor an; es wurde nichts geändert."
+                ),
+                Err(ResetFactorError::Invalid(message)) => {
+                    anyhow::bail!("{message} Es wurde nichts geändert.")
+                }
+                Err(e) => return Err(e).context("resetting the second factor"),
             }
         }
         AdminTask::CreateTable | AdminTask::SendMails => {}

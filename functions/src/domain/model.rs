@@ -338,6 +338,8 @@ pub enum AuditAction {
     RoleCreated,
     RoleEdited,
     RoleDeleted,
+    /// The operator removed a person's second factor (a lost authenticator app).
+    SecondFactorReset,
 }
 
 impl AuditAction {
@@ -359,6 +361,7 @@ impl AuditAction {
             AuditAction::RoleCreated => "Rolle angelegt",
             AuditAction::RoleEdited => "Rolle bearbeitet",
             AuditAction::RoleDeleted => "Rolle gelöscht",
+            AuditAction::SecondFactorReset => "Zwei-Faktor-Anmeldung zurückgesetzt",
         }
     }
 }

@@ -36,6 +36,7 @@ mod console;
 mod interest;
 mod members;
 mod newsletter;
+mod operator;
 mod orders;
 mod roles;
 

@@ -11,6 +11,7 @@ mod interest;
 mod members;
 mod migrations;
 mod newsletter;
+mod operator;
 mod orders;
 mod roles;
 

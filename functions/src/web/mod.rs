@@ -12,7 +12,9 @@ mod newsletter;
 mod openapi;
 mod operator;
 mod operator_console;
+mod operator_deadlines;
 mod operator_gate;
+mod operator_needs;
 mod orders;
 mod profile;
 pub mod refusal;
@@ -735,14 +737,37 @@ pub fn routes() -> Vec<Route> {
             post(op::reject_registration),
         ),
         r(
-            RouteDoc::get("/api/betrieb/bedarfe", "Gemeldete Bedarfe, neueste zuerst")
-                .auth(Auth::Operator),
+            RouteDoc::get(
+                "/api/betrieb/bedarfe",
+                "Gemeldete Bedarfe, neueste zuerst; ohne Token für angemeldete Betreiberkonten die Seite „Gemeldete Bedarfe“ mit Filtern (kategorie, stand, von, bis) (HTML)",
+            )
+            .query(&["kategorie", "stand", "von", "bis", "hinweis", "bedarf"])
+            .auth(Auth::Operator),
             get(op::operator_needs),
         ),
         r(
             RouteDoc::get(
+                "/api/betrieb/bedarfe.csv",
+                "Die gefilterte Liste der gemeldeten Bedarfe als CSV (UTF-8 mit BOM, Semikolon); Sitzung eines Betreiberkontos",
+            )
+            .query(&["kategorie", "stand", "von", "bis"])
+            .auth(Auth::Session),
+            get(operator_needs::needs_csv_file),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/bedarfe/{id}/erledigt",
+                "Einen gemeldeten Bedarf als erledigt markieren (einmal; ein zweites Mal nennt, wer ihn wann markiert hat); Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_needs::mark_handled),
+        ),
+        r(
+            RouteDoc::get(
                 "/api/betrieb/bestellungen/ueberfaellig",
-                "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist",
+                "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist; ohne Token für angemeldete Betreiberkonten die Seite „Fristen“: unentschiedene Bestellungen, deren Frist in höchstens 10 Tagen endet oder abgelaufen ist, mit der Partei, die am Zug ist (HTML)",
             )
             .auth(Auth::Operator),
             get(op::operator_overdue),

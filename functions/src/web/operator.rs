@@ -178,7 +178,11 @@ impl Caller {
 pub async fn operator_needs(
     State(state): State<AppState>,
     caller: Caller,
+    Query(query): Query<super::operator_needs::NeedsQuery>,
 ) -> Result<Response, Refusal> {
+    if !by_token(&caller) {
+        return super::operator_needs::needs_page(state, caller, query).await;
+    }
     operator_only(&state, &caller)?;
     Ok(match state.orders.needs().await {
         Ok(needs) => json_value(StatusCode::OK, json!({"bedarfe": needs})),
@@ -190,6 +194,9 @@ pub async fn operator_overdue(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Response, Refusal> {
+    if !by_token(&caller) {
+        return super::operator_deadlines::deadlines_page(state, caller).await;
+    }
     operator_only(&state, &caller)?;
     let now = state.orders.now();
     Ok(match state.orders.overdue().await {

@@ -27,7 +27,10 @@ const LIST: &str = "/api/betrieb/registrierungen";
 
 /// A signed-in person of the operator's organisation (with the second factor on: see
 /// `operator_gate`); anyone else signed in gets a 403.
-async fn operator_session(state: &AppState, caller: &Caller) -> Result<SessionInfo, Refusal> {
+pub(super) async fn operator_session(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<SessionInfo, Refusal> {
     let info = signed_in(state, caller).await?;
     if info.org.kind.is_operator() {
         Ok(info)

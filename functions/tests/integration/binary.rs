@@ -785,3 +785,84 @@ fn the_operator_account_is_created_once_by_command() {
         .unwrap();
     assert_eq!(invitations, 1);
 }
+
+/// `csp-function admin reset-second-factor --email …`: the operator's last resort for a
+/// lost authenticator app. It removes the factor, records it in the audit trail and queues
+/// the person's mail; a person without a factor, or an unknown address, is refused and
+/// nothing is written.
+#[test]
+fn the_operator_resets_a_lost_second_factor_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| command(&data).args(args).output().unwrap();
+    let created = run(&[
+        "admin",
+        "create-operator",
+        "--name",
+        "Olga Betrieb",
+        "--email",
+        "olga@betrieb.example",
+    ]);
+    assert!(created.status.success(), "{created:?}");
+    let reset = [
+        "admin",
+        "reset-second-factor",
+        "--email",
+        "olga@betrieb.example",
+    ];
+
+    let without = run(&reset);
+    assert!(!without.status.success(), "{without:?}");
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("ohne zweiten Faktor"),
+        "{without:?}"
+    );
+    let unknown = run(&[
+        "admin",
+        "reset-second-factor",
+        "--email",
+        "niemand@betrieb.example",
+    ]);
+    assert!(!unknown.status.success(), "{unknown:?}");
+
+    // The person switched the factor on (as the setup page would store it).
+    let conn = rusqlite::Connection::open(data.join("function.sqlite3")).unwrap();
+    conn.execute(
+        "UPDATE users SET doc = json_set(doc, '$.second_factor', json('{\"secret\":\"JBSWY3DPEHPK3PXP\",\"recovery_codes\":[],\"since\":1}')) WHERE email = 'olga@betrieb.example'",
+        [],
+    )
+    .unwrap();
+    let audit_rows = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM audit", [], |row| row.get(0))
+            .unwrap()
+    };
+    let audit_before = audit_rows(&conn);
+
+    let done = run(&reset);
+    assert!(done.status.success(), "{done:?}");
+    assert!(
+        String::from_utf8_lossy(&done.stdout).contains("zurückgesetzt"),
+        "{done:?}"
+    );
+    let factor: Option<String> = conn
+        .query_row(
+            "SELECT json_extract(doc, '$.second_factor') FROM users WHERE email = 'olga@betrieb.example'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(factor, None, "the factor is gone");
+    assert_eq!(
+        audit_rows(&conn),
+        audit_before + 1,
+        "recorded in the audit trail"
+    );
+    let told: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE doc LIKE '%zurückgesetzt%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(told, 1, "the person's mail is queued");
+}

@@ -151,6 +151,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let snapshot = data_dir.join("catalog.json");
     function_state.load_catalog(&snapshot);
     sample_provider_account(&function_state, &options.state_dir.join("function/mail")).await;
+    sample_operator_account(&function_state, &options.state_dir.join("function/mail")).await;
     tokio::spawn(function_state.outbox.clone().deliver_forever());
     // Deadline reminders and expiries, clean-up and mail retries: the work Lambda's schedule
     // triggers in production.
@@ -491,6 +492,43 @@ async fn sample_provider_account(state: &functions::AppState, mail_dir: &Path) {
         ),
         Err(PartyOrgError::UnknownProvider(_)) => {}
         Err(e) => eprintln!("Das Anbieterkonto zum Ausprobieren wurde nicht angelegt: {e}"),
+    }
+}
+
+/// The operator account of a local portal, so the operator console can be tried at once:
+/// created on the first start (its invitation lands in the mail folder), then only named.
+/// Operators must sign in with a second factor: the first sign-in sets it up with an
+/// authenticator app. Nothing is created if the portal has an operator already.
+async fn sample_operator_account(state: &functions::AppState, mail_dir: &Path) {
+    use functions::domain::model::OrgKind;
+    use functions::domain::orders::console::PartyOrgError;
+    const EMAIL: &str = "konsole@betrieb.example";
+    match state
+        .orders
+        .create_party_org(
+            OrgKind::Operator,
+            "Betrieb des Cloud-Service-Portals (Beispiel)",
+            "Konsole Betrieb",
+            EMAIL,
+        )
+        .await
+    {
+        Ok(_) => {
+            state.outbox.deliver_all().await;
+            println!(
+                "Betreiberkonto zum Ausprobieren angelegt: {EMAIL}. Die Einladung liegt in {}: \
+                 Link öffnen, Passwort festlegen, unter /api/anmeldung anmelden und die vorgeschriebene \
+                 Zwei-Faktor-Anmeldung mit einer Authenticator-App einrichten; die Betriebskonsole \
+                 beginnt unter /api/betrieb/registrierungen.",
+                mail_dir.display()
+            );
+        }
+        Err(PartyOrgError::Exists | PartyOrgError::EmailTaken) => println!(
+            "Betreiberkonto zum Ausprobieren: {EMAIL}, falls es beim ersten Start angelegt wurde \
+             (Einladung in {}; Betriebskonsole: /api/betrieb/registrierungen).",
+            mail_dir.display()
+        ),
+        Err(e) => eprintln!("Das Betreiberkonto zum Ausprobieren wurde nicht angelegt: {e}"),
     }
 }
 

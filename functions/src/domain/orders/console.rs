@@ -152,7 +152,7 @@ impl From<StoreError> for PartyOrgError {
 }
 
 /// A `;`-separated field for German Excel: quoted when needed, and never read as a formula.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -10,6 +10,8 @@ pub mod interest;
 pub mod links;
 pub mod mails;
 pub mod model;
+pub mod operator;
+pub mod operator_accounts;
 pub mod ports;
 pub mod status;
 pub mod summary;
@@ -801,6 +803,7 @@ impl Orders {
             wished_date: valid.wished_date,
             contact_preference: valid.contact_preference,
             created_at: now,
+            handled: None,
         };
         let mail = mails::need_reported(&self.settings.operator_email, &need, now);
         self.store.create_need(&need, &mail).await?;

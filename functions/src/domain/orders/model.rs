@@ -180,4 +180,15 @@ pub struct Need {
     /// `email` or `telefon`.
     pub contact_preference: String,
     pub created_at: i64,
+    /// Marked as handled by the operator (once); `None` while open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled: Option<NeedHandled>,
+}
+
+/// Who of the operator's team marked a need as handled, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedHandled {
+    pub at: i64,
+    pub by_user_id: String,
+    pub by_name: String,
 }

@@ -9,6 +9,7 @@ use super::console::{OrderFilter, OrderPage};
 use super::interest::InterestStore;
 use super::links::ApiParty;
 use super::model::{Need, Order};
+pub use super::operator::OperatorStore;
 use super::status::OrderStatus;
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::newsletter::ports::NewsletterPorts;
@@ -118,10 +119,13 @@ pub trait ConsoleStore: Send + Sync {
 }
 
 /// The whole persistent state: accounts, orders, the newsletter's subscribers, the
-/// consoles, the Warenkörbe and the expressions of interest.
+/// consoles, the Warenkörbe, the expressions of interest and the operator's views.
 pub trait PortalStore:
-    NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore
+    NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore + OperatorStore
 {
 }
 
-impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore> PortalStore for T {}
+impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore + OperatorStore>
+    PortalStore for T
+{
+}

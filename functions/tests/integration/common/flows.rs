@@ -1256,6 +1256,30 @@ macro_rules! store_tests {
             common::operator_console::operator_reviews_registrations_in_the_console($make.await)
                 .await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_works_through_reported_needs() {
+            common::operator_pages::operator_works_through_reported_needs($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_sees_orders_at_their_deadline() {
+            common::operator_pages::operator_sees_orders_at_their_deadline($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn needs_are_marked_handled_once() {
+            common::operator_pages::needs_are_marked_handled_once($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn undecided_orders_are_read_by_deadline() {
+            common::operator_pages::undecided_orders_are_read_by_deadline($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_lost_second_factor_is_reset() {
+            common::operator_pages::a_lost_second_factor_is_reset($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_reset_needs_the_record_as_read() {
+            common::operator_pages::a_reset_needs_the_record_as_read($make.await).await;
+        }
     };
 }
 

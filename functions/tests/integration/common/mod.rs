@@ -12,6 +12,7 @@ pub mod interest;
 pub mod members;
 pub mod newsletter;
 pub mod operator_console;
+pub mod operator_pages;
 pub mod orders;
 pub mod profile;
 pub mod return_to;

@@ -187,7 +187,7 @@ fn token_in(path: &str) -> String {
     path.split("token=").nth(1).expect("token").to_owned()
 }
 
-fn bearer(app: &TestApp, party: ApiParty) -> Opts {
+pub(super) fn bearer(app: &TestApp, party: ApiParty) -> Opts {
     Opts {
         json: true,
         bearer: Some(app.state.orders.api_token(&party)),
@@ -195,7 +195,7 @@ fn bearer(app: &TestApp, party: ApiParty) -> Opts {
     }
 }
 
-fn dataport() -> ApiParty {
+pub(super) fn dataport() -> ApiParty {
     ApiParty::Provider("dataport".to_owned())
 }
 

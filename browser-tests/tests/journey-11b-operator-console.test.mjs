@@ -1,0 +1,116 @@
+// Journey 11b: the operator console beyond the registrations. A customer reports a Bedarf
+// (with JavaScript). The operator uses the account `csp serve` creates out of the box
+// (konsole@betrieb.example, invitation in the mail folder): without JavaScript the operator
+// accepts the invitation, sets a password and the mandatory second factor, then in
+// "Gemeldete Bedarfe" finds the need, filters with a wrong date (error summary), filters the
+// open ones (GET form), marks the need as handled (the list says by whom), downloads the CSV
+// export (BOM, `;`), and opens "Fristen der Bestellungen" through the console's navigation.
+// A customer gets 403 on the console. axe: 0 violations on every console page, empty and
+// with errors.
+import { test } from "node:test";
+import { expectText, journey, openPage, until } from "../lib/browser.mjs";
+import { axeViolations, formatViolations } from "../lib/audit.mjs";
+import { waitForMailLink } from "../lib/mail.mjs";
+import { expectNeedConfirmed, fillNeed } from "../lib/orders.mjs";
+import { portalAndBrowser } from "../lib/setup.mjs";
+import { asMailed, signUpAndSignIn } from "../lib/signup.mjs";
+import { totp } from "../lib/totp.mjs";
+
+const env = portalAndBrowser("betriebskonsole");
+
+async function expectAxeClean(page, what) {
+  const violations = await axeViolations(page);
+  if (violations.length) throw new Error(`${what}: ${violations.length} axe-Verstoß/Verstöße:\n${formatViolations(violations)}`);
+}
+
+const operator = { name: "Konsole Betrieb", email: "konsole@betrieb.example", password: "Ein langer Satz als Passwort für die Betriebskonsole 2026" };
+const need = { title: `Terminvergabe für Bürgerbüros ${process.pid}`, description: "Online-Terminvergabe mit Erinnerung per E-Mail." };
+
+test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, CSV; Fristen", async () => {
+  const { portal, browser } = env;
+  const customers = await openPage(browser);
+  const customerStep = journey(customers, "Kunde meldet einen Bedarf");
+  await signUpAndSignIn(customers, portal, customerStep);
+  await customerStep("Bedarf melden", async () => {
+    await customers.goto(`${portal.url}/api/bedarf`);
+    await fillNeed(customers, need);
+    await customers.getByRole("button", { name: "Bedarf senden" }).click();
+    await expectNeedConfirmed(customers);
+  });
+  await customerStep("Die Betriebskonsole ist Kundinnen und Kunden verschlossen (403)", async () => {
+    const response = await customers.goto(`${portal.url}/api/betrieb/bedarfe`);
+    if (response.status() !== 403) throw new Error(`Status ${response.status()} statt 403`);
+  });
+  await customers.context().close();
+
+  const page = await openPage(browser, { javaScript: false });
+  const step = journey(page, "Betriebskonsole ohne JavaScript");
+  let key;
+  await step("Das Betreiberkonto aus csp serve: Einladung annehmen, Passwort festlegen", async () => {
+    const link = await waitForMailLink(portal.mailDir, operator.email, "/api/passwort-setzen");
+    await page.goto(asMailed(portal, link));
+    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(operator.password);
+    await page.getByLabel("Neues Passwort wiederholen").fill(operator.password);
+    await page.getByRole("button", { name: /Passwort/ }).click();
+    await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");
+  });
+  await step("Anmelden und den vorgeschriebenen zweiten Faktor einrichten", async () => {
+    await page.goto(`${portal.url}/anmelden/`);
+    await page.getByLabel(/^E-Mail-Adresse/).fill(operator.email);
+    await page.getByLabel(/^Passwort/).fill(operator.password);
+    await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
+    await page.waitForURL(/\/api\/konto\/zwei-faktor$/);
+    key = (await page.locator("[data-secret]").textContent()).trim();
+    await page.getByLabel("Bestätigungscode aus der App").fill(totp(key));
+    await page.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
+    await expectText(page.getByRole("main").getByRole("status"), "ist eingeschaltet");
+  });
+  await step("Gemeldete Bedarfe: der Bedarf steht da, axe-sauber", async () => {
+    await page.goto(`${portal.url}/api/betrieb/registrierungen`);
+    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Gemeldete Bedarfe" }).click();
+    await expectText(page.locator("h1"), "Gemeldete Bedarfe");
+    await expectText(page.getByRole("heading", { name: need.title }), need.title);
+    await expectAxeClean(page, "Gemeldete Bedarfe");
+  });
+  await step("Ein unmögliches Datum im Filter: Fehlerübersicht, axe-sauber", async () => {
+    const response = await page.goto(`${portal.url}/api/betrieb/bedarfe?von=2026-02-30`);
+    if (response.status() !== 422) throw new Error(`Status ${response.status()} statt 422`);
+    await expectText(page.locator(".error-summary"), "Datum");
+    await expectAxeClean(page, "Gemeldete Bedarfe (mit Fehler)");
+  });
+  await step("Nur offene filtern und den Bedarf als erledigt markieren", async () => {
+    await page.getByLabel("Stand").selectOption({ label: "Nur offene" });
+    await page.getByLabel("Gemeldet ab").fill("");
+    await page.getByRole("button", { name: "Filter anwenden" }).click();
+    await page.waitForURL(/stand=offen/);
+    await page.getByRole("region", { name: need.title }).getByRole("button", { name: /Als erledigt markieren/ }).click();
+    await page.waitForURL(/hinweis=erledigt/);
+    await expectText(page.getByRole("main").getByRole("status"), "ist als erledigt markiert");
+    await expectText(page.getByRole("main"), "Kein Bedarf passt zu diesen Filtern");
+    await expectAxeClean(page, "Gemeldete Bedarfe (keiner offen)");
+  });
+  await step("Die erledigten nennen, wer markiert hat", async () => {
+    await page.getByLabel("Stand").selectOption({ label: "Nur erledigte" });
+    await page.getByRole("button", { name: "Filter anwenden" }).click();
+    await page.waitForURL(/stand=erledigt/);
+    await expectText(page.getByRole("main"), `von ${operator.name}`);
+  });
+  await step("CSV-Export der gefilterten Liste: BOM und Semikolon", async () => {
+    const href = await page.getByRole("link", { name: "Diese Liste als CSV-Datei herunterladen" }).getAttribute("href");
+    const response = await page.request.get(`${portal.url}${href}`);
+    if (response.status() !== 200) throw new Error(`Status ${response.status()}`);
+    const body = await response.body();
+    if (!(body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)) throw new Error("keine Byte-Order-Mark");
+    const lines = body.toString("utf8").slice(1).split("\r\n").filter(Boolean);
+    if (lines.length !== 2) throw new Error(`${lines.length} Zeilen statt 2:\n${lines.join("\n")}`);
+    if (!lines[1].includes(`;${need.title};`)) throw new Error(`Bedarf fehlt: ${lines[1]}`);
+    if (!lines[1].includes(`;erledigt;`)) throw new Error(`nicht erledigt: ${lines[1]}`);
+  });
+  await step("Fristen der Bestellungen über die Navigation: leer, axe-sauber", async () => {
+    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Fristen der Bestellungen" }).click();
+    await expectText(page.locator("h1"), "Fristen der Bestellungen");
+    await expectText(page.getByRole("main"), "Keine unentschiedene Bestellung");
+    await expectAxeClean(page, "Fristen der Bestellungen (leer)");
+  });
+  await page.context().close();
+});

@@ -1,0 +1,95 @@
+//! The forms of the operator console (`/api/betrieb/…`): the filters of the reported
+//! Bedarfe (a GET form; the category choices come from the catalog's portfolio).
+
+use super::{Choice, Field, FieldKind};
+
+/// The filters of "Gemeldete Bedarfe": category, handled or open, period.
+pub mod needs_filter {
+    use super::*;
+
+    pub const CATEGORY: Field = Field {
+        kind: FieldKind::Select,
+        required: false,
+        max_len: 100,
+        placeholder: "Alle Kategorien",
+        ..Field::new("kategorie", "filter-kategorie", "Kategorie")
+    };
+    pub const STATE: Field = Field {
+        kind: FieldKind::Select,
+        required: false,
+        max_len: 20,
+        placeholder: "Offen und erledigt",
+        choices: &[
+            Choice {
+                value: "offen",
+                label: "Nur offene",
+                id: "",
+            },
+            Choice {
+                value: "erledigt",
+                label: "Nur erledigte",
+                id: "",
+            },
+        ],
+        ..Field::new("stand", "filter-stand", "Stand")
+    };
+    pub const FROM: Field = Field {
+        kind: FieldKind::Date,
+        required: false,
+        max_len: 10,
+        hint: "JJJJ-MM-TT",
+        ..Field::new("von", "filter-von", "Gemeldet ab")
+    };
+    pub const UNTIL: Field = Field {
+        kind: FieldKind::Date,
+        required: false,
+        max_len: 10,
+        hint: "JJJJ-MM-TT",
+        ..Field::new("bis", "filter-bis", "Gemeldet bis")
+    };
+    pub const FIELDS: &[Field] = &[CATEGORY, STATE, FROM, UNTIL];
+}
+
+/// The search of "Organisationen" (a GET form).
+pub mod org_search {
+    use super::*;
+
+    pub const QUERY: Field = Field {
+        required: false,
+        max_len: 100,
+        ..Field::new("q", "org-suche", "Name der Organisation")
+    };
+    pub const FIELDS: &[Field] = &[QUERY];
+}
+
+/// Name and Rechtsform of an organisation, changed by the operator on request.
+pub mod org_name {
+    use super::*;
+
+    pub const NAME: Field = Field {
+        max_len: 200,
+        autocomplete: "off",
+        ..Field::new("name", "org-name", "Name der Organisation")
+    };
+    pub const LEGAL_FORM: Field = Field {
+        required: false,
+        max_len: 100,
+        autocomplete: "off",
+        ..Field::new("rechtsform", "org-rechtsform", "Rechtsform")
+    };
+    pub const FIELDS: &[Field] = &[NAME, LEGAL_FORM];
+}
+
+/// The new Hauptadmin of an organisation (the choices are its active people with a
+/// password).
+pub mod org_hauptadmin {
+    use super::*;
+
+    pub const PERSON: Field = Field {
+        kind: FieldKind::Select,
+        max_len: 254,
+        placeholder: "Bitte wählen",
+        ..Field::new("email", "org-hauptadmin", "Neue Hauptadministration")
+    };
+    pub const FIELDS: &[Field] = &[PERSON];
+}

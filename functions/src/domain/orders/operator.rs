@@ -1,0 +1,206 @@
+//! The operator console's work on orders and needs: reported Bedarfe with filters, marked as
+//! handled once, and their CSV export; the orders whose decision period ends soon or has
+//! ended, with the party whose turn it is.
+//!
+//! Access patterns (no scan of all records):
+//! - needs: SQLite `needs` table read whole (it holds only needs), DynamoDB the `NEEDS`
+//!   partition of GSI1; a need is read and marked by its key.
+//! - deadlines: SQLite index `orders_undecided (final, deadline)` with `final = 0 AND
+//!   deadline < ?`; DynamoDB GSI1 partition `UNDECIDED` with `GSI1SK < <deadline>` (a key
+//!   condition on the sort key `<deadline>#<id>`), then each order by its key.
+
+use async_trait::async_trait;
+
+use super::console::csv_field;
+use super::model::{DAY, Need, NeedHandled, Order};
+use super::status::{Party, whose_turn};
+use super::{OrderError, Orders};
+use crate::domain::clock::german_day;
+use crate::domain::model::{AuditEntry, OutgoingMail, User};
+use crate::domain::ports::StoreError;
+
+/// How many days before its deadline an undecided order appears on the operator's list:
+/// from the first reminder (day 20 of 30) on.
+pub const WATCH_DAYS: i64 = 10;
+
+/// The operator's reads and writes of needs and deadlines.
+#[async_trait]
+pub trait OperatorStore: Send + Sync {
+    /// One need by its id.
+    async fn get_need(&self, id: &str) -> Result<Option<Need>, StoreError>;
+
+    /// Replaces the need by `need` (which carries `handled`) if it is not handled yet:
+    /// [`StoreError::Conflict`] if it was (then nothing is written), [`StoreError::NotFound`]
+    /// if there is no such need.
+    async fn mark_need_handled(&self, need: &Need) -> Result<(), StoreError>;
+
+    /// Undecided orders whose deadline is before `until`, earliest deadline first.
+    async fn list_undecided_due_before(&self, until: i64) -> Result<Vec<Order>, StoreError>;
+
+    /// Replaces the person `before` by `after` (without the second factor) if the record is
+    /// still `before`, with `mail` and the `audit` entry, all or nothing:
+    /// [`StoreError::Conflict`] if it changed meanwhile, [`StoreError::NotFound`] if gone.
+    async fn reset_second_factor(
+        &self,
+        before: &User,
+        after: &User,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+}
+
+/// Which needs the operator's list shows; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NeedFilter {
+    /// A top category id, or [`NO_CATEGORY`] for needs without one.
+    pub category: Option<String>,
+    /// `Some(true)` handled only, `Some(false)` open only.
+    pub handled: Option<bool>,
+    /// Reported at or after (Unix seconds).
+    pub from: Option<i64>,
+    /// Reported before (Unix seconds).
+    pub until: Option<i64>,
+}
+
+/// The category filter's value for needs reported without a category.
+pub const NO_CATEGORY: &str = "ohne";
+
+impl NeedFilter {
+    pub fn matches(&self, need: &Need) -> bool {
+        let top = need
+            .category
+            .as_deref()
+            .map(|c| c.split('/').next().unwrap_or(c));
+        self.category.as_deref().is_none_or(|wanted| match top {
+            Some(top) => top == wanted,
+            None => wanted == NO_CATEGORY,
+        }) && self
+            .handled
+            .is_none_or(|handled| need.handled.is_some() == handled)
+            && self.from.is_none_or(|from| need.created_at >= from)
+            && self.until.is_none_or(|until| need.created_at < until)
+    }
+}
+
+/// What marking a need as handled did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeedMarked {
+    /// Marked now, by the caller.
+    Now(Need),
+    /// It was handled already: by whom and when it says.
+    Already(Need),
+}
+
+/// The CSV export of the operator's list of needs: UTF-8 with byte order mark, `;`, CRLF.
+pub fn needs_csv(needs: &[Need]) -> Vec<u8> {
+    let mut text = String::from('\u{feff}');
+    text.push_str("Gemeldet am;Titel;Kategorie;Organisation;Person;E-Mail-Adresse;Kontakt bevorzugt;Erwartete Nutzer;Gewünscht bis;Beschreibung;Stand;Erledigt am;Erledigt von\r\n");
+    for need in needs {
+        let fields = [
+            german_day(need.created_at),
+            need.title.clone(),
+            need.category_name.clone().unwrap_or_default(),
+            need.org_name.clone(),
+            need.user_name.clone(),
+            need.user_email.clone(),
+            if need.contact_preference == "telefon" {
+                "Telefon".to_owned()
+            } else {
+                "E-Mail".to_owned()
+            },
+            need.expected_users
+                .map_or_else(String::new, |n| n.to_string()),
+            need.wished_date.clone().unwrap_or_default(),
+            need.description.clone(),
+            if need.handled.is_some() {
+                "erledigt".to_owned()
+            } else {
+                "offen".to_owned()
+            },
+            need.handled
+                .as_ref()
+                .map_or_else(String::new, |h| german_day(h.at)),
+            need.handled
+                .as_ref()
+                .map_or_else(String::new, |h| h.by_name.clone()),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        text.push_str(&line.join(";"));
+        text.push_str("\r\n");
+    }
+    text.into_bytes()
+}
+
+/// An undecided order on the operator's deadline list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadlineRow {
+    pub order: Order,
+    /// Whose decision is due (provider or intermediary).
+    pub turn: Option<Party>,
+    /// Whole days left (rounded up); 0 once the deadline has passed.
+    pub days_left: i64,
+    /// The deadline has passed and the portal has not closed the order yet.
+    pub overdue: bool,
+}
+
+impl Orders {
+    /// One need by its id.
+    pub async fn need(&self, id: &str) -> Result<Option<Need>, OrderError> {
+        Ok(self.store.get_need(id).await?)
+    }
+
+    /// The needs through `filter`, newest first.
+    pub async fn filtered_needs(&self, filter: &NeedFilter) -> Result<Vec<Need>, OrderError> {
+        let mut needs = self.store.list_needs().await?;
+        needs.retain(|n| filter.matches(n));
+        Ok(needs)
+    }
+
+    /// Marks a need as handled by `by`, once: a second mark (also a concurrent one) answers
+    /// who marked it and when, and writes nothing.
+    pub async fn mark_need_handled(&self, id: &str, by: &User) -> Result<NeedMarked, OrderError> {
+        let Some(need) = self.store.get_need(id).await? else {
+            return Err(OrderError::NotFound);
+        };
+        if need.handled.is_some() {
+            return Ok(NeedMarked::Already(need));
+        }
+        let mut next = need;
+        next.handled = Some(NeedHandled {
+            at: self.now(),
+            by_user_id: by.id.clone(),
+            by_name: by.name.clone(),
+        });
+        match self.store.mark_need_handled(&next).await {
+            Ok(()) => {
+                tracing::info!(event = "need_handled", need = %next.id);
+                Ok(NeedMarked::Now(next))
+            }
+            Err(StoreError::Conflict) => match self.store.get_need(id).await? {
+                Some(latest) => Ok(NeedMarked::Already(latest)),
+                None => Err(OrderError::NotFound),
+            },
+            Err(StoreError::NotFound) => Err(OrderError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Undecided orders whose deadline ends within [`WATCH_DAYS`] or has passed (the
+    /// scheduled work closes those within minutes), earliest deadline first.
+    pub async fn deadline_watch(&self) -> Result<Vec<DeadlineRow>, OrderError> {
+        let now = self.now();
+        let orders = self
+            .store
+            .list_undecided_due_before(now + WATCH_DAYS * DAY)
+            .await?;
+        Ok(orders
+            .into_iter()
+            .map(|order| DeadlineRow {
+                turn: whose_turn(order.status, order.contract_model),
+                days_left: ((order.deadline - now).max(0) + DAY - 1) / DAY,
+                overdue: order.is_overdue(now),
+                order,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,110 @@
+//! The operator's needs and deadlines in DynamoDB (see
+//! [`crate::domain::orders::operator`]): a need is marked as handled by an update on its key
+//! under `attribute_not_exists(handled_at)`; the orders near or past their deadline come from
+//! GSI1's `UNDECIDED` partition with a key condition on the sort key `<deadline>#<id>`.
+
+use async_trait::async_trait;
+
+use super::members::audit_item;
+use super::{
+    DynamoStore, Item, backend, doc_of, get_s, is_condition_failure, key, mail_item, n, s,
+    sortable, to_doc,
+};
+use crate::domain::model::{AuditEntry, OutgoingMail, User};
+use crate::domain::orders::operator::OperatorStore;
+use crate::domain::orders::ports::OrderStore;
+use crate::domain::orders::{Need, Order};
+use crate::domain::ports::StoreError;
+
+fn need_key(id: &str) -> Item {
+    key(format!("NEED#{id}"), "NEED")
+}
+
+#[async_trait]
+impl OperatorStore for DynamoStore {
+    async fn get_need(&self, id: &str) -> Result<Option<Need>, StoreError> {
+        self.get(format!("NEED#{id}"), "NEED")
+            .await?
+            .map(|item| doc_of(&item))
+            .transpose()
+    }
+
+    async fn mark_need_handled(&self, need: &Need) -> Result<(), StoreError> {
+        let at = need.handled.as_ref().map_or(0, |h| h.at);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(need_key(&need.id)))
+            .update_expression("SET doc = :doc, handled_at = :at")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(handled_at)")
+            .expression_attribute_values(":doc", to_doc(need)?)
+            .expression_attribute_values(":at", n(at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => match self.get_need(&need.id).await? {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(StoreError::NotFound),
+            },
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn list_undecided_due_before(&self, until: i64) -> Result<Vec<Order>, StoreError> {
+        let mut markers = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :pk AND GSI1SK < :until")
+                .expression_attribute_values(":pk", s("UNDECIDED"))
+                // `<deadline>#<id>` < `<until>` exactly when deadline < until (fixed width).
+                .expression_attribute_values(":until", s(sortable(until)))
+                .scan_index_forward(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            markers.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+        let mut orders = Vec::with_capacity(markers.len());
+        for marker in &markers {
+            // The index is eventually consistent: a marker may outlive its decision briefly.
+            if let Some(order) = self.get_order(get_s(marker, "order_id")?).await?
+                && !order.status.is_final()
+            {
+                orders.push(order);
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn reset_second_factor(
+        &self,
+        before: &User,
+        after: &User,
+        mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        if after.id != before.id || after.org_id != before.org_id || after.email != before.email {
+            return Err(StoreError::Conflict);
+        }
+        let pk = format!("USER#{}", before.id);
+        let doc = self.stored_doc(pk.clone(), "USER", before).await?;
+        let items = vec![
+            self.replace_doc(pk, "USER", doc, after)?,
+            self.put_new(mail_item(mail)?)?,
+            self.put_new(audit_item(audit)?)?,
+        ];
+        Ok(self.transact(items).await?)
+    }
+}
