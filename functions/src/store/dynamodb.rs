@@ -30,8 +30,10 @@
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
 mod addresses;
+mod backfill;
 mod cart;
 mod console;
+mod figures;
 mod members;
 mod newsletter;
 mod orders;

@@ -7,6 +7,7 @@
 mod addresses;
 mod cart;
 mod console;
+mod figures;
 mod members;
 mod migrations;
 mod newsletter;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::cart::CartStore;
 use super::console::{OrderFilter, OrderPage};
+use super::figures::OrderFacts;
 use super::links::ApiParty;
 use super::model::{Need, Order};
 use super::status::OrderStatus;
@@ -116,8 +117,35 @@ pub trait ConsoleStore: Send + Sync {
     ) -> Result<OrderPage, StoreError>;
 }
 
-/// The whole persistent state: accounts, orders, the newsletter's subscribers, the
-/// consoles and the Warenkörbe.
-pub trait PortalStore: NewsletterPorts + OrderStore + ConsoleStore + CartStore {}
+/// What the figures ("Kennzahlen") of the consoles read: times and facts since a moment,
+/// each by key or index (never a scan of the whole table).
+#[async_trait]
+pub trait FiguresStore: Send + Sync {
+    /// The orders addressed to `party` (as in [`ConsoleStore::list_inbox`]) created at or
+    /// after `since`, without their contract folders.
+    async fn party_order_facts(
+        &self,
+        party: &ApiParty,
+        since: i64,
+    ) -> Result<Vec<OrderFacts>, StoreError>;
 
-impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore> PortalStore for T {}
+    /// When each order created at or after `since` (and by `now`) was created.
+    async fn order_times_since(&self, since: i64, now: i64) -> Result<Vec<i64>, StoreError>;
+
+    /// When each customer organisation registered at or after `since` registered (whatever
+    /// became of the registration).
+    async fn registration_times_since(&self, since: i64) -> Result<Vec<i64>, StoreError>;
+
+    /// The category reference (`<top>`, `<top>/<sub>` or none) of each need reported at or
+    /// after `since`.
+    async fn need_categories_since(&self, since: i64) -> Result<Vec<Option<String>>, StoreError>;
+}
+
+/// The whole persistent state: accounts, orders, the newsletter's subscribers, the
+/// consoles, their figures and the Warenkörbe.
+pub trait PortalStore:
+    NewsletterPorts + OrderStore + ConsoleStore + CartStore + FiguresStore
+{
+}
+
+impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore + FiguresStore> PortalStore for T {}

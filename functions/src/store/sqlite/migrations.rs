@@ -49,6 +49,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-cart",
         sql: super::cart::SCHEMA,
     },
+    Migration {
+        name: "2026-12-figures",
+        sql: super::figures::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.
