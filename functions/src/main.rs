@@ -116,6 +116,10 @@ enum AdminTask {
     },
     /// Creates the DynamoDB table (DynamoDB Local; on AWS the SAM template does it).
     CreateTable,
+    /// DynamoDB only: writes, for orders stored before the consoles and their figures, the
+    /// intermediary's marker of each Umklappvertrag and the month entry the operator's
+    /// figures read. Reads every order once; running it again changes nothing more.
+    BackfillOrderMarkers,
     /// Sends queued mails now.
     SendMails,
     /// Lists reported needs (Bedarf), newest first.
@@ -285,6 +289,22 @@ async fn main() -> Result<()> {
                 println!("Tabelle {} angelegt.", dynamodb.table);
                 return Ok(());
             }
+            if matches!(task, AdminTask::BackfillOrderMarkers) {
+                let Some(dynamodb) = config.dynamodb else {
+                    println!(
+                        "Nichts zu tun: Die SQLite-Datenbank bringt ihre Migrationen selbst mit; nur DynamoDB braucht diesen Befehl."
+                    );
+                    return Ok(());
+                };
+                let done = functions::store::DynamoStore::new(&dynamodb)
+                    .backfill_order_markers()
+                    .await?;
+                println!(
+                    "{} Bestellungen gelesen: {} Intermediärs-Einträge und {} Monatseinträge ergänzt.",
+                    done.orders, done.intermediary_markers, done.month_entries
+                );
+                return Ok(());
+            }
             let state = AppState::from_config(&config)?;
             admin(state, task).await?;
         }
@@ -434,7 +454,7 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 Err(e) => return Err(e).context("resetting the second factor"),
             }
         }
-        AdminTask::CreateTable | AdminTask::SendMails => {}
+        AdminTask::CreateTable | AdminTask::BackfillOrderMarkers | AdminTask::SendMails => {}
         AdminTask::RunDueWork => {
             let work = state.run_due_work().await;
             println!(

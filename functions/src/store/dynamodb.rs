@@ -31,9 +31,11 @@
 //! Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
 
 mod addresses;
+mod backfill;
 mod cart;
 mod console;
 mod interest;
+mod figures;
 mod members;
 mod newsletter;
 mod operator;

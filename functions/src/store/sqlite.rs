@@ -8,6 +8,7 @@ mod addresses;
 mod cart;
 mod console;
 mod interest;
+mod figures;
 mod members;
 mod migrations;
 mod newsletter;

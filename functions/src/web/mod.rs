@@ -4,6 +4,7 @@
 
 mod accounts;
 mod addresses;
+mod charts;
 mod form;
 mod handlers;
 mod interest;
@@ -13,6 +14,7 @@ mod openapi;
 mod operator;
 mod operator_console;
 mod operator_deadlines;
+mod operator_figures;
 mod operator_gate;
 mod operator_needs;
 mod orders;
@@ -596,6 +598,33 @@ pub fn routes() -> Vec<Route> {
             get(interest::incoming),
         ),
         r(
+            RouteDoc::get(
+                "/api/konto/eingegangene-bestellungen/{id}/vertragsmappe/{dokument}",
+                "Ein Dokument der Vertragsmappe einer eingegangenen Bestellung (wie für den Kunden); nur für den Anbieter der Bestellung oder den Intermediär (Umklappvertrag)",
+            )
+            .path_param("id")
+            .path_param("dokument")
+            .auth(Auth::Session),
+            get(o::incoming_document),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/eingegangene-bestellungen/{id}/vertragsmappe.zip",
+                "Alle Dokumente der Vertragsmappe einer eingegangenen Bestellung als ZIP-Datei",
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            get(o::incoming_zip),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/konto/kennzahlen",
+                "Kennzahlen eines Anbieters oder des Intermediärs (Bestellungen je Monat, Median der Tage bis zur Entscheidung, offene Bestellungen nach Resttagen) als SVG-Diagramme mit Tabellen; JSON mit Accept: application/json",
+            )
+            .auth(Auth::Session),
+            get(o::party_figures),
+        ),
+        r(
             RouteDoc::get("/api/bedarf", "Formular „Bedarf melden“ (HTML); titel füllt den Titel vor")
                 .query(&["titel"])
                 .auth(Auth::Session),
@@ -771,6 +800,14 @@ pub fn routes() -> Vec<Route> {
             )
             .auth(Auth::Operator),
             get(op::operator_overdue),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/kennzahlen",
+                "Kennzahlen des Portals (Registrierungen und Bestellungen je Woche, Bedarfe je Kategorie): mit Token als JSON; ohne Token für angemeldete Betreiberkonten die Seite mit SVG-Diagrammen und Tabellen (HTML)",
+            )
+            .auth(Auth::Operator),
+            get(operator_figures::operator_figures),
         ),
     ]
 }

@@ -7,11 +7,15 @@ pub mod cart;
 pub mod checkout;
 mod console;
 mod decisions;
+mod figures;
 mod inbox_views;
 mod views;
 
-pub use console::{decide_incoming, incoming, incoming_csv, incoming_order};
+pub use console::{
+    decide_incoming, incoming, incoming_csv, incoming_document, incoming_order, incoming_zip,
+};
 pub use decisions::{decide_by_link, decision_page, party_decide, party_order, party_orders};
+pub use figures::party_figures;
 
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -593,21 +597,31 @@ pub async fn folder_document(
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     let (info, order) = own_order(&state, &caller, &id).await?;
-    let Some(kind) = folder_documents::kind(&file) else {
+    folder_document_of(&caller, &info, &order, &file)
+}
+
+/// The document `file` of `order`'s contract folder (for the customer and the console).
+fn folder_document_of(
+    caller: &Caller,
+    info: &SessionInfo,
+    order: &Order,
+    file: &str,
+) -> Result<Response, Refusal> {
+    let Some(kind) = folder_documents::kind(file) else {
         return Err(Refusal::new(
-            &caller,
+            caller,
             StatusCode::NOT_FOUND,
             "Dieses Dokument gibt es in der Vertragsmappe nicht.",
         )
-        .for_session(name(&info)));
+        .for_session(name(info)));
     };
-    Ok(match folder_documents::render(&order, kind) {
+    Ok(match folder_documents::render(order, kind) {
         Ok(bytes) => download(
             bytes,
             kind.content_type,
             &format!("{}-{}", order.number, kind.file),
         ),
-        Err(e) => document_failed(&caller, &info, e),
+        Err(e) => document_failed(caller, info, e),
     })
 }
 
@@ -618,14 +632,19 @@ pub async fn folder_zip(
     Path(id): Path<String>,
 ) -> Result<Response, Refusal> {
     let (info, order) = own_order(&state, &caller, &id).await?;
-    Ok(match folder_documents::zip(&order) {
+    Ok(folder_zip_of(&caller, &info, &order))
+}
+
+/// Every document of `order`'s contract folder as one ZIP (for the customer and the console).
+fn folder_zip_of(caller: &Caller, info: &SessionInfo, order: &Order) -> Response {
+    match folder_documents::zip(order) {
         Ok(bytes) => download(
             bytes,
             "application/zip",
             &format!("Vertragsmappe-{}.zip", order.number),
         ),
-        Err(e) => document_failed(&caller, &info, e),
-    })
+        Err(e) => document_failed(caller, info, e),
+    }
 }
 
 // ---- customer: needs ----------------------------------------------------------------------

@@ -36,3 +36,128 @@ async fn dynamodb() -> Arc<dyn PortalStore> {
 
 crate::store_tests!(dynamodb());
 crate::interest_tests!(dynamodb());
+
+/// Orders stored before the intermediary's console and the operator's figures (no
+/// `UVORDER` marker, no month entry on the idempotency marker) are found by neither; the
+/// backfill writes both once, and a second run writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_adds_the_markers_of_older_orders_once() {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use functions::domain::orders::ApiParty;
+    use functions::domain::orders::console::OrderFilter;
+    use functions::domain::orders::ports::{ConsoleStore, FiguresStore, OrderStore};
+    use functions::domain::ports::Store;
+    use functions::domain::tokens::sha256_hex;
+
+    let endpoint = std::env::var("CSP_TEST_DYNAMODB_ENDPOINT").expect("DynamoDB Local");
+    let table = format!("csp-test-backfill-{}", functions::domain::tokens::new_id());
+    let store = DynamoStore::new(&DynamoConfig::local(&endpoint, &table));
+    store.create_table().await.expect("table");
+    let store = Arc::new(store);
+    let app = common::spawn(store.clone()).await;
+    let customer = common::orders::member(&app, "Stadt Alt", "einkauf@alt.de", true).await;
+    common::orders::place(
+        &app,
+        &customer,
+        &common::orders::dmessenger_order("a-1", "umklappvertrag"),
+    )
+    .await;
+    common::orders::place(
+        &app,
+        &customer,
+        &common::orders::dmessenger_order("a-2", "direktvertrag"),
+    )
+    .await;
+    let now = app.state.orders.now();
+    let since = now - 86_400;
+    let intermediary_rows = |store: Arc<DynamoStore>| async move {
+        store
+            .list_inbox(&ApiParty::Intermediary, &OrderFilter::default())
+            .await
+            .expect("inbox")
+            .total
+    };
+    assert_eq!(intermediary_rows(store.clone()).await, 1);
+    assert_eq!(
+        store
+            .order_times_since(since, now)
+            .await
+            .expect("times")
+            .len(),
+        2
+    );
+
+    // Make them look like orders of the release before: markers and month entries gone.
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-central-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
+            .endpoint_url(&endpoint)
+            .build(),
+    );
+    let user = store
+        .find_user_by_email("einkauf@alt.de")
+        .await
+        .expect("read")
+        .expect("user");
+    for order in store.list_org_orders(&user.org_id).await.expect("orders") {
+        client
+            .delete_item()
+            .table_name(&table)
+            .key("PK", AttributeValue::S(format!("UVORDER#{}", order.id)))
+            .key("SK", AttributeValue::S("UVORDER".into()))
+            .send()
+            .await
+            .expect("delete marker");
+        client
+            .update_item()
+            .table_name(&table)
+            .key(
+                "PK",
+                AttributeValue::S(format!(
+                    "ORDERKEY#{}#{}",
+                    order.org_id,
+                    sha256_hex(&order.idempotency_key)
+                )),
+            )
+            .key("SK", AttributeValue::S("ORDERKEY".into()))
+            .update_expression("REMOVE GSI2PK, GSI2SK")
+            .send()
+            .await
+            .expect("remove month entry");
+    }
+    assert_eq!(intermediary_rows(store.clone()).await, 0);
+    assert!(
+        store
+            .order_times_since(since, now)
+            .await
+            .expect("times")
+            .is_empty()
+    );
+
+    let done = store.backfill_order_markers().await.expect("backfill");
+    assert_eq!(
+        (done.orders, done.intermediary_markers, done.month_entries),
+        (2, 1, 2)
+    );
+    assert_eq!(intermediary_rows(store.clone()).await, 1);
+    assert_eq!(
+        store
+            .order_times_since(since, now)
+            .await
+            .expect("times")
+            .len(),
+        2
+    );
+    let again = store.backfill_order_markers().await.expect("backfill");
+    assert_eq!(
+        (
+            again.orders,
+            again.intermediary_markers,
+            again.month_entries
+        ),
+        (2, 0, 0)
+    );
+}

@@ -152,6 +152,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     function_state.load_catalog(&snapshot);
     sample_provider_account(&function_state, &options.state_dir.join("function/mail")).await;
     sample_operator_account(&function_state, &options.state_dir.join("function/mail")).await;
+    sample_intermediary_account(&function_state, &options.state_dir.join("function/mail")).await;
     tokio::spawn(function_state.outbox.clone().deliver_forever());
     // Deadline reminders and expiries, clean-up and mail retries: the work Lambda's schedule
     // triggers in production.
@@ -492,6 +493,39 @@ async fn sample_provider_account(state: &functions::AppState, mail_dir: &Path) {
         ),
         Err(PartyOrgError::UnknownProvider(_)) => {}
         Err(e) => eprintln!("Das Anbieterkonto zum Ausprobieren wurde nicht angelegt: {e}"),
+    }
+}
+
+/// The intermediary's account (govdigital, the Umklappvertrag), like the provider's: created
+/// on the first start with its invitation in the mail folder, then only named.
+async fn sample_intermediary_account(state: &functions::AppState, mail_dir: &Path) {
+    use functions::domain::model::OrgKind;
+    use functions::domain::orders::console::PartyOrgError;
+    const EMAIL: &str = "konsole@govdigital.example";
+    match state
+        .orders
+        .create_party_org(
+            OrgKind::Intermediary,
+            "govdigital eG (Beispiel)",
+            "Konsole govdigital",
+            EMAIL,
+        )
+        .await
+    {
+        Ok(_) => {
+            state.outbox.deliver_all().await;
+            println!(
+                "Intermediärskonto zum Ausprobieren angelegt: govdigital, {EMAIL}. Die Einladung liegt in {}: \
+                 Link öffnen, Passwort festlegen, unter /api/anmeldung anmelden; die Bestellungen im \
+                 Umklappvertrag stehen dann unter Ihr Konto › Eingegangene Bestellungen.",
+                mail_dir.display()
+            );
+        }
+        Err(PartyOrgError::Exists | PartyOrgError::EmailTaken) => println!(
+            "Intermediärskonto zum Ausprobieren: govdigital, {EMAIL} (Einladung in {}; Passwort vergessen? /api/passwort-vergessen).",
+            mail_dir.display()
+        ),
+        Err(e) => eprintln!("Das Intermediärskonto zum Ausprobieren wurde nicht angelegt: {e}"),
     }
 }
 

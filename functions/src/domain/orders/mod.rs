@@ -5,6 +5,7 @@ pub mod cart;
 pub mod checkout;
 pub mod console;
 pub mod documents;
+pub mod figures;
 pub mod folder_documents;
 pub mod interest;
 pub mod links;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::cart::CartStore;
 use super::console::{OrderFilter, OrderPage};
 use super::interest::InterestStore;
+use super::figures::OrderFacts;
 use super::links::ApiParty;
 use super::model::{Need, Order};
 pub use super::operator::OperatorStore;
@@ -119,13 +120,26 @@ pub trait ConsoleStore: Send + Sync {
 }
 
 /// The whole persistent state: accounts, orders, the newsletter's subscribers, the
-/// consoles, the Warenkörbe, the expressions of interest and the operator's views.
+/// consoles and their figures, the Warenkörbe, the expressions of interest and the
+/// operator's views.
 pub trait PortalStore:
-    NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore + OperatorStore
+    NewsletterPorts
+    + OrderStore
+    + ConsoleStore
+    + CartStore
+    + InterestStore
+    + OperatorStore
+    + FiguresStore
 {
 }
 
-impl<T: NewsletterPorts + OrderStore + ConsoleStore + CartStore + InterestStore + OperatorStore>
-    PortalStore for T
+impl<T> PortalStore for T where
+    T: NewsletterPorts
+        + OrderStore
+        + ConsoleStore
+        + CartStore
+        + InterestStore
+        + OperatorStore
+        + FiguresStore
 {
 }

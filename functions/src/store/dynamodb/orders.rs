@@ -3,7 +3,7 @@
 //! | record | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK |
 //! | --- | --- | --- | --- | --- |
 //! | order | `ORDER#<id>` | `ORDER` | `ORGORDERS#<org>` / `<created>#<id>` | `PROVIDERORDERS#<provider>` / `<created>#<id>` |
-//! | idempotency marker | `ORDERKEY#<org>#<sha256 of key>` | `ORDERKEY` | | |
+//! | idempotency marker | `ORDERKEY#<org>#<sha256 of key>` | `ORDERKEY` | | `ORDERMONTH#<yyyy-mm>` / `<created>#<id>` (see [`super::figures`]) |
 //! | undecided marker | `UNDECIDED#<id>` | `UNDECIDED` | `UNDECIDED` / `<deadline>#<id>` (deleted when decided) | |
 //! | used decision link, or a deadline reminder's marker | `LINK#<sha256>` | `LINK` | | |
 //! | need | `NEED#<id>` | `NEED` | `NEEDS` / `<created>#<id>` | |
@@ -82,6 +82,15 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut marker = idempotency_key(&order.org_id, &order.idempotency_key);
         marker.insert("order_id".into(), s(&order.id));
+        // The operator's figures read all orders by month here (see `super::figures`).
+        marker.insert(
+            "GSI2PK".into(),
+            s(super::figures::order_month(order.created_at)),
+        );
+        marker.insert(
+            "GSI2SK".into(),
+            s(format!("{}#{}", sortable(order.created_at), order.id)),
+        );
         let mut items = vec![self.put_new(marker)?, self.put_new(order_item(order)?)?];
         if !order.status.is_final() {
             let mut undecided = undecided_key(&order.id);

@@ -53,6 +53,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-interest",
         sql: super::interest::SCHEMA,
     },
+    Migration {
+        name: "2026-12-figures",
+        sql: super::figures::SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

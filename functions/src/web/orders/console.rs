@@ -36,7 +36,7 @@ const NOT_YOURS: &str =
     "Diese Bestellung ist nicht an Ihre Organisation gerichtet. Es wurde nichts geändert.";
 
 /// The signed-in person of a provider or intermediary organisation, and which party it is.
-async fn party_session(
+pub(super) async fn party_session(
     state: &AppState,
     caller: &Caller,
 ) -> Result<(SessionInfo, ApiParty), Refusal> {
@@ -353,7 +353,8 @@ fn order_page(
             .with("tone", &tone(order.status))
             .with("form", &form)
             .with("csrf", &info.csrf_token)
-            .with("folder", &FolderView::of(order, 3)),
+            .with("folder", &FolderView::of(order, 3))
+            .with("documents", &super::views::folder_documents()),
         name(info),
     )
 }
@@ -387,6 +388,26 @@ pub async fn incoming_order(
         notice,
         StatusCode::OK,
     ))
+}
+
+/// One document of the contract folder of an order addressed to the party.
+pub async fn incoming_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let (info, _, order) = party_order(&state, &caller, &id).await?;
+    super::folder_document_of(&caller, &info, &order, &file)
+}
+
+/// Every document of the contract folder of an order addressed to the party, as one ZIP.
+pub async fn incoming_zip(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let (info, _, order) = party_order(&state, &caller, &id).await?;
+    Ok(super::folder_zip_of(&caller, &info, &order))
 }
 
 pub async fn decide_incoming(

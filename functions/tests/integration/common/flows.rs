@@ -1126,6 +1126,19 @@ macro_rules! store_tests {
             common::console::operator_org_is_one_per_portal($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn figures_show_each_party_its_own_numbers() {
+            common::figures::figures_show_each_party_its_own_numbers($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn figures_operator_counts_registrations_orders_and_needs() {
+            common::figures::operator_figures_count_registrations_orders_and_needs($make.await)
+                .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn console_downloads_the_folder_documents() {
+            common::figures::console_downloads_the_folder_documents($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn console_inbox_conformance() {
             common::console::inbox_conformance($make.await).await;
         }

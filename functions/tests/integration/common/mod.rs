@@ -7,6 +7,7 @@ pub mod cart;
 pub mod checkout;
 pub mod conformance;
 pub mod console;
+pub mod figures;
 pub mod flows;
 pub mod interest;
 pub mod members;
