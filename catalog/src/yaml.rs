@@ -13,6 +13,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 use crate::diagnostic::{Diagnostic, Location};
 
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 mod input;
 
 /// Content files are small; anything larger is a mistake or an attack.
@@ -147,18 +150,25 @@ pub fn file_too_large(path: &Path, size: u64) -> Diagnostic {
 
 /// Parses one YAML document into a located tree. Structural problems that still leave a usable
 /// tree (duplicate keys) are pushed to `problems`; fatal ones are returned as the error.
+///
+/// Content files are read by [`fast::parse`] when they keep to the plain block style that
+/// providers write (and the schema's examples show); anything else, and every file with an
+/// error, goes through saphyr-parser. Both give the same tree (`fast_tests.rs`).
 pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<Node, Diagnostic> {
-    let mut builder = Builder {
-        path,
-        stack: Vec::new(),
-        // Enough for the open collections of an offering file, so these rarely grow.
-        items: Vec::with_capacity(32),
-        entries: Vec::with_capacity(64),
-        anchors: HashMap::new(),
-        nodes: 0,
-        documents: 0,
-        root: None,
-    };
+    if let Some((node, found)) = fast::parse(path, text) {
+        problems.extend(found);
+        return Ok(node);
+    }
+    parse_events(path, text, problems)
+}
+
+/// [`parse`] through saphyr-parser's events, for every YAML text.
+fn parse_events(
+    path: &Path,
+    text: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<Node, Diagnostic> {
+    let mut builder = Builder::new(path);
     let mut parser = Parser::new(input::TextInput::new(text));
     while let Some(next) = parser.next_event() {
         // Matched rather than mapped: mapping the error made a new Result of the event and
@@ -169,22 +179,9 @@ pub fn parse(path: &Path, text: &str, problems: &mut Vec<Diagnostic>) -> Result<
         };
         builder.event(event, span, problems)?;
     }
-    builder.root.ok_or_else(|| {
-        Diagnostic::new(
-            path,
-            Location { line: 1, column: 1 },
-            "",
-            "the file is empty",
-        )
-        .expected("a YAML mapping")
-        .found("no document")
-    })
+    builder.finish()
 }
 
-/// An open sequence or mapping. Its items (entries) so far are `Builder::items[start..]`
-/// (`Builder::entries[start..]`): all open collections share one growing list each, and a
-/// closed one moves its part out into a list of exactly its length. Growing a list per
-/// collection instead reallocated the 21 top-level keys of every offering twice.
 #[cold]
 fn invalid_yaml(path: &Path, error: &ScanError) -> Diagnostic {
     let marker = error.marker();
@@ -202,6 +199,10 @@ fn invalid_yaml(path: &Path, error: &ScanError) -> Diagnostic {
     )
 }
 
+/// An open sequence or mapping. Its items (entries) so far are `Builder::items[start..]`
+/// (`Builder::entries[start..]`): all open collections share one growing list each, and a
+/// closed one moves its part out into a list of exactly its length. Growing a list per
+/// collection instead reallocated the 21 top-level keys of every offering twice.
 enum Frame {
     Seq {
         at: Location,
@@ -227,7 +228,36 @@ struct Builder<'a> {
     root: Option<Node>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(path: &'a Path) -> Self {
+        Builder {
+            path,
+            stack: Vec::new(),
+            // Enough for the open collections of an offering file, so these rarely grow.
+            items: Vec::with_capacity(32),
+            entries: Vec::with_capacity(64),
+            anchors: HashMap::new(),
+            nodes: 0,
+            documents: 0,
+            root: None,
+        }
+    }
+
+    /// The document's root, once every event was seen.
+    fn finish(self) -> Result<Node, Diagnostic> {
+        let path = self.path;
+        self.root.ok_or_else(|| {
+            Diagnostic::new(
+                path,
+                Location { line: 1, column: 1 },
+                "",
+                "the file is empty",
+            )
+            .expected("a YAML mapping")
+            .found("no document")
+        })
+    }
+
     fn fail(&self, at: Location, message: &str) -> Diagnostic {
         Diagnostic::new(self.path, at, "", message.to_string())
     }
@@ -260,30 +290,14 @@ impl Builder<'_> {
     ) -> Result<(), Diagnostic> {
         let at = location(&span);
         match event {
-            Event::DocumentStart(_) => {
-                self.documents += 1;
-                if self.documents > 1 {
-                    return Err(self
-                        .fail(at, "the file holds more than one YAML document")
-                        .expected("one document")
-                        .found("a second `---` document")
-                        .suggestion("remove the second `---` and everything after it, or put it in its own file"));
-                }
-            }
-            Event::Scalar(text, style, anchor, _tag) => {
-                self.count(at, 1)?;
-                let node = Node {
-                    at,
-                    kind: NodeKind::Scalar {
-                        text: Cow::into_owned(text),
-                        plain: style == ScalarStyle::Plain,
-                    },
-                };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
-                }
-                self.push(node, problems)?;
-            }
+            Event::DocumentStart(_) => self.document_start(at)?,
+            Event::Scalar(text, style, anchor, _tag) => self.scalar(
+                at,
+                Cow::into_owned(text),
+                style == ScalarStyle::Plain,
+                anchor,
+                problems,
+            )?,
             Event::Alias(anchor) => {
                 let node = match self.anchors.get(&anchor) {
                     Some(node) => node.clone(),
@@ -292,53 +306,96 @@ impl Builder<'_> {
                 self.count(at, node.weight())?;
                 self.push(node, problems)?;
             }
-            Event::SequenceStart(anchor, _) => {
-                self.count(at, 1)?;
-                self.open(at)?;
-                self.stack.push(Frame::Seq {
-                    at,
-                    anchor,
-                    start: self.items.len(),
-                });
-            }
-            Event::MappingStart(anchor, _) => {
-                self.count(at, 1)?;
-                self.open(at)?;
-                self.stack.push(Frame::Map {
-                    at,
-                    anchor,
-                    start: self.entries.len(),
-                    pending_key: None,
-                });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { at, anchor, start }) => (
-                        Node {
-                            at,
-                            kind: NodeKind::Seq(self.items.split_off(start)),
-                        },
-                        anchor,
-                    ),
-                    Some(Frame::Map {
-                        at, anchor, start, ..
-                    }) => (
-                        Node {
-                            at,
-                            kind: NodeKind::Map(self.entries.split_off(start)),
-                        },
-                        anchor,
-                    ),
-                    None => return Err(self.fail(at, "unbalanced YAML structure")),
-                };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
-                }
-                self.push(node, problems)?;
-            }
+            Event::SequenceStart(anchor, _) => self.open_seq(at, anchor)?,
+            Event::MappingStart(anchor, _) => self.open_map(at, anchor)?,
+            Event::SequenceEnd | Event::MappingEnd => self.close(at, problems)?,
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    fn document_start(&mut self, at: Location) -> Result<(), Diagnostic> {
+        self.documents += 1;
+        if self.documents > 1 {
+            return Err(self
+                .fail(at, "the file holds more than one YAML document")
+                .expected("one document")
+                .found("a second `---` document")
+                .suggestion(
+                    "remove the second `---` and everything after it, or put it in its own file",
+                ));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn scalar(
+        &mut self,
+        at: Location,
+        text: String,
+        plain: bool,
+        anchor: usize,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Result<(), Diagnostic> {
+        self.count(at, 1)?;
+        let node = Node {
+            at,
+            kind: NodeKind::Scalar { text, plain },
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        self.push(node, problems)
+    }
+
+    fn open_seq(&mut self, at: Location, anchor: usize) -> Result<(), Diagnostic> {
+        self.count(at, 1)?;
+        self.open(at)?;
+        self.stack.push(Frame::Seq {
+            at,
+            anchor,
+            start: self.items.len(),
+        });
+        Ok(())
+    }
+
+    fn open_map(&mut self, at: Location, anchor: usize) -> Result<(), Diagnostic> {
+        self.count(at, 1)?;
+        self.open(at)?;
+        self.stack.push(Frame::Map {
+            at,
+            anchor,
+            start: self.entries.len(),
+            pending_key: None,
+        });
+        Ok(())
+    }
+
+    /// Ends the innermost open sequence or mapping.
+    fn close(&mut self, at: Location, problems: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+        let (node, anchor) = match self.stack.pop() {
+            Some(Frame::Seq { at, anchor, start }) => (
+                Node {
+                    at,
+                    kind: NodeKind::Seq(self.items.split_off(start)),
+                },
+                anchor,
+            ),
+            Some(Frame::Map {
+                at, anchor, start, ..
+            }) => (
+                Node {
+                    at,
+                    kind: NodeKind::Map(self.entries.split_off(start)),
+                },
+                anchor,
+            ),
+            None => return Err(self.fail(at, "unbalanced YAML structure")),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        self.push(node, problems)
     }
 
     #[inline]

@@ -105,6 +105,66 @@ fn json_format_gives_one_object_per_error_with_location_and_field() {
     assert!(price["message"].as_str().is_some());
 }
 
+/// Files are read in parallel, some by the fast YAML reader and some (those with YAML
+/// errors) by saphyr-parser: the report lists every problem by file, then line, and is the
+/// same on every run.
+#[test]
+fn errors_of_several_files_come_out_in_file_and_line_order_every_time() {
+    let dir = broken_content();
+    let edit = |name: &str, from: &str, to: &str| {
+        let file = dir.path().join("offerings").join(name);
+        let text = fs::read_to_string(&file).expect("read");
+        assert!(text.contains(from), "{name} has {from:?}");
+        fs::write(&file, text.replacen(from, to, 1)).expect("write");
+    };
+    edit(
+        "api-management.yaml",
+        "provisioning_time:",
+        "provisoning_time:",
+    );
+    edit(
+        "ausweisident-online.yaml",
+        "\nname:",
+        "\nname: [nicht geschlossen\nx:",
+    );
+    edit(
+        "backup-as-a-service.yaml",
+        "\nstatus:",
+        "\nid: doppelt\nstatus:",
+    );
+    let path = dir.path().to_str().expect("path");
+    let first = stdout(&csp(&["check", "--content", path, "--format", "json"]));
+    let places: Vec<(String, u64)> = first
+        .lines()
+        .map(|l| {
+            let error: serde_json::Value = serde_json::from_str(l).expect("a JSON object");
+            let file = error["file"].as_str().expect("file");
+            let name = Path::new(file).file_name().expect("name").to_string_lossy();
+            (name.into_owned(), error["line"].as_u64().expect("line"))
+        })
+        .collect();
+    let files: std::collections::BTreeSet<&str> = places.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "api-management.yaml",
+            "ausweisident-online.yaml",
+            "backup-as-a-service.yaml",
+            "dmessenger.yaml"
+        ],
+        "{first}"
+    );
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted, "{first}");
+    for _ in 0..3 {
+        let again = stdout(&csp(&["check", "--content", path, "--format", "json"]));
+        assert_eq!(again, first);
+    }
+    let human = stdout(&csp(&["check", "--content", path]));
+    assert!(human.contains("Fehler in 4 Dateien gefunden"), "{human}");
+}
+
 #[test]
 fn github_format_prints_annotations() {
     let dir = broken_content();
