@@ -7,8 +7,8 @@
 mod addresses;
 mod cart;
 mod console;
-mod interest;
 mod figures;
+mod interest;
 mod members;
 mod migrations;
 mod newsletter;

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::cart::CartStore;
 use super::console::{OrderFilter, OrderPage};
-use super::interest::InterestStore;
 use super::figures::OrderFacts;
+use super::interest::InterestStore;
 use super::links::ApiParty;
 use super::model::{Need, Order};
 pub use super::operator::OperatorStore;
@@ -117,6 +117,30 @@ pub trait ConsoleStore: Send + Sync {
         party: &ApiParty,
         filter: &OrderFilter,
     ) -> Result<OrderPage, StoreError>;
+}
+
+/// What the figures ("Kennzahlen") of the consoles read: times and facts since a moment,
+/// each by key or index (never a scan of the whole table).
+#[async_trait]
+pub trait FiguresStore: Send + Sync {
+    /// The orders addressed to `party` (as in [`ConsoleStore::list_inbox`]) created at or
+    /// after `since`, without their contract folders.
+    async fn party_order_facts(
+        &self,
+        party: &ApiParty,
+        since: i64,
+    ) -> Result<Vec<OrderFacts>, StoreError>;
+
+    /// When each order created at or after `since` (and by `now`) was created.
+    async fn order_times_since(&self, since: i64, now: i64) -> Result<Vec<i64>, StoreError>;
+
+    /// When each customer organisation registered at or after `since` registered (whatever
+    /// became of the registration).
+    async fn registration_times_since(&self, since: i64) -> Result<Vec<i64>, StoreError>;
+
+    /// The category reference (`<top>`, `<top>/<sub>` or none) of each need reported at or
+    /// after `since`.
+    async fn need_categories_since(&self, since: i64) -> Result<Vec<Option<String>>, StoreError>;
 }
 
 /// The whole persistent state: accounts, orders, the newsletter's subscribers, the
