@@ -4,7 +4,9 @@
 // accepts the invitation, sets a password and the mandatory second factor, then in
 // "Gemeldete Bedarfe" finds the need, filters with a wrong date (error summary), filters the
 // open ones (GET form), marks the need as handled (the list says by whom), downloads the CSV
-// export (BOM, `;`), and opens "Fristen der Bestellungen" through the console's navigation.
+// export (BOM, `;`), opens "Fristen der Bestellungen" through the console's navigation, then
+// under "Organisationen" finds the customer's organisation, saves it without a name (error
+// summary), deactivates it (the customer can no longer sign in) and reactivates it.
 // A customer gets 403 on the console. axe: 0 violations on every console page, empty and
 // with errors.
 import { test } from "node:test";
@@ -30,7 +32,7 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
   const { portal, browser } = env;
   const customers = await openPage(browser);
   const customerStep = journey(customers, "Kunde meldet einen Bedarf");
-  await signUpAndSignIn(customers, portal, customerStep);
+  const customer = await signUpAndSignIn(customers, portal, customerStep);
   await customerStep("Bedarf melden", async () => {
     await customers.goto(`${portal.url}/api/bedarf`);
     await fillNeed(customers, need);
@@ -111,6 +113,41 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
     await expectText(page.locator("h1"), "Fristen der Bestellungen");
     await expectText(page.getByRole("main"), "Keine unentschiedene Bestellung");
     await expectAxeClean(page, "Fristen der Bestellungen (leer)");
+  });
+  await step("Organisationen: suchen und die Organisation der Kundin öffnen, axe-sauber", async () => {
+    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Organisationen" }).click();
+    await expectText(page.locator("h1"), "Organisationen");
+    await page.getByLabel("Name der Organisation").fill(customer.organisation);
+    await page.getByRole("main").getByRole("button", { name: "Suchen" }).click();
+    await page.getByRole("link", { name: customer.organisation }).click();
+    await expectText(page.locator("h1"), `Organisation: ${customer.organisation}`);
+    await expectText(page.getByRole("main"), customer.email);
+    await expectAxeClean(page, "Organisation");
+  });
+  await step("Ohne Namen gespeichert: Fehlerübersicht, axe-sauber", async () => {
+    await page.getByLabel(/^Name der Organisation/).fill(" ");
+    await page.getByRole("button", { name: "Name und Rechtsform speichern" }).click();
+    await expectText(page.locator(".error-summary"), "Namen");
+    await expectAxeClean(page, "Organisation (mit Fehler)");
+  });
+  await step("Organisation deaktivieren: die Kundin kann sich nicht mehr anmelden", async () => {
+    await page.goto(page.url().replace(/\/name$/, ""));
+    await page.getByRole("button", { name: "Organisation deaktivieren" }).click();
+    await expectText(page.getByRole("main").getByRole("status"), "ist deaktiviert");
+    await expectText(page.getByRole("main"), "Deaktiviert");
+    await expectAxeClean(page, "Organisation (deaktiviert)");
+    const other = await openPage(browser, { javaScript: false });
+    await other.goto(`${portal.url}/anmelden/`);
+    await other.getByLabel(/^E-Mail-Adresse/).fill(customer.email);
+    await other.getByLabel(/^Passwort/).fill(customer.password);
+    await other.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
+    await until(async () => !/\/api\/konto$/.test(other.url()), "die deaktivierte Organisation kam ins Konto");
+    await expectText(other.locator("main"), "nicht richtig");
+    await other.context().close();
+  });
+  await step("Organisation wieder aktivieren", async () => {
+    await page.getByRole("button", { name: "Organisation wieder aktivieren" }).click();
+    await expectText(page.getByRole("main").getByRole("status"), "wieder aktiv");
   });
   await page.context().close();
 });

@@ -1061,6 +1061,11 @@ impl Accounts {
         let Some(org) = self.store.get_org(&session.org_id).await? else {
             return Ok(None);
         };
+        if org.status == OrgStatus::Deactivated {
+            // The operator deactivated the organisation: its open sessions end.
+            self.store.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
         let csrf_token = super::csrf::session_token(&self.secret, &id_hash);
         let role = self.role_of(&org, &user).await?;
         Ok(Some(SessionInfo {

@@ -15,15 +15,19 @@ pub enum OrgStatus {
     Approved,
     /// Rejected by the operator (with a reason).
     Rejected,
+    /// Deactivated by the operator after approval: its people cannot sign in, their open
+    /// sessions are refused; the operator can reactivate it (back to `Approved`).
+    Deactivated,
 }
 
 impl OrgStatus {
     /// Every status, for parsing and listing.
-    pub const ALL: [OrgStatus; 4] = [
+    pub const ALL: [OrgStatus; 5] = [
         OrgStatus::AwaitingConfirmation,
         OrgStatus::AwaitingReview,
         OrgStatus::Approved,
         OrgStatus::Rejected,
+        OrgStatus::Deactivated,
     ];
 
     /// The stable name stored in the databases.
@@ -33,6 +37,7 @@ impl OrgStatus {
             OrgStatus::AwaitingReview => "awaiting_review",
             OrgStatus::Approved => "approved",
             OrgStatus::Rejected => "rejected",
+            OrgStatus::Deactivated => "deactivated",
         }
     }
 
@@ -48,6 +53,7 @@ impl OrgStatus {
             OrgStatus::AwaitingReview => "Prüfung durch den Betreiber",
             OrgStatus::Approved => "Freigegeben",
             OrgStatus::Rejected => "Abgelehnt",
+            OrgStatus::Deactivated => "Deaktiviert",
         }
     }
 }
@@ -340,6 +346,11 @@ pub enum AuditAction {
     RoleDeleted,
     /// The operator removed a person's second factor (a lost authenticator app).
     SecondFactorReset,
+    /// The operator changed name or Rechtsform on the organisation's request.
+    OrganisationChanged,
+    /// The operator deactivated the organisation, or reactivated it.
+    OrganisationDeactivated,
+    OrganisationReactivated,
 }
 
 impl AuditAction {
@@ -362,6 +373,9 @@ impl AuditAction {
             AuditAction::RoleEdited => "Rolle bearbeitet",
             AuditAction::RoleDeleted => "Rolle gelöscht",
             AuditAction::SecondFactorReset => "Zwei-Faktor-Anmeldung zurückgesetzt",
+            AuditAction::OrganisationChanged => "Name oder Rechtsform geändert",
+            AuditAction::OrganisationDeactivated => "Organisation deaktiviert",
+            AuditAction::OrganisationReactivated => "Organisation wieder aktiviert",
         }
     }
 }

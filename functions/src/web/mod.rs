@@ -17,6 +17,7 @@ mod operator_deadlines;
 mod operator_figures;
 mod operator_gate;
 mod operator_needs;
+mod operator_orgs;
 mod orders;
 mod profile;
 pub mod refusal;
@@ -792,6 +793,65 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Session),
             post(operator_needs::mark_handled),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/organisationen",
+                "„Organisationen“: Suche nach dem Namen (q), mit Art, Stand, Personen und Bestellungen; Sitzung eines Betreiberkontos (HTML)",
+            )
+            .query(&["q"])
+            .auth(Auth::Session),
+            get(operator_orgs::organisations),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/organisationen/{id}",
+                "Eine Organisation mit Personen, Bestellungen, Änderungsprotokoll und den Formularen des Betreibers (HTML)",
+            )
+            .path_param("id")
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(operator_orgs::organisation),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/organisationen/{id}/name",
+                "Name und Rechtsform einer Organisation ändern (auf ihren Wunsch; Änderungsprotokoll); Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[catalog::forms::operator::org_name::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_orgs::rename),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/organisationen/{id}/hauptadmin",
+                "Die Hauptadministration an eine aktive Person der Organisation übertragen; Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[catalog::forms::operator::org_hauptadmin::FIELDS],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_orgs::hauptadmin),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/organisationen/{id}/deaktivieren",
+                "Eine freigegebene Organisation deaktivieren: ihre Personen können sich nicht mehr anmelden, offene Sitzungen enden; Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_orgs::deactivate),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/organisationen/{id}/reaktivieren",
+                "Eine deaktivierte Organisation wieder aktivieren; Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_orgs::reactivate),
         ),
         r(
             RouteDoc::get(

@@ -13,6 +13,7 @@ pub mod mails;
 pub mod model;
 pub mod operator;
 pub mod operator_accounts;
+pub mod operator_orgs;
 pub mod ports;
 pub mod status;
 pub mod summary;

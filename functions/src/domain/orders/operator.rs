@@ -16,7 +16,7 @@ use super::model::{DAY, Need, NeedHandled, Order};
 use super::status::{Party, whose_turn};
 use super::{OrderError, Orders};
 use crate::domain::clock::german_day;
-use crate::domain::model::{AuditEntry, OutgoingMail, User};
+use crate::domain::model::{AuditEntry, OrgStatus, Organisation, OutgoingMail, User};
 use crate::domain::ports::StoreError;
 
 /// How many days before its deadline an undecided order appears on the operator's list:
@@ -45,6 +45,16 @@ pub trait OperatorStore: Send + Sync {
         before: &User,
         after: &User,
         mail: &OutgoingMail,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Replaces the organisation by `after` (its new status) if its status is still `from`,
+    /// with the `audit` entry, all or nothing: [`StoreError::Conflict`] otherwise,
+    /// [`StoreError::NotFound`] if there is none.
+    async fn change_org_status_with_audit(
+        &self,
+        after: &Organisation,
+        from: OrgStatus,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 }

@@ -7,13 +7,14 @@ use async_trait::async_trait;
 
 use super::members::audit_item;
 use super::{
-    DynamoStore, Item, backend, doc_of, get_s, is_condition_failure, key, mail_item, n, s,
-    sortable, to_doc,
+    DynamoStore, Item, TransactError, backend, doc_of, get_s, is_condition_failure, key, mail_item,
+    n, s, sortable, to_doc,
 };
-use crate::domain::model::{AuditEntry, OutgoingMail, User};
+use crate::domain::model::{AuditEntry, OrgStatus, Organisation, OutgoingMail, User};
 use crate::domain::orders::operator::OperatorStore;
 use crate::domain::orders::ports::OrderStore;
 use crate::domain::orders::{Need, Order};
+use crate::domain::ports::Store;
 use crate::domain::ports::StoreError;
 
 fn need_key(id: &str) -> Item {
@@ -106,5 +107,25 @@ impl OperatorStore for DynamoStore {
             self.put_new(audit_item(audit)?)?,
         ];
         Ok(self.transact(items).await?)
+    }
+
+    async fn change_org_status_with_audit(
+        &self,
+        after: &Organisation,
+        from: OrgStatus,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            self.change_org_status(after, from)?,
+            self.put_new(audit_item(audit)?)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed(0)) => match self.get_org(&after.id).await? {
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(StoreError::NotFound),
+            },
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -5,8 +5,10 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, backend, from_json, insert_audit, insert_mail, to_json};
-use crate::domain::model::{AuditEntry, OutgoingMail, User};
+use super::{
+    SqliteStore, backend, change_org_status, from_json, insert_audit, insert_mail, to_json,
+};
+use crate::domain::model::{AuditEntry, OrgStatus, Organisation, OutgoingMail, User};
 use crate::domain::orders::operator::OperatorStore;
 use crate::domain::orders::{Need, Order};
 use crate::domain::ports::StoreError;
@@ -101,6 +103,21 @@ impl OperatorStore for SqliteStore {
             )
             .map_err(backend)?;
             insert_mail(tx, &mail)?;
+            insert_audit(tx, &audit)
+        })
+        .await
+    }
+
+    async fn change_org_status_with_audit(
+        &self,
+        after: &Organisation,
+        from: OrgStatus,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let (after, audit) = (after.clone(), audit.clone());
+        self.transaction(move |tx| {
+            let id = after.id.clone();
+            change_org_status(tx, &id, from, |org| *org = after)?;
             insert_audit(tx, &audit)
         })
         .await

@@ -1293,6 +1293,14 @@ macro_rules! store_tests {
         async fn a_reset_needs_the_record_as_read() {
             common::operator_pages::a_reset_needs_the_record_as_read($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_manages_organisations() {
+            common::operator_orgs::operator_manages_organisations($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn org_status_changes_once() {
+            common::operator_orgs::org_status_changes_once($make.await).await;
+        }
     };
 }
 

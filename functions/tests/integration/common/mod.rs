@@ -13,6 +13,7 @@ pub mod interest;
 pub mod members;
 pub mod newsletter;
 pub mod operator_console;
+pub mod operator_orgs;
 pub mod operator_pages;
 pub mod orders;
 pub mod profile;
