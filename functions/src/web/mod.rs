@@ -6,6 +6,7 @@ mod accounts;
 mod addresses;
 mod form;
 mod handlers;
+pub mod inputs;
 mod members;
 mod newsletter;
 mod openapi;

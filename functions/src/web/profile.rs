@@ -147,7 +147,7 @@ fn refused(
     input: &FormInput,
     error: AccountError,
 ) -> Response {
-    match error {
+    match super::inputs::named(error) {
         AccountError::Invalid(errors) if !caller.wants_json => {
             let form = super::accounts::form_view(fields, input, &errors, None);
             profile_page(
@@ -191,7 +191,11 @@ pub async fn change_password(
     Ok(
         match state
             .accounts
-            .change_password(&info, &input, &caller.client)
+            .change_password(
+                &info,
+                &super::inputs::change_password_input(&input),
+                &caller.client,
+            )
             .await
         {
             Ok(signed_in) => {

@@ -3,8 +3,9 @@
 //! which only people with the right "Organisationsprofil bearbeiten" change. Name and Rechtsform of the organisation are not
 //! changed here: the operator does it on request.
 
-use catalog::forms::{change_password, organisation_details, profile, set_password};
+use catalog::forms::{organisation_details, profile};
 
+use super::input::{AccountField, ChangePasswordInput};
 use super::{AccountError, Accounts, SessionInfo, SignedIn};
 use crate::domain::model::{AuditAction, Organisation, Right, User};
 use crate::domain::password;
@@ -111,35 +112,34 @@ impl Accounts {
     pub async fn change_password(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &ChangePasswordInput,
         client: &str,
     ) -> Result<SignedIn, AccountError> {
-        let current = input.get(change_password::CURRENT.name).to_owned();
-        let mut errors = match validation::validate_new_password(input) {
-            Ok(_) => FieldErrors::default(),
-            Err(errors) => errors,
+        let current = input.current.clone();
+        let (new_password, mut errors) = match super::validate::validate_new_password(&input.new) {
+            Ok(password) => (password, Default::default()),
+            Err(errors) => (String::new(), errors),
         };
         if current.is_empty() {
             errors.add(
-                change_password::CURRENT.name,
+                AccountField::CurrentPassword,
                 "Bitte geben Sie Ihr aktuelles Passwort ein.",
             );
         }
         if !errors.is_empty() {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
         if !self
             .current_password_matches(&session.user, &current, client)
             .await?
         {
-            let mut errors = FieldErrors::default();
+            let mut errors = super::input::AccountProblems::default();
             errors.add(
-                change_password::CURRENT.name,
+                AccountField::CurrentPassword,
                 "Das aktuelle Passwort ist nicht richtig.",
             );
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
-        let new_password = input.get(set_password::PASSWORD.name).to_owned();
         let phc = password::run_bounded(move || password::hash(&new_password))
             .await
             .and_then(|hashed| hashed)
