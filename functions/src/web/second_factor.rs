@@ -141,6 +141,7 @@ pub async fn code(
             caller.session_cookie.as_deref(),
         )
         .await
+        .map_err(super::inputs::named)
     {
         Ok((signed_in, accepted)) => signed_in_response(&state, &caller, &signed_in, accepted),
         Err(AccountError::InvalidLink) => start_again(&state, &caller),
@@ -296,6 +297,7 @@ pub async fn enable(
         .accounts
         .enable_second_factor(&info, setup_token, input.get(form::setup::CODE.name))
         .await
+        .map_err(super::inputs::named)
     {
         Ok(codes) => Ok(if caller.wants_json {
             json_value(
@@ -344,6 +346,7 @@ pub async fn disable(
             &caller.client,
         )
         .await
+        .map_err(super::inputs::named)
     {
         Ok(()) => Ok(success(&caller, &format!("{ACCOUNT_PAGE}?hinweis=aus"))),
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {

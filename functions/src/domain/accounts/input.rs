@@ -21,6 +21,70 @@ pub enum AccountField {
     CurrentPassword,
     /// The address of the newsletter's form.
     NewsletterEmail,
+    /// "Persönliches Profil".
+    Profile(ProfileField),
+    /// "Ergänzende Angaben zur Organisation".
+    OrganisationDetails(DetailsField),
+    /// An address of the organisation ("Adresse hinzufügen", "Adresse bearbeiten").
+    Address(AddressField),
+    /// "Rolle anlegen", "Rolle bearbeiten" and "Rolle löschen".
+    Role(RoleField),
+    /// "Konto hinzufügen".
+    Invite(InviteField),
+    /// The new role of a person in the list ("Rolle ändern").
+    MemberRole,
+    /// The Zwei-Faktor-Anmeldung's forms.
+    SecondFactor(SecondFactorField),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactorField {
+    /// The code asked for after the password.
+    SignInCode,
+    /// The first code that switches it on.
+    SetupCode,
+    /// Switching it off: the password and a code.
+    OffPassword,
+    OffCode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteField {
+    Name,
+    Email,
+    Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleField {
+    Name,
+    /// The rights as a whole (at least one).
+    Rights,
+    /// Deleting the role (refused while people hold it).
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressField {
+    Kind,
+    Label,
+    Recipient,
+    Street,
+    Postcode,
+    City,
+    Phone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileField {
+    Name,
+    Phone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsField {
+    LeitwegId,
+    CentralPhone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +187,51 @@ pub struct SetPasswordInput {
 pub struct ChangePasswordInput {
     pub current: String,
     pub new: NewPasswordInput,
+}
+
+/// "Persönliches Profil": a person's own name and phone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileInput {
+    pub name: String,
+    pub phone: String,
+}
+
+/// "Ergänzende Angaben zur Organisation".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrganisationDetailsInput {
+    pub in_house_capable: bool,
+    /// As entered (normalised by the domain).
+    pub leitweg_id: String,
+    pub central_phone: String,
+}
+
+/// An address of the organisation, values as entered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressInput {
+    /// `rechnungsadresse` or `standort`.
+    pub kind: String,
+    pub label: String,
+    pub recipient: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub phone: String,
+}
+
+/// A named role: its name as entered and the rights ticked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleInput {
+    pub name: String,
+    pub rights: Vec<crate::domain::model::Right>,
+}
+
+/// "Konto hinzufügen", values as entered; the role as chosen (`mitarbeiter`,
+/// `organisationsadmin`, `rolle:<id>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteInput {
+    pub name: String,
+    pub email: String,
+    pub role: String,
 }
 
 /// The newsletter's form.

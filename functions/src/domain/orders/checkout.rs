@@ -67,6 +67,10 @@ impl Orders {
         let catalog = self.catalog()?;
         let lines = self.store.list_cart(&session.user.id).await?;
         if lines.is_empty() {
+            // The same checkout, sent twice at once, may have emptied the cart meanwhile.
+            if let Some(orders) = self.checked_out(session, &key).await? {
+                return Ok(orders);
+            }
             errors.add(OrderField::Cart, "Ihr Warenkorb ist leer.");
             return Err(OrderError::Invalid(errors));
         }
