@@ -1,9 +1,9 @@
 //! Typed input and typed problems: how a form reaches the domain and how its mistakes come
 //! back.
 //!
-//! The pattern, for every form converted so far (the order form, the Bedarf form, the
-//! Warenkorb and its checkout: [`crate::domain::orders::input`]; the registration, signing
-//! in, the passwords and the newsletter: [`crate::domain::accounts::input`]):
+//! The pattern, for every form of the portal (the order form, the Bedarf form, the
+//! Warenkorb and its checkout: [`crate::domain::orders::input`]; the account forms from the
+//! registration to the second factor: [`crate::domain::accounts::input`]):
 //! - The domain takes a plain struct per form (`OrderInput`, `NeedInput`, …) with one Rust
 //!   field per form field. Values the domain must check and explain (a plan id, a number
 //!   typed by a person) stay text as entered; only the form's encoding is decoded at the
@@ -20,9 +20,11 @@
 //!
 //! Domain tests therefore build the struct directly and assert on the enum.
 //!
-//! Forms not converted yet still hand `FormInput` to the domain and get `FieldErrors` back
-//! (named through the spec's constants inside the domain); see `crate::web::inputs` for
-//! how to convert one.
+//! A new form follows the same steps: its struct and field enum beside the domain function
+//! that takes it, its reader and naming in a submodule of `crate::web::inputs`. Two
+//! refusals still come back as `FieldErrors` named inside the domain: the operator's
+//! rejection reason (`Accounts::decide`) and the address of the admin command
+//! `set-hauptadmin`.
 
 use super::validation::FieldErrors;
 

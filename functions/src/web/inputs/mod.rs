@@ -6,9 +6,11 @@
 //! (`*_field_name`) is an exhaustive `match` over the domain's enum that answers with the
 //! same constants, so a field the domain adds cannot go unnamed.
 //!
-//! One submodule per family of forms. To convert a form that still hands `FormInput` to the
-//! domain: put its struct and field enum beside the domain function, and its reader and
-//! naming in a submodule here.
+//! One submodule per family of forms. A new form: put its struct and field enum beside the
+//! domain function that takes it, and its reader (`*_input`) and naming (a `match` arm in
+//! `*_field_name`) in a submodule here. Handlers that show a form again with its messages
+//! match the named errors: `OrderError` through `web::orders::Failed`, `AccountError`
+//! through [`named`].
 
 mod accounts;
 mod orders;
