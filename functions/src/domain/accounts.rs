@@ -2,17 +2,17 @@
 //! the people of an organisation in [`members`].
 
 pub mod addresses;
+pub mod input;
 pub mod members;
 pub mod profile;
 pub mod roles;
 pub mod second_factor;
+pub mod validate;
 
 use std::sync::Arc;
 
-use catalog::forms::registration as reg;
-
 use super::clock::Clock;
-use super::human_check::{self, HONEYPOT_FIELD, HumanCheckError};
+use super::human_check::{self, HumanCheckError};
 use super::mails;
 use super::model::{
     Decision, MemberRole, NewRegistration, OrgStatus, Organisation, Session, TokenKind,
@@ -20,8 +20,12 @@ use super::model::{
 };
 use super::password;
 use super::tokens::{Secret, is_well_formed_token, new_id, new_secret_token, sha256_hex};
-use super::validation::{self, FieldErrors, FormInput};
+use super::validation::{self, FieldErrors};
 use crate::domain::ports::{Store, StoreError};
+use input::{
+    AccountField, AccountProblems, HumanCheckField, HumanCheckInput, RegistrationInput,
+    SetPasswordInput, SignInField, SignInInput,
+};
 
 /// At most `max` events per `window_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,9 +188,13 @@ impl Settings {
 /// Why an account operation did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    /// Input to correct, one German message per field.
+    /// Input to correct, one German message per field (the forms that still hand their
+    /// fields by name).
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// Typed input to correct, one German message per field ([`input::AccountField`]).
+    #[error("invalid input")]
+    Problems(AccountProblems),
     /// Too many attempts; retry after this many seconds.
     #[error("rate limited")]
     RateLimited { retry_after: i64 },
@@ -474,21 +482,17 @@ impl Accounts {
     /// question); on success returns the proof of work's replay key, still to be recorded.
     async fn check_human(
         &self,
-        input: &FormInput,
-        errors: &mut FieldErrors,
+        input: &HumanCheckInput,
+        errors: &mut AccountProblems,
     ) -> Result<Option<HumanPassed>, AccountError> {
         let now = self.now();
-        let payload = input.get(reg::ALTCHA.name);
+        let payload = input.proof_of_work.as_str();
         let (field, result) = if payload.is_empty() {
-            let answer = input.get(reg::QUESTION_ANSWER.name);
+            let answer = input.answer.as_str();
             let result = if answer.is_empty() {
                 Err(HumanCheckError::Missing)
             } else {
-                match human_check::open_question(
-                    &self.secret,
-                    input.get(reg::QUESTION_TOKEN.name),
-                    now,
-                ) {
+                match human_check::open_question(&self.secret, &input.question_token, now) {
                     Ok(question) => {
                         let answers = self
                             .store
@@ -505,10 +509,10 @@ impl Accounts {
                     Err(e) => Err(e),
                 }
             };
-            (reg::QUESTION_ANSWER.name, result)
+            (HumanCheckField::Answer, result)
         } else {
             (
-                reg::ALTCHA.name,
+                HumanCheckField::ProofOfWork,
                 human_check::verify_solution(&self.secret, payload, now)
                     .map(HumanPassed::ProofOfWork),
             )
@@ -528,7 +532,7 @@ impl Accounts {
                         "Die Antwort auf die Sicherheitsfrage stimmt nicht. Bitte beantworten Sie die neue Frage."
                     }
                 };
-                errors.add(field, message);
+                errors.add(AccountField::HumanCheck(field), message);
                 None
             }
         })
@@ -539,8 +543,8 @@ impl Accounts {
     /// `Ok(false)` with the message in `errors` when it did not pass.
     pub(crate) async fn pass_human_check(
         &self,
-        input: &FormInput,
-        errors: &mut FieldErrors,
+        input: &HumanCheckInput,
+        errors: &mut AccountProblems,
     ) -> Result<bool, AccountError> {
         let Some(passed) = self.check_human(input, errors).await? else {
             return Ok(false);
@@ -554,7 +558,7 @@ impl Accounts {
                 > 1
         {
             errors.add(
-                reg::ALTCHA.name,
+                AccountField::HumanCheck(HumanCheckField::ProofOfWork),
                 "Diese Sicherheitsprüfung wurde bereits verwendet. Bitte beantworten Sie die neue Frage.",
             );
             return Ok(false);
@@ -577,18 +581,22 @@ impl Accounts {
     /// Answers the same whether or not the address already has an account (the owner of
     /// an existing address gets a notice instead), and pretends success for a filled
     /// honeypot without storing anything.
-    pub async fn register(&self, input: &FormInput, client: &str) -> Result<(), AccountError> {
-        if !input.get(HONEYPOT_FIELD).is_empty() {
+    pub async fn register(
+        &self,
+        input: &RegistrationInput,
+        client: &str,
+    ) -> Result<(), AccountError> {
+        if !input.human.honeypot.is_empty() {
             tracing::info!(event = "honeypot", "registration dropped");
             return Ok(());
         }
-        let (registration, mut errors) = match validation::validate_registration(input) {
-            Ok(reg) => (Some(reg), FieldErrors::default()),
+        let (registration, mut errors) = match validate::validate_registration(input) {
+            Ok(reg) => (Some(reg), AccountProblems::default()),
             Err(errors) => (None, errors),
         };
-        let passed = self.check_human(input, &mut errors).await?;
+        let passed = self.check_human(&input.human, &mut errors).await?;
         let (Some(reg), Some(passed)) = (registration, passed) else {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         };
         self.rate_limit(
             "register",
@@ -604,12 +612,17 @@ impl Accounts {
                 .await?
                 > 1
         {
-            let mut errors = FieldErrors::default();
+            let mut errors = AccountProblems::default();
+            let field = if input.human.proof_of_work.is_empty() {
+                HumanCheckField::Answer
+            } else {
+                HumanCheckField::ProofOfWork
+            };
             errors.add(
-                if input.get(reg::ALTCHA.name).is_empty() { reg::QUESTION_ANSWER.name } else { reg::ALTCHA.name },
+                AccountField::HumanCheck(field),
                 "Diese Sicherheitsprüfung wurde bereits verwendet. Bitte beantworten Sie die neue Frage.",
             );
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
 
         let org_id = new_id();
@@ -799,14 +812,13 @@ impl Accounts {
 
     /// "Passwort vergessen": sends a reset link if the address belongs to an approved
     /// organisation's member; answers the same in every case.
-    pub async fn request_reset(&self, input: &FormInput, client: &str) -> Result<(), AccountError> {
-        let field = catalog::forms::forgot_password::EMAIL.name;
-        let email = match validation::normalize_email(input.get(field)) {
+    pub async fn request_reset(&self, email: &str, client: &str) -> Result<(), AccountError> {
+        let email = match validation::normalize_email(email) {
             Ok(email) => email,
             Err(message) => {
-                let mut errors = FieldErrors::default();
-                errors.add(field, message);
-                return Err(AccountError::Invalid(errors));
+                let mut errors = AccountProblems::default();
+                errors.add(AccountField::ResetEmail, message);
+                return Err(AccountError::Problems(errors));
             }
         };
         self.rate_limit(
@@ -881,14 +893,12 @@ impl Accounts {
     }
 
     /// Sets a password through an invitation or reset link; ends every session of the user.
-    pub async fn set_password(&self, input: &FormInput) -> Result<(), AccountError> {
+    pub async fn set_password(&self, input: &SetPasswordInput) -> Result<(), AccountError> {
         let record = self
-            .usable_token(
-                input.get(catalog::forms::set_password::TOKEN.name),
-                &[TokenKind::Invite, TokenKind::Reset],
-            )
+            .usable_token(&input.token, &[TokenKind::Invite, TokenKind::Reset])
             .await?;
-        let password = validation::validate_new_password(input).map_err(AccountError::Invalid)?;
+        let password =
+            validate::validate_new_password(&input.new).map_err(AccountError::Problems)?;
         let active = self
             .store
             .get_user(&record.user_id)
@@ -921,25 +931,27 @@ impl Accounts {
     /// browser had before (if any) ends.
     pub async fn sign_in(
         &self,
-        input: &FormInput,
+        input: &SignInInput,
         client: &str,
         previous_session: Option<&str>,
     ) -> Result<SignInStep, AccountError> {
-        let (email_field, password_field) = (
-            catalog::forms::sign_in::EMAIL.name,
-            catalog::forms::sign_in::PASSWORD.name,
-        );
-        let raw_email = input.get(email_field);
-        let password = input.get(password_field).to_owned();
-        let mut errors = FieldErrors::default();
+        let raw_email = input.email.as_str();
+        let password = input.password.clone();
+        let mut errors = AccountProblems::default();
         if raw_email.is_empty() {
-            errors.add(email_field, "Bitte geben Sie Ihre E-Mail-Adresse an.");
+            errors.add(
+                AccountField::SignIn(SignInField::Email),
+                "Bitte geben Sie Ihre E-Mail-Adresse an.",
+            );
         }
         if password.is_empty() {
-            errors.add(password_field, "Bitte geben Sie Ihr Passwort ein.");
+            errors.add(
+                AccountField::SignIn(SignInField::Password),
+                "Bitte geben Sie Ihr Passwort ein.",
+            );
         }
         if !errors.is_empty() {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
         if password.chars().count() > password::MAX_CHARS {
             return Err(AccountError::InvalidCredentials);

@@ -19,9 +19,6 @@ use serde::{Deserialize, Serialize};
 
 use super::tokens::{Secret, hex, random_bytes, sha256_hex};
 
-/// The field browsers never see (hidden by CSS, `aria-hidden`, `tabindex=-1`); bots fill it.
-pub const HONEYPOT_FIELD: &str = catalog::forms::registration::HONEYPOT.name;
-
 /// An ALTCHA challenge as served at `/api/altcha`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {

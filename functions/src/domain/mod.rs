@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod clock;
 pub mod csrf;
 pub mod human_check;
+pub mod input;
 pub mod mails;
 pub mod model;
 pub mod newsletter;

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use catalog::forms::{LEGAL_FORMS, registration as reg};
 use catalog::model::CustomerScope;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -100,28 +99,6 @@ pub fn level_name(level: CustomerScope) -> &'static str {
         CustomerScope::Land => "Land",
         CustomerScope::Kommune => "Kommune",
     }
-}
-
-/// Checks a required single-line text field.
-fn text(
-    input: &FormInput,
-    errors: &mut FieldErrors,
-    field: &str,
-    label: &str,
-    max: usize,
-) -> String {
-    let value = input.get(field);
-    if value.is_empty() {
-        errors.add(field, format!("Bitte geben Sie {label} an."));
-    } else if value.chars().count() > max {
-        errors.add(
-            field,
-            format!("Bitte kürzen Sie die Angabe auf höchstens {max} Zeichen."),
-        );
-    } else if value.chars().any(char::is_control) {
-        errors.add(field, "Die Angabe enthält unzulässige Steuerzeichen.");
-    }
-    value.to_owned()
 }
 
 /// Normalises an e-mail address (NFC, trimmed, lower case) and checks its form.
@@ -222,229 +199,9 @@ pub fn normalize_leitweg_id(raw: &str) -> String {
     raw.trim().to_ascii_uppercase()
 }
 
-/// Checks a new password and its repetition; returns the password.
-pub fn validate_new_password(input: &FormInput) -> Result<String, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    // Like every field, passwords arrive NFC-normalised and trimmed (leading or trailing
-    // spaces are a copy-paste accident); sign-in applies the same normalisation.
-    let (field, repeat) = (
-        catalog::forms::set_password::PASSWORD.name,
-        catalog::forms::set_password::REPEAT.name,
-    );
-    let password = input.get(field);
-    let chars = password.chars().count();
-    if chars == 0 {
-        errors.add(field, "Bitte geben Sie ein Passwort ein.");
-    } else if chars < super::password::MIN_CHARS {
-        errors.add(
-            field,
-            format!(
-                "Das Passwort muss mindestens {} Zeichen lang sein (jetzt: {chars}). Ein Satz, den Sie sich merken können, eignet sich gut.",
-                super::password::MIN_CHARS
-            ),
-        );
-    } else if chars > super::password::MAX_CHARS {
-        errors.add(
-            field,
-            format!(
-                "Das Passwort darf höchstens {} Zeichen lang sein.",
-                super::password::MAX_CHARS
-            ),
-        );
-    }
-    if errors.is_empty() && input.get(repeat) != password {
-        errors.add(
-            repeat,
-            "Die Wiederholung stimmt nicht mit dem Passwort überein.",
-        );
-    }
-    errors.into_result(password.to_owned())
-}
-
-/// A validated registration (the human check is verified separately).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrationInput {
-    pub org_name: String,
-    pub legal_form: String,
-    pub street: String,
-    pub postcode: String,
-    pub city: String,
-    pub in_house_capable: bool,
-    /// Verwaltungsebene: decides which offerings' Kundenkreis the organisation is in.
-    pub level: CustomerScope,
-    pub admin_name: String,
-    pub email: String,
-    pub phone: String,
-}
-
-/// Validates the registration form.
-pub fn validate_registration(input: &FormInput) -> Result<RegistrationInput, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let org_name = text(
-        input,
-        &mut errors,
-        reg::ORGANISATION.name,
-        "den Namen der Organisation",
-        reg::ORGANISATION.max_len,
-    );
-    let legal_form = input.get(reg::LEGAL_FORM.name).to_owned();
-    if legal_form.is_empty() {
-        errors.add(reg::LEGAL_FORM.name, "Bitte wählen Sie die Rechtsform aus.");
-    } else if !LEGAL_FORMS.contains(&legal_form.as_str()) {
-        errors.add(
-            reg::LEGAL_FORM.name,
-            "Bitte wählen Sie eine Rechtsform aus der Liste aus.",
-        );
-    }
-    let street = text(
-        input,
-        &mut errors,
-        reg::STREET.name,
-        "Straße und Hausnummer",
-        reg::STREET.max_len,
-    );
-    let postcode = input.get(reg::POSTCODE.name).to_owned();
-    if postcode.is_empty() {
-        errors.add(reg::POSTCODE.name, "Bitte geben Sie die Postleitzahl an.");
-    } else if !is_valid_postcode(&postcode) {
-        errors.add(
-            reg::POSTCODE.name,
-            "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
-        );
-    }
-    let city = text(
-        input,
-        &mut errors,
-        reg::CITY.name,
-        "den Ort",
-        reg::CITY.max_len,
-    );
-    let level = match parse_level(input.get(reg::LEVEL.name)) {
-        Some(level) => level,
-        None => {
-            errors.add(
-                reg::LEVEL.name,
-                "Bitte wählen Sie die Verwaltungsebene Ihrer Organisation: Bund, Land oder Kommune.",
-            );
-            CustomerScope::Kommune
-        }
-    };
-    let admin_name = text(
-        input,
-        &mut errors,
-        reg::NAME.name,
-        "Ihren Vor- und Nachnamen",
-        reg::NAME.max_len,
-    );
-    let email = match normalize_email(input.get(reg::EMAIL.name)) {
-        Ok(email) => email,
-        Err(message) => {
-            errors.add(reg::EMAIL.name, message);
-            String::new()
-        }
-    };
-    let phone = input.get(reg::PHONE.name).to_owned();
-    if phone.is_empty() {
-        errors.add(reg::PHONE.name, "Bitte geben Sie Ihre Telefonnummer an.");
-    } else if !is_valid_phone(&phone) {
-        errors.add(
-            reg::PHONE.name,
-            "Bitte geben Sie eine Telefonnummer mit Vorwahl an, zum Beispiel 030 1234567.",
-        );
-    }
-    if !input.checked(reg::AGB.name) {
-        errors.add(
-            reg::AGB.name,
-            "Bitte stimmen Sie den Allgemeinen Geschäftsbedingungen (CSP-AGB) zu.",
-        );
-    }
-    if !input.checked(reg::PRIVACY.name) {
-        errors.add(
-            reg::PRIVACY.name,
-            "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben.",
-        );
-    }
-    let in_house_capable = input.checked(reg::IN_HOUSE.name);
-    errors.into_result(RegistrationInput {
-        org_name,
-        legal_form,
-        street,
-        postcode,
-        city,
-        in_house_capable,
-        level,
-        admin_name,
-        email,
-        phone,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn valid() -> Vec<(&'static str, &'static str)> {
-        vec![
-            ("organisation", "Stadt Musterstadt"),
-            ("rechtsform", "Gebietskörperschaft"),
-            ("strasse", "Rathausplatz 1"),
-            ("plz", "12345"),
-            ("ort", "Musterstadt"),
-            ("ebene", "Kommune"),
-            ("name", "Erika Mustermann"),
-            ("email", " Erika.Mustermann@Musterstadt.DE "),
-            ("telefon", "+49 30 1234567"),
-            ("agb", "on"),
-            ("datenschutz", "on"),
-        ]
-    }
-
-    #[test]
-    fn accepts_a_complete_registration_and_normalises_the_address() {
-        let reg = validate_registration(&FormInput::from_pairs(valid())).expect("valid");
-        assert_eq!(reg.email, "erika.mustermann@musterstadt.de");
-        assert!(!reg.in_house_capable);
-    }
-
-    #[test]
-    fn reports_every_missing_field_in_form_order() {
-        let errors = validate_registration(&FormInput::default()).expect_err("invalid");
-        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "organisation",
-                "rechtsform",
-                "strasse",
-                "plz",
-                "ort",
-                "ebene",
-                "name",
-                "email",
-                "telefon",
-                "agb",
-                "datenschutz"
-            ]
-        );
-    }
-
-    #[test]
-    fn rejects_bad_postcode_email_phone_and_overlong_names() {
-        let mut pairs = valid();
-        pairs.retain(|(k, _)| !["plz", "email", "telefon", "organisation"].contains(k));
-        let long = "x".repeat(201);
-        let mut input: Vec<(&str, &str)> = pairs;
-        input.extend([
-            ("plz", "1234"),
-            ("email", "a@b"),
-            ("telefon", "abc"),
-            ("organisation", long.as_str()),
-        ]);
-        let errors = validate_registration(&FormInput::from_pairs(input)).expect_err("invalid");
-        for field in ["plz", "email", "telefon", "organisation"] {
-            assert!(errors.get(field).is_some(), "{field}: {errors:?}");
-        }
-    }
 
     #[test]
     fn normalises_unicode_to_nfc() {
@@ -461,19 +218,6 @@ mod tests {
         ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn passwords_need_25_characters_and_a_matching_repetition() {
-        let short =
-            FormInput::from_pairs([("passwort", "kurz"), ("passwort_wiederholung", "kurz")]);
-        assert!(validate_new_password(&short).is_err());
-        let pw = "ein langer Satz mit vielen Wörtern";
-        let ok = FormInput::from_pairs([("passwort", pw), ("passwort_wiederholung", pw)]);
-        assert_eq!(validate_new_password(&ok).as_deref(), Ok(pw));
-        let mismatch = FormInput::from_pairs([("passwort", pw), ("passwort_wiederholung", "x")]);
-        let errors = validate_new_password(&mismatch).expect_err("mismatch");
-        assert!(errors.get("passwort_wiederholung").is_some());
     }
 }
 

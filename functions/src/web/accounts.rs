@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use catalog::forms::{self, FormView};
 
 use super::form::PostedForm;
+use super::inputs;
 use super::refusal::Refusal;
 use super::request::Caller;
 use super::return_to;
@@ -137,7 +138,11 @@ pub async fn register(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
-    match state.accounts.register(&input, &caller.client).await {
+    match state
+        .accounts
+        .register(&inputs::registration_input(&input), &caller.client)
+        .await
+    {
         Ok(()) => {
             state.outbox.mail_queued().await;
             success(&caller, "/api/hinweis/registrierung-eingegangen")
@@ -234,7 +239,11 @@ pub async fn sign_in(
     let return_to = requested_return(&caller, &input);
     match state
         .accounts
-        .sign_in(&input, &caller.client, caller.session_cookie.as_deref())
+        .sign_in(
+            &inputs::sign_in_input(&input),
+            &caller.client,
+            caller.session_cookie.as_deref(),
+        )
         .await
     {
         Ok(SignInStep::Done(signed_in)) => {
@@ -344,7 +353,11 @@ pub async fn forgot(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
-    match state.accounts.request_reset(&input, &caller.client).await {
+    match state
+        .accounts
+        .request_reset(inputs::reset_email(&input), &caller.client)
+        .await
+    {
         Ok(()) => {
             state.outbox.mail_queued().await;
             success(&caller, "/api/hinweis/passwort-link-gesendet")
@@ -392,7 +405,11 @@ pub async fn set_password(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
-    match state.accounts.set_password(&input).await {
+    match state
+        .accounts
+        .set_password(&inputs::set_password_input(&input))
+        .await
+    {
         Ok(()) => success(&caller, "/api/hinweis/passwort-gesetzt"),
         Err(e) => {
             let token = input.get(forms::set_password::TOKEN.name);

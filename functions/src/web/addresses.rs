@@ -142,7 +142,12 @@ pub async fn add(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    Ok(match state.accounts.add_address(&info, &input).await {
+    let added = state
+        .accounts
+        .add_address(&info, &super::inputs::address_input(&input))
+        .await
+        .map_err(super::inputs::named);
+    Ok(match added {
         Ok(added) => {
             if caller.wants_json {
                 json_value(
@@ -236,7 +241,7 @@ async fn refused(
     input: &FormInput,
     error: AccountError,
 ) -> Response {
-    match error {
+    match super::inputs::named(error) {
         AccountError::Invalid(errors) if !caller.wants_json => {
             match state.accounts.managed_address(info, id).await {
                 Ok(address) => {
@@ -263,7 +268,7 @@ pub async fn act(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    let action = match AddressAction::from_input(&input) {
+    let action = match super::inputs::address_action(&input) {
         Ok(action) => action,
         Err(errors) => {
             return Ok(account_error(
@@ -276,7 +281,7 @@ pub async fn act(
     Ok(
         match state
             .accounts
-            .act_on_address(&info, &id, action, &input)
+            .act_on_address(&info, &id, action, &super::inputs::address_input(&input))
             .await
         {
             Ok(()) => {

@@ -240,7 +240,12 @@ pub async fn invite(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    Ok(match state.accounts.invite(&info, &input).await {
+    let invited = state
+        .accounts
+        .invite(&info, &super::inputs::invite_input(&input))
+        .await
+        .map_err(super::inputs::named);
+    Ok(match invited {
         Ok(()) => {
             state.outbox.mail_queued().await;
             success(&caller, &format!("{LIST}?hinweis=eingeladen"))
@@ -275,7 +280,7 @@ pub async fn act(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    let action = match MemberAction::from_input(&input) {
+    let action = match super::inputs::member_action(&input) {
         Ok(action) => action,
         Err(errors) => {
             return Ok(account_error(

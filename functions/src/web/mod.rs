@@ -8,6 +8,7 @@ mod charts;
 mod form;
 mod handlers;
 mod interest;
+pub mod inputs;
 mod members;
 mod newsletter;
 mod openapi;

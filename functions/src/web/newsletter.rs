@@ -77,7 +77,11 @@ pub async fn subscribe(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
-    match state.newsletter.subscribe(&input, &caller.client).await {
+    match state
+        .newsletter
+        .subscribe(&super::inputs::newsletter_input(&input), &caller.client)
+        .await
+    {
         Ok(()) => {
             state.outbox.mail_queued().await;
             success(&caller, REQUESTED)

@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 
 use self::views::{FolderView, OrderRow, OrderView};
 use super::form::PostedForm;
+use super::inputs;
 use super::refusal::Refusal;
 use super::request::Caller;
 use super::responses::{
@@ -112,13 +113,53 @@ async fn signed_in_form(
     Ok((info, token))
 }
 
+/// A failed order action as the web answers it: messages under the form's field names
+/// (the domain's problems named by [`inputs`], or the edge's own about the CSRF token), or
+/// another refusal.
+#[derive(Debug)]
+pub(super) enum Failed {
+    Fields(FieldErrors),
+    Order(OrderError),
+}
+
+impl From<OrderError> for Failed {
+    fn from(error: OrderError) -> Self {
+        match error {
+            OrderError::Invalid(problems) => Failed::Fields(inputs::order_errors(&problems)),
+            OrderError::InvalidNeed(problems) => Failed::Fields(inputs::need_errors(&problems)),
+            other => Failed::Order(other),
+        }
+    }
+}
+
+/// A form that came without its CSRF token: to be sent once more (see [`check_token`]).
+pub(super) fn send_again() -> Failed {
+    let mut again = FieldErrors::default();
+    again.add(forms::CSRF.name, SEND_AGAIN);
+    Failed::Fields(again)
+}
+
+/// The answer to a failed order action that is not shown as its form again.
+pub(super) fn failed(caller: &Caller, session: Option<&str>, failed: Failed) -> Response {
+    match failed {
+        Failed::Fields(errors) => Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
+            .with_fields(errors_json(&errors))
+            .into_response(),
+        Failed::Order(error) => order_error(caller, session, error).into_response(),
+    }
+}
+
 /// The answer to a failed order action, with the header of `session` on its page.
 pub(super) fn order_error(caller: &Caller, session: Option<&str>, error: OrderError) -> Refusal {
     let refuse =
         |status, message: &'static str| Refusal::new(caller, status, message).for_session(session);
     match error {
-        OrderError::Invalid(errors) => Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
-            .with_fields(errors_json(&errors)),
+        OrderError::Invalid(problems) => Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
+            .with_fields(errors_json(&inputs::order_errors(&problems))),
+        OrderError::InvalidNeed(problems) => {
+            Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
+                .with_fields(errors_json(&inputs::need_errors(&problems)))
+        }
         OrderError::NotOrderable => refuse(
             StatusCode::NOT_FOUND,
             "Dieses Angebot kann nicht (mehr) bestellt werden.",
@@ -182,7 +223,7 @@ pub(super) fn order_json(order: &Order, now: i64) -> Value {
 /// Messages of an order that concern the whole form, not one of its fields: who may order
 /// the offering, a form that lost its key, a form to be sent again with its token.
 const ORDER_FORM_MESSAGES: &[&str] = &[
-    "kundenkreis",
+    inputs::CUSTOMER_SCOPE,
     forms::order::IDEMPOTENCY_KEY.name,
     forms::CSRF.name,
 ];
@@ -410,22 +451,19 @@ pub async fn submit_order(
     PostedForm { caller, input }: PostedForm,
 ) -> Result<Response, Refusal> {
     let (info, token) = signed_in_form(&state, &caller, &input).await?;
+    let order = inputs::order_input(&input);
     let placed = if token {
-        state.orders.place(&info, &input).await
+        state.orders.place(&info, &order).await
     } else {
         // Its mistakes are shown at once; a correct form is asked for once more.
-        match state.orders.check_order(&info, &input).await {
-            Ok(()) => {
-                let mut again = FieldErrors::default();
-                again.add(forms::CSRF.name, SEND_AGAIN);
-                Err(PlaceError::Order(OrderError::Invalid(again)))
-            }
+        match state.orders.check_order(&info, &order).await {
+            Ok(()) => return Ok(resend_order(&state, &caller, &info, &input, send_again()).await),
             Err(e) => Err(PlaceError::Order(e)),
         }
     };
     let placed = match placed {
         Ok(order) => Ok(order),
-        Err(PlaceError::Order(e)) => Err(e),
+        Err(PlaceError::Order(e)) => Err(Failed::from(e)),
         Err(PlaceError::IdempotencyKeyReused { existing_number }) => {
             return Err(Refusal::new(
                 &caller,
@@ -450,33 +488,45 @@ pub async fn submit_order(
                 see_other(&location)
             }
         }
-        Err(OrderError::Invalid(errors)) if !caller.wants_json => {
-            let catalog = state
-                .orders
-                .catalog()
-                .map_err(|e| order_error(&caller, name(&info), e))?;
-            let Some(offering) = catalog.offering(input.get(forms::order::OFFERING.name)) else {
-                return Err(order_error(&caller, name(&info), OrderError::NotOrderable));
-            };
-            // The same idempotency key again: correcting and resending stays one order.
-            let key = match input.get(forms::order::IDEMPOTENCY_KEY.name) {
-                "" => new_id(),
-                key => key.to_owned(),
-            };
-            order_page(
-                &state,
-                &info,
-                offering,
-                &input,
-                &errors,
-                &key,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("Fehler: {} bestellen", offering.name),
-                &saved_addresses(&state, &info).await,
-            )
-        }
-        Err(e) => order_error(&caller, name(&info), e).into_response(),
+        Err(e) => resend_order(&state, &caller, &info, &input, e).await,
     })
+}
+
+/// The order form sent again with its messages (a page), or the refusal.
+async fn resend_order(
+    state: &AppState,
+    caller: &Caller,
+    info: &SessionInfo,
+    input: &FormInput,
+    failure: Failed,
+) -> Response {
+    let errors = match failure {
+        Failed::Fields(errors) if !caller.wants_json => errors,
+        other => return failed(caller, name(info), other),
+    };
+    let catalog = match state.orders.catalog() {
+        Ok(catalog) => catalog,
+        Err(e) => return order_error(caller, name(info), e).into_response(),
+    };
+    let Some(offering) = catalog.offering(input.get(forms::order::OFFERING.name)) else {
+        return order_error(caller, name(info), OrderError::NotOrderable).into_response();
+    };
+    // The same idempotency key again: correcting and resending stays one order.
+    let key = match input.get(forms::order::IDEMPOTENCY_KEY.name) {
+        "" => new_id(),
+        key => key.to_owned(),
+    };
+    order_page(
+        state,
+        info,
+        offering,
+        input,
+        &errors,
+        &key,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &format!("Fehler: {} bestellen", offering.name),
+        &saved_addresses(state, info).await,
+    )
 }
 
 pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> Result<Response, Refusal> {
@@ -734,15 +784,19 @@ pub async fn submit_need(
     PostedForm { caller, input }: PostedForm,
 ) -> Result<Response, Refusal> {
     let (info, token) = signed_in_form(&state, &caller, &input).await?;
+    let need = inputs::need_input(&input);
     let reported = if token {
-        state.orders.report_need(&info, &input).await
+        state
+            .orders
+            .report_need(&info, &need)
+            .await
+            .map_err(Failed::from)
     } else {
         // Its mistakes are shown at once; a correct form is asked for once more.
-        state.orders.check_need(&input).and_then(|()| {
-            let mut again = FieldErrors::default();
-            again.add(forms::CSRF.name, SEND_AGAIN);
-            Err(OrderError::Invalid(again))
-        })
+        match state.orders.check_need(&need) {
+            Ok(()) => Err(send_again()),
+            Err(e) => Err(Failed::from(e)),
+        }
     };
     Ok(match reported {
         Ok(need) => {
@@ -756,7 +810,7 @@ pub async fn submit_need(
                 success(&caller, "/api/hinweis/bedarf-gemeldet")
             }
         }
-        Err(OrderError::Invalid(errors)) if !caller.wants_json => {
+        Err(Failed::Fields(errors)) if !caller.wants_json => {
             let catalog = state
                 .orders
                 .catalog()
@@ -771,6 +825,6 @@ pub async fn submit_need(
                 "Fehler: Bedarf melden",
             )
         }
-        Err(e) => order_error(&caller, name(&info), e).into_response(),
+        Err(e) => failed(&caller, name(&info), e),
     })
 }

@@ -147,7 +147,7 @@ fn refused(
     input: &FormInput,
     error: AccountError,
 ) -> Response {
-    match error {
+    match super::inputs::named(error) {
         AccountError::Invalid(errors) if !caller.wants_json => {
             let form = super::accounts::form_view(fields, input, &errors, None);
             profile_page(
@@ -168,18 +168,24 @@ pub async fn update_profile(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    Ok(match state.accounts.update_profile(&info, &input).await {
-        Ok(_) => success(&caller, &format!("{PAGE}?hinweis=profil")),
-        Err(e) => refused(
-            &state,
-            &caller,
-            &info,
-            Which::Profile,
-            profile::FIELDS,
-            &input,
-            e,
-        ),
-    })
+    Ok(
+        match state
+            .accounts
+            .update_profile(&info, &super::inputs::profile_input(&input))
+            .await
+        {
+            Ok(_) => success(&caller, &format!("{PAGE}?hinweis=profil")),
+            Err(e) => refused(
+                &state,
+                &caller,
+                &info,
+                Which::Profile,
+                profile::FIELDS,
+                &input,
+                e,
+            ),
+        },
+    )
 }
 
 pub async fn change_password(
@@ -191,7 +197,11 @@ pub async fn change_password(
     Ok(
         match state
             .accounts
-            .change_password(&info, &input, &caller.client)
+            .change_password(
+                &info,
+                &super::inputs::change_password_input(&input),
+                &caller.client,
+            )
             .await
         {
             Ok(signed_in) => {
@@ -230,7 +240,7 @@ pub async fn update_organisation(
     Ok(
         match state
             .accounts
-            .update_organisation_details(&info, &input)
+            .update_organisation_details(&info, &super::inputs::organisation_details_input(&input))
             .await
         {
             Ok(_) => success(&caller, &format!("{PAGE}?hinweis=organisation")),

@@ -79,6 +79,11 @@ pub(super) fn account_error(
     rerender: Rerender<'_>,
 ) -> Response {
     let (status, message, errors) = match error {
+        AccountError::Problems(problems) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            CORRECT.to_owned(),
+            super::inputs::account_errors(&problems),
+        ),
         AccountError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, CORRECT.to_owned(), errors),
         AccountError::RateLimited { retry_after } => {
             let minutes = (retry_after + 59) / 60;

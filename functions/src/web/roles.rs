@@ -133,7 +133,12 @@ pub async fn create(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    Ok(match state.accounts.create_role(&info, &input).await {
+    let created = state
+        .accounts
+        .create_role(&info, &super::inputs::role_input(&input))
+        .await
+        .map_err(super::inputs::named);
+    Ok(match created {
         Ok(_) => success(&caller, &format!("{LIST}?hinweis=angelegt")),
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {
             let form = super::accounts::form_view(role_form::FIELDS, &input, &errors, None);
@@ -224,7 +229,12 @@ pub async fn edit(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    Ok(match state.accounts.edit_role(&info, &id, &input).await {
+    let edited = state
+        .accounts
+        .edit_role(&info, &id, &super::inputs::role_input(&input))
+        .await
+        .map_err(super::inputs::named);
+    Ok(match edited {
         Ok(_) => {
             // The holders' mails are in the outbox: send them now.
             state.outbox.mail_queued().await;
@@ -253,7 +263,12 @@ pub async fn delete(
 ) -> Result<Response, Refusal> {
     let info = signed_in(&state, &caller).await?;
     require_token(&state, &caller, &info, &input)?;
-    Ok(match state.accounts.delete_role(&info, &id).await {
+    let deleted = state
+        .accounts
+        .delete_role(&info, &id)
+        .await
+        .map_err(super::inputs::named);
+    Ok(match deleted {
         Ok(_) => success(&caller, &format!("{LIST}?hinweis=geloescht")),
         // Still given to people: the role's page says so (409), nothing is deleted.
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {

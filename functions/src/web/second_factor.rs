@@ -174,6 +174,7 @@ pub async fn code(
             caller.session_cookie.as_deref(),
         )
         .await
+        .map_err(super::inputs::named)
     {
         Ok((signed_in, accepted)) => {
             signed_in_response(&state, &caller, &signed_in, accepted, return_to)
@@ -331,6 +332,7 @@ pub async fn enable(
         .accounts
         .enable_second_factor(&info, setup_token, input.get(form::setup::CODE.name))
         .await
+        .map_err(super::inputs::named)
     {
         Ok(codes) => Ok(if caller.wants_json {
             json_value(
@@ -379,6 +381,7 @@ pub async fn disable(
             &caller.client,
         )
         .await
+        .map_err(super::inputs::named)
     {
         Ok(()) => Ok(success(&caller, &format!("{ACCOUNT_PAGE}?hinweis=aus"))),
         Err(AccountError::Invalid(errors)) if !caller.wants_json => {

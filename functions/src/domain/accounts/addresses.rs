@@ -9,13 +9,14 @@
 //! organisation reads them, to choose one when ordering. An address of another
 //! organisation does not exist (`NotFound`, as an unknown id).
 
-use catalog::forms::{address, address_action};
+use catalog::forms::address;
 
+use super::input::{AccountField, AccountProblems, AddressField, AddressInput};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::model::{Address, AddressKind, AuditAction, AuditEntry, Organisation, Right};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
-use crate::domain::validation::{self, FieldErrors, FormInput};
+use crate::domain::validation;
 
 /// Whether the session's person may create, edit and delete the organisation's addresses
 /// and choose its Standardadresse: the administration, and named roles with the right
@@ -38,22 +39,6 @@ pub enum AddressAction {
     Delete,
 }
 
-impl AddressAction {
-    /// The action a form submitted (`aktion`).
-    pub fn from_input(input: &FormInput) -> Result<Self, FieldErrors> {
-        match input.get(address_action::ACTION.name) {
-            address_action::SAVE => Ok(AddressAction::Save),
-            address_action::MAKE_DEFAULT => Ok(AddressAction::MakeDefault),
-            address_action::DELETE => Ok(AddressAction::Delete),
-            _ => {
-                let mut errors = FieldErrors::default();
-                errors.add(address_action::ACTION.name, "Unbekannte Aktion.");
-                Err(errors)
-            }
-        }
-    }
-}
-
 /// The fields of an address as entered and checked.
 struct AddressFields {
     kind: AddressKind,
@@ -65,80 +50,85 @@ struct AddressFields {
     phone: String,
 }
 
+/// A text field of the address; `spec` gives whether it is required and its limit.
 fn text(
-    input: &FormInput,
-    errors: &mut FieldErrors,
-    field: catalog::forms::Field,
+    value: &str,
+    errors: &mut AccountProblems,
+    field: AddressField,
+    spec: catalog::forms::Field,
     missing: &str,
 ) -> String {
-    let value = input.get(field.name).trim().to_owned();
+    let field = AccountField::Address(field);
+    let value = value.trim().to_owned();
     if value.is_empty() {
-        if field.required {
-            errors.add(field.name, missing);
+        if spec.required {
+            errors.add(field, missing);
         }
-    } else if value.chars().count() > field.max_len {
+    } else if value.chars().count() > spec.max_len {
         errors.add(
-            field.name,
+            field,
             format!(
                 "Bitte kürzen Sie die Angabe auf höchstens {} Zeichen.",
-                field.max_len
+                spec.max_len
             ),
         );
     } else if value.chars().any(char::is_control) {
-        errors.add(field.name, "Die Angabe enthält unzulässige Steuerzeichen.");
+        errors.add(field, "Die Angabe enthält unzulässige Steuerzeichen.");
     }
     value
 }
 
-fn checked_fields(input: &FormInput) -> Result<AddressFields, AccountError> {
-    let mut errors = FieldErrors::default();
-    let kind = AddressKind::parse(input.get(address::KIND.name));
+fn checked_fields(input: &AddressInput) -> Result<AddressFields, AccountError> {
+    let mut errors = AccountProblems::default();
+    let kind = AddressKind::parse(&input.kind);
     if kind.is_none() {
         errors.add(
-            address::KIND.name,
+            AccountField::Address(AddressField::Kind),
             "Bitte wählen Sie, ob es ein Standort oder eine Rechnungsadresse ist.",
         );
     }
     let label = text(
-        input,
+        &input.label,
         &mut errors,
+        AddressField::Label,
         address::LABEL,
         "Bitte geben Sie eine Bezeichnung an.",
     );
     let recipient = text(
-        input,
+        &input.recipient,
         &mut errors,
+        AddressField::Recipient,
         address::RECIPIENT,
         "Bitte geben Sie die Organisation oder Dienststelle an.",
     );
     let street = text(
-        input,
+        &input.street,
         &mut errors,
+        AddressField::Street,
         address::STREET,
         "Bitte geben Sie Straße und Hausnummer an.",
     );
-    let postcode = input.get(address::POSTCODE.name).trim().to_owned();
+    let postcode = input.postcode.trim().to_owned();
+    let postcode_field = AccountField::Address(AddressField::Postcode);
     if postcode.is_empty() {
-        errors.add(
-            address::POSTCODE.name,
-            "Bitte geben Sie die Postleitzahl an.",
-        );
+        errors.add(postcode_field, "Bitte geben Sie die Postleitzahl an.");
     } else if !validation::is_valid_postcode(&postcode) {
         errors.add(
-            address::POSTCODE.name,
+            postcode_field,
             "Bitte geben Sie eine Postleitzahl mit fünf Ziffern an, zum Beispiel 10117.",
         );
     }
     let city = text(
-        input,
+        &input.city,
         &mut errors,
+        AddressField::City,
         address::CITY,
         "Bitte geben Sie den Ort an.",
     );
-    let phone = input.get(address::PHONE.name).trim().to_owned();
+    let phone = input.phone.trim().to_owned();
     if !phone.is_empty() && !validation::is_valid_phone(&phone) {
         errors.add(
-            address::PHONE.name,
+            AccountField::Address(AddressField::Phone),
             "Bitte geben Sie eine Telefonnummer mit mindestens sechs Ziffern an, zum Beispiel 030 1234567.",
         );
     }
@@ -152,7 +142,7 @@ fn checked_fields(input: &FormInput) -> Result<AddressFields, AccountError> {
             city,
             phone,
         }),
-        _ => Err(AccountError::Invalid(errors)),
+        _ => Err(AccountError::Problems(errors)),
     }
 }
 
@@ -263,7 +253,7 @@ impl Accounts {
     pub async fn add_address(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &AddressInput,
     ) -> Result<Address, AccountError> {
         self.require_address_manager(session)?;
         let fields = checked_fields(input)?;
@@ -299,7 +289,7 @@ impl Accounts {
         session: &SessionInfo,
         id: &str,
         action: AddressAction,
-        input: &FormInput,
+        input: &AddressInput,
     ) -> Result<(), AccountError> {
         self.require_address_manager(session)?;
         let addresses = self.addresses(session).await?;
@@ -457,24 +447,27 @@ mod tests {
 
     #[test]
     fn address_fields_are_checked_with_a_message_each() {
-        let input =
-            FormInput::from_pairs([("art", "irgendwas"), ("plz", "123"), ("telefon", "12")]);
-        let Err(AccountError::Invalid(errors)) = checked_fields(&input) else {
+        let input = AddressInput {
+            kind: "irgendwas".into(),
+            postcode: "123".into(),
+            phone: "12".into(),
+            ..AddressInput::default()
+        };
+        let Err(AccountError::Problems(errors)) = checked_fields(&input) else {
             panic!("refused");
         };
-        for field in [
-            "art",
-            "bezeichnung",
-            "empfaenger",
-            "strasse",
-            "plz",
-            "ort",
-            "telefon",
-        ] {
-            assert!(
-                errors.0.iter().any(|(name, _)| name == field),
-                "{field}: {errors:?}"
-            );
-        }
+        let fields: Vec<AccountField> = errors.0.iter().map(|p| p.field).collect();
+        let expected: Vec<AccountField> = [
+            AddressField::Kind,
+            AddressField::Label,
+            AddressField::Recipient,
+            AddressField::Street,
+            AddressField::Postcode,
+            AddressField::City,
+            AddressField::Phone,
+        ]
+        .map(AccountField::Address)
+        .to_vec();
+        assert_eq!(fields, expected);
     }
 }

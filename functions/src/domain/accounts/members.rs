@@ -9,8 +9,9 @@
 //! deactivated, deleted nor demoted, an organisation always keeps one person who can
 //! administer it.
 
-use catalog::forms::{invite_member, member_action};
+use catalog::forms::invite_member;
 
+use super::input::{AccountField, AccountProblems, InviteField, InviteInput};
 pub use super::roles::{Assignment, role_label};
 use super::roles::{NOT_BEYOND_OWN, Rights};
 use super::{AccountError, Accounts, SessionInfo};
@@ -20,7 +21,7 @@ use crate::domain::model::{
 };
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
-use crate::domain::validation::{self, FieldErrors, FormInput};
+use crate::domain::validation::{self, FieldErrors};
 
 /// What an administrator does with one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,33 +33,6 @@ pub enum MemberAction {
     Reactivate,
     /// Irreversible; the person's orders stay with the organisation.
     Delete,
-}
-
-impl MemberAction {
-    /// The action a form submitted (`aktion`, and `rolle` for a role change).
-    pub fn from_input(input: &FormInput) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let action = match input.get(member_action::ACTION.name) {
-            member_action::RESEND => MemberAction::ResendInvitation,
-            member_action::DEACTIVATE => MemberAction::Deactivate,
-            member_action::REACTIVATE => MemberAction::Reactivate,
-            member_action::DELETE => MemberAction::Delete,
-            member_action::CHANGE_ROLE => {
-                match Assignment::parse(input.get(member_action::ROLE.name)) {
-                    Some(role) => MemberAction::ChangeRole(role),
-                    None => {
-                        errors.add(member_action::ROLE.name, "Bitte wählen Sie eine Rolle aus.");
-                        return Err(errors);
-                    }
-                }
-            }
-            _ => {
-                errors.add(member_action::ACTION.name, "Unbekannte Aktion.");
-                return Err(errors);
-            }
-        };
-        Ok(action)
-    }
 }
 
 /// One person as the list shows them.
@@ -188,43 +162,42 @@ impl Accounts {
     pub async fn invite(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &InviteInput,
     ) -> Result<(), AccountError> {
         let rights = self.require_members_right(session)?;
-        let mut errors = FieldErrors::default();
-        let name = input.get(invite_member::NAME.name).trim().to_owned();
+        let mut errors = AccountProblems::default();
+        let name_field = AccountField::Invite(InviteField::Name);
+        let name = input.name.trim().to_owned();
         if name.is_empty() {
-            errors.add(invite_member::NAME.name, "Bitte geben Sie den Namen an.");
+            errors.add(name_field, "Bitte geben Sie den Namen an.");
         } else if name.chars().count() > invite_member::NAME.max_len {
             errors.add(
-                invite_member::NAME.name,
+                name_field,
                 format!(
                     "Bitte kürzen Sie den Namen auf höchstens {} Zeichen.",
                     invite_member::NAME.max_len
                 ),
             );
         } else if name.chars().any(char::is_control) {
-            errors.add(
-                invite_member::NAME.name,
-                "Die Angabe enthält unzulässige Steuerzeichen.",
-            );
+            errors.add(name_field, "Die Angabe enthält unzulässige Steuerzeichen.");
         }
-        let email = match validation::normalize_email(input.get(invite_member::EMAIL.name)) {
+        let email = match validation::normalize_email(&input.email) {
             Ok(email) => email,
             Err(message) => {
-                errors.add(invite_member::EMAIL.name, message);
+                errors.add(AccountField::Invite(InviteField::Email), message);
                 String::new()
             }
         };
-        let assignment = Assignment::parse(input.get(invite_member::ROLE.name));
+        let role_field = AccountField::Invite(InviteField::Role);
+        let assignment = Assignment::parse(&input.role);
         if assignment.is_none() {
-            errors.add(invite_member::ROLE.name, "Bitte wählen Sie die Rolle aus.");
+            errors.add(role_field, "Bitte wählen Sie die Rolle aus.");
         }
         let Some(assignment) = assignment.filter(|_| errors.is_empty()) else {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         };
         let (named, label) = self
-            .resolve_assignment(session, &rights, &assignment, invite_member::ROLE.name)
+            .resolve_assignment(session, &rights, &assignment, role_field)
             .await?;
         let role = if assignment == Assignment::Admin {
             MemberRole::Admin
@@ -350,7 +323,7 @@ impl Accounts {
                     return Err(AccountError::Forbidden(NOT_BEYOND_OWN));
                 }
                 let (named, label) = self
-                    .resolve_assignment(session, &rights, assignment, member_action::ROLE.name)
+                    .resolve_assignment(session, &rights, assignment, AccountField::MemberRole)
                     .await?;
                 after.role = if *assignment == Assignment::Admin {
                     MemberRole::Admin

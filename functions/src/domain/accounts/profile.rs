@@ -3,23 +3,27 @@
 //! which only people with the right "Organisationsprofil bearbeiten" change. Name and Rechtsform of the organisation are not
 //! changed here: the operator does it on request.
 
-use catalog::forms::{change_password, organisation_details, profile, set_password};
+use catalog::forms::profile;
 
+use super::input::{
+    AccountField, AccountProblems, ChangePasswordInput, DetailsField, OrganisationDetailsInput,
+    ProfileField, ProfileInput,
+};
 use super::{AccountError, Accounts, SessionInfo, SignedIn};
 use crate::domain::model::{AuditAction, Organisation, Right, User};
 use crate::domain::password;
 use crate::domain::tokens::new_id;
-use crate::domain::validation::{self, FieldErrors, FormInput};
+use crate::domain::validation;
 
 /// A required single-line text of at most `max` characters.
 fn required_text(
-    input: &FormInput,
-    errors: &mut FieldErrors,
-    field: &str,
+    value: &str,
+    errors: &mut AccountProblems,
+    field: AccountField,
     missing: &str,
     max: usize,
 ) -> String {
-    let value = input.get(field).trim().to_owned();
+    let value = value.trim().to_owned();
     if value.is_empty() {
         errors.add(field, missing);
     } else if value.chars().count() > max {
@@ -68,30 +72,28 @@ impl Accounts {
     pub async fn update_profile(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &ProfileInput,
     ) -> Result<User, AccountError> {
-        let mut errors = FieldErrors::default();
+        let mut errors = AccountProblems::default();
         let name = required_text(
-            input,
+            &input.name,
             &mut errors,
-            profile::NAME.name,
+            AccountField::Profile(ProfileField::Name),
             "Bitte geben Sie Ihren Namen an.",
             profile::NAME.max_len,
         );
-        let phone = input.get(profile::PHONE.name).trim().to_owned();
+        let phone = input.phone.trim().to_owned();
+        let phone_field = AccountField::Profile(ProfileField::Phone);
         if phone.is_empty() {
-            errors.add(
-                profile::PHONE.name,
-                "Bitte geben Sie Ihre Telefonnummer an.",
-            );
+            errors.add(phone_field, "Bitte geben Sie Ihre Telefonnummer an.");
         } else if !validation::is_valid_phone(&phone) {
             errors.add(
-                profile::PHONE.name,
+                phone_field,
                 "Bitte geben Sie eine Telefonnummer mit mindestens sechs Ziffern an, zum Beispiel 030 1234567.",
             );
         }
         if !errors.is_empty() {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
         let before = &session.user;
         let after = User {
@@ -111,35 +113,34 @@ impl Accounts {
     pub async fn change_password(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &ChangePasswordInput,
         client: &str,
     ) -> Result<SignedIn, AccountError> {
-        let current = input.get(change_password::CURRENT.name).to_owned();
-        let mut errors = match validation::validate_new_password(input) {
-            Ok(_) => FieldErrors::default(),
-            Err(errors) => errors,
+        let current = input.current.clone();
+        let (new_password, mut errors) = match super::validate::validate_new_password(&input.new) {
+            Ok(password) => (password, Default::default()),
+            Err(errors) => (String::new(), errors),
         };
         if current.is_empty() {
             errors.add(
-                change_password::CURRENT.name,
+                AccountField::CurrentPassword,
                 "Bitte geben Sie Ihr aktuelles Passwort ein.",
             );
         }
         if !errors.is_empty() {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
         if !self
             .current_password_matches(&session.user, &current, client)
             .await?
         {
-            let mut errors = FieldErrors::default();
+            let mut errors = super::input::AccountProblems::default();
             errors.add(
-                change_password::CURRENT.name,
+                AccountField::CurrentPassword,
                 "Das aktuelle Passwort ist nicht richtig.",
             );
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
-        let new_password = input.get(set_password::PASSWORD.name).to_owned();
         let phc = password::run_bounded(move || password::hash(&new_password))
             .await
             .and_then(|hashed| hashed)
@@ -160,34 +161,30 @@ impl Accounts {
     pub async fn update_organisation_details(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &OrganisationDetailsInput,
     ) -> Result<Organisation, AccountError> {
         super::roles::require(session, Right::EditOrganisation)?;
-        let mut errors = FieldErrors::default();
-        let leitweg_id =
-            validation::normalize_leitweg_id(input.get(organisation_details::LEITWEG_ID.name));
+        let mut errors = AccountProblems::default();
+        let leitweg_id = validation::normalize_leitweg_id(&input.leitweg_id);
         if !leitweg_id.is_empty() && !validation::is_valid_leitweg_id(&leitweg_id) {
             errors.add(
-                organisation_details::LEITWEG_ID.name,
+                AccountField::OrganisationDetails(DetailsField::LeitwegId),
                 "Die Leitweg-ID hat nicht das veröffentlichte Format oder ihre Prüfziffern stimmen nicht. Sie besteht aus der Grobadressierung (Ziffern), wahlweise der Feinadressierung (Buchstaben und Ziffern) und zwei Prüfziffern, getrennt durch Bindestriche, zum Beispiel 04011000-1234512345-06.",
             );
         }
-        let central_phone = input
-            .get(organisation_details::CENTRAL_PHONE.name)
-            .trim()
-            .to_owned();
+        let central_phone = input.central_phone.trim().to_owned();
         if !central_phone.is_empty() && !validation::is_valid_phone(&central_phone) {
             errors.add(
-                organisation_details::CENTRAL_PHONE.name,
+                AccountField::OrganisationDetails(DetailsField::CentralPhone),
                 "Bitte geben Sie eine Telefonnummer mit mindestens sechs Ziffern an, zum Beispiel 030 1234567.",
             );
         }
         if !errors.is_empty() {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
         let before = &session.org;
         let after = Organisation {
-            in_house_capable: input.checked(organisation_details::IN_HOUSE.name),
+            in_house_capable: input.in_house_capable,
             leitweg_id,
             central_phone,
             ..before.clone()

@@ -23,11 +23,11 @@
 
 use catalog::forms::role as role_form;
 
+use super::input::{AccountField, AccountProblems, RoleField, RoleInput};
 use super::{AccountError, Accounts, SessionInfo};
 use crate::domain::model::{AuditAction, AuditEntry, MemberRole, Right, Role, Standing, User};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
-use crate::domain::validation::{FieldErrors, FormInput};
 
 /// What a person may do in their organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,10 +118,10 @@ impl Assignment {
 }
 
 /// The message for a role choice that is not one of the organisation's.
-fn unknown_role(field: &str) -> AccountError {
-    let mut errors = FieldErrors::default();
+fn unknown_role(field: AccountField) -> AccountError {
+    let mut errors = AccountProblems::default();
     errors.add(field, "Bitte wählen Sie eine Rolle aus.");
-    AccountError::Invalid(errors)
+    AccountError::Problems(errors)
 }
 
 /// The German label of a role an administrator gives.
@@ -182,54 +182,49 @@ pub struct RoleInUse {
     pub holders: Vec<User>,
 }
 
-/// The name and rights a role form submitted.
-fn read_role_form(input: &FormInput) -> Result<(String, Vec<Right>), AccountError> {
-    let mut errors = FieldErrors::default();
-    let name = input.get(role_form::NAME.name).trim().to_owned();
+/// The name and rights of a role form, checked (the rights in the order of [`Right::ALL`]).
+fn read_role_form(input: &RoleInput) -> Result<(String, Vec<Right>), AccountError> {
+    let mut errors = AccountProblems::default();
+    let field = AccountField::Role(RoleField::Name);
+    let name = input.name.trim().to_owned();
     if name.is_empty() {
-        errors.add(
-            role_form::NAME.name,
-            "Bitte geben Sie der Rolle einen Namen.",
-        );
+        errors.add(field, "Bitte geben Sie der Rolle einen Namen.");
     } else if name.chars().count() > role_form::NAME.max_len {
         errors.add(
-            role_form::NAME.name,
+            field,
             format!(
                 "Bitte kürzen Sie den Namen auf höchstens {} Zeichen.",
                 role_form::NAME.max_len
             ),
         );
     } else if name.chars().any(char::is_control) {
-        errors.add(
-            role_form::NAME.name,
-            "Die Angabe enthält unzulässige Steuerzeichen.",
-        );
+        errors.add(field, "Die Angabe enthält unzulässige Steuerzeichen.");
     }
     let rights: Vec<Right> = Right::ALL
         .into_iter()
-        .filter(|right| input.checked(right.as_str()))
+        .filter(|right| input.rights.contains(right))
         .collect();
     if rights.is_empty() {
         errors.add(
-            role_form::RIGHTS_GROUP,
+            AccountField::Role(RoleField::Rights),
             "Bitte wählen Sie mindestens ein Recht aus.",
         );
     }
     if errors.is_empty() {
         Ok((name, rights))
     } else {
-        Err(AccountError::Invalid(errors))
+        Err(AccountError::Problems(errors))
     }
 }
 
 /// The message for a name another role of the organisation has.
 fn name_taken() -> AccountError {
-    let mut errors = FieldErrors::default();
+    let mut errors = AccountProblems::default();
     errors.add(
-        role_form::NAME.name,
+        AccountField::Role(RoleField::Name),
         "Eine Rolle mit diesem Namen gibt es in Ihrer Organisation schon. Bitte wählen Sie einen anderen Namen.",
     );
-    AccountError::Invalid(errors)
+    AccountError::Problems(errors)
 }
 
 /// "Rechte: a, b", how the audit trail describes a role's rights.
@@ -256,7 +251,7 @@ impl Accounts {
         session: &SessionInfo,
         rights: &Rights,
         assignment: &Assignment,
-        field: &str,
+        field: AccountField,
     ) -> Result<(Option<Role>, String), AccountError> {
         match assignment {
             Assignment::Member => Ok((None, role_label(MemberRole::Member).to_owned())),
@@ -371,7 +366,7 @@ impl Accounts {
     pub async fn create_role(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &RoleInput,
     ) -> Result<Role, AccountError> {
         require_administrator(session)?;
         let (name, rights) = read_role_form(input)?;
@@ -404,7 +399,7 @@ impl Accounts {
         &self,
         session: &SessionInfo,
         role_id: &str,
-        input: &FormInput,
+        input: &RoleInput,
     ) -> Result<Role, AccountError> {
         let before = self.role(session, role_id).await?;
         let (name, rights) = read_role_form(input)?;
@@ -500,20 +495,20 @@ impl Accounts {
 
 /// The refusal to delete a role somebody holds.
 fn still_held(role: &Role, holders: &[String]) -> AccountError {
-    let mut errors = FieldErrors::default();
+    let mut errors = AccountProblems::default();
     let who = if holders.is_empty() {
         String::new()
     } else {
         format!(" ({})", holders.join(", "))
     };
     errors.add(
-        role_form::DELETE,
+        AccountField::Role(RoleField::Delete),
         format!(
             "Die Rolle „{}“ ist noch Personen zugewiesen{who}. Geben Sie diesen Personen unter „Mitarbeitende“ zuerst eine andere Rolle; dann können Sie die Rolle löschen.",
             role.name
         ),
     );
-    AccountError::Invalid(errors)
+    AccountError::Problems(errors)
 }
 
 #[cfg(test)]
@@ -559,6 +554,29 @@ mod tests {
         let names: Vec<&str> = role_form::RIGHTS.iter().map(|f| f.name).collect();
         let rights: Vec<&str> = Right::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(names, rights);
+    }
+
+    #[test]
+    fn a_role_needs_a_name_and_a_right_each_reported_at_its_field() {
+        let Err(AccountError::Problems(problems)) = read_role_form(&RoleInput::default()) else {
+            panic!("refused");
+        };
+        let fields: Vec<AccountField> = problems.0.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [RoleField::Name, RoleField::Rights].map(AccountField::Role)
+        );
+        let (name, rights) = read_role_form(&RoleInput {
+            name: "  Beschaffung ".into(),
+            rights: vec![Right::SeeAllOrders, Right::ManageMembers],
+        })
+        .expect("valid");
+        assert_eq!(name, "Beschaffung");
+        assert_eq!(
+            rights,
+            [Right::ManageMembers, Right::SeeAllOrders],
+            "in the order of Right::ALL"
+        );
     }
 
     #[test]

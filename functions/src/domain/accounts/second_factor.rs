@@ -11,11 +11,10 @@
 use serde::Serialize;
 use totp_rs::{Builder, Secret as TotpSecret, Totp};
 
+use super::input::{AccountField, AccountProblems, SecondFactorField};
 use super::{AccountError, Accounts, SessionInfo, SignedIn};
 use crate::domain::model::{OrgStatus, SecondFactor, User};
 use crate::domain::tokens::{random_bytes, sha256_hex};
-use crate::domain::validation::FieldErrors;
-use catalog::forms::second_factor as form;
 
 /// RFC 6238's recommended time step; apps assume it.
 const STEP_SECS: u64 = 30;
@@ -125,10 +124,10 @@ fn qr_modules(text: &str) -> Result<QrModules, AccountError> {
     Ok(QrModules { size, dark })
 }
 
-fn code_error(field: &str, message: &str) -> AccountError {
-    let mut errors = FieldErrors::default();
-    errors.add(field, message);
-    AccountError::Invalid(errors)
+fn code_error(field: SecondFactorField, message: &str) -> AccountError {
+    let mut errors = AccountProblems::default();
+    errors.add(AccountField::SecondFactor(field), message);
+    AccountError::Problems(errors)
 }
 
 const WRONG_CODE: &str = "Der Code stimmt nicht. Bitte geben Sie die Zahl ein, die Ihre App jetzt anzeigt, oder einen unbenutzten Wiederherstellungscode.";
@@ -236,7 +235,7 @@ impl Accounts {
         };
         if code.trim().is_empty() {
             return Err(code_error(
-                form::sign_in::CODE.name,
+                SecondFactorField::SignInCode,
                 "Bitte geben Sie den Bestätigungscode ein.",
             ));
         }
@@ -259,7 +258,7 @@ impl Accounts {
                 } else {
                     WRONG_CODE
                 };
-                return Err(code_error(form::sign_in::CODE.name, message));
+                return Err(code_error(SecondFactorField::SignInCode, message));
             }
         };
         // The pending sign-in is used once, whichever code completed it.
@@ -375,7 +374,7 @@ impl Accounts {
         }
         let Some((secret, _)) = self.open_setup(session, setup_token) else {
             return Err(code_error(
-                form::setup::CODE.name,
+                SecondFactorField::SetupCode,
                 "Die Einrichtung ist abgelaufen. Bitte richten Sie die App mit dem neuen Code auf dieser Seite ein.",
             ));
         };
@@ -384,13 +383,13 @@ impl Accounts {
         let now = u64::try_from(self.now()).unwrap_or(0);
         if code.is_empty() {
             return Err(code_error(
-                form::setup::CODE.name,
+                SecondFactorField::SetupCode,
                 "Bitte geben Sie die Zahl ein, die Ihre App anzeigt.",
             ));
         }
         let Some(step) = totp.check(&code, now) else {
             return Err(code_error(
-                form::setup::CODE.name,
+                SecondFactorField::SetupCode,
                 "Der Code stimmt nicht. Prüfen Sie, ob die Uhrzeit Ihres Geräts stimmt, und geben Sie die Zahl ein, die die App jetzt anzeigt.",
             ));
         };
@@ -435,28 +434,28 @@ impl Accounts {
         let Some(factor) = session.user.second_factor.clone() else {
             return Ok(());
         };
-        let mut errors = FieldErrors::default();
+        let mut errors = AccountProblems::default();
         if current_password.is_empty() {
             errors.add(
-                form::off::PASSWORD.name,
+                AccountField::SecondFactor(SecondFactorField::OffPassword),
                 "Bitte geben Sie Ihr Passwort ein.",
             );
         }
         if code.trim().is_empty() {
             errors.add(
-                form::off::CODE.name,
+                AccountField::SecondFactor(SecondFactorField::OffCode),
                 "Bitte geben Sie den Bestätigungscode ein.",
             );
         }
         if !errors.is_empty() {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         }
         if !self
             .current_password_matches(&session.user, current_password, client)
             .await?
         {
             return Err(code_error(
-                form::off::PASSWORD.name,
+                SecondFactorField::OffPassword,
                 "Das Passwort ist nicht richtig.",
             ));
         }
@@ -471,7 +470,7 @@ impl Accounts {
             Err(refused) => {
                 self.sign_in_failed(&session.user.email, client).await?;
                 return Err(code_error(
-                    form::off::CODE.name,
+                    SecondFactorField::OffCode,
                     if refused == CodeRefused::Replayed {
                         REPLAYED_CODE
                     } else {

@@ -15,14 +15,13 @@ pub mod ports;
 
 use std::sync::Arc;
 
-use catalog::forms::newsletter as form;
 use serde::{Deserialize, Serialize};
 
+use super::accounts::input::{AccountField, AccountProblems, NewsletterInput};
 use super::accounts::{AccountError, Accounts};
-use super::human_check::HONEYPOT_FIELD;
 use super::ports::StoreError;
 use super::tokens::{is_well_formed_token, new_secret_token, sha256_hex};
-use super::validation::{FieldErrors, FormInput, normalize_email};
+use super::validation::normalize_email;
 use campaign::Campaign;
 use ports::NewsletterPorts;
 
@@ -108,22 +107,29 @@ impl Newsletter {
     /// confirmed one a notice that it is subscribed already. Answers `Ok` in every case
     /// (and for a filled honeypot, storing nothing); refuses only input to correct, a
     /// failed human check and a client over its limit.
-    pub async fn subscribe(&self, input: &FormInput, client: &str) -> Result<(), AccountError> {
-        if !input.get(HONEYPOT_FIELD).is_empty() {
+    pub async fn subscribe(
+        &self,
+        input: &NewsletterInput,
+        client: &str,
+    ) -> Result<(), AccountError> {
+        if !input.human.honeypot.is_empty() {
             tracing::info!(event = "honeypot", "newsletter subscription dropped");
             return Ok(());
         }
-        let mut errors = FieldErrors::default();
-        let email = match normalize_email(input.get(form::EMAIL.name)) {
+        let mut errors = AccountProblems::default();
+        let email = match normalize_email(&input.email) {
             Ok(email) => Some(email),
             Err(message) => {
-                errors.add(form::EMAIL.name, message);
+                errors.add(AccountField::NewsletterEmail, message);
                 None
             }
         };
-        let passed = self.accounts.pass_human_check(input, &mut errors).await?;
+        let passed = self
+            .accounts
+            .pass_human_check(&input.human, &mut errors)
+            .await?;
         let (Some(email), true) = (email, passed) else {
-            return Err(AccountError::Invalid(errors));
+            return Err(AccountError::Problems(errors));
         };
         let limits = &self.accounts.settings().limits;
         self.accounts

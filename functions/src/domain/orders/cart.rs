@@ -20,14 +20,14 @@ use catalog::snapshot::{OrderCatalog, SnapshotOption, SnapshotPlan};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::input::{ConfigurationInput, LineInput, OrderField, OrderProblems};
 use super::model::{ConfiguredOption, Order};
-use super::validate::{option_field, validate_configuration};
+use super::validate::validate_configuration;
 use super::{OrderError, Orders};
 use crate::domain::accounts::SessionInfo;
 use crate::domain::model::{Organisation, OutgoingMail};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
-use crate::domain::validation::{FieldErrors, FormInput};
 
 /// At most this many lines in one person's Warenkorb (checked when a line is added).
 pub const MAX_CART_LINES: usize = 30;
@@ -110,16 +110,15 @@ pub trait CartStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// The quantity of the form (empty: 1).
-fn quantity(input: &FormInput, errors: &mut FieldErrors) -> u32 {
-    let field = forms::cart::QUANTITY.name;
-    match input.get(field) {
+/// The quantity as entered (empty: 1).
+fn quantity(raw: &str, problems: &mut OrderProblems) -> u32 {
+    match raw {
         "" => 1,
         raw => match raw.parse::<i64>() {
             Ok(n) if (1..=forms::cart::MAX_QUANTITY).contains(&n) => u32::try_from(n).unwrap_or(1),
             _ => {
-                errors.add(
-                    field,
+                problems.add(
+                    OrderField::Quantity,
                     format!(
                         "Bitte geben Sie als Menge eine ganze Zahl von 1 bis {} an.",
                         forms::cart::MAX_QUANTITY
@@ -143,14 +142,14 @@ struct CheckedLine {
 /// A line validated against the catalog. `Err(None)`: the offering cannot be ordered at
 /// all.
 fn checked_line(
-    input: &FormInput,
+    input: &LineInput,
     offering_id: &str,
     catalog: &OrderCatalog,
     org: &Organisation,
-) -> Result<CheckedLine, Option<FieldErrors>> {
-    let mut errors = FieldErrors::default();
-    let quantity = quantity(input, &mut errors);
-    match validate_configuration(input, offering_id, catalog, org) {
+) -> Result<CheckedLine, Option<OrderProblems>> {
+    let mut errors = OrderProblems::default();
+    let quantity = quantity(&input.quantity, &mut errors);
+    match validate_configuration(&input.configuration, offering_id, catalog, org) {
         Err(None) => Err(None),
         Err(Some(more)) => {
             let mut all = more;
@@ -179,19 +178,10 @@ fn seen(offering: &catalog::snapshot::OrderableOffering) -> SeenOffering {
     }
 }
 
-/// The form input a line was configured with, to check it again against today's catalog.
-pub fn line_input(line: &CartLine) -> FormInput {
-    let mut pairs = vec![
-        (forms::order::PLAN.name.to_owned(), line.plan_id.clone()),
-        (
-            forms::order::CONTRACT_MODEL.name.to_owned(),
-            line.contract_model.as_str().to_owned(),
-        ),
-        (
-            forms::cart::QUANTITY.name.to_owned(),
-            line.quantity.to_string(),
-        ),
-    ];
+/// The configuration a line was made with, to check it again against today's catalog (and
+/// to send it again with the line's form).
+pub fn line_configuration(line: &CartLine) -> ConfigurationInput {
+    let mut options = std::collections::BTreeMap::new();
     for option in &line.options {
         let boolean = line
             .seen
@@ -201,9 +191,13 @@ pub fn line_input(line: &CartLine) -> FormInput {
         if boolean && option.value != "ja" {
             continue;
         }
-        pairs.push((option_field(&option.id), option.value.clone()));
+        options.insert(option.id.clone(), option.value.clone());
     }
-    FormInput::from_pairs(pairs)
+    ConfigurationInput {
+        plan: line.plan_id.clone(),
+        contract_model: line.contract_model.as_str().to_owned(),
+        options,
+    }
 }
 
 /// What has changed about a line's offering since it was added, in words; empty if
@@ -291,12 +285,12 @@ pub fn view_line(line: CartLine, catalog: &OrderCatalog, org: &Organisation) -> 
             line,
         };
     };
-    let problems = match validate_configuration(&line_input(&line), &line.offering_id, catalog, org)
-    {
-        Ok(_) => Vec::new(),
-        Err(None) => vec!["Das Angebot kann nicht bestellt werden.".to_owned()],
-        Err(Some(errors)) => errors.0.into_iter().map(|(_, message)| message).collect(),
-    };
+    let problems =
+        match validate_configuration(&line_configuration(&line), &line.offering_id, catalog, org) {
+            Ok(_) => Vec::new(),
+            Err(None) => vec!["Das Angebot kann nicht bestellt werden.".to_owned()],
+            Err(Some(problems)) => problems.0.into_iter().map(|p| p.message).collect(),
+        };
     let plan = offering.plan(&line.plan_id).cloned();
     let line_price = plan
         .as_ref()
@@ -345,15 +339,15 @@ impl Orders {
         Ok(self.store.list_cart(&session.user.id).await?.len())
     }
 
-    /// Adds the offering configured in `input` (the order form's fields, the offering in
-    /// its hidden field, and the quantity) to the session's Warenkorb.
+    /// Adds `offering_id` configured as in `input` (the order form's configuration, and the
+    /// quantity) to the session's Warenkorb.
     pub async fn add_to_cart(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        offering_id: &str,
+        input: &LineInput,
     ) -> Result<CartLine, OrderError> {
         let catalog = self.catalog()?;
-        let offering_id = input.get(forms::order::OFFERING.name);
         let CheckedLine {
             plan_id,
             contract_model,
@@ -366,9 +360,9 @@ impl Orders {
             Err(Some(errors)) => return Err(OrderError::Invalid(errors)),
         };
         let full = || {
-            let mut errors = FieldErrors::default();
+            let mut errors = OrderProblems::default();
             errors.add(
-                "warenkorb",
+                OrderField::Cart,
                 format!(
                     "Ihr Warenkorb hat bereits {MAX_CART_LINES} Positionen, mehr sind nicht möglich. Bestellen oder entfernen Sie zuerst einige."
                 ),
@@ -407,7 +401,7 @@ impl Orders {
         &self,
         session: &SessionInfo,
         line_id: &str,
-        input: &FormInput,
+        input: &LineInput,
     ) -> Result<CartLine, OrderError> {
         let catalog = self.catalog()?;
         let before = self

@@ -5,16 +5,14 @@
 //! each line's order gets the key `<checkout key>#<line id>`, so the same checkout sent
 //! again finds its orders, and two checkouts of the same cart cannot both remove its lines.
 
-use catalog::forms;
-
-use super::cart::{CartLine, line_input, view_line};
+use super::cart::{CartLine, line_configuration, view_line};
+use super::input::{CheckoutInput, OrderField, OrderInput, OrderProblems};
 use super::validate::validate_order;
 use super::{OrderError, Orders, input_hash};
 use crate::domain::accounts::SessionInfo;
 use crate::domain::model::OutgoingMail;
 use crate::domain::orders::Order;
 use crate::domain::ports::StoreError;
-use crate::domain::validation::{FieldErrors, FormInput};
 
 /// At most this many lines in one checkout. DynamoDB writes a checkout as one
 /// `TransactWriteItems` of at most 100 items; a line needs up to 7: the idempotency
@@ -23,14 +21,21 @@ use crate::domain::validation::{FieldErrors, FormInput};
 /// one more lowers the cart's line count. 14 × 7 + 1 = 99 ≤ 100.
 pub const MAX_CHECKOUT_LINES: usize = 14;
 
-/// The field of a line's messages.
-pub fn line_field(line_id: &str) -> String {
-    format!("line-{line_id}")
-}
+/// The longest checkout key accepted (as the order form's idempotency key).
+const MAX_KEY_LEN: usize = catalog::forms::order::IDEMPOTENCY_KEY.max_len;
 
 /// The order key of a line in a checkout.
 fn order_key(checkout_key: &str, line: &CartLine) -> String {
     format!("{checkout_key}#{}", line.id)
+}
+
+/// Whether a problem of a line's order is about the checkout form itself (its billing
+/// address and consents), not about the line.
+fn at_checkout_form(field: &OrderField) -> bool {
+    matches!(
+        field,
+        OrderField::BillingAddress | OrderField::ConsentAgb | OrderField::ConsentConditions
+    )
 }
 
 impl Orders {
@@ -40,18 +45,18 @@ impl Orders {
     pub async fn check_out(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &CheckoutInput,
     ) -> Result<Vec<Order>, OrderError> {
-        let key = input.get(forms::order::IDEMPOTENCY_KEY.name).to_owned();
-        let mut errors = FieldErrors::default();
+        let key = input.key.clone();
+        let mut errors = OrderProblems::default();
         if key.is_empty()
-            || key.len() > forms::order::IDEMPOTENCY_KEY.max_len
+            || key.len() > MAX_KEY_LEN
             || !key
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             errors.add(
-                "warenkorb",
+                OrderField::Cart,
                 "Das Formular ist unvollständig. Bitte laden Sie die Kasse neu.",
             );
             return Err(OrderError::Invalid(errors));
@@ -62,12 +67,16 @@ impl Orders {
         let catalog = self.catalog()?;
         let lines = self.store.list_cart(&session.user.id).await?;
         if lines.is_empty() {
-            errors.add("warenkorb", "Ihr Warenkorb ist leer.");
+            // The same checkout, sent twice at once, may have emptied the cart meanwhile.
+            if let Some(orders) = self.checked_out(session, &key).await? {
+                return Ok(orders);
+            }
+            errors.add(OrderField::Cart, "Ihr Warenkorb ist leer.");
             return Err(OrderError::Invalid(errors));
         }
         if lines.len() > MAX_CHECKOUT_LINES {
             errors.add(
-                "warenkorb",
+                OrderField::Cart,
                 format!(
                     "Ihr Warenkorb hat {} Positionen; in einem Bestellvorgang sind höchstens {MAX_CHECKOUT_LINES} möglich. Bitte entfernen Sie Positionen oder bestellen Sie in mehreren Schritten.",
                     lines.len()
@@ -75,15 +84,16 @@ impl Orders {
             );
             return Err(OrderError::Invalid(errors));
         }
-        let addresses = self.chosen_address(session, input).await?;
+        let addresses = self.chosen_address(session, &input.billing_address).await?;
         let mut orders: Vec<(Order, Vec<OutgoingMail>)> = Vec::new();
         for line in &lines {
             let view = view_line(line.clone(), &catalog, &session.org);
+            let at_line = || OrderField::CartLine(line.id.clone());
             if !view.is_ready() {
                 let mut reasons = view.problems.clone();
                 reasons.extend(view.changes.iter().cloned());
                 errors.add(
-                    &line_field(&line.id),
+                    at_line(),
                     format!(
                         "{}: {} Bitte bestätigen oder entfernen Sie diese Position vor der Bestellung.",
                         view.offering_name,
@@ -92,28 +102,15 @@ impl Orders {
                 );
                 continue;
             }
-            let mut pairs: Vec<(String, String)> = line_input(line)
-                .values()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            pairs.retain(|(name, _)| name != forms::cart::QUANTITY.name);
-            for field in [
-                forms::order::BILLING_ADDRESS.name,
-                forms::order::CONSENT_AGB.name,
-                forms::order::CONSENT_CONDITIONS.name,
-            ] {
-                pairs.push((field.to_owned(), input.get(field).to_owned()));
-            }
-            pairs.push((
-                forms::order::OFFERING.name.to_owned(),
-                line.offering_id.clone(),
-            ));
-            pairs.push((
-                forms::order::IDEMPOTENCY_KEY.name.to_owned(),
-                order_key(&key, line),
-            ));
-            let order_input = FormInput::from_pairs(pairs);
+            let order_input = OrderInput {
+                offering: line.offering_id.clone(),
+                configuration: line_configuration(line),
+                billing_address: input.billing_address.clone(),
+                consent_agb: input.consent_agb,
+                consent_conditions: input.consent_conditions,
+                idempotency_key: order_key(&key, line),
+                ..OrderInput::default()
+            };
             match validate_order(&order_input, &catalog, &session.org, &addresses) {
                 Ok(valid) if errors.is_empty() => {
                     let hash = input_hash(&order_input);
@@ -124,30 +121,22 @@ impl Orders {
                 }
                 Ok(_) => {}
                 Err(None) => errors.add(
-                    &line_field(&line.id),
+                    at_line(),
                     format!("{} kann nicht bestellt werden.", view.offering_name),
                 ),
                 Err(Some(found)) => {
-                    for (field, message) in found.0 {
-                        let at_form = [
-                            forms::order::BILLING_ADDRESS.name,
-                            forms::order::CONSENT_AGB.name,
-                            forms::order::CONSENT_CONDITIONS.name,
-                        ]
-                        .contains(&field.as_str());
-                        if at_form {
-                            if !errors.0.iter().any(|(f, _)| *f == field) {
-                                let message = if field == forms::order::CONSENT_CONDITIONS.name {
-                                    "Bitte stimmen Sie den servicespezifischen Bedingungen der Anbieter aller Positionen zu.".to_owned()
-                                } else {
-                                    message
-                                };
-                                errors.add(&field, message);
-                            }
+                    for problem in found.0 {
+                        if at_checkout_form(&problem.field) {
+                            let message = if problem.field == OrderField::ConsentConditions {
+                                "Bitte stimmen Sie den servicespezifischen Bedingungen der Anbieter aller Positionen zu.".to_owned()
+                            } else {
+                                problem.message
+                            };
+                            errors.add(problem.field, message);
                         } else {
                             errors.add(
-                                &line_field(&line.id),
-                                format!("{}: {message}", view.offering_name),
+                                at_line(),
+                                format!("{}: {}", view.offering_name, problem.message),
                             );
                         }
                     }
@@ -167,7 +156,7 @@ impl Orders {
                 Some(orders) => Ok(orders),
                 None => {
                     errors.add(
-                        "warenkorb",
+                        OrderField::Cart,
                         "Ihr Warenkorb wurde inzwischen geändert oder bereits bestellt. Bitte prüfen Sie ihn und bestellen Sie erneut.",
                     );
                     Err(OrderError::Invalid(errors))

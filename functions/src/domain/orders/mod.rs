@@ -7,6 +7,7 @@ pub mod console;
 pub mod documents;
 pub mod figures;
 pub mod folder_documents;
+pub mod input;
 pub mod interest;
 pub mod links;
 pub mod mails;
@@ -36,16 +37,19 @@ use super::accounts::{SessionInfo, Settings};
 use super::clock::Clock;
 use super::model::{Address, OutgoingMail};
 use super::tokens::{Secret, new_id, sha256_hex};
-use super::validation::{FieldErrors, FormInput};
 use crate::domain::ports::StoreError;
+use input::{NeedInput, NeedProblems, OrderInput, OrderProblems};
 use ports::{CreatedOrder, PortalStore, UsedLink};
 
 /// Why an order operation did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
-    /// Input to correct, one German message per field.
+    /// Input to correct, one German message per field of the order form (or Warenkorb).
     #[error("invalid input")]
-    Invalid(FieldErrors),
+    Invalid(OrderProblems),
+    /// A Bedarf form to correct, one German message per field.
+    #[error("invalid need")]
+    InvalidNeed(NeedProblems),
     /// The offering does not exist or cannot be ordered (any more).
     #[error("offering not orderable")]
     NotOrderable,
@@ -112,16 +116,10 @@ impl From<StoreError> for PlaceError {
     }
 }
 
-/// The fingerprint of an order form: its fields without CSRF token and idempotency key.
-pub(crate) fn input_hash(input: &FormInput) -> String {
-    let mut fields: Vec<(&String, &String)> = input
-        .values()
-        .iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "csrf" | "idempotency_key"))
-        .collect();
-    fields.sort();
-    // JSON keeps names and values apart whatever they contain.
-    sha256_hex(&serde_json::to_string(&fields).unwrap_or_default())
+/// The fingerprint of an order form: what it orders, without its idempotency key.
+pub(crate) fn input_hash(input: &OrderInput) -> String {
+    // JSON keeps the fields apart whatever they contain (the key is not serialised).
+    sha256_hex(&serde_json::to_string(input).unwrap_or_default())
 }
 
 /// The same order again, or the key reused for another one.
@@ -138,20 +136,12 @@ fn same_order(existing: Order, input_hash: &str) -> Result<Order, PlaceError> {
 /// The key of a form sent without one (the static order page without JavaScript): the same
 /// person sending the same form again within the same ten minutes gets the same order, so a
 /// double click or a reload after a lost answer cannot order twice.
-fn fallback_key(input: &FormInput, user_id: &str, now: i64) -> String {
-    let mut fields: Vec<(&String, &String)> = input
-        .values()
-        .iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "csrf" | "idempotency_key"))
-        .collect();
-    fields.sort();
-    let mut text = format!("{user_id}|{}", now.div_euclid(600));
-    for (name, value) in fields {
-        text.push('|');
-        text.push_str(name);
-        text.push('=');
-        text.push_str(value);
-    }
+fn fallback_key(input: &OrderInput, user_id: &str, now: i64) -> String {
+    let text = format!(
+        "{user_id}|{}|{}",
+        now.div_euclid(600),
+        serde_json::to_string(input).unwrap_or_default()
+    );
     format!("auto-{}", sha256_hex(&text))
 }
 
@@ -324,11 +314,11 @@ impl Orders {
     pub async fn place(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &OrderInput,
     ) -> Result<Order, PlaceError> {
         let catalog = self.catalog()?;
         let input_hash = input_hash(input);
-        let addresses = self.chosen_address(session, input).await?;
+        let addresses = self.chosen_address(session, &input.billing_address).await?;
         let valid = match validate::validate_order(input, &catalog, &session.org, &addresses) {
             Ok(valid) => valid,
             Err(None) => return Err(OrderError::NotOrderable.into()),
@@ -736,14 +726,13 @@ impl Orders {
         }
     }
 
-    /// The saved address the form chose for the bill (read under the session's
+    /// The saved address `id` the form chose for the bill (read under the session's
     /// organisation: an id of another organisation finds nothing), or none.
     pub(crate) async fn chosen_address(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        id: &str,
     ) -> Result<Vec<Address>, OrderError> {
-        let id = input.get(catalog::forms::order::BILLING_ADDRESS.name);
         if id.is_empty() || id.len() > catalog::forms::order::BILLING_ADDRESS.max_len {
             return Ok(Vec::new());
         }
@@ -760,10 +749,10 @@ impl Orders {
     pub async fn check_order(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &OrderInput,
     ) -> Result<(), OrderError> {
         let catalog = self.catalog()?;
-        let addresses = self.chosen_address(session, input).await?;
+        let addresses = self.chosen_address(session, &input.billing_address).await?;
         match validate::validate_order(input, &catalog, &session.org, &addresses) {
             Ok(_) => Ok(()),
             Err(None) => Err(OrderError::NotOrderable),
@@ -773,23 +762,23 @@ impl Orders {
 
     /// The checks of [`Orders::report_need`] alone, storing nothing (see
     /// [`Orders::check_order`]).
-    pub fn check_need(&self, input: &FormInput) -> Result<(), OrderError> {
+    pub fn check_need(&self, input: &NeedInput) -> Result<(), OrderError> {
         let catalog = self.catalog()?;
         validate::validate_need(input, &catalog, &documents::iso_day(self.now()))
             .map(|_| ())
-            .map_err(OrderError::Invalid)
+            .map_err(OrderError::InvalidNeed)
     }
 
     /// Stores a need and tells the operator.
     pub async fn report_need(
         &self,
         session: &SessionInfo,
-        input: &FormInput,
+        input: &NeedInput,
     ) -> Result<Need, OrderError> {
         let catalog = self.catalog()?;
         let now = self.now();
         let valid = validate::validate_need(input, &catalog, &documents::iso_day(now))
-            .map_err(OrderError::Invalid)?;
+            .map_err(OrderError::InvalidNeed)?;
         let need = Need {
             id: new_id(),
             org_id: session.org.id.clone(),

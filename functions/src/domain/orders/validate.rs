@@ -1,17 +1,29 @@
 //! Checks an order form and a Bedarf form against the catalog snapshot and the ordering
 //! organisation, with one German message at each field.
 
-use catalog::forms;
 use catalog::model::{ContractModel, OptionType};
 use catalog::snapshot::{OrderCatalog, OrderableOffering, SnapshotOption, SnapshotPlan};
 
+use super::input::{
+    ConfigurationInput, NeedField, NeedInput, NeedProblems, OrderField, OrderInput, OrderProblems,
+    TypedAddressInput, ticked,
+};
 use super::model::{BillingAddress, ConfiguredOption};
 use crate::domain::model::{Address, Organisation};
-use crate::domain::validation::{FieldErrors, FormInput, is_valid_postcode};
+use crate::domain::validation::is_valid_postcode;
 
 /// The longest idempotency key accepted (a UUID has 36 characters).
 const MAX_KEY_LEN: usize = 100;
 const MAX_TEXT: usize = 500;
+
+/// Limits of the order form's text fields (as the form specifies them).
+const BILLING_ORG_MAX: usize = catalog::forms::order::BILLING_ORG.max_len;
+const BILLING_STREET_MAX: usize = catalog::forms::order::BILLING_STREET.max_len;
+const BILLING_CITY_MAX: usize = catalog::forms::order::BILLING_CITY.max_len;
+const REFERENCE_MAX: usize = catalog::forms::order::REFERENCE.max_len;
+const NOTE_MAX: usize = catalog::forms::order::NOTE.max_len;
+const TITLE_MAX: usize = catalog::forms::need::TITLE.max_len;
+const DESCRIPTION_MAX: usize = catalog::forms::need::DESCRIPTION.max_len;
 
 /// A valid order form.
 #[derive(Debug, Clone)]
@@ -26,40 +38,33 @@ pub struct ValidOrder<'a> {
     pub idempotency_key: String,
 }
 
-/// The form field of an option.
-pub fn option_field(option_id: &str) -> String {
-    forms::order::option_name(option_id)
-}
-
 fn too_long(value: &str, max: usize) -> bool {
     value.chars().count() > max
 }
 
-fn required_text(
-    input: &FormInput,
-    errors: &mut FieldErrors,
-    field: &str,
+fn required_text<F: PartialEq>(
+    value: &str,
+    problems: &mut super::input::Problems<F>,
+    field: F,
     missing: &str,
     max: usize,
 ) -> String {
-    let value = input.get(field);
     if value.is_empty() {
-        errors.add(field, missing);
+        problems.add(field, missing);
     } else if too_long(value, max) {
-        errors.add(field, format!("Bitte höchstens {max} Zeichen eingeben."));
+        problems.add(field, format!("Bitte höchstens {max} Zeichen eingeben."));
     }
     value.to_owned()
 }
 
 fn optional_text(
-    input: &FormInput,
-    errors: &mut FieldErrors,
-    field: &str,
+    value: &str,
+    problems: &mut OrderProblems,
+    field: OrderField,
     max: usize,
 ) -> Option<String> {
-    let value = input.get(field);
     if too_long(value, max) {
-        errors.add(field, format!("Bitte höchstens {max} Zeichen eingeben."));
+        problems.add(field, format!("Bitte höchstens {max} Zeichen eingeben."));
     }
     (!value.is_empty()).then(|| value.to_owned())
 }
@@ -67,11 +72,11 @@ fn optional_text(
 /// Checks one configured option against its definition; `None` for an empty optional one.
 fn check_option(
     option: &SnapshotOption,
-    input: &FormInput,
-    errors: &mut FieldErrors,
+    input: &ConfigurationInput,
+    problems: &mut OrderProblems,
 ) -> Option<ConfiguredOption> {
-    let field = option_field(&option.id);
-    let raw = input.get(&field);
+    let field = || OrderField::Option(option.id.clone());
+    let raw = input.options.get(&option.id).map_or("", String::as_str);
     let configured = |value: String| {
         Some(ConfiguredOption {
             id: option.id.clone(),
@@ -80,9 +85,9 @@ fn check_option(
         })
     };
     if option.option_type == OptionType::Boolean {
-        let checked = input.checked(&field);
+        let checked = ticked(raw);
         if option.required && !checked {
-            errors.add(&field, format!("Bitte bestätigen Sie: {}", option.label));
+            problems.add(field(), format!("Bitte bestätigen Sie: {}", option.label));
             return None;
         }
         return configured(if checked { "ja" } else { "nein" }.to_owned());
@@ -94,8 +99,8 @@ fn check_option(
             } else {
                 "geben Sie"
             };
-            errors.add(
-                &field,
+            problems.add(
+                field(),
                 format!("Bitte {verb} „{}“ an (Pflichtangabe).", option.label),
             );
         }
@@ -104,8 +109,8 @@ fn check_option(
     match option.option_type {
         OptionType::Integer => {
             let Ok(value) = raw.parse::<i64>() else {
-                errors.add(
-                    &field,
+                problems.add(
+                    field(),
                     format!("„{}“: bitte eine ganze Zahl angeben.", option.label),
                 );
                 return None;
@@ -113,8 +118,8 @@ fn check_option(
             if let Some(min) = option.min
                 && value < min
             {
-                errors.add(
-                    &field,
+                problems.add(
+                    field(),
                     format!("„{}“: bitte mindestens {min} angeben.", option.label),
                 );
                 return None;
@@ -122,8 +127,8 @@ fn check_option(
             if let Some(max) = option.max
                 && value > max
             {
-                errors.add(
-                    &field,
+                problems.add(
+                    field(),
                     format!("„{}“: bitte höchstens {max} angeben.", option.label),
                 );
                 return None;
@@ -134,8 +139,8 @@ fn check_option(
             if option.choices.iter().any(|c| c == raw) {
                 configured(raw.to_owned())
             } else {
-                errors.add(
-                    &field,
+                problems.add(
+                    field(),
                     format!(
                         "„{}“: bitte einen der angebotenen Werte wählen ({}).",
                         option.label,
@@ -147,8 +152,8 @@ fn check_option(
         }
         OptionType::Text => {
             if too_long(raw, MAX_TEXT) {
-                errors.add(
-                    &field,
+                problems.add(
+                    field(),
                     format!("„{}“: bitte höchstens {MAX_TEXT} Zeichen.", option.label),
                 );
                 None
@@ -161,43 +166,43 @@ fn check_option(
 }
 
 /// The billing address typed into the form (no saved address chosen).
-fn typed_billing(input: &FormInput, errors: &mut FieldErrors) -> BillingAddress {
+fn typed_billing(input: &TypedAddressInput, problems: &mut OrderProblems) -> BillingAddress {
     BillingAddress {
         organisation: required_text(
-            input,
-            errors,
-            forms::order::BILLING_ORG.name,
+            &input.organisation,
+            problems,
+            OrderField::BillingOrg,
             "Bitte geben Sie die Organisation für die Rechnung an.",
-            forms::order::BILLING_ORG.max_len,
+            BILLING_ORG_MAX,
         ),
         street: required_text(
-            input,
-            errors,
-            forms::order::BILLING_STREET.name,
+            &input.street,
+            problems,
+            OrderField::BillingStreet,
             "Bitte geben Sie Straße und Hausnummer an.",
-            forms::order::BILLING_STREET.max_len,
+            BILLING_STREET_MAX,
         ),
         postcode: {
-            let postcode = input.get(forms::order::BILLING_POSTCODE.name);
+            let postcode = input.postcode.as_str();
             if postcode.is_empty() {
-                errors.add(
-                    forms::order::BILLING_POSTCODE.name,
+                problems.add(
+                    OrderField::BillingPostcode,
                     "Bitte geben Sie die Postleitzahl an.",
                 );
             } else if !is_valid_postcode(postcode) {
-                errors.add(
-                    forms::order::BILLING_POSTCODE.name,
+                problems.add(
+                    OrderField::BillingPostcode,
                     "Die Postleitzahl besteht aus fünf Ziffern, zum Beispiel 10117.",
                 );
             }
             postcode.to_owned()
         },
         city: required_text(
-            input,
-            errors,
-            forms::order::BILLING_CITY.name,
+            &input.city,
+            problems,
+            OrderField::BillingCity,
             "Bitte geben Sie den Ort an.",
-            forms::order::BILLING_CITY.max_len,
+            BILLING_CITY_MAX,
         ),
         phone: String::new(),
         label: String::new(),
@@ -216,13 +221,13 @@ pub struct ValidConfiguration<'a> {
 }
 
 /// Checks the plan, contract model and options of `offering` chosen in `input` for `org`,
-/// adding a message per field to `errors`; `None` for plan or contract model when missing
-/// or wrong (then `errors` says why).
+/// adding a message per field to `problems`; `None` for plan or contract model when
+/// missing or wrong (then `problems` says why).
 fn check_configuration<'a>(
-    input: &FormInput,
+    input: &ConfigurationInput,
     offering: &'a OrderableOffering,
     org: &Organisation,
-    errors: &mut FieldErrors,
+    problems: &mut OrderProblems,
 ) -> (
     Option<&'a SnapshotPlan>,
     Option<ContractModel>,
@@ -231,8 +236,8 @@ fn check_configuration<'a>(
     if let Some(level) = org.level {
         if !offering.customer_scope.contains(&level) {
             let scope: Vec<&str> = offering.customer_scope.iter().map(|s| s.label()).collect();
-            errors.add(
-                "kundenkreis",
+            problems.add(
+                OrderField::CustomerScope,
                 format!(
                     "{} kann nur von Organisationen aus diesem Kundenkreis bestellt werden: {}. Ihre Organisation ist der Ebene „{}“ zugeordnet.",
                     offering.name,
@@ -242,22 +247,22 @@ fn check_configuration<'a>(
             );
         }
     } else {
-        errors.add(
-            "kundenkreis",
+        problems.add(
+            OrderField::CustomerScope,
             "Für Ihre Organisation ist keine Verwaltungsebene hinterlegt, deshalb kann der Kundenkreis nicht geprüft werden. Bitte wenden Sie sich an das Betreiberteam.",
         );
     }
 
-    let plan = match input.get(forms::order::PLAN.name) {
+    let plan = match input.plan.as_str() {
         "" => {
-            errors.add(forms::order::PLAN.name, "Bitte wählen Sie ein Preismodell.");
+            problems.add(OrderField::Plan, "Bitte wählen Sie ein Preismodell.");
             None
         }
         id => {
             let plan = offering.plan(id);
             if plan.is_none() {
-                errors.add(
-                    forms::order::PLAN.name,
+                problems.add(
+                    OrderField::Plan,
                     "Dieses Preismodell gibt es für das Angebot nicht. Bitte wählen Sie eines der angezeigten.",
                 );
             }
@@ -265,24 +270,24 @@ fn check_configuration<'a>(
         }
     };
 
-    let contract_model = match ContractModel::parse(input.get(forms::order::CONTRACT_MODEL.name)) {
+    let contract_model = match ContractModel::parse(&input.contract_model) {
         None => {
-            errors.add(
-                forms::order::CONTRACT_MODEL.name,
+            problems.add(
+                OrderField::ContractModel,
                 "Bitte wählen Sie ein Vertragsmodell.",
             );
             None
         }
         Some(model) if !offering.offers(model) => {
-            errors.add(
-                forms::order::CONTRACT_MODEL.name,
+            problems.add(
+                OrderField::ContractModel,
                 format!("{} bietet den {} nicht an.", offering.name, model.label()),
             );
             None
         }
         Some(ContractModel::Umklappvertrag) if !org.in_house_capable => {
-            errors.add(
-                forms::order::CONTRACT_MODEL.name,
+            problems.add(
+                OrderField::ContractModel,
                 "Den Umklappvertrag können nur Organisationen wählen, die gegenüber der govdigital eG inhousefähig sind. Ihre Organisation ist nicht als inhousefähig registriert; bitte wählen Sie den Direktvertrag.",
             );
             None
@@ -293,7 +298,7 @@ fn check_configuration<'a>(
     let options: Vec<ConfiguredOption> = offering
         .options
         .iter()
-        .filter_map(|option| check_option(option, input, errors))
+        .filter_map(|option| check_option(option, input, problems))
         .collect();
 
     (plan, contract_model, options)
@@ -303,43 +308,42 @@ fn check_configuration<'a>(
 /// and options exactly as [`validate_order`] checks them. `Err(None)` when the offering
 /// cannot be ordered at all (unknown, not published).
 pub fn validate_configuration<'a>(
-    input: &FormInput,
+    input: &ConfigurationInput,
     offering_id: &str,
     catalog: &'a OrderCatalog,
     org: &Organisation,
-) -> Result<ValidConfiguration<'a>, Option<FieldErrors>> {
+) -> Result<ValidConfiguration<'a>, Option<OrderProblems>> {
     let offering = catalog.offering(offering_id).ok_or(None)?;
-    let mut errors = FieldErrors::default();
-    let (plan, contract_model, options) = check_configuration(input, offering, org, &mut errors);
+    let mut problems = OrderProblems::default();
+    let (plan, contract_model, options) = check_configuration(input, offering, org, &mut problems);
     match (plan, contract_model) {
-        (Some(plan), Some(contract_model)) if errors.is_empty() => Ok(ValidConfiguration {
+        (Some(plan), Some(contract_model)) if problems.is_empty() => Ok(ValidConfiguration {
             offering,
             plan,
             contract_model,
             options,
         }),
-        _ => Err(Some(errors)),
+        _ => Err(Some(problems)),
     }
 }
 
-/// Validates an order of `offering_id` by a member of `org`, whose saved `addresses` the
-/// form may choose the billing address from (a copy goes into the order). `Err(None)` when
-/// the offering cannot be ordered at all (unknown, not published).
+/// Validates an order of `input.offering` by a member of `org`, whose saved `addresses`
+/// the form may choose the billing address from (a copy goes into the order). `Err(None)`
+/// when the offering cannot be ordered at all (unknown, not published).
 pub fn validate_order<'a>(
-    input: &FormInput,
+    input: &OrderInput,
     catalog: &'a OrderCatalog,
     org: &Organisation,
     addresses: &[Address],
-) -> Result<ValidOrder<'a>, Option<FieldErrors>> {
-    let offering = catalog
-        .offering(input.get(forms::order::OFFERING.name))
-        .ok_or(None)?;
-    let mut errors = FieldErrors::default();
+) -> Result<ValidOrder<'a>, Option<OrderProblems>> {
+    let offering = catalog.offering(&input.offering).ok_or(None)?;
+    let mut problems = OrderProblems::default();
 
-    let (plan, contract_model, options) = check_configuration(input, offering, org, &mut errors);
+    let (plan, contract_model, options) =
+        check_configuration(&input.configuration, offering, org, &mut problems);
 
-    let billing = match input.get(forms::order::BILLING_ADDRESS.name) {
-        "" => typed_billing(input, &mut errors),
+    let billing = match input.billing_address.as_str() {
+        "" => typed_billing(&input.typed_address, &mut problems),
         id => match addresses.iter().find(|a| a.id == id && a.org_id == org.id) {
             Some(address) => BillingAddress {
                 organisation: address.recipient.clone(),
@@ -350,50 +354,45 @@ pub fn validate_order<'a>(
                 label: address.label.clone(),
             },
             None => {
-                errors.add(
-                    forms::order::BILLING_ADDRESS.name,
+                problems.add(
+                    OrderField::BillingAddress,
                     "Diese Adresse gibt es in Ihrer Organisation nicht (mehr). Bitte wählen Sie eine der angezeigten Adressen.",
                 );
-                typed_billing(&FormInput::default(), &mut FieldErrors::default())
+                typed_billing(&TypedAddressInput::default(), &mut OrderProblems::default())
             }
         },
     };
     let reference = optional_text(
-        input,
-        &mut errors,
-        forms::order::REFERENCE.name,
-        forms::order::REFERENCE.max_len,
+        &input.reference,
+        &mut problems,
+        OrderField::Reference,
+        REFERENCE_MAX,
     );
-    let note = optional_text(
-        input,
-        &mut errors,
-        forms::order::NOTE.name,
-        forms::order::NOTE.max_len,
-    );
-    if !input.checked(forms::order::CONSENT_AGB.name) {
-        errors.add(
-            forms::order::CONSENT_AGB.name,
+    let note = optional_text(&input.note, &mut problems, OrderField::Note, NOTE_MAX);
+    if !input.consent_agb {
+        problems.add(
+            OrderField::ConsentAgb,
             "Bitte stimmen Sie den Nutzungsbedingungen des Portals (CSP-AGB) zu.",
         );
     }
-    if !input.checked(forms::order::CONSENT_CONDITIONS.name) {
-        errors.add(
-            forms::order::CONSENT_CONDITIONS.name,
+    if !input.consent_conditions {
+        problems.add(
+            OrderField::ConsentConditions,
             format!(
                 "Bitte stimmen Sie den servicespezifischen Bedingungen von {} zu.",
                 offering.name
             ),
         );
     }
-    let idempotency_key = input.get(forms::order::IDEMPOTENCY_KEY.name).to_owned();
+    let idempotency_key = input.idempotency_key.clone();
     if too_long(&idempotency_key, MAX_KEY_LEN) {
-        errors.add(
-            forms::order::IDEMPOTENCY_KEY.name,
+        problems.add(
+            OrderField::IdempotencyKey,
             "Das Formular ist unvollständig. Bitte laden Sie die Seite neu und senden Sie es erneut.",
         );
     }
     match (plan, contract_model) {
-        (Some(plan), Some(contract_model)) if errors.is_empty() => Ok(ValidOrder {
+        (Some(plan), Some(contract_model)) if problems.is_empty() => Ok(ValidOrder {
             offering,
             plan,
             contract_model,
@@ -403,7 +402,7 @@ pub fn validate_order<'a>(
             note,
             idempotency_key,
         }),
-        _ => Err(Some(errors)),
+        _ => Err(Some(problems)),
     }
 }
 
@@ -421,83 +420,83 @@ pub struct ValidNeed {
 
 /// Validates the Bedarf form; `today` (`YYYY-MM-DD`) bounds the wished-for date.
 pub fn validate_need(
-    input: &FormInput,
+    input: &NeedInput,
     catalog: &OrderCatalog,
     today: &str,
-) -> Result<ValidNeed, FieldErrors> {
-    let mut errors = FieldErrors::default();
+) -> Result<ValidNeed, NeedProblems> {
+    let mut problems = NeedProblems::default();
     let title = required_text(
-        input,
-        &mut errors,
-        forms::need::TITLE.name,
+        &input.title,
+        &mut problems,
+        NeedField::Title,
         "Bitte beschreiben Sie kurz, was Sie brauchen.",
-        forms::need::TITLE.max_len,
+        TITLE_MAX,
     );
     let description = required_text(
-        input,
-        &mut errors,
-        forms::need::DESCRIPTION.name,
+        &input.description,
+        &mut problems,
+        NeedField::Description,
         "Bitte beschreiben Sie Ihren Bedarf.",
-        forms::need::DESCRIPTION.max_len,
+        DESCRIPTION_MAX,
     );
-    let (category, category_name) = match input.get(forms::need::CATEGORY.name) {
+    let (category, category_name) = match input.category.as_str() {
         "" => (None, None),
         reference => match catalog.category_name(reference) {
             Some(name) => (Some(reference.to_owned()), Some(name)),
             None => {
-                errors.add(
-                    forms::need::CATEGORY.name,
+                problems.add(
+                    NeedField::Category,
                     "Bitte wählen Sie eine Kategorie aus der Liste.",
                 );
                 (None, None)
             }
         },
     };
-    let expected_users = match input.get(forms::need::EXPECTED_USERS.name) {
+    let expected_users = match input.expected_users.as_str() {
         "" => None,
         raw => match raw.parse::<u32>() {
             Ok(n) if n >= 1 => Some(n),
             _ => {
-                errors.add(
-                    forms::need::EXPECTED_USERS.name,
+                problems.add(
+                    NeedField::ExpectedUsers,
                     "Bitte geben Sie die erwartete Zahl der Nutzenden als ganze Zahl ab 1 an.",
                 );
                 None
             }
         },
     };
-    let wished_date = match input.get(forms::need::WISHED_DATE.name) {
+    let wished_date = match input.wished_date.as_str() {
         "" => None,
         raw => match raw.parse::<jiff::civil::Date>() {
             Ok(date) if date.to_string().as_str() >= today => Some(date.to_string()),
             Ok(_) => {
-                errors.add(
-                    forms::need::WISHED_DATE.name,
+                problems.add(
+                    NeedField::WishedDate,
                     "Der gewünschte Starttermin liegt in der Vergangenheit.",
                 );
                 None
             }
             Err(_) => {
-                errors.add(
-                    forms::need::WISHED_DATE.name,
+                problems.add(
+                    NeedField::WishedDate,
                     "Bitte geben Sie ein Datum an, zum Beispiel 2027-03-01.",
                 );
                 None
             }
         },
     };
-    let contact_preference = match input.get(forms::need::CONTACT_PREFERENCE.name) {
+    let contact_preference = match input.contact_preference.as_str() {
         "" | "email" => "email".to_owned(),
         "telefon" => "telefon".to_owned(),
         _ => {
-            errors.add(
-                forms::need::CONTACT_PREFERENCE.name,
+            problems.add(
+                NeedField::ContactPreference,
                 "Bitte wählen Sie E-Mail oder Telefon.",
             );
             String::new()
         }
     };
-    errors.into_result(ValidNeed {
+    problems.into_result(ValidNeed {
         title,
         description,
         category,
@@ -506,4 +505,273 @@ pub fn validate_need(
         wished_date,
         contact_preference,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The checks on typed input, without a form: each mistake is reported at its field.
+    use std::sync::OnceLock;
+
+    use catalog::model::CustomerScope;
+
+    use super::*;
+    use crate::domain::model::{AddressKind, OrgKind, OrgStatus};
+    use crate::domain::orders::input::Problems;
+
+    /// The sample content's snapshot (read once).
+    fn catalog() -> &'static OrderCatalog {
+        static CATALOG: OnceLock<OrderCatalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+            let catalog = catalog::load_catalog(&content).expect("sample content");
+            OrderCatalog::from_catalog(&catalog)
+        })
+    }
+
+    fn org(level: Option<CustomerScope>, in_house_capable: bool) -> Organisation {
+        Organisation {
+            id: "org-1".into(),
+            name: "Stadt Musterstadt".into(),
+            legal_form: "Gebietskörperschaft".into(),
+            street: "Rathausplatz 1".into(),
+            postcode: "12345".into(),
+            city: "Musterstadt".into(),
+            in_house_capable,
+            level,
+            status: OrgStatus::Approved,
+            admin_user_id: "u-1".into(),
+            agb_version: String::new(),
+            privacy_version: String::new(),
+            created_at: 0,
+            decided_at: None,
+            reject_reason: None,
+            leitweg_id: String::new(),
+            central_phone: String::new(),
+            kind: OrgKind::Customer,
+        }
+    }
+
+    /// dmessenger configured as the integration tests order it.
+    fn messenger() -> OrderInput {
+        OrderInput {
+            offering: "dmessenger".into(),
+            configuration: ConfigurationInput {
+                plan: "standard".into(),
+                contract_model: "direktvertrag".into(),
+                options: [
+                    ("nutzer", "250"),
+                    ("rechenzentrum", "Hamburg"),
+                    ("foederation", "ja"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            },
+            typed_address: TypedAddressInput {
+                organisation: "Stadt Musterstadt".into(),
+                street: "Rathausplatz 1".into(),
+                postcode: "12345".into(),
+                city: "Musterstadt".into(),
+            },
+            consent_agb: true,
+            consent_conditions: true,
+            idempotency_key: "k1".into(),
+            ..OrderInput::default()
+        }
+    }
+
+    fn scope_of(offering: &str) -> Option<CustomerScope> {
+        catalog()
+            .offering(offering)
+            .expect("in the sample content")
+            .customer_scope
+            .first()
+            .copied()
+    }
+
+    fn fields<F: Clone>(problems: &Problems<F>) -> Vec<F> {
+        problems.0.iter().map(|p| p.field.clone()).collect()
+    }
+
+    fn refused(input: &OrderInput, org: &Organisation, addresses: &[Address]) -> OrderProblems {
+        match validate_order(input, catalog(), org, addresses) {
+            Err(Some(problems)) => problems,
+            Err(None) => panic!("not orderable"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn a_complete_order_is_valid_with_the_typed_address() {
+        let org = org(scope_of("dmessenger"), false);
+        let valid = validate_order(&messenger(), catalog(), &org, &[]).expect("valid");
+        assert_eq!(valid.plan.id, "standard");
+        assert_eq!(valid.contract_model, ContractModel::Direktvertrag);
+        assert_eq!(valid.billing.city, "Musterstadt");
+        let foederation = valid.options.iter().find(|o| o.id == "foederation");
+        assert_eq!(foederation.map(|o| o.value.as_str()), Some("ja"));
+    }
+
+    #[test]
+    fn a_plan_of_another_offering_is_reported_at_the_plan() {
+        let org = org(scope_of("dmessenger"), false);
+        let mut input = messenger();
+        input.configuration.plan = "einrichtung".into(); // AusweisIdent's plan
+        let problems = refused(&input, &org, &[]);
+        assert_eq!(fields(&problems), [OrderField::Plan]);
+        assert_eq!(
+            problems.get(&OrderField::Plan),
+            Some(
+                "Dieses Preismodell gibt es für das Angebot nicht. Bitte wählen Sie eines der angezeigten."
+            )
+        );
+    }
+
+    #[test]
+    fn each_mistake_is_reported_at_its_own_field_in_the_order_of_the_form() {
+        let org = org(scope_of("dmessenger"), false);
+        let mut input = messenger();
+        input.configuration.contract_model = "umklappvertrag".into();
+        input
+            .configuration
+            .options
+            .insert("nutzer".into(), "5".into());
+        input.configuration.options.remove("foederation");
+        input.typed_address.postcode = "1234".into();
+        input.consent_conditions = false;
+        let problems = refused(&input, &org, &[]);
+        assert_eq!(
+            fields(&problems),
+            [
+                OrderField::ContractModel,
+                OrderField::Option("nutzer".into()),
+                OrderField::BillingPostcode,
+                OrderField::ConsentConditions,
+            ]
+        );
+        assert!(
+            problems
+                .get(&OrderField::ContractModel)
+                .is_some_and(|m| m.contains("inhousefähig")),
+            "the Umklappvertrag needs an organisation that is inhousefähig"
+        );
+        let in_house = self::org(scope_of("dmessenger"), true);
+        assert!(
+            !fields(&refused(&input, &in_house, &[])).contains(&OrderField::ContractModel),
+            "an organisation that is inhousefähig may choose it"
+        );
+    }
+
+    #[test]
+    fn an_organisation_outside_the_kundenkreis_is_told_about_the_whole_form() {
+        let offering = catalog()
+            .offerings
+            .iter()
+            .find(|o| o.customer_scope.len() < 3)
+            .expect("an offering for some Kundenkreise only");
+        let outside = [
+            CustomerScope::Bund,
+            CustomerScope::Land,
+            CustomerScope::Kommune,
+        ]
+        .into_iter()
+        .find(|level| !offering.customer_scope.contains(level));
+        let input = ConfigurationInput {
+            plan: offering.plans[0].id.clone(),
+            contract_model: offering.contract_models[0].as_str().into(),
+            ..ConfigurationInput::default()
+        };
+        let problems =
+            match validate_configuration(&input, &offering.id, catalog(), &org(outside, true)) {
+                Err(Some(problems)) => problems,
+                other => panic!("expected problems, got {other:?}"),
+            };
+        assert_eq!(fields(&problems)[0], OrderField::CustomerScope);
+        let unknown = validate_configuration(&input, &offering.id, catalog(), &org(None, true));
+        assert!(matches!(unknown, Err(Some(p)) if p.get(&OrderField::CustomerScope).is_some()));
+    }
+
+    #[test]
+    fn a_saved_address_of_another_organisation_is_refused_and_its_own_is_copied() {
+        let org = org(scope_of("dmessenger"), false);
+        let address = Address {
+            id: "a-1".into(),
+            org_id: org.id.clone(),
+            kind: AddressKind::Rechnungsadresse,
+            label: "Kämmerei".into(),
+            recipient: "Stadt Musterstadt, Kämmerei".into(),
+            street: "Markt 2".into(),
+            postcode: "12345".into(),
+            city: "Musterstadt".into(),
+            phone: String::new(),
+            created_at: 0,
+            is_default: true,
+        };
+        let mut input = messenger();
+        input.billing_address = "a-1".into();
+        input.typed_address = TypedAddressInput::default();
+        let valid =
+            validate_order(&input, catalog(), &org, std::slice::from_ref(&address)).expect("valid");
+        assert_eq!(valid.billing.street, "Markt 2");
+        assert_eq!(valid.billing.label, "Kämmerei");
+
+        let foreign = Address {
+            org_id: "org-2".into(),
+            ..address
+        };
+        assert_eq!(
+            fields(&refused(&input, &org, &[foreign])),
+            [OrderField::BillingAddress]
+        );
+    }
+
+    #[test]
+    fn an_unknown_offering_cannot_be_ordered_at_all() {
+        let input = OrderInput {
+            offering: "gibt-es-nicht".into(),
+            ..messenger()
+        };
+        let org = org(Some(CustomerScope::Kommune), false);
+        assert!(matches!(
+            validate_order(&input, catalog(), &org, &[]),
+            Err(None)
+        ));
+    }
+
+    #[test]
+    fn the_bedarf_form_reports_its_fields() {
+        let input = NeedInput {
+            title: String::new(),
+            description: "Terminvergabe".into(),
+            category: "gibt/es-nicht".into(),
+            expected_users: "0".into(),
+            wished_date: "2026-01-01".into(),
+            contact_preference: "brief".into(),
+        };
+        let problems = validate_need(&input, catalog(), "2026-12-06").expect_err("invalid");
+        assert_eq!(
+            fields(&problems),
+            [
+                NeedField::Title,
+                NeedField::Category,
+                NeedField::ExpectedUsers,
+                NeedField::WishedDate,
+                NeedField::ContactPreference,
+            ]
+        );
+        let valid = validate_need(
+            &NeedInput {
+                title: "Terminvergabe".into(),
+                description: "Für Bürgerbüros".into(),
+                expected_users: "40".into(),
+                wished_date: "2027-03-01".into(),
+                ..NeedInput::default()
+            },
+            catalog(),
+            "2026-12-06",
+        )
+        .expect("valid");
+        assert_eq!(valid.expected_users, Some(40));
+        assert_eq!(valid.contact_preference, "email");
+    }
 }

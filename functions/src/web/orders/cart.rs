@@ -11,16 +11,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    SEND_AGAIN, name, order_error, order_page, saved_addresses, signed_in, signed_in_form,
+    Failed, failed, name, order_error, order_page, saved_addresses, send_again, signed_in,
+    signed_in_form,
 };
 use crate::domain::accounts::SessionInfo;
-use crate::domain::orders::OrderError;
-use crate::domain::orders::cart::{CartLineView, CartView, line_input};
+use crate::domain::orders::cart::{CartLineView, CartView, line_configuration};
 use crate::domain::tokens::new_id;
 use crate::domain::validation::FieldErrors;
 use crate::pages::Page;
 use crate::state::AppState;
 use crate::web::form::PostedForm;
+use crate::web::inputs;
 use crate::web::refusal::Refusal;
 use crate::web::request::Caller;
 use crate::web::responses::{CORRECT, errors_json, json_value, see_other};
@@ -89,16 +90,7 @@ pub(super) fn row(view: &CartLineView, url: String, error: String) -> LineRow {
         billing: view.plan.as_ref().map_or("", |p| p.billing.label()),
         changes: view.changes.clone(),
         problems: view.problems.clone(),
-        hidden: {
-            let mut fields: Vec<(String, String)> = line_input(line)
-                .values()
-                .iter()
-                .filter(|(name, _)| name.as_str() != forms::cart::QUANTITY.name)
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect();
-            fields.sort();
-            fields
-        },
+        hidden: inputs::configuration_fields(&line_configuration(line)),
         error,
     }
 }
@@ -241,11 +233,18 @@ pub async fn add(
     };
     let token = super::check_token(&state, &caller, &info, &input)?;
     let added = if token {
-        state.orders.add_to_cart(&info, &input).await.map(|_| ())
+        state
+            .orders
+            .add_to_cart(
+                &info,
+                input.get(forms::order::OFFERING.name),
+                &inputs::line_input(&input),
+            )
+            .await
+            .map(|_| ())
+            .map_err(Failed::from)
     } else {
-        let mut again = FieldErrors::default();
-        again.add(forms::CSRF.name, SEND_AGAIN);
-        Err(OrderError::Invalid(again))
+        Err(send_again())
     };
     Ok(match added {
         Ok(()) if caller.wants_json => json_value(
@@ -253,13 +252,17 @@ pub async fn add(
             json!({"ok": true, "weiter": CART, "anzahl": state.orders.cart_count(&info).await.unwrap_or(0)}),
         ),
         Ok(()) => see_other(&format!("{CART}?hinweis=hinzugefuegt")),
-        Err(OrderError::Invalid(errors)) if !caller.wants_json => {
+        Err(Failed::Fields(errors)) if !caller.wants_json => {
             let catalog = state
                 .orders
                 .catalog()
                 .map_err(|e| order_error(&caller, name(&info), e))?;
             let Some(offering) = catalog.offering(input.get(forms::order::OFFERING.name)) else {
-                return Err(order_error(&caller, name(&info), OrderError::NotOrderable));
+                return Err(order_error(
+                    &caller,
+                    name(&info),
+                    crate::domain::orders::OrderError::NotOrderable,
+                ));
             };
             let key = match input.get(forms::order::IDEMPOTENCY_KEY.name) {
                 "" => new_id(),
@@ -277,7 +280,7 @@ pub async fn add(
                 &saved_addresses(&state, &info).await,
             )
         }
-        Err(e) => order_error(&caller, name(&info), e).into_response(),
+        Err(e) => failed(&caller, name(&info), e),
     })
 }
 
@@ -291,25 +294,25 @@ pub async fn act(
     let (info, token) = signed_in_form(&state, &caller, &input).await?;
     let action = input.get(ACTION);
     let done = if !token {
-        let mut again = FieldErrors::default();
-        again.add(forms::CSRF.name, SEND_AGAIN);
-        Err(OrderError::Invalid(again))
+        Err(send_again())
     } else if action == CHANGE {
         state
             .orders
-            .change_cart_line(&info, &line_id, &input)
+            .change_cart_line(&info, &line_id, &inputs::line_input(&input))
             .await
             .map(|_| "geaendert")
+            .map_err(Failed::from)
     } else if action == REMOVE {
         state
             .orders
             .remove_cart_line(&info, &line_id)
             .await
             .map(|()| "entfernt")
+            .map_err(Failed::from)
     } else {
         let mut errors = FieldErrors::default();
         errors.add(ACTION, "Unbekannte Aktion.");
-        Err(OrderError::Invalid(errors))
+        Err(Failed::Fields(errors))
     };
     Ok(match done {
         Ok(key) if caller.wants_json => json_value(
@@ -317,12 +320,12 @@ pub async fn act(
             json!({"ok": true, "weiter": CART, "hinweis": key}),
         ),
         Ok(key) => see_other(&format!("{CART}?hinweis={key}")),
-        Err(OrderError::Invalid(errors)) if caller.wants_json => {
+        Err(Failed::Fields(errors)) if caller.wants_json => {
             Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
                 .with_fields(errors_json(&errors))
                 .into_response()
         }
-        Err(OrderError::Invalid(errors)) => {
+        Err(Failed::Fields(errors)) => {
             cart_page(
                 &state,
                 &caller,
@@ -333,13 +336,13 @@ pub async fn act(
             )
             .await
         }
-        Err(OrderError::NotFound) => Refusal::new(
+        Err(Failed::Order(crate::domain::orders::OrderError::NotFound)) => Refusal::new(
             &caller,
             StatusCode::NOT_FOUND,
             "Diese Position gibt es in Ihrem Warenkorb nicht (mehr).",
         )
         .for_session(name(&info))
         .into_response(),
-        Err(e) => order_error(&caller, name(&info), e).into_response(),
+        Err(e) => failed(&caller, name(&info), e),
     })
 }

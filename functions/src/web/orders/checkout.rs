@@ -12,16 +12,18 @@ use serde_json::json;
 
 use super::cart::{LineRow, cart_json, row};
 use super::{
-    SEND_AGAIN, address_choice, name, order_error, saved_addresses, signed_in, signed_in_form,
+    Failed, address_choice, failed, name, order_error, saved_addresses, send_again, signed_in,
+    signed_in_form,
 };
 use crate::domain::accounts::SessionInfo;
-use crate::domain::orders::checkout::{MAX_CHECKOUT_LINES, line_field};
-use crate::domain::orders::{Order, OrderError};
+use crate::domain::orders::Order;
+use crate::domain::orders::checkout::MAX_CHECKOUT_LINES;
 use crate::domain::tokens::new_id;
 use crate::domain::validation::{FieldErrors, FormInput};
 use crate::pages::Page;
 use crate::state::AppState;
 use crate::web::form::PostedForm;
+use crate::web::inputs::{self, CART, line_key};
 use crate::web::refusal::Refusal;
 use crate::web::request::Caller;
 use crate::web::responses::{CORRECT, errors_json, json_value, see_other};
@@ -52,7 +54,7 @@ async fn checkout_page(
                 .map(|o| o.url.clone())
                 .unwrap_or_default();
             let error = errors
-                .get(&line_field(&view.line.id))
+                .get(&line_key(&view.line.id))
                 .unwrap_or_default()
                 .to_owned();
             row(view, url, error)
@@ -80,8 +82,9 @@ async fn checkout_page(
         .iter()
         .map(|a| (a.id.as_str(), address_choice(a)))
         .collect();
-    let at_lines = errors.0.iter().any(|(f, _)| f.starts_with("line-"));
-    let message = match errors.get("warenkorb") {
+    let is_line = |f: &str| f.starts_with(&line_key(""));
+    let at_lines = errors.0.iter().any(|(f, _)| is_line(f));
+    let message = match errors.get(CART) {
         Some(message) => message.to_owned(),
         None if at_lines => {
             "Nicht alle Positionen können so bestellt werden: bitte sehen Sie sich die markierten Positionen an.".to_owned()
@@ -91,7 +94,7 @@ async fn checkout_page(
     let field_errors: Vec<(String, String)> = errors
         .0
         .iter()
-        .filter(|(f, _)| !f.starts_with("line-") && f != "warenkorb")
+        .filter(|(f, _)| !is_line(f) && f != CART)
         .cloned()
         .collect();
     let form = FormView::filled(
@@ -178,11 +181,13 @@ pub async fn submit(
 ) -> Result<Response, Refusal> {
     let (info, token) = signed_in_form(&state, &caller, &input).await?;
     let placed = if token {
-        state.orders.check_out(&info, &input).await
+        state
+            .orders
+            .check_out(&info, &inputs::checkout_input(&input))
+            .await
+            .map_err(Failed::from)
     } else {
-        let mut again = FieldErrors::default();
-        again.add(forms::CSRF.name, SEND_AGAIN);
-        Err(OrderError::Invalid(again))
+        Err(send_again())
     };
     Ok(match placed {
         Ok(orders) if caller.wants_json => json_value(StatusCode::OK, placed_json(&orders)),
@@ -190,12 +195,12 @@ pub async fn submit(
             "{CHECKOUT}/{}",
             input.get(forms::order::IDEMPOTENCY_KEY.name)
         )),
-        Err(OrderError::Invalid(errors)) if caller.wants_json => {
+        Err(Failed::Fields(errors)) if caller.wants_json => {
             Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
                 .with_fields(errors_json(&errors))
                 .into_response()
         }
-        Err(OrderError::Invalid(errors)) => {
+        Err(Failed::Fields(errors)) => {
             checkout_page(
                 &state,
                 &caller,
@@ -206,7 +211,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(e) => order_error(&caller, name(&info), e).into_response(),
+        Err(e) => failed(&caller, name(&info), e),
     })
 }
 

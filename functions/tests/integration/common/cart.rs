@@ -8,10 +8,11 @@ use functions::domain::accounts::SessionInfo;
 use functions::domain::model::*;
 use functions::domain::orders::cart::{CartLine, SeenOffering};
 use functions::domain::orders::ports::PortalStore;
-use functions::domain::orders::{ConfiguredOption, OrderError};
+use functions::domain::orders::{ConfiguredOption, OrderError, Orders};
 use functions::domain::ports::StoreError;
 use functions::domain::tokens::new_id;
 use functions::domain::validation::FormInput;
+use functions::web::inputs;
 use rust_decimal::Decimal;
 
 use super::*;
@@ -283,6 +284,34 @@ fn input(pairs: &[(&str, &str)]) -> FormInput {
     FormInput::from_pairs(pairs.iter().copied())
 }
 
+/// The Warenkorb's domain calls with a posted form, read as the web edge reads it.
+trait PostedToCart {
+    async fn add_form(&self, who: &SessionInfo, form: &FormInput) -> Result<CartLine, OrderError>;
+    async fn change_form(
+        &self,
+        who: &SessionInfo,
+        line_id: &str,
+        form: &FormInput,
+    ) -> Result<CartLine, OrderError>;
+}
+
+impl PostedToCart for Orders {
+    async fn add_form(&self, who: &SessionInfo, form: &FormInput) -> Result<CartLine, OrderError> {
+        self.add_to_cart(who, form.get("offering"), &inputs::line_input(form))
+            .await
+    }
+
+    async fn change_form(
+        &self,
+        who: &SessionInfo,
+        line_id: &str,
+        form: &FormInput,
+    ) -> Result<CartLine, OrderError> {
+        self.change_cart_line(who, line_id, &inputs::line_input(form))
+            .await
+    }
+}
+
 const DMESSENGER: &[(&str, &str)] = &[
     ("offering", "dmessenger"),
     ("plan", "standard"),
@@ -305,7 +334,11 @@ fn with(
 
 fn invalid_at(result: Result<CartLine, OrderError>) -> Vec<String> {
     match result {
-        Err(OrderError::Invalid(errors)) => errors.0.into_iter().map(|(field, _)| field).collect(),
+        Err(OrderError::Invalid(problems)) => inputs::order_errors(&problems)
+            .0
+            .into_iter()
+            .map(|(field, _)| field)
+            .collect(),
         other => panic!("expected messages, got {other:?}"),
     }
 }
@@ -323,7 +356,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     // Mistakes: each gets its message at the field; nothing is stored.
     assert!(matches!(
         orders
-            .add_to_cart(
+            .add_form(
                 &erika,
                 &input(&with(DMESSENGER, "offering", "gibt-es-nicht"))
             )
@@ -333,7 +366,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert_eq!(
         invalid_at(
             orders
-                .add_to_cart(&erika, &input(&with(DMESSENGER, "plan", "gold")))
+                .add_form(&erika, &input(&with(DMESSENGER, "plan", "gold")))
                 .await
         ),
         ["plan"]
@@ -341,7 +374,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert_eq!(
         invalid_at(
             orders
-                .add_to_cart(&erika, &input(&with(DMESSENGER, "option_nutzer", "5")))
+                .add_form(&erika, &input(&with(DMESSENGER, "option_nutzer", "5")))
                 .await
         ),
         ["option_nutzer"]
@@ -349,7 +382,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert_eq!(
         invalid_at(
             orders
-                .add_to_cart(
+                .add_form(
                     &erika,
                     &input(&with(DMESSENGER, "option_rechenzentrum", "Berlin"))
                 )
@@ -360,7 +393,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert_eq!(
         invalid_at(
             orders
-                .add_to_cart(&erika, &input(&with(DMESSENGER, "menge", "0")))
+                .add_form(&erika, &input(&with(DMESSENGER, "menge", "0")))
                 .await
         ),
         ["menge"]
@@ -368,7 +401,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert_eq!(
         invalid_at(
             orders
-                .add_to_cart(
+                .add_form(
                     &erika,
                     &input(&with(DMESSENGER, "contract_model", "umklappvertrag"))
                 )
@@ -388,12 +421,12 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     // A forged price in the form changes nothing: the catalog's price counts.
     let forged = with(DMESSENGER, "price", "0.01");
     let messenger = orders
-        .add_to_cart(&erika, &input(&forged))
+        .add_form(&erika, &input(&forged))
         .await
         .expect("added");
     app.clock.advance(60);
     let setup = orders
-        .add_to_cart(
+        .add_form(
             &erika,
             &input(&[
                 ("offering", "ausweisident-online"),
@@ -421,7 +454,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert!(orders.cart(&max).await.expect("cart").lines.is_empty());
     assert!(matches!(
         orders
-            .change_cart_line(&max, &messenger.id, &input(&with(DMESSENGER, "menge", "1")))
+            .change_form(&max, &messenger.id, &input(&with(DMESSENGER, "menge", "1")))
             .await,
         Err(OrderError::NotFound)
     ));
@@ -434,7 +467,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
     assert_eq!(
         invalid_at(
             orders
-                .change_cart_line(
+                .change_form(
                     &erika,
                     &messenger.id,
                     &input(&with(DMESSENGER, "menge", "viele"))
@@ -444,7 +477,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
         ["menge"]
     );
     let changed = orders
-        .change_cart_line(
+        .change_form(
             &erika,
             &messenger.id,
             &input(&with(
@@ -504,7 +537,7 @@ pub async fn cart_lines_are_checked_and_priced_from_the_catalog(store: Arc<dyn P
 
     // Changing the line again confirms the offering as it is now.
     orders
-        .change_cart_line(
+        .change_form(
             &erika,
             &messenger.id,
             &input(&with(DMESSENGER, "menge", "300")),

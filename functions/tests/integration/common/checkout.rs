@@ -7,10 +7,12 @@ use std::sync::Arc;
 use functions::domain::accounts::SessionInfo;
 use functions::domain::model::*;
 use functions::domain::orders::checkout::MAX_CHECKOUT_LINES;
+use functions::domain::orders::input::CheckoutInput;
 use functions::domain::orders::ports::PortalStore;
 use functions::domain::orders::{Order, OrderError, Orders};
 use functions::domain::tokens::new_id;
 use functions::domain::validation::FormInput;
+use functions::web::inputs;
 
 use super::*;
 
@@ -93,26 +95,27 @@ const AUSWEIS: &[(&str, &str)] = &[
 ];
 
 async fn add(orders: &Orders, who: &SessionInfo, fields: &[(&str, &str)], times: usize) {
+    let form = FormInput::from_pairs(fields.iter().copied());
     for _ in 0..times {
         orders
-            .add_to_cart(who, &FormInput::from_pairs(fields.iter().copied()))
+            .add_to_cart(who, form.get("offering"), &inputs::line_input(&form))
             .await
             .expect("added");
     }
 }
 
-fn checkout(address: &str, key: &str) -> FormInput {
-    FormInput::from_pairs([
+fn checkout(address: &str, key: &str) -> CheckoutInput {
+    inputs::checkout_input(&FormInput::from_pairs([
         ("billing_address", address),
         ("consent_agb", "ja"),
         ("consent_conditions", "ja"),
         ("idempotency_key", key),
-    ])
+    ]))
 }
 
 fn messages(result: Result<Vec<Order>, OrderError>) -> Vec<(String, String)> {
     match result {
-        Err(OrderError::Invalid(errors)) => errors.0,
+        Err(OrderError::Invalid(problems)) => inputs::order_errors(&problems).0,
         other => panic!("expected messages, got {other:?}"),
     }
 }
@@ -134,7 +137,10 @@ pub async fn checkout_creates_one_order_per_line_once(store: Arc<dyn PortalStore
     add(&orders, &erika, AUSWEIS, 1).await;
 
     // Without the consents and with another organisation's address: messages, nothing stored.
-    let wrong = FormInput::from_pairs([("billing_address", "fremd"), ("idempotency_key", "k1")]);
+    let wrong = inputs::checkout_input(&FormInput::from_pairs([
+        ("billing_address", "fremd"),
+        ("idempotency_key", "k1"),
+    ]));
     let fields: Vec<String> = messages(orders.check_out(&erika, &wrong).await)
         .into_iter()
         .map(|(f, _)| f)
@@ -307,6 +313,7 @@ pub async fn concurrent_checkouts_of_a_cart_order_once(store: Arc<dyn PortalStor
                     won.push(ids);
                 }
                 Err(OrderError::Invalid(errors)) if !same_key => {
+                    let errors = inputs::order_errors(&errors);
                     assert_eq!(errors.0[0].0, "warenkorb", "{errors:?}");
                 }
                 Err(e) => panic!("unexpected: {e:?}"),

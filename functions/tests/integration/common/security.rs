@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use functions::domain::AccountError;
+use functions::domain::accounts::input::SignInInput;
 use functions::domain::human_check;
 use functions::domain::model::OutgoingMail;
 use functions::domain::orders::ports::PortalStore;
 use functions::domain::tokens::new_id;
-use functions::domain::validation::FormInput;
 use functions::mail::{MailError, MailSender};
 
 use super::flows::{register_confirm_approve, set_password_and_sign_in, sign_in};
@@ -91,8 +91,11 @@ pub async fn question_allows_one_answer(store: Arc<dyn PortalStore>) {
     assert_eq!(again.status, 422, "a right answer is single use too");
 }
 
-fn credentials(email: &str, password: &str) -> FormInput {
-    FormInput::from_pairs([("email", email), ("passwort", password)])
+fn credentials(email: &str, password: &str) -> SignInInput {
+    SignInInput {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    }
 }
 
 /// How a sign-in attempt from `client` ended.
@@ -263,11 +266,7 @@ pub async fn owner_gets_a_reset_mail_while_attacked(store: Arc<dyn PortalStore>)
             .count()
     };
     for i in 0..10 {
-        let answer = app
-            .state
-            .accounts
-            .request_reset(&FormInput::from_pairs([("email", email)]), ATTACKER)
-            .await;
+        let answer = app.state.accounts.request_reset(email, ATTACKER).await;
         assert!(answer.is_ok(), "request {i}: {answer:?}");
         app.clock.advance(10);
     }
