@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::form::PostedForm;
+use super::inputs::{interest_field_name, interest_input};
 use super::members::require_token;
 use super::refusal::Refusal;
 use super::request::Caller;
@@ -75,9 +76,11 @@ fn interest_error(caller: &Caller, session: Option<&str>, error: InterestError) 
     let links: &'static [(&'static str, &'static str)] =
         &[("/api/konto", "Zu Ihrem Konto"), ("/", "Zur Startseite")];
     match error {
-        InterestError::Invalid(errors) => Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
-            .with_fields(errors_json(&errors))
-            .into_response(),
+        InterestError::Invalid(problems) => {
+            Refusal::json(StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
+                .with_fields(errors_json(&problems.named(interest_field_name)))
+                .into_response()
+        }
         InterestError::UnknownOffering => refuse(
             StatusCode::NOT_FOUND,
             "Dieses Angebot gibt es nicht (mehr) im Katalog.",
@@ -255,7 +258,7 @@ pub async fn express(
     require_token(&state, &caller, &info, &input)?;
     let result = state
         .orders
-        .express_interest(&info, &offering_id, &input)
+        .express_interest(&info, &offering_id, &interest_input(&input))
         .await;
     Ok(match result {
         Ok(interest) => {
@@ -279,12 +282,12 @@ pub async fn express(
                 return Ok(interest_error(&caller, name(&info), e));
             };
             match e {
-                InterestError::Invalid(errors) => form_page(
+                InterestError::Invalid(problems) => form_page(
                     &state,
                     &info,
                     offering,
                     &input,
-                    &errors,
+                    &problems.named(interest_field_name),
                     None,
                     StatusCode::UNPROCESSABLE_ENTITY,
                 ),

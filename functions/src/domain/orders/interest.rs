@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 use super::{OrderScope, Orders};
 use crate::domain::accounts::{RateLimit, SessionInfo};
 use crate::domain::clock::german_datetime;
+use crate::domain::input::Problems;
 use crate::domain::mails::mail;
 use crate::domain::model::{OrgKind, OutgoingMail, Right};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
-use crate::domain::validation::{FieldErrors, FormInput};
 
 /// Expressions of interest one person may send per hour (then [`InterestError::RateLimited`]).
 pub const PER_PERSON: RateLimit = RateLimit {
@@ -101,7 +101,7 @@ pub trait InterestStore: Send + Sync {
 pub enum InterestError {
     /// The message is too long.
     #[error("invalid input")]
-    Invalid(FieldErrors),
+    Invalid(InterestProblems),
     /// No such offering in the catalog snapshot.
     #[error("unknown offering")]
     UnknownOffering,
@@ -138,20 +138,36 @@ pub enum Withdrawal {
     AlreadyWithdrawn,
 }
 
-/// The message of the form: trimmed, at most [`express::MESSAGE_MAX`] characters.
-pub fn validate_message(input: &FormInput) -> Result<String, FieldErrors> {
-    let message = input.get(express::MESSAGE.name).trim();
-    if message.chars().count() > express::MESSAGE.max_len {
-        let mut errors = FieldErrors::default();
-        errors.add(
-            express::MESSAGE.name,
+/// The form "Interesse bekunden", as typed (the pattern: [`crate::domain::input`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InterestInput {
+    /// The optional message to the provider, as typed.
+    pub message: String,
+}
+
+/// The fields of [`InterestInput`] a problem can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterestField {
+    Message,
+}
+
+/// The messages about an [`InterestInput`].
+pub type InterestProblems = Problems<InterestField>;
+
+/// The message of the form: trimmed, at most `express::MESSAGE.max_len` characters.
+pub fn validate_message(input: &InterestInput) -> Result<String, InterestProblems> {
+    let message = input.message.trim();
+    let length = message.chars().count();
+    if length > express::MESSAGE.max_len {
+        let mut problems = InterestProblems::default();
+        problems.add(
+            InterestField::Message,
             format!(
-                "Bitte kürzen Sie die Nachricht auf höchstens {} Zeichen (jetzt {}).",
-                express::MESSAGE.max_len,
-                message.chars().count()
+                "Bitte kürzen Sie die Nachricht auf höchstens {} Zeichen (jetzt {length}).",
+                express::MESSAGE.max_len
             ),
         );
-        return Err(errors);
+        return Err(problems);
     }
     Ok(message.to_owned())
 }
@@ -233,7 +249,7 @@ impl Orders {
         &self,
         session: &SessionInfo,
         offering_id: &str,
-        input: &FormInput,
+        input: &InterestInput,
     ) -> Result<Interest, InterestError> {
         let offering = self.interest_offering(session, offering_id)?;
         let message = validate_message(input).map_err(InterestError::Invalid)?;
@@ -405,17 +421,20 @@ mod tests {
 
     #[test]
     fn the_message_is_optional_trimmed_and_bounded() {
-        let empty = FormInput::from_pairs([(express::MESSAGE.name, "   ")]);
+        let typed = |message: &str| InterestInput {
+            message: message.to_owned(),
+        };
+        let empty = typed("   ");
         assert_eq!(validate_message(&empty).ok().as_deref(), Some(""));
         let at_limit = "ä".repeat(express::MESSAGE_MAX);
-        let input = FormInput::from_pairs([(express::MESSAGE.name, at_limit.as_str())]);
+        let input = typed(&at_limit);
         assert_eq!(validate_message(&input).ok(), Some(at_limit.clone()));
         let over = format!("{at_limit}x");
-        let input = FormInput::from_pairs([(express::MESSAGE.name, over.as_str())]);
+        let input = typed(&over);
         let errors = validate_message(&input).err().unwrap_or_default();
         assert!(
             errors
-                .get(express::MESSAGE.name)
+                .get(&InterestField::Message)
                 .is_some_and(|m| m.contains("1000"))
         );
     }

@@ -13,7 +13,9 @@
 //! through [`named`].
 
 mod accounts;
+mod interest;
 mod orders;
 
 pub use accounts::*;
+pub use interest::*;
 pub use orders::*;
