@@ -3,7 +3,8 @@
 // answer may be a server error (5xx). Five passes, each with the credentials its routes
 // expect, so the generated requests get past the sign-in and reach the handlers:
 //   - a signed-in customer (session cookie, the portal's Origin and the CSRF token),
-//   - a signed-in provider (the sample Dataport account) on Eingegangene Bestellungen,
+//   - a signed-in provider (the sample Dataport account) on Eingegangene Bestellungen and
+//     Eingegangene Interessenbekundungen,
 //   - the operator (bearer token) on /api/betrieb/,
 //   - a provider (bearer token) on /api/partner/,
 //   - nobody, on every route.
@@ -83,7 +84,7 @@ test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, al
   // Signing out would end the session the pass needs; it runs in the anonymous pass.
   const customer = await schemathesis(portal, [`Cookie: ${cookie}`, origin, `X-CSRF-Token: ${session.csrf}`], [
     "--exclude-path-regex",
-    "^/api/(abmeldung|betrieb/|partner/|konto/eingegangene-bestellungen|konto/kennzahlen)",
+    "^/api/(abmeldung|betrieb/|partner/|konto/eingegangene-(bestellungen|interessen)|konto/kennzahlen)",
   ]);
   // The console of a provider, signed in as the sample provider's account `csp serve` made.
   const providerPage = await openPage(browser);
@@ -92,7 +93,7 @@ test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, al
   const providerSession = await (await fetch(`${portal.url}/api/sitzung`, { headers: { cookie: providerCookie, accept: "application/json" } })).json();
   const console_ = await schemathesis(portal, [`Cookie: ${providerCookie}`, origin, `X-CSRF-Token: ${providerSession.csrf}`], [
     "--include-path-regex",
-    "^/api/konto/(eingegangene-bestellungen|kennzahlen)",
+    "^/api/konto/(eingegangene-(bestellungen|interessen)|kennzahlen)",
   ]);
   const stillSignedIn = await (await fetch(`${portal.url}/api/sitzung`, { headers: { cookie, accept: "application/json" } })).json();
   assert.equal(stillSignedIn.angemeldet, true, "die Sitzung endete während des angemeldeten Laufs");
