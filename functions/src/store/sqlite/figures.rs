@@ -29,7 +29,17 @@ const PROVIDER_FACTS: &str = "SELECT created_at, deadline, status, contract_mode
 const MODEL_FACTS: &str = "SELECT created_at, deadline, status, contract_model, json_extract(doc, '$.history') FROM orders INDEXED BY orders_inbox_model WHERE contract_model = ?1 AND created_at >= ?2";
 const ORDER_TIMES: &str =
     "SELECT created_at FROM orders INDEXED BY orders_by_created WHERE created_at >= ?1";
-const REGISTRATION_TIMES: &str = "SELECT created_at FROM orgs INDEXED BY orgs_by_status WHERE status IN (?1, ?2, ?3, ?4) AND created_at >= ?5 AND party IS NULL";
+/// One placeholder per organisation status (every status counts: a registration is a
+/// registration whatever became of it), then the moment.
+static REGISTRATION_TIMES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let statuses = OrgStatus::ALL.len();
+    let placeholders: Vec<String> = (1..=statuses).map(|i| format!("?{i}")).collect();
+    format!(
+        "SELECT created_at FROM orgs INDEXED BY orgs_by_status WHERE status IN ({}) AND created_at >= ?{} AND party IS NULL",
+        placeholders.join(", "),
+        statuses + 1
+    )
+});
 const NEED_CATEGORIES: &str = "SELECT json_extract(doc, '$.category') FROM needs INDEXED BY needs_by_created WHERE created_at >= ?1";
 
 fn party_order_facts(
@@ -115,7 +125,7 @@ impl FiguresStore for SqliteStore {
     }
 
     async fn registration_times_since(&self, since: i64) -> Result<Vec<i64>, StoreError> {
-        self.run(move |conn| times(conn, REGISTRATION_TIMES, &registration_values(since)))
+        self.run(move |conn| times(conn, &REGISTRATION_TIMES, &registration_values(since)))
             .await
     }
 
@@ -146,7 +156,7 @@ mod tests {
             (PROVIDER_FACTS, one.clone(), "orders_inbox_provider"),
             (MODEL_FACTS, one, "orders_inbox_model"),
             (ORDER_TIMES, vec![1_i64.into()], "orders_by_created"),
-            (REGISTRATION_TIMES, registration_values(1), "orgs_by_status"),
+            (&REGISTRATION_TIMES, registration_values(1), "orgs_by_status"),
             (NEED_CATEGORIES, vec![1_i64.into()], "needs_by_created"),
         ];
         for (sql, values, index) in cases {
