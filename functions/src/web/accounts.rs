@@ -223,20 +223,11 @@ pub async fn sign_in_form(State(state): State<AppState>, RawQuery(query): RawQue
     )
 }
 
-/// Where a sign-in form asks to go afterwards: its hidden field, or (the static page sent
-/// without JavaScript) the `?weiter=` of the sign-in page it was sent from; only a local path.
-pub(super) fn requested_return(caller: &Caller, input: &FormInput) -> Option<String> {
-    match input.get(forms::sign_in::RETURN_TO.name) {
-        "" => caller.referer.as_deref().and_then(return_to::from_referer),
-        value => return_to::local_path(value).map(str::to_owned),
-    }
-}
-
 pub async fn sign_in(
     State(state): State<AppState>,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
-    let return_to = requested_return(&caller, &input);
+    let return_to = return_to::requested(&caller, &input);
     match state
         .accounts
         .sign_in(

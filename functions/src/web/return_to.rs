@@ -7,6 +7,8 @@
 //! the portal's own sign-in page send a person to another site (an open redirect), so it is
 //! dropped and the normal page after sign-in is used.
 
+use super::request::Caller;
+use crate::domain::validation::FormInput;
 use catalog::forms;
 
 /// The name of the parameter and of the sign-in form's hidden field.
@@ -87,6 +89,15 @@ pub fn with_return(base: &str, return_to: Option<&str>) -> String {
             format!("{base}{joint}{PARAMETER}={encoded}")
         }
         None => base.to_owned(),
+    }
+}
+
+/// Where a sign-in form asks to go afterwards: its hidden field, or (the static page sent
+/// without JavaScript) the `?weiter=` of the sign-in page it was sent from; only a local path.
+pub fn requested(caller: &Caller, input: &FormInput) -> Option<String> {
+    match input.get(forms::sign_in::RETURN_TO.name) {
+        "" => caller.referer.as_deref().and_then(from_referer),
+        value => local_path(value).map(str::to_owned),
     }
 }
 

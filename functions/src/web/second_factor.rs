@@ -160,7 +160,7 @@ pub async fn code(
     headers: HeaderMap,
     PostedForm { caller, input }: PostedForm,
 ) -> Response {
-    let return_to = super::accounts::requested_return(&caller, &input);
+    let return_to = super::return_to::requested(&caller, &input);
     let return_to = return_to.as_deref();
     let Some(pending) = cookie(&headers, PENDING_COOKIE) else {
         return start_again(&state, &caller, return_to);

@@ -156,7 +156,11 @@ mod tests {
             (PROVIDER_FACTS, one.clone(), "orders_inbox_provider"),
             (MODEL_FACTS, one, "orders_inbox_model"),
             (ORDER_TIMES, vec![1_i64.into()], "orders_by_created"),
-            (&REGISTRATION_TIMES, registration_values(1), "orgs_by_status"),
+            (
+                &REGISTRATION_TIMES,
+                registration_values(1),
+                "orgs_by_status",
+            ),
             (NEED_CATEGORIES, vec![1_i64.into()], "needs_by_created"),
         ];
         for (sql, values, index) in cases {
