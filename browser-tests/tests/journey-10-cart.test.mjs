@@ -3,7 +3,7 @@
 // billing address or consent needed there), then AusweisIDent Online's setup; the header
 // counts the lines; the cart shows each line with its price and the net totals per billing
 // period; a wrong quantity gets the function's message at the line, a right one changes the
-// totals; a line is removed. (10b) Without JavaScript: the same from the account's order
+// totals; a third offering (dDatabox) is added and removed again. (10b) Without JavaScript: the same from the account's order
 // form. axe: 0 violations on the cart page, empty, with lines and with the function's
 // message. (10a, continued) Both offerings, from two providers, are checked out at the Kasse
 // (a missing consent first: the message, axe-clean); the confirmation lists two order numbers,
@@ -48,6 +48,18 @@ async function addSetup(page, portal) {
   await page.waitForURL(/\/api\/warenkorb\?hinweis=hinzugefuegt$/);
 }
 
+/** A third offering, from the same provider as dMessenger, with both kinds of option. */
+async function addDatabox(page, portal) {
+  await page.goto(`${portal.url}/api/bestellen/ddatabox`);
+  const form = page.locator("main form[action='/api/bestellungen']");
+  await form.getByRole("radio", { name: /^Standard:/ }).check();
+  await form.getByRole("radio", { name: "Direktvertrag", exact: true }).check();
+  await form.getByLabel(/^Anzahl Nutzer/).fill("20");
+  await form.getByLabel(/^Speicherkontingent je Nutzer/).selectOption("100 GB");
+  await page.getByRole("button", { name: "In den Warenkorb" }).click();
+  await page.waitForURL(/\/api\/warenkorb\?hinweis=hinzugefuegt$/);
+}
+
 function line(page, name) {
   return page.locator("section.cart-line").filter({ has: page.getByRole("heading", { name }) });
 }
@@ -56,7 +68,7 @@ async function totals(page) {
   return (await page.locator("dl.totals").innerText()).replace(/\s+/g, " ").trim();
 }
 
-test("Journey 10a: zwei Angebote in den Warenkorb, Menge ändern, eine Position entfernen", async () => {
+test("Journey 10a: drei Angebote in den Warenkorb, Menge ändern, eine Position entfernen", async () => {
   const { portal, browser } = env;
   const page = await openPage(browser);
   const step = journey(page, "Warenkorb");
@@ -107,15 +119,20 @@ test("Journey 10a: zwei Angebote in den Warenkorb, Menge ändern, eine Position 
     const sums = await totals(page);
     if (sums !== "monatlich 875,00 € netto einmalig 1.500,00 € netto") throw new Error(`Summen: „${sums}“`);
   });
-  await step("AusweisIDent Online entfernen", async () => {
-    await line(page, "AusweisIDent Online").getByRole("button", { name: /^Entfernen/ }).click();
+  await step("dDatabox als dritte Position, dann wieder entfernen", async () => {
+    await addDatabox(page, portal);
+    await expectText(page.getByRole("banner").getByRole("link", { name: /^Warenkorb/ }), "Warenkorb (3)");
+    await expectText(line(page, "dDatabox"), "Dataport");
+    await expectText(line(page, "dDatabox"), "Speicherkontingent je Nutzer: 100 GB");
+    await line(page, "dDatabox").getByRole("button", { name: /^Entfernen/ }).click();
     await expectText(page.locator("main [role=status]"), "Die Position wurde entfernt.");
-    if (await line(page, "AusweisIDent Online").count()) throw new Error("Die entfernte Position steht noch im Warenkorb");
-    await expectText(page.getByRole("banner").getByRole("link", { name: /^Warenkorb/ }), "Warenkorb (1)");
+    if (await line(page, "dDatabox").count()) throw new Error("Die entfernte Position steht noch im Warenkorb");
+    await expectText(page.getByRole("banner").getByRole("link", { name: /^Warenkorb/ }), "Warenkorb (2)");
+    const sums = await totals(page);
+    if (sums !== "monatlich 875,00 € netto einmalig 1.500,00 € netto") throw new Error(`Summen nach dem Entfernen: „${sums}“`);
   });
   let numbers = [];
   await step("Zur Kasse: beide Positionen, Summen, Standardadresse vorgewählt; axe-sauber", async () => {
-    await addSetup(page, portal);
     await page.getByRole("link", { name: "Zur Kasse" }).click();
     await page.waitForURL(/\/api\/warenkorb\/kasse$/);
     await expectText(page.locator("h1"), "Kasse");

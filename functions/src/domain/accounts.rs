@@ -752,16 +752,15 @@ impl Accounts {
         if let Decision::Reject { reason } = &decision {
             let length = reason.trim().chars().count();
             if length == 0 || length > catalog::forms::reject_registration::REASON.max_len {
-                let mut errors = FieldErrors::default();
-                let field = catalog::forms::reject_registration::REASON;
-                errors.add(
-                    field.name,
+                let mut problems = AccountProblems::default();
+                problems.add(
+                    AccountField::RejectionReason,
                     format!(
                         "Bitte geben Sie eine Begründung an (höchstens {} Zeichen).",
-                        field.max_len
+                        catalog::forms::reject_registration::REASON.max_len
                     ),
                 );
-                return Err(AccountError::Invalid(errors));
+                return Err(AccountError::Problems(problems));
             }
         }
         let org = self

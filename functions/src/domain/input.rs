@@ -21,10 +21,7 @@
 //! Domain tests therefore build the struct directly and assert on the enum.
 //!
 //! A new form follows the same steps: its struct and field enum beside the domain function
-//! that takes it, its reader and naming in a submodule of `crate::web::inputs`. Two
-//! refusals still come back as `FieldErrors` named inside the domain: the operator's
-//! rejection reason (`Accounts::decide`) and the address of the admin command
-//! `set-hauptadmin`.
+//! that takes it, its reader and naming in a submodule of `crate::web::inputs`.
 
 use super::validation::FieldErrors;
 

@@ -11,6 +11,7 @@ use catalog::forms::FormView;
 use catalog::forms::reject_registration as form;
 
 use super::accounts::org_json;
+use super::inputs;
 use super::members::{require_token, signed_in};
 use super::refusal::Refusal;
 use super::request::Caller;
@@ -237,37 +238,44 @@ pub async fn decide(
         Decision::Approve => "freigegeben",
         Decision::Reject { .. } => "abgelehnt",
     };
-    Ok(match state.accounts.decide(&id, decision).await {
-        Ok(org) => {
-            state.outbox.mail_queued().await;
-            if caller.wants_json {
-                json_value(
-                    StatusCode::OK,
-                    serde_json::json!({"ok": true, "organisation": org_json(&org)}),
-                )
-            } else {
-                see_other(&format!("{LIST}?hinweis={done}"))
-            }
-        }
-        Err(AccountError::Conflict) if !caller.wants_json => {
-            see_other(&format!("{LIST}?hinweis=entschieden"))
-        }
-        Err(AccountError::Invalid(errors)) if !caller.wants_json => {
-            match state.accounts.store().get_org(&id).await {
-                Ok(Some(org)) => {
-                    let admin = admin_of(&state, &org).await;
-                    detail_page(
-                        &state,
-                        &info,
-                        &org,
-                        admin.as_ref(),
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        &super::accounts::form_view(form::FIELDS, &input, &errors, None),
+    Ok(
+        match state
+            .accounts
+            .decide(&id, decision)
+            .await
+            .map_err(inputs::named)
+        {
+            Ok(org) => {
+                state.outbox.mail_queued().await;
+                if caller.wants_json {
+                    json_value(
+                        StatusCode::OK,
+                        serde_json::json!({"ok": true, "organisation": org_json(&org)}),
                     )
+                } else {
+                    see_other(&format!("{LIST}?hinweis={done}"))
                 }
-                _ => see_other(LIST),
             }
-        }
-        Err(e) => account_error(&caller, e, no_form(&caller)),
-    })
+            Err(AccountError::Conflict) if !caller.wants_json => {
+                see_other(&format!("{LIST}?hinweis=entschieden"))
+            }
+            Err(AccountError::Invalid(errors)) if !caller.wants_json => {
+                match state.accounts.store().get_org(&id).await {
+                    Ok(Some(org)) => {
+                        let admin = admin_of(&state, &org).await;
+                        detail_page(
+                            &state,
+                            &info,
+                            &org,
+                            admin.as_ref(),
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            &super::accounts::form_view(form::FIELDS, &input, &errors, None),
+                        )
+                    }
+                    _ => see_other(LIST),
+                }
+            }
+            Err(e) => account_error(&caller, e, no_form(&caller)),
+        },
+    )
 }

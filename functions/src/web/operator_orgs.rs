@@ -344,7 +344,9 @@ pub async fn hauptadmin(
             Ok(Some(_)) => Ok(back(&id, "person-unpassend")),
             _ => change_error(&caller, &info, &id, OrgChangeError::NotFound),
         },
-        Err(AccountError::Conflict | AccountError::Invalid(_)) => Ok(back(&id, "person-unpassend")),
+        Err(AccountError::Conflict | AccountError::Problems(_)) => {
+            Ok(back(&id, "person-unpassend"))
+        }
         Err(e) => Ok(super::responses::account_error(
             &caller,
             e,

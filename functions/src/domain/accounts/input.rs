@@ -35,6 +35,10 @@ pub enum AccountField {
     MemberRole,
     /// The Zwei-Faktor-Anmeldung's forms.
     SecondFactor(SecondFactorField),
+    /// The operator's reason for rejecting a registration.
+    RejectionReason,
+    /// The address of the person the operator makes an organisation's Hauptadmin.
+    HauptadminEmail,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use crate::domain::model::{
 };
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
-use crate::domain::validation::{self, FieldErrors};
+use crate::domain::validation;
 
 /// What an administrator does with one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,9 +412,9 @@ impl Accounts {
             .await?
             .ok_or(AccountError::NotFound)?;
         let email = validation::normalize_email(email).map_err(|message| {
-            let mut errors = FieldErrors::default();
-            errors.add("email", message);
-            AccountError::Invalid(errors)
+            let mut problems = AccountProblems::default();
+            problems.add(AccountField::HauptadminEmail, message);
+            AccountError::Problems(problems)
         })?;
         let user = self
             .store

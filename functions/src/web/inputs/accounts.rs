@@ -218,6 +218,8 @@ pub fn account_field_name(field: &AccountField) -> String {
         AccountField::Invite(InviteField::Email) => forms::invite_member::EMAIL.name,
         AccountField::Invite(InviteField::Role) => forms::invite_member::ROLE.name,
         AccountField::MemberRole => forms::member_action::ROLE.name,
+        AccountField::RejectionReason => forms::reject_registration::REASON.name,
+        AccountField::HauptadminEmail => forms::operator::org_hauptadmin::PERSON.name,
         AccountField::SecondFactor(field) => {
             use forms::second_factor::*;
             match field {
