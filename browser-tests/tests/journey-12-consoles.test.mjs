@@ -6,7 +6,9 @@
 // with a reason (an empty reason is refused) and the customer sees the reason; a second
 // provider (ekom21, created by the admin command) gets 403 for Dataport's order by direct
 // URL, and the intermediary gets 403 for a Direktvertrag. (12b) The same decisions without
-// JavaScript. axe: 0 violations on every console page, empty, with orders and with errors.
+// JavaScript. (12c) Without JavaScript, the operator account `csp serve` creates reads the
+// Kennzahlen des Portals. axe: 0 violations on every console page, empty, with orders and
+// with errors.
 import { test } from "node:test";
 import path from "node:path";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
@@ -275,11 +277,11 @@ test("Journey 12b: Umklappvertrag in den Konsolen ohne JavaScript", async () => 
 
 test("Journey 12c: Kennzahlen des Betreibers ohne JavaScript", async () => {
   const { portal, browser } = env;
-  const operator = { name: "Olga Zahlen", email: `olga.${process.pid}@betrieb.example`, password: "Ein langer Satz als Passwort für den Betrieb 2026" };
+  // The operator account `csp serve` creates out of the box; its invitation is in the mail folder.
+  const operator = { name: "Konsole Betrieb", email: "konsole@betrieb.example", password: "Ein langer Satz als Passwort für den Betrieb 2026" };
   const page = await openPage(browser, { javaScript: false });
   const step = journey(page, "Betreiber ohne JavaScript");
-  await step("Betreiberkonto anlegen, Einladung annehmen, zweiten Faktor einrichten", async () => {
-    await portal.admin("create-operator", "--name", operator.name, "--email", operator.email);
+  await step("Betreiberkonto aus csp serve: Einladung annehmen, zweiten Faktor einrichten", async () => {
     const link = await waitForMailLink(portal.mailDir, operator.email, "/api/passwort-setzen");
     await page.goto(asMailed(portal, link));
     await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(operator.password);
@@ -298,7 +300,7 @@ test("Journey 12c: Kennzahlen des Betreibers ohne JavaScript", async () => {
   });
   await step("Kennzahlen des Portals: eine Registrierung, fünf Bestellungen in den zwölf Wochen; axe-sauber", async () => {
     await page.goto(`${portal.url}/api/betrieb/registrierungen`);
-    await page.getByRole("link", { name: "Kennzahlen des Portals" }).click();
+    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Kennzahlen" }).click();
     await expectText(page.locator("h1"), "Kennzahlen des Portals");
     const registrations = await chartTable(page, "registrierungen-woche");
     const orders = await chartTable(page, "bestellungen-woche");
