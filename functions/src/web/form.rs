@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use super::refusal::Refusal;
 use super::request::{Caller, parse_body};
 use crate::domain::csrf;
-use crate::domain::validation::FormInput;
+use crate::domain::validation::{FieldErrors, FormInput};
 use crate::state::AppState;
 
 /// A state-changing request from the portal's own pages: its caller, and its body as form
@@ -87,4 +87,24 @@ fn form_input(caller: &Caller, body: &[u8]) -> Result<FormInput, Refusal> {
     }
     parse_body(caller.content_type.as_deref(), body)
         .map_err(|e| Refusal::new(caller, e.status, e.message))
+}
+
+/// The start of a day (`YYYY-MM-DD`, as a filter form's date field sends it) in Berlin, in
+/// Unix seconds; a message at `field` if it is no such day.
+pub(super) fn day_start(text: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
+    if text.is_empty() {
+        return None;
+    }
+    let parsed = text
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.in_tz("Europe/Berlin").ok())
+        .map(|z| z.timestamp().as_second());
+    if parsed.is_none() {
+        errors.add(
+            field,
+            "Bitte geben Sie ein Datum im Format JJJJ-MM-TT an, z. B. 2026-12-01.",
+        );
+    }
+    parsed
 }

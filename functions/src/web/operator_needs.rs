@@ -10,7 +10,7 @@ use catalog::forms::FormView;
 use catalog::forms::operator::needs_filter as form;
 use serde::{Deserialize, Serialize};
 
-use super::form::PostedForm;
+use super::form::{PostedForm, day_start};
 use super::members::require_token;
 use super::operator_console::operator_session;
 use super::orders::order_error;
@@ -117,25 +117,6 @@ impl NeedsQuery {
             until,
         })
     }
-}
-
-/// The start of a day (`YYYY-MM-DD`) in Berlin, in Unix seconds.
-fn day_start(text: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
-    if text.is_empty() {
-        return None;
-    }
-    let parsed = text
-        .parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.in_tz("Europe/Berlin").ok())
-        .map(|z| z.timestamp().as_second());
-    if parsed.is_none() {
-        errors.add(
-            field,
-            "Bitte geben Sie ein Datum im Format JJJJ-MM-TT an, z. B. 2026-12-01.",
-        );
-    }
-    parsed
 }
 
 /// The portfolio's top categories `(id, name)`, for the filter.

@@ -8,6 +8,7 @@ use crate::domain::orders::console::{OrderFilter, OrderSummary, PAGE_SIZE};
 use crate::domain::orders::{ApiParty, OrderStatus};
 use crate::domain::validation::FieldErrors;
 use crate::state::AppState;
+use crate::web::form::day_start;
 
 pub(super) const BASE: &str = "/api/konto/eingegangene-bestellungen";
 
@@ -96,25 +97,6 @@ impl InboxQuery {
             page,
         ))
     }
-}
-
-/// The start of a day (`YYYY-MM-DD`) in Berlin, in Unix seconds.
-fn day_start(text: &str, field: &str, errors: &mut FieldErrors) -> Option<i64> {
-    if text.is_empty() {
-        return None;
-    }
-    let parsed = text
-        .parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.in_tz("Europe/Berlin").ok())
-        .map(|z| z.timestamp().as_second());
-    if parsed.is_none() {
-        errors.add(
-            field,
-            "Bitte geben Sie ein Datum im Format JJJJ-MM-TT an, z. B. 2026-12-01.",
-        );
-    }
-    parsed
 }
 
 /// How a status is shown: its words, and the colour of its card (which never says more
