@@ -240,10 +240,14 @@ async fn overview(
 fn filled_name_form(name: &str, legal_form: &str, errors: &FieldErrors) -> FormView {
     FormView::filled(
         org_name::FIELDS,
-        |field| match field {
-            "name" => name.to_owned(),
-            "rechtsform" => legal_form.to_owned(),
-            _ => String::new(),
+        |field| {
+            if field == org_name::NAME.name {
+                name.to_owned()
+            } else if field == org_name::LEGAL_FORM.name {
+                legal_form.to_owned()
+            } else {
+                String::new()
+            }
         },
         &errors.0,
         if errors.is_empty() { "" } else { CORRECT },
@@ -321,7 +325,11 @@ pub async fn rename(
                 &info,
                 &overview,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &filled_name_form(name, legal_form, &errors),
+                &filled_name_form(
+                    name,
+                    legal_form,
+                    &errors.named(super::inputs::org_name_field_name),
+                ),
                 "",
             ))
         }

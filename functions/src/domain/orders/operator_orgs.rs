@@ -8,10 +8,10 @@
 //! by `ORGORDERS#<org>` (SQLite indexes `users.org_id`, `orders_by_org`).
 
 use super::{OrderError, Orders};
+use crate::domain::input::Problems;
 use crate::domain::model::{AuditAction, AuditEntry, OrgStatus, Organisation, User};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
-use crate::domain::validation::FieldErrors;
 
 /// At most this many organisations answer a search.
 pub const SEARCH_LIMIT: usize = 50;
@@ -37,7 +37,7 @@ pub struct OrgOverview {
 #[derive(Debug, thiserror::Error)]
 pub enum OrgChangeError {
     #[error("invalid input")]
-    Invalid(FieldErrors),
+    Invalid(Problems<OrgNameField>),
     #[error("no such organisation")]
     NotFound,
     /// Not in the status the change needs (e.g. deactivated already), or changed meanwhile.
@@ -60,9 +60,13 @@ impl From<StoreError> for OrgChangeError {
     }
 }
 
-/// Field names of the form that changes name and Rechtsform.
-pub const NAME_FIELD: &str = "name";
-pub const LEGAL_FORM_FIELD: &str = "rechtsform";
+/// The fields of the operator's form that changes name and Rechtsform (the pattern:
+/// [`crate::domain::input`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgNameField {
+    Name,
+    LegalForm,
+}
 
 impl Orders {
     /// Organisations whose name contains `query` (case-insensitive; all if empty), by name,
@@ -126,15 +130,21 @@ impl Orders {
     ) -> Result<Organisation, OrgChangeError> {
         let name = name.trim();
         let legal_form = legal_form.trim();
-        let mut errors = FieldErrors::default();
+        let mut errors = Problems::default();
         if name.is_empty() {
-            errors.add(NAME_FIELD, "Bitte geben Sie den Namen der Organisation an.");
+            errors.add(
+                OrgNameField::Name,
+                "Bitte geben Sie den Namen der Organisation an.",
+            );
         } else if name.chars().count() > 200 {
-            errors.add(NAME_FIELD, "Der Name darf höchstens 200 Zeichen lang sein.");
+            errors.add(
+                OrgNameField::Name,
+                "Der Name darf höchstens 200 Zeichen lang sein.",
+            );
         }
         if legal_form.chars().count() > 100 {
             errors.add(
-                LEGAL_FORM_FIELD,
+                OrgNameField::LegalForm,
                 "Die Rechtsform darf höchstens 100 Zeichen lang sein.",
             );
         }

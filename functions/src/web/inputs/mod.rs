@@ -14,8 +14,10 @@
 
 mod accounts;
 mod interest;
+mod operator;
 mod orders;
 
 pub use accounts::*;
 pub use interest::*;
+pub use operator::*;
 pub use orders::*;
