@@ -7,7 +7,8 @@
 // list, which shows the same; a second expression for the same offering is not offered; the
 // customer withdraws it in "Ihre Interessenbekundungen" and the provider sees it withdrawn.
 // (12b) Without JavaScript: not signed in, the button leads to the sign-in page with the
-// way back (`weiter`); signed in, expressing and withdrawing work. (12c) Keyboard only, from
+// way back (`weiter`), and signing in there returns to the form; expressing and withdrawing
+// work. (12c) Keyboard only, from
 // the offering's page to the sent form. axe: 0 violations on the form (empty and with
 // errors, and when interest exists), the customer's list (empty, with an expression,
 // withdrawn) and the provider's list (empty and with an expression).
@@ -153,9 +154,11 @@ test("Journey 12b: ohne JavaScript: zur Anmeldung mit Rückweg, bekunden, zurüc
     if (weiter !== "/api/interesse/dmessenger") throw new Error(`weiter=${weiter}`);
     await expectText(page.locator("h1"), "Anmelden");
   });
-  await step("Anmelden, Formular absenden", async () => {
-    await signInAs(page, portal, customer, customer.organisation);
-    await page.goto(`${portal.url}/api/interesse/dmessenger`);
+  await step("Auf dieser Seite anmelden: zurück im Formular „Interesse bekunden“, dann absenden", async () => {
+    await page.getByLabel(/^E-Mail-Adresse/).fill(customer.email);
+    await page.getByLabel(/^Passwort\b/).fill(customer.password);
+    await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
+    await page.waitForURL(/\/api\/interesse\/dmessenger$/);
     await page.getByLabel(/^Ihre Nachricht an den Anbieter/).fill("Ohne Skript, bitte Rückruf.");
     await page.getByRole("button", { name: "Interesse bekunden" }).click();
     await page.waitForURL(/\/api\/konto\/interessen\?hinweis=bekundet$/);
