@@ -19,6 +19,7 @@ mod operator_figures;
 mod operator_gate;
 mod operator_needs;
 mod operator_orgs;
+mod operator_providers;
 mod orders;
 mod profile;
 pub mod refusal;
@@ -853,6 +854,14 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Session),
             post(operator_orgs::reactivate),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/anbieter",
+                "„Anbieterorganisationen“: jede Organisation eines Anbieters und des Intermediärs mit der Kennung des Anbieters, der ersten Hauptadministration und dem Stand ihrer Einladung, dazu die Anbieter des Katalogs ohne Organisation; Sitzung eines Betreiberkontos (HTML oder JSON)",
+            )
+            .auth(Auth::Session),
+            get(operator_providers::providers_page),
         ),
         r(
             RouteDoc::get(
