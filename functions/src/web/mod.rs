@@ -860,8 +860,18 @@ pub fn routes() -> Vec<Route> {
                 "/api/betrieb/anbieter",
                 "„Anbieterorganisationen“: jede Organisation eines Anbieters und des Intermediärs mit der Kennung des Anbieters, der ersten Hauptadministration und dem Stand ihrer Einladung, dazu die Anbieter des Katalogs ohne Organisation; Sitzung eines Betreiberkontos (HTML oder JSON)",
             )
+            .query(&["hinweis"])
             .auth(Auth::Session),
             get(operator_providers::providers_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/anbieter",
+                "Die Organisation eines Anbieters aus dem Katalog oder des Intermediärs anlegen und ihre erste Hauptadministration per E-Mail einladen (wie `csp-function admin create-provider-org`); Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[catalog::forms::operator::party_org::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(operator_providers::create),
         ),
         r(
             RouteDoc::get(

@@ -15,7 +15,9 @@
 mod accounts;
 mod interest;
 mod orders;
+mod party_orgs;
 
 pub use accounts::*;
 pub use interest::*;
 pub use orders::*;
+pub use party_orgs::*;

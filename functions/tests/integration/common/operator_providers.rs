@@ -101,3 +101,151 @@ pub async fn operator_lists_provider_orgs(store: Arc<dyn PortalStore>) {
     // Signed out: not shown.
     assert_ne!(app.get(PAGE, Opts::html()).await.status, 200);
 }
+
+/// Posts the form "Anbieterorganisation anlegen" as the browser does.
+async fn create(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> Reply {
+    let csrf = app.csrf_token(cookie).await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    app.post_form(PAGE, &all, Opts::html().cookie(cookie)).await
+}
+
+/// The messages at the form's fields, by the field's id.
+fn field_errors(body: &str) -> Vec<String> {
+    markup::attrs(body, "form p.field-error", "id")
+}
+
+pub async fn operator_creates_provider_org(store: Arc<dyn PortalStore>) {
+    let app = spawn(Arc::clone(&store)).await;
+    let customer = member(&app, "Stadt Formular", "chefin@stadt-formular.de", true).await;
+    let operator = signed_in_operator(&app, "anlegen@betrieb.example").await;
+
+    // The form offers the catalog's providers without an organisation and the intermediary.
+    let page = app.get(PAGE, Opts::html().cookie(&operator)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let choices = markup::attrs(&page.body, "form select#partei option", "value");
+    assert!(choices.contains(&"dataport".to_owned()), "{choices:?}");
+    assert!(choices.contains(&"intermediaer".to_owned()), "{choices:?}");
+
+    // Everything missing: a message at each field, nothing created.
+    let empty = create(&app, &operator, &[]).await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert_eq!(
+        field_errors(&empty.body),
+        [
+            "partei-fehler",
+            "partei-org-name-fehler",
+            "partei-admin-name-fehler",
+            "partei-admin-email-fehler"
+        ]
+    );
+
+    // Without the CSRF token, or as a customer: refused, nothing created.
+    let forged = app
+        .post_form(
+            PAGE,
+            &[
+                ("partei", "dataport"),
+                ("name", "Gefälscht"),
+                ("admin_name", "X"),
+                ("admin_email", "x@gefaelscht.example"),
+            ],
+            Opts::html().cookie(&operator),
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let by_customer = create(
+        &app,
+        &customer,
+        &[
+            ("partei", "dataport"),
+            ("name", "Gefälscht"),
+            ("admin_name", "X"),
+            ("admin_email", "x@gefaelscht.example"),
+        ],
+    )
+    .await;
+    assert_eq!(by_customer.status, 403, "{}", by_customer.body);
+    assert!(
+        store
+            .find_user_by_email("x@gefaelscht.example")
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // Dataport: created, its first Hauptadmin invited by mail, listed as eingeladen.
+    let fields = [
+        ("partei", "dataport"),
+        ("name", "Dataport AöR"),
+        ("admin_name", "Dana Daten"),
+        ("admin_email", "dana@dataport-formular.example"),
+    ];
+    let created = create(&app, &operator, &fields).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let back = created.location.expect("redirect");
+    assert_eq!(back, format!("{PAGE}?hinweis=angelegt"));
+    let listed = app.get(&back, Opts::html().cookie(&operator)).await;
+    assert_eq!(
+        markup::texts(&listed.body, "main tbody th"),
+        ["Dataport AöR"]
+    );
+    assert_eq!(
+        markup::texts(&listed.body, "main tbody td")[3],
+        "eingeladen"
+    );
+    assert!(!markup::texts(&listed.body, "[role=status]").is_empty());
+    let link = app.link_in_mail("dana@dataport-formular.example", "Einladung");
+    assert!(link.contains("/api/passwort-setzen?token="), "{link}");
+
+    // Again for Dataport: exists already; the intermediary with a taken address.
+    let again = create(
+        &app,
+        &operator,
+        &[
+            ("partei", "dataport"),
+            ("name", "Dataport zwei"),
+            ("admin_name", "Zweite"),
+            ("admin_email", "zweite@dataport-formular.example"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert_eq!(field_errors(&again.body), ["partei-fehler"]);
+    let taken = create(
+        &app,
+        &operator,
+        &[
+            ("partei", "intermediaer"),
+            ("name", "Intermediär GmbH"),
+            ("admin_name", "Ida"),
+            ("admin_email", "dana@dataport-formular.example"),
+        ],
+    )
+    .await;
+    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert_eq!(field_errors(&taken.body), ["partei-admin-email-fehler"]);
+    // What was entered is shown again.
+    assert_eq!(
+        markup::attrs(&taken.body, "input#partei-org-name", "value"),
+        ["Intermediär GmbH"]
+    );
+    let unknown = create(
+        &app,
+        &operator,
+        &[
+            ("partei", "gibt-es-nicht"),
+            ("name", "Niemand"),
+            ("admin_name", "Nora"),
+            ("admin_email", "nora@niemand.example"),
+        ],
+    )
+    .await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert_eq!(field_errors(&unknown.body), ["partei-fehler"]);
+    let after = app.get(PAGE, Opts::html().cookie(&operator)).await;
+    assert_eq!(
+        markup::texts(&after.body, "main tbody th"),
+        ["Dataport AöR"]
+    );
+}
