@@ -874,6 +874,16 @@ pub fn routes() -> Vec<Route> {
             post(operator_providers::create),
         ),
         r(
+            RouteDoc::post(
+                "/api/betrieb/anbieter/{id}/einladung",
+                "„Einladung erneut senden“ an die erste Hauptadministration einer Anbieterorganisation, die noch kein Passwort gesetzt hat: neuer Link, der frühere gilt nicht mehr; Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_providers::resend),
+        ),
+        r(
             RouteDoc::get(
                 "/api/betrieb/bestellungen/ueberfaellig",
                 "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist; ohne Token für angemeldete Betreiberkonten die Seite „Fristen“: unentschiedene Bestellungen, deren Frist in höchstens 10 Tagen endet oder abgelaufen ist, mit der Partei, die am Zug ist (HTML)",

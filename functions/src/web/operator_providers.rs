@@ -4,7 +4,7 @@
 //! creates one (`Orders::create_party_org_from`, the same domain as `csp-function admin
 //! create-provider-org`), with the session's CSRF token and the origin check.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use catalog::forms::FormView;
@@ -22,6 +22,8 @@ use super::responses::json_value;
 use super::responses::{CORRECT, see_other};
 use crate::domain::accounts::SessionInfo;
 use crate::domain::orders::console::{INTERMEDIARY, PartyOrgError, PartyOrgInput};
+use crate::domain::orders::operator_orgs::OrgChangeError;
+use crate::domain::orders::party_orgs::InvitationState;
 use crate::domain::orders::party_orgs::{CatalogProvider, PartyOrgRow};
 use crate::domain::validation::FieldErrors;
 use crate::pages::Page;
@@ -35,6 +37,8 @@ struct RowView<'a> {
     admin_name: &'a str,
     admin_email: &'a str,
     state: &'static str,
+    /// Not accepted yet: "Einladung erneut senden" is offered.
+    pending: bool,
 }
 
 fn view(row: &PartyOrgRow) -> RowView<'_> {
@@ -46,6 +50,7 @@ fn view(row: &PartyOrgRow) -> RowView<'_> {
         admin_name: admin.map_or("–", |a| a.name.as_str()),
         admin_email: admin.map_or("–", |a| a.email.as_str()),
         state: row.state.label(),
+        pending: row.state != InvitationState::Accepted,
     }
 }
 
@@ -135,6 +140,30 @@ pub async fn create(
         "",
     )
     .await
+}
+
+/// "Einladung erneut senden" for a first Hauptadministration who has not accepted yet.
+pub async fn resend(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PostedForm { caller, input }: PostedForm,
+) -> Result<Response, Refusal> {
+    let info = operator_session(&state, &caller).await?;
+    require_token(&state, &caller, &info, &input)?;
+    match state.orders.resend_party_invitation(&id).await {
+        Ok(()) => {
+            state.outbox.mail_queued().await;
+            Ok(see_other(&format!("{PAGE}?hinweis=erneut-gesendet")))
+        }
+        Err(OrgChangeError::Conflict) => Ok(see_other(&format!("{PAGE}?hinweis=schon-angenommen"))),
+        Err(OrgChangeError::Order(e)) => Err(order_error(&caller, Some(&info.user.name), e)),
+        Err(_) => Err(Refusal::new(
+            &caller,
+            StatusCode::NOT_FOUND,
+            "Diese Anbieterorganisation gibt es nicht.",
+        )
+        .for_session(Some(&info.user.name))),
+    }
 }
 
 async fn render(

@@ -2,9 +2,13 @@
 //! organisation with its first Hauptadmin and the state of the invitation, and the providers
 //! of the catalog that have no organisation yet.
 
+use super::operator_orgs::OrgChangeError;
 use super::ports::PartyOrgEntry;
 use super::{OrderError, Orders};
-use crate::domain::model::OrgKind;
+use crate::domain::mails;
+use crate::domain::model::{AuditAction, AuditEntry, OrgKind, TokenKind, TokenRecord};
+use crate::domain::ports::StoreError;
+use crate::domain::tokens::{new_id, new_secret_token, sha256_hex};
 
 /// Where a Hauptadmin's invitation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,5 +112,67 @@ impl Orders {
             without_org,
             intermediary_exists,
         })
+    }
+}
+
+impl Orders {
+    /// "Einladung erneut senden" for the first Hauptadmin of a provider's or the
+    /// intermediary's organisation who has not set a password: a new link (valid 7 days),
+    /// the earlier ones void, the mail and the audit entry in one conditional write
+    /// (`reissue_invitation`, as the members' resend). `Conflict` once accepted.
+    pub async fn resend_party_invitation(&self, org_id: &str) -> Result<(), OrgChangeError> {
+        let org = self
+            .store
+            .get_org(org_id)
+            .await
+            .map_err(OrderError::from)?
+            .filter(|org| matches!(org.kind, OrgKind::Provider { .. } | OrgKind::Intermediary))
+            .ok_or(OrgChangeError::NotFound)?;
+        let admin = self
+            .store
+            .get_user(&org.admin_user_id)
+            .await
+            .map_err(OrderError::from)?
+            .ok_or(OrgChangeError::NotFound)?;
+        if admin.password_hash.is_some() || admin.deactivated {
+            return Err(OrgChangeError::Conflict);
+        }
+        let now = self.now();
+        let token = new_secret_token();
+        let record = TokenRecord {
+            hash: sha256_hex(&token),
+            kind: TokenKind::Invite,
+            user_id: admin.id.clone(),
+            org_id: org.id.clone(),
+            expires_at: now + self.settings.member_invite_ttl_secs,
+            used: false,
+        };
+        let mail = mails::member_invited(
+            &admin.email,
+            &admin.name,
+            &org.name,
+            "Das Betreiberteam",
+            "Hauptadministration",
+            &self.link(&format!("/api/passwort-setzen?token={token}")),
+            now,
+        );
+        let audit = AuditEntry {
+            id: new_id(),
+            org_id: org.id.clone(),
+            at: now,
+            actor: "Betreiberteam".into(),
+            action: AuditAction::InvitationResent,
+            subject: format!("{} <{}>", admin.name, admin.email),
+            detail: "Hauptadministration".into(),
+        };
+        match self
+            .store
+            .reissue_invitation(&admin, &record, &mail, &audit)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict | StoreError::NotFound) => Err(OrgChangeError::Conflict),
+            Err(e) => Err(OrgChangeError::Order(e.into())),
+        }
     }
 }

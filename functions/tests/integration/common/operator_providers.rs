@@ -63,17 +63,24 @@ pub async fn operator_lists_provider_orgs(store: Arc<dyn PortalStore>) {
         ["Dataport AöR", "Intermediär GmbH"]
     );
     assert_eq!(
-        markup::texts(&page.body, "main tbody td"),
+        markup::texts(&page.body, "main tbody td:not(:last-child)"),
         [
             "dataport",
             "Dana Daten",
             "dana@dataport-liste.example",
-            "eingeladen",
             "Intermediär",
             "Paula Anbieter",
             "admin@intermediaer-liste.example",
-            "angenommen",
         ]
+    );
+    assert_eq!(
+        markup::texts(&page.body, "main tbody td .invitation"),
+        ["eingeladen", "angenommen"]
+    );
+    // Only the pending invitation can be sent again.
+    assert_eq!(
+        markup::texts(&page.body, "main tbody td form button"),
+        ["Einladung erneut senden"]
     );
     let without = markup::texts(&page.body, "main ul.without-org li");
     assert!(
@@ -191,8 +198,8 @@ pub async fn operator_creates_provider_org(store: Arc<dyn PortalStore>) {
         ["Dataport AöR"]
     );
     assert_eq!(
-        markup::texts(&listed.body, "main tbody td")[3],
-        "eingeladen"
+        markup::texts(&listed.body, "main tbody td .invitation"),
+        ["eingeladen"]
     );
     assert!(!markup::texts(&listed.body, "[role=status]").is_empty());
     let link = app.link_in_mail("dana@dataport-formular.example", "Einladung");
@@ -247,5 +254,84 @@ pub async fn operator_creates_provider_org(store: Arc<dyn PortalStore>) {
     assert_eq!(
         markup::texts(&after.body, "main tbody th"),
         ["Dataport AöR"]
+    );
+}
+
+pub async fn operator_resends_first_invitation(store: Arc<dyn PortalStore>) {
+    let app = spawn(Arc::clone(&store)).await;
+    let customer = member(&app, "Stadt Erneut", "chefin@stadt-erneut.de", true).await;
+    let operator = signed_in_operator(&app, "erneut@betrieb.example").await;
+    let created = create(
+        &app,
+        &operator,
+        &[
+            ("partei", "dataport"),
+            ("name", "Dataport AöR"),
+            ("admin_name", "Dana Daten"),
+            ("admin_email", "dana@dataport-erneut.example"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let first = app.link_in_mail("dana@dataport-erneut.example", "Einladung");
+    let page = app.get(PAGE, Opts::html().cookie(&operator)).await;
+    let action = markup::attrs(&page.body, "main tbody td form", "action");
+    assert_eq!(action.len(), 1, "{}", page.body);
+    let action = action[0].clone();
+
+    // A customer cannot resend; nothing is mailed.
+    let csrf = app.csrf_token(&customer).await;
+    let refused = app
+        .post_form(&action, &[("csrf", &csrf)], Opts::html().cookie(&customer))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    app.state.outbox.mail_queued().await;
+    assert_eq!(
+        app.link_in_mail("dana@dataport-erneut.example", "Einladung"),
+        first
+    );
+
+    // The operator resends: a new link, the old one void.
+    let csrf = app.csrf_token(&operator).await;
+    let resent = app
+        .post_form(&action, &[("csrf", &csrf)], Opts::html().cookie(&operator))
+        .await;
+    assert_eq!(resent.status, 303, "{}", resent.body);
+    assert_eq!(
+        resent.location.as_deref(),
+        Some("/api/betrieb/anbieter?hinweis=erneut-gesendet")
+    );
+    let second = app.link_in_mail("dana@dataport-erneut.example", "Einladung");
+    assert_ne!(second, first);
+    let old = app
+        .post_form(
+            "/api/passwort-setzen",
+            &[
+                ("token", &token_of(&first)),
+                ("passwort", "ein-langes-Passwort-2026"),
+                ("passwort_wiederholung", "ein-langes-Passwort-2026"),
+            ],
+            Opts::html(),
+        )
+        .await;
+    assert_ne!(
+        old.location.as_deref(),
+        Some("/api/hinweis/passwort-gesetzt"),
+        "the old link no longer sets a password"
+    );
+    // The new link works: the invitation is accepted, and resending is no longer offered.
+    super::flows::set_password_and_sign_in(&app, &second, "dana@dataport-erneut.example").await;
+    let after = app.get(PAGE, Opts::html().cookie(&operator)).await;
+    assert_eq!(
+        markup::texts(&after.body, "main tbody td .invitation"),
+        ["angenommen"]
+    );
+    assert!(markup::texts(&after.body, "main tbody td form button").is_empty());
+    let late = app
+        .post_form(&action, &[("csrf", &csrf)], Opts::html().cookie(&operator))
+        .await;
+    assert_eq!(
+        late.location.as_deref(),
+        Some("/api/betrieb/anbieter?hinweis=schon-angenommen")
     );
 }
