@@ -6,7 +6,9 @@
 // open ones (GET form), marks the need as handled (the list says by whom), downloads the CSV
 // export (BOM, `;`), opens "Fristen der Bestellungen" through the console's navigation, then
 // under "Organisationen" finds the customer's organisation, saves it without a name (error
-// summary), deactivates it (the customer can no longer sign in) and reactivates it.
+// summary), deactivates it (the customer can no longer sign in) and reactivates it; under
+// "Anbieterorganisationen" sends the form empty (error summary), then creates the
+// organisation of a provider without one and sees its first Hauptadmin listed as eingeladen.
 // A customer gets 403 on the console. axe: 0 violations on every console page, empty and
 // with errors.
 import { test } from "node:test";
@@ -115,7 +117,7 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
     await expectAxeClean(page, "Fristen der Bestellungen (leer)");
   });
   await step("Organisationen: suchen und die Organisation der Kundin öffnen, axe-sauber", async () => {
-    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Organisationen" }).click();
+    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Organisationen", exact: true }).click();
     await expectText(page.locator("h1"), "Organisationen");
     await page.getByLabel("Name der Organisation").fill(customer.organisation);
     await page.getByRole("main").getByRole("button", { name: "Suchen" }).click();
@@ -148,6 +150,31 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
   await step("Organisation wieder aktivieren", async () => {
     await page.getByRole("button", { name: "Organisation wieder aktivieren" }).click();
     await expectText(page.getByRole("main").getByRole("status"), "wieder aktiv");
+  });
+  await step("Anbieterorganisationen über die Navigation: leeres Formular, axe-sauber", async () => {
+    await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Anbieterorganisationen" }).click();
+    await expectText(page.locator("h1"), "Anbieterorganisationen");
+    await expectAxeClean(page, "Anbieterorganisationen (leeres Formular)");
+  });
+  await step("Ohne Angaben angelegt: Fehlerübersicht, axe-sauber", async () => {
+    await page.getByRole("button", { name: "Organisation anlegen und einladen" }).click();
+    await expectText(page.locator(".error-summary"), "Anbieter oder den Intermediär");
+    await expectAxeClean(page, "Anbieterorganisationen (mit Fehlern)");
+  });
+  await step("Die Organisation eines Anbieters ohne Organisation anlegen: eingeladen", async () => {
+    const choice = page.locator('#partei optgroup[label="Anbieter ohne Organisation"] option').first();
+    const providerId = await choice.getAttribute("value");
+    await page.locator("#partei").selectOption(providerId);
+    const orgName = `Anbieter-Organisation ${process.pid}`;
+    await page.locator("#partei-org-name").fill(orgName);
+    await page.locator("#partei-admin-name").fill("Erste Hauptadministration");
+    await page.locator("#partei-admin-email").fill(`erste-${process.pid}@anbieter.example`);
+    await page.getByRole("button", { name: "Organisation anlegen und einladen" }).click();
+    await expectText(page.getByRole("main").getByRole("status"), "ist angelegt");
+    const row = page.getByRole("row").filter({ hasText: orgName });
+    await expectText(row, providerId);
+    await expectText(row.locator(".invitation"), "eingeladen");
+    await expectAxeClean(page, "Anbieterorganisationen (angelegt)");
   });
   await page.context().close();
 });

@@ -422,8 +422,8 @@ async fn admin(state: AppState, task: AdminTask) -> Result<()> {
                 Err(PartyOrgError::EmailTaken) => anyhow::bail!(
                     "Die Adresse {email} hat schon ein Konto; es wurde nichts angelegt. Bitte eine andere Adresse angeben."
                 ),
-                Err(PartyOrgError::Invalid(message)) => {
-                    anyhow::bail!("{message} Es wurde nichts angelegt.")
+                Err(e @ PartyOrgError::Invalid(_)) => {
+                    anyhow::bail!("{e} Es wurde nichts angelegt.")
                 }
                 Err(e) => return Err(e).context("creating the operator"),
             }

@@ -93,3 +93,42 @@ pub mod org_hauptadmin {
     };
     pub const FIELDS: &[Field] = &[PERSON];
 }
+
+/// "Anbieterorganisation anlegen": the party (a provider of the catalog without an
+/// organisation, or the intermediary; the choices come from the catalog), the
+/// organisation's name and its first Hauptadministration, who is invited by mail.
+pub mod party_org {
+    use super::*;
+
+    pub const PARTY: Field = Field {
+        kind: FieldKind::Select,
+        max_len: 100,
+        placeholder: "Bitte auswählen",
+        ..Field::new("partei", "partei", "Anbieter oder Intermediär")
+    };
+    pub const NAME: Field = Field {
+        max_len: 200,
+        autocomplete: "off",
+        ..Field::new("name", "partei-org-name", "Name der Organisation")
+    };
+    pub const ADMIN_NAME: Field = Field {
+        max_len: 200,
+        autocomplete: "off",
+        ..Field::new(
+            "admin_name",
+            "partei-admin-name",
+            "Name der ersten Hauptadministration",
+        )
+    };
+    pub const ADMIN_EMAIL: Field = Field {
+        kind: FieldKind::Email,
+        max_len: 254,
+        autocomplete: "off",
+        ..Field::new(
+            "admin_email",
+            "partei-admin-email",
+            "E-Mail-Adresse der ersten Hauptadministration",
+        )
+    };
+    pub const FIELDS: &[Field] = &[PARTY, NAME, ADMIN_NAME, ADMIN_EMAIL];
+}

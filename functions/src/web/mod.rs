@@ -19,6 +19,7 @@ mod operator_figures;
 mod operator_gate;
 mod operator_needs;
 mod operator_orgs;
+mod operator_providers;
 mod orders;
 mod profile;
 pub mod refusal;
@@ -853,6 +854,34 @@ pub fn routes() -> Vec<Route> {
             .path_param("id")
             .auth(Auth::Session),
             post(operator_orgs::reactivate),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/anbieter",
+                "„Anbieterorganisationen“: jede Organisation eines Anbieters und des Intermediärs mit der Kennung des Anbieters, der ersten Hauptadministration und dem Stand ihrer Einladung, dazu die Anbieter des Katalogs ohne Organisation; Sitzung eines Betreiberkontos (HTML oder JSON)",
+            )
+            .query(&["hinweis"])
+            .auth(Auth::Session),
+            get(operator_providers::providers_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/anbieter",
+                "Die Organisation eines Anbieters aus dem Katalog oder des Intermediärs anlegen und ihre erste Hauptadministration per E-Mail einladen (wie `csp-function admin create-provider-org`); Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[catalog::forms::operator::party_org::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(operator_providers::create),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/anbieter/{id}/einladung",
+                "„Einladung erneut senden“ an die erste Hauptadministration einer Anbieterorganisation, die noch kein Passwort gesetzt hat: neuer Link, der frühere gilt nicht mehr; Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[],
+            )
+            .path_param("id")
+            .auth(Auth::Session),
+            post(operator_providers::resend),
         ),
         r(
             RouteDoc::get(

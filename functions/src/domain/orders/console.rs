@@ -10,6 +10,7 @@ use super::links::{self, ApiParty};
 use super::model::{DAY, Order};
 use super::status::{Action, OrderStatus};
 use super::{OrderError, Orders};
+use crate::domain::input::Problems;
 use crate::domain::mails;
 use crate::domain::model::{
     AuditAction, AuditEntry, MemberRole, OrgKind, OrgStatus, Organisation, TokenKind, TokenRecord,
@@ -133,8 +134,8 @@ pub fn party_of(org: &Organisation) -> Option<ApiParty> {
 /// Why a provider or intermediary organisation could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum PartyOrgError {
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{}", described(.0))]
+    Invalid(PartyOrgProblems),
     #[error("the provider {0} is not in the catalog")]
     UnknownProvider(String),
     #[error("an organisation for this party exists already")]
@@ -143,6 +144,72 @@ pub enum PartyOrgError {
     EmailTaken,
     #[error(transparent)]
     Order(#[from] OrderError),
+}
+
+/// The form "Anbieterorganisation anlegen", as typed (the pattern:
+/// [`crate::domain::input`]); `party` is a provider's id or [`INTERMEDIARY`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartyOrgInput {
+    pub party: String,
+    pub name: String,
+    pub admin_name: String,
+    pub admin_email: String,
+}
+
+/// The value of [`PartyOrgInput::party`] that means the intermediary.
+pub const INTERMEDIARY: &str = "intermediaer";
+
+/// The fields of [`PartyOrgInput`] a problem can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyOrgField {
+    Party,
+    Name,
+    AdminName,
+    AdminEmail,
+}
+
+/// The messages about a [`PartyOrgInput`].
+pub type PartyOrgProblems = Problems<PartyOrgField>;
+
+/// The organisation's name, the Hauptadmin's name and address, trimmed (the address
+/// normalised), with a message in `problems` for each that is missing or wrong.
+fn checked(
+    name: &str,
+    admin_name: &str,
+    admin_email: &str,
+    problems: &mut PartyOrgProblems,
+) -> (String, String, String) {
+    let name = name.trim();
+    let admin_name = admin_name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        problems.add(
+            PartyOrgField::Name,
+            "Bitte den Namen der Organisation angeben (höchstens 200 Zeichen).",
+        );
+    }
+    if admin_name.is_empty() || admin_name.chars().count() > 200 {
+        problems.add(
+            PartyOrgField::AdminName,
+            "Bitte den Namen der ersten Hauptadministration angeben (höchstens 200 Zeichen).",
+        );
+    }
+    let email = match validation::normalize_email(admin_email) {
+        Ok(email) => email,
+        Err(message) => {
+            problems.add(PartyOrgField::AdminEmail, message.to_string());
+            String::new()
+        }
+    };
+    (name.to_owned(), admin_name.to_owned(), email)
+}
+
+fn described(problems: &PartyOrgProblems) -> String {
+    problems
+        .0
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl From<StoreError> for PartyOrgError {
@@ -220,6 +287,37 @@ impl Orders {
         Ok(self.store.get_order(&claims.order_id).await?)
     }
 
+    /// The operator console's form "Anbieterorganisation anlegen": the party chosen (a
+    /// provider of the catalog or the intermediary), then [`Orders::create_party_org`].
+    pub async fn create_party_org_from(
+        &self,
+        input: &PartyOrgInput,
+    ) -> Result<(Organisation, User), PartyOrgError> {
+        let party = input.party.trim();
+        let kind = match party {
+            "" => {
+                let mut problems = PartyOrgProblems::default();
+                problems.add(
+                    PartyOrgField::Party,
+                    "Bitte den Anbieter oder den Intermediär auswählen.",
+                );
+                checked(
+                    &input.name,
+                    &input.admin_name,
+                    &input.admin_email,
+                    &mut problems,
+                );
+                return Err(PartyOrgError::Invalid(problems));
+            }
+            INTERMEDIARY => OrgKind::Intermediary,
+            id => OrgKind::Provider {
+                provider_id: id.to_owned(),
+            },
+        };
+        self.create_party_org(kind, &input.name, &input.admin_name, &input.admin_email)
+            .await
+    }
+
     /// Creates the organisation of a provider (`kind` names its file's id), of the
     /// intermediary or of the operator, approved, with its first Hauptadmin invited by mail (a link valid
     /// 7 days, used once), all in one write; at most one organisation per party.
@@ -230,21 +328,12 @@ impl Orders {
         admin_name: &str,
         admin_email: &str,
     ) -> Result<(Organisation, User), PartyOrgError> {
-        let name = name.trim();
-        let admin_name = admin_name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(PartyOrgError::Invalid(
-                "Bitte den Namen der Organisation angeben (höchstens 200 Zeichen).".into(),
-            ));
+        let mut problems = PartyOrgProblems::default();
+        let (name, admin_name, email) = checked(name, admin_name, admin_email, &mut problems);
+        let (name, admin_name) = (name.as_str(), admin_name.as_str());
+        if !problems.is_empty() {
+            return Err(PartyOrgError::Invalid(problems));
         }
-        if admin_name.is_empty() || admin_name.chars().count() > 200 {
-            return Err(PartyOrgError::Invalid(
-                "Bitte den Namen der ersten Hauptadministration angeben (höchstens 200 Zeichen)."
-                    .into(),
-            ));
-        }
-        let email = validation::normalize_email(admin_email)
-            .map_err(|message| PartyOrgError::Invalid(message.to_string()))?;
         if let OrgKind::Provider { provider_id } = &kind {
             let catalog = self.catalog()?;
             if !catalog

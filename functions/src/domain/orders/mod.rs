@@ -15,6 +15,7 @@ pub mod model;
 pub mod operator;
 pub mod operator_accounts;
 pub mod operator_orgs;
+pub mod party_orgs;
 pub mod ports;
 pub mod status;
 pub mod summary;

@@ -25,6 +25,16 @@ pub enum CreatedOrder {
     Existing(Box<Order>),
 }
 
+/// A provider's or the intermediary's organisation as the operator's list shows it: its
+/// Hauptadmin and when the Hauptadmin's newest unused invitation link ends (`None`: no
+/// such link).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartyOrgEntry {
+    pub org: Organisation,
+    pub admin: Option<User>,
+    pub invite_expires_at: Option<i64>,
+}
+
 /// A single-use decision link, recorded when it is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsedLink {
@@ -109,6 +119,10 @@ pub trait ConsoleStore: Send + Sync {
         mail: &OutgoingMail,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
+
+    /// Every provider and intermediary organisation with its Hauptadmin and invitation, read
+    /// by index (never a scan of the whole table), in no particular order.
+    async fn list_party_orgs(&self) -> Result<Vec<PartyOrgEntry>, StoreError>;
 
     /// The orders addressed to `party` through `filter`, newest first: a provider's own
     /// orders, or every Umklappvertrag for the intermediary.

@@ -2,13 +2,14 @@
 //!
 //! | record | PK | SK | GSI2PK / GSI2SK |
 //! | --- | --- | --- | --- |
-//! | party marker | `PARTYORG#<provider:id or intermediary>` | `PARTYORG` | (one organisation per party) |
+//! | party marker | `PARTYORG#<provider:id or intermediary>` | `PARTYORG` | (one organisation per party; GSI1 `PARTYORGS` / `<party>`) |
 //! | Umklappvertrag marker | `UVORDER#<order>` | `UVORDER` | `INTERMEDIARYORDERS` / `<created>#<order>` |
 //!
 //! | access pattern | key or index |
 //! | --- | --- |
 //! | a provider's orders, newest first, in a period | GSI2 `PROVIDERORDERS#<provider>`, `GSI2SK` between the period's bounds, status as filter |
 //! | the intermediary's orders (Umklappvertrag) | GSI2 `INTERMEDIARYORDERS`, then the orders by key |
+//! | every party's organisation (operator's list) | GSI1 `PARTYORGS`, then the organisation, its Hauptadmin, the password-link pointer `PWLINK#<user>` and its token by key |
 //!
 //! The organisation, its first Hauptadmin (with the e-mail marker, invitation, password-link
 //! pointer, mail and audit entry) and the party marker are one transaction. Orders placed
@@ -22,10 +23,12 @@ use super::{
     DynamoStore, Item, TransactError, backend, doc_of, get_s, key, mail_item, org_item, s,
     sortable, token_item, user_item,
 };
+use crate::domain::model::TokenKind;
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::orders::console::{OrderFilter, OrderPage, OrderSummary};
-use crate::domain::orders::ports::{ConsoleStore, OrderStore};
+use crate::domain::orders::ports::{ConsoleStore, OrderStore, PartyOrgEntry};
 use crate::domain::orders::{ApiParty, Order};
+use crate::domain::ports::Store;
 use crate::domain::ports::StoreError;
 
 /// The marker that lists an Umklappvertrag for the intermediary (written with the order).
@@ -88,8 +91,38 @@ impl DynamoStore {
     }
 }
 
+/// The GSI1 partition of the party markers: the operator's list of provider organisations.
+/// Markers written before it existed are not in it (see the report of issue 26).
+const PARTY_ORGS: &str = "PARTYORGS";
+
 #[async_trait]
 impl ConsoleStore for DynamoStore {
+    async fn list_party_orgs(&self) -> Result<Vec<PartyOrgEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for marker in self.query_gsi1(PARTY_ORGS.to_owned(), None).await? {
+            let Some(org) = self.get_org(get_s(&marker, "org_id")?).await? else {
+                continue;
+            };
+            let admin = self.get_user(&org.admin_user_id).await?;
+            let mut invite_expires_at = None;
+            if let Some(pointer) = self
+                .get(format!("PWLINK#{}", org.admin_user_id), "PWLINK")
+                .await?
+                && let Some(token) = self.get_token(get_s(&pointer, "hash")?).await?
+                && token.kind == TokenKind::Invite
+                && !token.used
+            {
+                invite_expires_at = Some(token.expires_at);
+            }
+            entries.push(PartyOrgEntry {
+                org,
+                admin,
+                invite_expires_at,
+            });
+        }
+        Ok(entries)
+    }
+
     async fn create_party_org(
         &self,
         org: &Organisation,
@@ -107,6 +140,8 @@ impl ConsoleStore for DynamoStore {
         email.insert("user_id".into(), s(&admin.id));
         let mut party_marker = key(format!("PARTYORG#{party}"), "PARTYORG");
         party_marker.insert("org_id".into(), s(&org.id));
+        party_marker.insert("GSI1PK".into(), s(PARTY_ORGS));
+        party_marker.insert("GSI1SK".into(), s(&party));
         let items = vec![
             self.put_new(email)?,
             self.put_new(party_marker)?,

@@ -9,15 +9,16 @@
 //! | a provider's orders in one status | `orders_inbox_provider_status (provider_id, status, created_at, id, …)` |
 //! | the intermediary's orders (Umklappvertrag) | `orders_inbox_model (contract_model, created_at, id, …)` |
 //! | the organisation of a party | `orgs_by_party (party)`, unique |
+//! | every party's organisation (operator's list) | `orgs_by_party` (partial: `party IS NOT NULL`), then the Hauptadmin by key and its invitation by `tokens_by_user` |
 
 use async_trait::async_trait;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::insert_audit;
-use super::{SqliteStore, backend, insert_mail, insert_token, to_json};
+use super::{SqliteStore, backend, from_json, insert_mail, insert_token, to_json};
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::orders::console::{OrderFilter, OrderPage, OrderSummary};
-use crate::domain::orders::ports::ConsoleStore;
+use crate::domain::orders::ports::{ConsoleStore, PartyOrgEntry};
 use crate::domain::orders::{ApiParty, Order, OrderStatus};
 use crate::domain::ports::StoreError;
 
@@ -248,6 +249,10 @@ impl ConsoleStore for SqliteStore {
         .await
     }
 
+    async fn list_party_orgs(&self) -> Result<Vec<PartyOrgEntry>, StoreError> {
+        self.run(list_party_orgs).await
+    }
+
     async fn list_inbox(
         &self,
         party: &ApiParty,
@@ -257,6 +262,43 @@ impl ConsoleStore for SqliteStore {
         self.run(move |conn| list_inbox(conn, &party, &filter))
             .await
     }
+}
+
+fn list_party_orgs(conn: &mut Connection) -> Result<Vec<PartyOrgEntry>, StoreError> {
+    let docs: Vec<String> = conn
+        .prepare("SELECT doc FROM orgs WHERE party IS NOT NULL")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(backend)?;
+    let mut entries = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let org: Organisation = from_json(&doc)?;
+        let admin: Option<User> = conn
+            .query_row(
+                "SELECT doc FROM users WHERE id = ?1",
+                [&org.admin_user_id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(backend)?
+            .map(|doc| from_json(&doc))
+            .transpose()?;
+        let invite_expires_at: Option<i64> = conn
+            .query_row(
+                "SELECT MAX(expires_at) FROM tokens WHERE user_id = ?1 AND kind = 'invite' AND used = 0",
+                [&org.admin_user_id],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        entries.push(PartyOrgEntry {
+            org,
+            admin,
+            invite_expires_at,
+        });
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]

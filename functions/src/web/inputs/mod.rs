@@ -16,8 +16,10 @@ mod accounts;
 mod interest;
 mod operator;
 mod orders;
+mod party_orgs;
 
 pub use accounts::*;
 pub use interest::*;
 pub use operator::*;
 pub use orders::*;
+pub use party_orgs::*;

@@ -1294,6 +1294,18 @@ macro_rules! store_tests {
             common::operator_pages::a_reset_needs_the_record_as_read($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_lists_provider_orgs() {
+            common::operator_providers::operator_lists_provider_orgs($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_creates_provider_org() {
+            common::operator_providers::operator_creates_provider_org($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_resends_first_invitation() {
+            common::operator_providers::operator_resends_first_invitation($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn operator_manages_organisations() {
             common::operator_orgs::operator_manages_organisations($make.await).await;
         }

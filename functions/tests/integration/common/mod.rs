@@ -15,6 +15,7 @@ pub mod newsletter;
 pub mod operator_console;
 pub mod operator_orgs;
 pub mod operator_pages;
+pub mod operator_providers;
 pub mod orders;
 pub mod profile;
 pub mod return_to;
