@@ -134,21 +134,21 @@ pub struct CartQuery {
     hinweis: String,
 }
 
-/// The cart page; `failed` is a line whose change failed, with its messages.
-async fn cart_page(
+/// The cart's lines as the cart page and the Kasse show them, each with the message
+/// `message_of` gives for its id, and the net totals per billing period that are not zero.
+pub(super) async fn cart_view(
     state: &AppState,
     caller: &Caller,
     info: &SessionInfo,
-    status: StatusCode,
-    notice: &str,
-    failed: Option<(&str, &FieldErrors)>,
-) -> Response {
-    let cart = match state.orders.cart(info).await {
-        Ok(cart) => cart,
-        Err(e) => return order_error(caller, name(info), e).into_response(),
-    };
+    message_of: impl Fn(&str) -> String,
+) -> Result<(Vec<LineRow>, Vec<(&'static str, String)>), Response> {
+    let cart = state
+        .orders
+        .cart(info)
+        .await
+        .map_err(|e| order_error(caller, name(info), e).into_response())?;
     let catalog = state.orders.catalog().ok();
-    let rows: Vec<LineRow> = cart
+    let rows = cart
         .lines
         .iter()
         .map(|view| {
@@ -157,16 +157,7 @@ async fn cart_page(
                 .and_then(|c| c.offering(&view.line.offering_id))
                 .map(|o| o.url.clone())
                 .unwrap_or_default();
-            let error = match failed {
-                Some((id, errors)) if id == view.line.id => errors
-                    .0
-                    .iter()
-                    .map(|(_, m)| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                _ => String::new(),
-            };
-            row(view, url, error)
+            row(view, url, message_of(&view.line.id))
         })
         .collect();
     let totals = [
@@ -177,7 +168,33 @@ async fn cart_page(
     .into_iter()
     .filter(|(_, sum)| !sum.is_zero())
     .map(|(period, sum)| (period, euro(sum)))
-    .collect::<Vec<_>>();
+    .collect();
+    Ok((rows, totals))
+}
+
+/// The cart page; `failed` is a line whose change failed, with its messages.
+async fn cart_page(
+    state: &AppState,
+    caller: &Caller,
+    info: &SessionInfo,
+    status: StatusCode,
+    notice: &str,
+    failed: Option<(&str, &FieldErrors)>,
+) -> Response {
+    let (rows, totals) = match cart_view(state, caller, info, |id| match failed {
+        Some((failed_id, errors)) if failed_id == id => errors
+            .0
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    })
+    .await
+    {
+        Ok(view) => view,
+        Err(response) => return response,
+    };
     let title = if failed.is_some() {
         "Fehler: Warenkorb"
     } else {

@@ -5,12 +5,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use catalog::format::euro;
 use catalog::forms::{self, FormView};
 use serde::Serialize;
 use serde_json::json;
 
-use super::cart::{LineRow, cart_json, row};
+use super::cart::{cart_json, cart_view};
 use super::{
     Failed, address_choice, failed, name, order_error, saved_addresses, send_again, signed_in,
     signed_in_form,
@@ -39,36 +38,14 @@ async fn checkout_page(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Response {
-    let cart = match state.orders.cart(info).await {
-        Ok(cart) => cart,
-        Err(e) => return order_error(caller, name(info), e).into_response(),
+    let (rows, totals) = match cart_view(state, caller, info, |id| {
+        errors.get(&line_key(id)).unwrap_or_default().to_owned()
+    })
+    .await
+    {
+        Ok(view) => view,
+        Err(response) => return response,
     };
-    let catalog = state.orders.catalog().ok();
-    let rows: Vec<LineRow> = cart
-        .lines
-        .iter()
-        .map(|view| {
-            let url = catalog
-                .as_ref()
-                .and_then(|c| c.offering(&view.line.offering_id))
-                .map(|o| o.url.clone())
-                .unwrap_or_default();
-            let error = errors
-                .get(&line_key(&view.line.id))
-                .unwrap_or_default()
-                .to_owned();
-            row(view, url, error)
-        })
-        .collect();
-    let totals = [
-        ("monatlich", cart.totals.monthly),
-        ("jährlich", cart.totals.yearly),
-        ("einmalig", cart.totals.once),
-    ]
-    .into_iter()
-    .filter(|(_, sum)| !sum.is_zero())
-    .map(|(period, sum)| (period, euro(sum)))
-    .collect::<Vec<_>>();
     let addresses = saved_addresses(state, info).await;
     let chosen = match input.get(forms::checkout::BILLING_ADDRESS.name) {
         "" => addresses
