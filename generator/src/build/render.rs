@@ -117,6 +117,7 @@ pub struct Renderer<'s, 'c> {
     maturity_rows: MaturityRows,
     /// The static forms, empty: the same for every build.
     forms: StaticForms,
+    order_parts: OrderFormParts,
 }
 
 /// The forms of the static pages, as their templates read them (see `catalog::forms`).
@@ -127,6 +128,35 @@ struct StaticForms {
     need: FormView,
     /// The same for every order page (what differs is the offering, `o`), converted once.
     order: tera::Value,
+    cart: tera::Value,
+}
+
+/// The parts of the order form that read the same on every offering's static form, rendered
+/// once per build (the function's form includes the partials with a person's values).
+struct OrderFormParts {
+    customer: String,
+    cart: String,
+}
+
+const ORDER_CUSTOMER_TEMPLATE: &str = "partials/order-customer.html";
+const ORDER_CART_TEMPLATE: &str = "partials/order-cart.html";
+
+impl OrderFormParts {
+    fn render(tera: &Tera, forms: &StaticForms) -> Result<OrderFormParts, BuildError> {
+        let mut context = Context::new();
+        context.insert_value("form", forms.order.clone());
+        context.insert_value("cart_form", forms.cart.clone());
+        // The organisation's saved addresses: only the function's form knows them.
+        context.insert("addresses", &Vec::<(String, String)>::new());
+        let render = |template: &str| {
+            tera.render(template, &context)
+                .map_err(|e| template_error(template, &e))
+        };
+        Ok(OrderFormParts {
+            customer: render(ORDER_CUSTOMER_TEMPLATE)?,
+            cart: render(ORDER_CART_TEMPLATE)?,
+        })
+    }
 }
 
 impl StaticForms {
@@ -137,6 +167,7 @@ impl StaticForms {
             sign_in: FormView::empty(forms::sign_in::FIELDS),
             need: FormView::empty(forms::need::FIELDS),
             order: tera::Value::from_serializable(&FormView::empty(forms::order::FIELDS)),
+            cart: tera::Value::from_serializable(&FormView::empty(forms::cart::FIELDS)),
         }
     }
 }
@@ -176,6 +207,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
         tiles: Option<Vec<String>>,
     ) -> Result<Renderer<'s, 'c>, BuildError> {
         let maturity_rows = MaturityRows::render(&tera, &site.catalog.maturity_model)?;
+        let forms = StaticForms::new();
+        let order_parts = OrderFormParts::render(&tera, &forms)?;
         let mut renderer = Renderer {
             site,
             tera,
@@ -183,7 +216,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
             tiles: Vec::new(),
             facets: Vec::new(),
             maturity_rows,
-            forms: StaticForms::new(),
+            forms,
+            order_parts,
         };
         renderer.tiles = match tiles {
             Some(tiles) => tiles,
@@ -344,10 +378,10 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 let nothing = |_: &str| String::new();
                 context.insert("o", &OrderOffering::new(&orderable, &nothing, &[]));
                 context.insert_value("form", self.forms.order.clone());
-                context.insert("cart_form", &catalog::forms::FormView::filled(catalog::forms::cart::FIELDS, |_| String::new(), &[], ""));
+                context.insert("shared_customer", &self.order_parts.customer);
+                context.insert("shared_cart", &self.order_parts.cart);
                 context.insert("csrf", "");
                 context.insert("idempotency_key", "");
-                // The organisation's saved addresses: only the function's form knows them.
                 context.insert("addresses", &Vec::<(String, String)>::new());
                 (format!("{} bestellen", info.offering.name), format!("Bestellformular für {} von {}.", info.offering.name, info.provider.name), "katalog", None, true)
             }
