@@ -11,13 +11,12 @@
 // CSP_FUZZ_OPERATOR_EXAMPLES sets the examples per operation (few: the suite stays short).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { expectText, journey, openPage, until } from "../lib/browser.mjs";
+import { expectText, journey, openPage } from "../lib/browser.mjs";
 import { schemathesis, testedCases } from "../lib/fuzz.mjs";
-import { waitForMailLink } from "../lib/mail.mjs";
+import { setPasswordFromInvitation, signInSettingUpSecondFactor } from "../lib/members.mjs";
 import { dmessengerOrder, fillOrderForm, submitOrder } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
-import { asMailed, signUpAndSignIn } from "../lib/signup.mjs";
-import { totp } from "../lib/totp.mjs";
+import { signUpAndSignIn } from "../lib/signup.mjs";
 
 const EXAMPLES = process.env.CSP_FUZZ_OPERATOR_EXAMPLES || "8";
 const operator = { email: "konsole@betrieb.example", password: "Ein langer Satz als Passwort für den Fuzz-Lauf 2026" };
@@ -65,24 +64,9 @@ test("Betriebskonsole: kein Serverfehler bei erzeugten Anfragen mit der Sitzung 
   // The operator: invitation from the mail folder, password, second factor.
   const page = await openPage(browser, { javaScript: false });
   const step = journey(page, "Betreiberkonto für das Fuzzing");
-  await step("Einladung annehmen, Passwort festlegen", async () => {
-    const link = await waitForMailLink(portal.mailDir, operator.email, "/api/passwort-setzen");
-    await page.goto(asMailed(portal, link));
-    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(operator.password);
-    await page.getByLabel("Neues Passwort wiederholen").fill(operator.password);
-    await page.getByRole("button", { name: /Passwort/ }).click();
-    await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");
-  });
-  await step("Anmelden und den zweiten Faktor einrichten", async () => {
-    await page.goto(`${portal.url}/anmelden/`);
-    await page.getByLabel(/^E-Mail-Adresse/).fill(operator.email);
-    await page.getByLabel(/^Passwort/).fill(operator.password);
-    await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
-    await page.waitForURL(/\/api\/konto\/zwei-faktor$/);
-    const key = (await page.locator("[data-secret]").textContent()).trim();
-    await page.getByLabel("Bestätigungscode aus der App").fill(totp(key));
-    await page.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
-    await expectText(page.getByRole("main").getByRole("status"), "ist eingeschaltet");
+  await step("Einladung annehmen, Passwort festlegen, zweiten Faktor einrichten", async () => {
+    await setPasswordFromInvitation(page, portal, operator);
+    await signInSettingUpSecondFactor(page, portal, operator);
   });
   const cookie = await cookieOf(page, portal);
   const session = await getJson(portal, "/api/sitzung", cookie);
