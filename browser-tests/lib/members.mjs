@@ -3,6 +3,7 @@
 import { expectText, until } from "./browser.mjs";
 import { waitForMailLink } from "./mail.mjs";
 import { asMailed } from "./signup.mjs";
+import { totp } from "./totp.mjs";
 
 let counter = 0;
 
@@ -51,15 +52,41 @@ export async function act(page, m, button, message) {
   if (message) await expectText(notice(page), message);
 }
 
-/** Sets the password from the invitation in the mail folder and signs in on /anmelden/. */
-export async function accept(page, portal, m, organisation) {
+/**
+ * Opens the invitation link from the mail folder as mailed and sets the password `m.password`
+ * (works with and without JavaScript); the page is left on the answer.
+ */
+export async function setPasswordFromInvitation(page, portal, m) {
   const link = await waitForMailLink(portal.mailDir, m.email, "/api/passwort-setzen");
   await page.goto(asMailed(portal, link));
   await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(m.password);
   await page.getByLabel("Neues Passwort wiederholen").fill(m.password);
   await page.getByRole("button", { name: /Passwort/ }).click();
   await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");
+}
+
+/** Sets the password from the invitation in the mail folder and signs in on /anmelden/. */
+export async function accept(page, portal, m, organisation) {
+  await setPasswordFromInvitation(page, portal, m);
   await signInAs(page, portal, m, organisation);
+}
+
+/**
+ * The first sign-in of an account that must use a second factor (an operator's): password on
+ * /anmelden/, which leads to the set-up page; switches the factor on with the code an
+ * authenticator app computes from the key shown. Returns the key.
+ */
+export async function signInSettingUpSecondFactor(page, portal, m) {
+  await page.goto(`${portal.url}/anmelden/`);
+  await page.getByLabel(/^E-Mail-Adresse/).fill(m.email);
+  await page.getByLabel(/^Passwort/).fill(m.password);
+  await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
+  await page.waitForURL(/\/api\/konto\/zwei-faktor$/);
+  const key = (await page.locator("[data-secret]").textContent()).trim();
+  await page.getByLabel("Bestätigungscode aus der App").fill(totp(key));
+  await page.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
+  await expectText(page.getByRole("main").getByRole("status"), "ist eingeschaltet");
+  return key;
 }
 
 /** Signs in on the static page /anmelden/ (works with and without JavaScript). */

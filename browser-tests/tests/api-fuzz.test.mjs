@@ -8,64 +8,23 @@
 //   - the operator (bearer token) on /api/betrieb/,
 //   - a provider (bearer token) on /api/partner/,
 //   - nobody, on every route.
+// (The operator's session on the console's HTML routes: api-fuzz-operator.test.mjs.)
 // The seed is fixed so a failure in CI can be repeated; CSP_FUZZ_SEED picks another one and
 // CSP_FUZZ_EXAMPLES the number of examples per operation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import path from "node:path";
 import { openPage, journey } from "../lib/browser.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { signUpAndSignIn } from "../lib/signup.mjs";
 import { accept } from "../lib/members.mjs";
+import { schemathesis, testedCases } from "../lib/fuzz.mjs";
 
-const execFileAsync = promisify(execFile);
 const OPERATOR_TOKEN = "fuzz-operator-token-0123456789abcdef";
 // Read by `csp serve` when it starts the function (one process per test file).
 process.env.CSP_OPERATOR_TOKEN = OPERATOR_TOKEN;
-const SEED = process.env.CSP_FUZZ_SEED || "20261206";
-const EXAMPLES = process.env.CSP_FUZZ_EXAMPLES || "25";
 
 const env = portalAndBrowser("api-fuzz");
-
-/** Runs `st run` against the portal's OpenAPI document; resolves to its output. */
-async function schemathesis(portal, headers, filters) {
-  const args = [
-    "run",
-    `${portal.url}/api/openapi.json`,
-    "--checks",
-    "not_a_server_error",
-    "--max-examples",
-    EXAMPLES,
-    "--seed",
-    SEED,
-    "--workers",
-    "2",
-    "--request-timeout",
-    "20",
-    "--no-color",
-    ...headers.flatMap((h) => ["--header", h]),
-    ...filters,
-  ];
-  try {
-    const { stdout } = await execFileAsync("st", args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
-    return stdout;
-  } catch (error) {
-    if (error.code === "ENOENT") {
-      throw new Error("schemathesis (`st`) fehlt: scripts/browser-test installiert es mit pip");
-    }
-    // Exit code 1: schemathesis found failures; its report says which request and answer.
-    const log = portal.log().split("\n").filter((l) => /ERROR|panicked/.test(l)).slice(-20).join("\n");
-    throw new Error(`schemathesis fand Fehler (Seed ${SEED}):\n${error.stdout}\n${error.stderr}\nFunktion:\n${log}`);
-  }
-}
-
-/** The number of generated test cases schemathesis reports as run. */
-function testedCases(output) {
-  const match = output.match(/(\d+) generated/);
-  return match ? Number(match[1]) : 0;
-}
 
 test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, als Anbieter und ohne Anmeldung", async () => {
   const { portal, browser } = env;
@@ -99,7 +58,8 @@ test("API: kein Serverfehler bei erzeugten Anfragen, angemeldet, als Betrieb, al
   assert.equal(stillSignedIn.angemeldet, true, "die Sitzung endete während des angemeldeten Laufs");
 
   // The operator console's own routes (Bedarfe CSV and marks, Organisationen, Anbieterorganisationen) answer only a
-  // signed-in operator's session, never the bearer token: they are left out of this pass.
+  // signed-in operator's session, never the bearer token: they are left out of this pass
+  // (api-fuzz-operator.test.mjs fuzzes them with an operator's session).
   const operator = await schemathesis(portal, [`Authorization: Bearer ${OPERATOR_TOKEN}`], [
     "--include-path-regex",
     "^/api/betrieb/",

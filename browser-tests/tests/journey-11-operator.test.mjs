@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
 import { waitForMailLink } from "../lib/mail.mjs";
+import { setPasswordFromInvitation } from "../lib/members.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { asMailed, fillRegistration, newCustomer } from "../lib/signup.mjs";
 import { nextStep, totp } from "../lib/totp.mjs";
@@ -72,12 +73,7 @@ test("Journey 11: Betreiberkonto aus csp serve, Zwei-Faktor-Pflicht, Registrieru
     );
   });
   await step("Einladung aus dem Mail-Ordner annehmen und Passwort festlegen", async () => {
-    const link = await waitForMailLink(portal.mailDir, operator.email, "/api/passwort-setzen");
-    await page.goto(asMailed(portal, link));
-    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(operator.password);
-    await page.getByLabel("Neues Passwort wiederholen").fill(operator.password);
-    await page.getByRole("button", { name: /Passwort/ }).click();
-    await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");
+    await setPasswordFromInvitation(page, portal, operator);
   });
   await step("Nach dem Passwort führt jede Seite zur Einrichtung des zweiten Faktors", async () => {
     await signInWithPassword(page, portal, operator);

@@ -14,11 +14,10 @@
 import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
-import { waitForMailLink } from "../lib/mail.mjs";
 import { expectNeedConfirmed, fillNeed } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
-import { asMailed, signUpAndSignIn } from "../lib/signup.mjs";
-import { totp } from "../lib/totp.mjs";
+import { signUpAndSignIn } from "../lib/signup.mjs";
+import { setPasswordFromInvitation, signInSettingUpSecondFactor } from "../lib/members.mjs";
 
 const env = portalAndBrowser("betriebskonsole");
 
@@ -49,25 +48,11 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
 
   const page = await openPage(browser, { javaScript: false });
   const step = journey(page, "Betriebskonsole ohne JavaScript");
-  let key;
   await step("Das Betreiberkonto aus csp serve: Einladung annehmen, Passwort festlegen", async () => {
-    const link = await waitForMailLink(portal.mailDir, operator.email, "/api/passwort-setzen");
-    await page.goto(asMailed(portal, link));
-    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(operator.password);
-    await page.getByLabel("Neues Passwort wiederholen").fill(operator.password);
-    await page.getByRole("button", { name: /Passwort/ }).click();
-    await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");
+    await setPasswordFromInvitation(page, portal, operator);
   });
   await step("Anmelden und den vorgeschriebenen zweiten Faktor einrichten", async () => {
-    await page.goto(`${portal.url}/anmelden/`);
-    await page.getByLabel(/^E-Mail-Adresse/).fill(operator.email);
-    await page.getByLabel(/^Passwort/).fill(operator.password);
-    await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
-    await page.waitForURL(/\/api\/konto\/zwei-faktor$/);
-    key = (await page.locator("[data-secret]").textContent()).trim();
-    await page.getByLabel("Bestätigungscode aus der App").fill(totp(key));
-    await page.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
-    await expectText(page.getByRole("main").getByRole("status"), "ist eingeschaltet");
+    await signInSettingUpSecondFactor(page, portal, operator);
   });
   await step("Gemeldete Bedarfe: der Bedarf steht da, axe-sauber", async () => {
     await page.goto(`${portal.url}/api/betrieb/registrierungen`);

@@ -13,12 +13,10 @@ import { test } from "node:test";
 import path from "node:path";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
-import { accept, newMember, signInAs } from "../lib/members.mjs";
+import { accept, newMember, setPasswordFromInvitation, signInAs, signInSettingUpSecondFactor } from "../lib/members.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { dmessengerOrder, expectStatusAfterReload, fillOrderForm, orderOnPage, submitOrder } from "../lib/orders.mjs";
-import { asMailed, newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
-import { waitForMailLink } from "../lib/mail.mjs";
-import { totp } from "../lib/totp.mjs";
+import { newCustomer, signUpAndSignIn } from "../lib/signup.mjs";
 
 const env = portalAndBrowser("konsolen");
 const CONSOLE = "/api/konto/eingegangene-bestellungen";
@@ -282,21 +280,8 @@ test("Journey 12c: Kennzahlen des Betreibers ohne JavaScript", async () => {
   const page = await openPage(browser, { javaScript: false });
   const step = journey(page, "Betreiber ohne JavaScript");
   await step("Betreiberkonto aus csp serve: Einladung annehmen, zweiten Faktor einrichten", async () => {
-    const link = await waitForMailLink(portal.mailDir, operator.email, "/api/passwort-setzen");
-    await page.goto(asMailed(portal, link));
-    await page.getByLabel(/^Neues Passwort(?! wiederholen)/).fill(operator.password);
-    await page.getByLabel("Neues Passwort wiederholen").fill(operator.password);
-    await page.getByRole("button", { name: /Passwort/ }).click();
-    await until(async () => !/passwort-setzen/.test(page.url()), "die Seite nach dem Festlegen des Passworts erscheint nicht");
-    await page.goto(`${portal.url}/anmelden/`);
-    await page.getByLabel(/^E-Mail-Adresse/).fill(operator.email);
-    await page.getByLabel(/^Passwort/).fill(operator.password);
-    await page.getByRole("main").getByRole("button", { name: "Anmelden" }).click();
-    await page.waitForURL(/\/api\/konto\/zwei-faktor$/);
-    const key = (await page.locator("[data-secret]").textContent()).trim();
-    await page.getByLabel("Bestätigungscode aus der App").fill(totp(key));
-    await page.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
-    await expectText(page.getByRole("main").getByRole("status"), "ist eingeschaltet");
+    await setPasswordFromInvitation(page, portal, operator);
+    await signInSettingUpSecondFactor(page, portal, operator);
   });
   await step("Kennzahlen des Portals: eine Registrierung, fünf Bestellungen in den zwölf Wochen; axe-sauber", async () => {
     await page.goto(`${portal.url}/api/betrieb/registrierungen`);

@@ -118,7 +118,10 @@ enum AdminTask {
     CreateTable,
     /// DynamoDB only: writes, for orders stored before the consoles and their figures, the
     /// intermediary's marker of each Umklappvertrag and the month entry the operator's
-    /// figures read. Reads every order once; running it again changes nothing more.
+    /// figures read, and for provider and intermediary organisations created before the
+    /// operator's "Anbieterorganisationen" the index entry that page reads. Reads the table
+    /// once; running it again changes nothing more. (Formerly `backfill-order-markers`.)
+    #[command(name = "backfill-markers", alias = "backfill-order-markers")]
     BackfillOrderMarkers,
     /// Sends queued mails now.
     SendMails,
@@ -303,6 +306,13 @@ async fn main() -> Result<()> {
                     "{} Bestellungen gelesen: {} Intermediärs-Einträge und {} Monatseinträge ergänzt.",
                     done.orders, done.intermediary_markers, done.month_entries
                 );
+                println!(
+                    "{} Organisationen von Anbietern, Intermediär und Betrieb gelesen: {} Einträge für die Liste „Anbieterorganisationen“ ergänzt.",
+                    done.parties, done.party_entries
+                );
+                if !done.wrote_anything() {
+                    println!("Nichts geschrieben: Alle Einträge waren schon vorhanden.");
+                }
                 return Ok(());
             }
             let state = AppState::from_config(&config)?;

@@ -64,6 +64,9 @@ pub struct Limits {
     pub reset_per_client: RateLimit,
     /// Invitation mails (new and sent again) per organisation.
     pub invitations_per_org: RateLimit,
+    /// "Einladung erneut senden" by the operator to the first Hauptadministration of one
+    /// provider's or the intermediary's organisation.
+    pub party_invitations_per_org: RateLimit,
     /// Newsletter form submissions per client (then 429).
     pub newsletter_per_client: RateLimit,
     /// Mails the newsletter form sends to one address (confirmation links, notices); further
@@ -100,6 +103,10 @@ impl Default for Limits {
                 max: 30,
                 window_secs: 3600,
             },
+            party_invitations_per_org: RateLimit {
+                max: 5,
+                window_secs: 3600,
+            },
             newsletter_per_client: RateLimit {
                 max: 20,
                 window_secs: 3600,
@@ -109,6 +116,20 @@ impl Default for Limits {
                 window_secs: 24 * 3600,
             },
         }
+    }
+}
+
+impl RateLimit {
+    /// The counter key of the fixed window `now` falls in for `subject` under `name` (the
+    /// subject hashed: no personal data in keys), and when that window ends. Count with
+    /// the store's `increment_counter(key, now, end)`; over `max` is refused.
+    pub(crate) fn window_key(self, name: &str, subject: &str, now: i64) -> (String, i64) {
+        let window = self.window_secs.max(1);
+        let start = now.div_euclid(window);
+        (
+            format!("{}:{start}", Accounts::counter_key(name, subject)),
+            (start + 1) * window,
+        )
     }
 }
 
@@ -329,12 +350,7 @@ impl Accounts {
 
     /// The key of the fixed window `limit` is counted in now, and when that window ends.
     fn window_key(&self, name: &str, subject: &str, limit: RateLimit) -> (String, i64) {
-        let window = limit.window_secs.max(1);
-        let start = self.now().div_euclid(window);
-        (
-            format!("{}:{start}", Self::counter_key(name, subject)),
-            (start + 1) * window,
-        )
+        limit.window_key(name, subject, self.now())
     }
 
     /// Counts one event against `limit` for `subject`.

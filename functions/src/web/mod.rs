@@ -876,7 +876,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::post(
                 "/api/betrieb/anbieter/{id}/einladung",
-                "„Einladung erneut senden“ an die erste Hauptadministration einer Anbieterorganisation, die noch kein Passwort gesetzt hat: neuer Link, der frühere gilt nicht mehr; Sitzung eines Betreiberkontos mit CSRF-Token",
+                "„Einladung erneut senden“ an die erste Hauptadministration einer Anbieterorganisation, die noch kein Passwort gesetzt hat: neuer Link, der frühere gilt nicht mehr; höchstens 5-mal je Organisation und Stunde, danach 429 ohne Mail; Sitzung eines Betreiberkontos mit CSRF-Token",
                 &[],
             )
             .path_param("id")

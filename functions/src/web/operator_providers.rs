@@ -5,8 +5,8 @@
 //! create-provider-org`), with the session's CSRF token and the origin check.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use catalog::forms::FormView;
 use catalog::forms::operator::party_org;
 use serde::{Deserialize, Serialize};
@@ -22,9 +22,8 @@ use super::responses::json_value;
 use super::responses::{CORRECT, see_other};
 use crate::domain::accounts::SessionInfo;
 use crate::domain::orders::console::{INTERMEDIARY, PartyOrgError, PartyOrgInput};
-use crate::domain::orders::operator_orgs::OrgChangeError;
-use crate::domain::orders::party_orgs::InvitationState;
 use crate::domain::orders::party_orgs::{CatalogProvider, PartyOrgRow};
+use crate::domain::orders::party_orgs::{InvitationState, ResendError};
 use crate::domain::validation::FieldErrors;
 use crate::pages::Page;
 use crate::state::AppState;
@@ -72,6 +71,10 @@ pub async fn providers_page(
         "angelegt" => {
             "Die Organisation ist angelegt; die Einladung an ihre erste Hauptadministration ist unterwegs (Link 7 Tage gültig, einmal nutzbar)."
         }
+        "erneut-gesendet" => {
+            "Die Einladung ist erneut gesendet (Link 7 Tage gültig, einmal nutzbar); frühere Links gelten nicht mehr."
+        }
+        "schon-angenommen" => "Die Einladung ist schon angenommen; es wurde nichts gesendet.",
         _ => "",
     };
     render(
@@ -81,7 +84,7 @@ pub async fn providers_page(
         StatusCode::OK,
         &PartyOrgInput::default(),
         &FieldErrors::default(),
-        notice,
+        Message::Notice(notice),
     )
     .await
 }
@@ -137,7 +140,7 @@ pub async fn create(
         StatusCode::UNPROCESSABLE_ENTITY,
         &form,
         &errors,
-        "",
+        Message::None,
     )
     .await
 }
@@ -155,15 +158,48 @@ pub async fn resend(
             state.outbox.mail_queued().await;
             Ok(see_other(&format!("{PAGE}?hinweis=erneut-gesendet")))
         }
-        Err(OrgChangeError::Conflict) => Ok(see_other(&format!("{PAGE}?hinweis=schon-angenommen"))),
-        Err(OrgChangeError::Order(e)) => Err(order_error(&caller, Some(&info.user.name), e)),
-        Err(_) => Err(Refusal::new(
+        Err(ResendError::Accepted) => Ok(see_other(&format!("{PAGE}?hinweis=schon-angenommen"))),
+        Err(ResendError::RateLimited { retry_after }) => {
+            let minutes = (retry_after + 59) / 60;
+            let message = format!(
+                "Die Einladung dieser Organisation wurde in dieser Stunde schon zu oft erneut gesendet; es wurde nichts gesendet. Bitte versuchen Sie es in etwa {minutes} Minute(n) erneut."
+            );
+            if caller.wants_json {
+                return Ok(Refusal::json(StatusCode::TOO_MANY_REQUESTS, message)
+                    .retry_after(retry_after)
+                    .into_response());
+            }
+            let mut response = render(
+                &state,
+                &caller,
+                &info,
+                StatusCode::TOO_MANY_REQUESTS,
+                &PartyOrgInput::default(),
+                &FieldErrors::default(),
+                Message::Problem(&message),
+            )
+            .await?;
+            if let Ok(value) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
+        Err(ResendError::Order(e)) => Err(order_error(&caller, Some(&info.user.name), e)),
+        Err(ResendError::NotFound) => Err(Refusal::new(
             &caller,
             StatusCode::NOT_FOUND,
             "Diese Anbieterorganisation gibt es nicht.",
         )
         .for_session(Some(&info.user.name))),
     }
+}
+
+/// What the page says above the list: a confirmation (`role=status`) or why nothing was
+/// done (`role=alert`).
+enum Message<'a> {
+    None,
+    Notice(&'a str),
+    Problem(&'a str),
 }
 
 async fn render(
@@ -173,8 +209,13 @@ async fn render(
     status: StatusCode,
     entered: &PartyOrgInput,
     errors: &FieldErrors,
-    notice: &str,
+    message: Message<'_>,
 ) -> Result<Response, Refusal> {
+    let (notice, problem) = match message {
+        Message::None => ("", ""),
+        Message::Notice(notice) => (notice, ""),
+        Message::Problem(problem) => ("", problem),
+    };
     let overview = state
         .orders
         .party_orgs()
@@ -246,6 +287,7 @@ async fn render(
         .with("form", &form)
         .with("groups", &groups)
         .with("notice", &notice)
+        .with("problem", &problem)
         .with("csrf", &info.csrf_token);
     Ok(state.page(page, Some(&info.user.name)))
 }

@@ -161,3 +161,102 @@ async fn backfill_adds_the_markers_of_older_orders_once() {
         (2, 0, 0)
     );
 }
+
+/// Provider organisations created before the operator's "Anbieterorganisationen" have a
+/// party marker without the GSI1 entry that page reads, so they are missing from it; the
+/// backfill adds the entry once (a second run writes nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_lists_provider_orgs_of_older_party_markers() {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use common::{Opts, markup};
+    use functions::domain::model::OrgKind;
+    use functions::domain::ports::Store;
+
+    let endpoint = std::env::var("CSP_TEST_DYNAMODB_ENDPOINT").expect("DynamoDB Local");
+    let table = format!(
+        "csp-test-backfill-party-{}",
+        functions::domain::tokens::new_id()
+    );
+    let store = DynamoStore::new(&DynamoConfig::local(&endpoint, &table));
+    store.create_table().await.expect("table");
+    let store = Arc::new(store);
+    let app = common::spawn(store.clone()).await;
+    let operator =
+        common::operator_console::signed_in_operator(&app, "nachtrag@betrieb.example").await;
+    for (kind, name, email) in [
+        (
+            OrgKind::Provider {
+                provider_id: "dataport".into(),
+            },
+            "Dataport AöR",
+            "dana@dataport-nachtrag.example",
+        ),
+        (
+            OrgKind::Intermediary,
+            "Intermediär eG",
+            "ida@intermediaer-nachtrag.example",
+        ),
+    ] {
+        app.state
+            .orders
+            .create_party_org(kind, name, "Erste Admin", email)
+            .await
+            .expect("created");
+    }
+    let org_of = |email: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .find_user_by_email(email)
+                .await
+                .expect("read")
+                .expect("user")
+                .org_id
+        }
+    };
+    let dataport = org_of("dana@dataport-nachtrag.example").await;
+    let intermediary = org_of("ida@intermediaer-nachtrag.example").await;
+    let listed = || async {
+        let page = app
+            .get("/api/betrieb/anbieter", Opts::html().cookie(&operator))
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        markup::texts(&page.body, "main tbody th")
+    };
+    assert_eq!(listed().await, ["Dataport AöR", "Intermediär eG"]);
+
+    // Write both party markers as the release before did: no GSI1 entry.
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-central-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
+            .endpoint_url(&endpoint)
+            .build(),
+    );
+    for (party, org_id) in [
+        ("provider:dataport", dataport.as_str()),
+        ("intermediary", intermediary.as_str()),
+    ] {
+        client
+            .put_item()
+            .table_name(&table)
+            .item("PK", AttributeValue::S(format!("PARTYORG#{party}")))
+            .item("SK", AttributeValue::S("PARTYORG".into()))
+            .item("org_id", AttributeValue::S(org_id.to_owned()))
+            .send()
+            .await
+            .expect("old marker");
+    }
+    assert!(listed().await.is_empty(), "older markers are not listed");
+
+    let done = store.backfill_order_markers().await.expect("backfill");
+    assert_eq!((done.parties, done.party_entries), (3, 2), "{done:?}");
+    assert!(done.wrote_anything());
+    assert_eq!(listed().await, ["Dataport AöR", "Intermediär eG"]);
+    let again = store.backfill_order_markers().await.expect("backfill");
+    assert_eq!((again.parties, again.party_entries), (3, 0), "{again:?}");
+    assert!(!again.wrote_anything());
+    assert_eq!(listed().await, ["Dataport AöR", "Intermediär eG"]);
+}

@@ -2,7 +2,6 @@
 //! organisation with its first Hauptadmin and the state of the invitation, and the providers
 //! of the catalog that have no organisation yet.
 
-use super::operator_orgs::OrgChangeError;
 use super::ports::PartyOrgEntry;
 use super::{OrderError, Orders};
 use crate::domain::mails;
@@ -37,6 +36,22 @@ impl InvitationState {
             InvitationState::Accepted => "accepted",
         }
     }
+}
+
+/// Why "Einladung erneut senden" sent nothing (and changed nothing).
+#[derive(Debug, thiserror::Error)]
+pub enum ResendError {
+    /// No provider's or intermediary's organisation with this id.
+    #[error("no such provider organisation")]
+    NotFound,
+    /// The Hauptadministration has set a password (or is deactivated), or did meanwhile.
+    #[error("the invitation is accepted already")]
+    Accepted,
+    /// More than `Limits::party_invitations_per_org` this hour for the organisation.
+    #[error("too many invitations sent again")]
+    RateLimited { retry_after: i64 },
+    #[error(transparent)]
+    Order(#[from] OrderError),
 }
 
 /// One party organisation in the list.
@@ -119,25 +134,39 @@ impl Orders {
     /// "Einladung erneut senden" for the first Hauptadmin of a provider's or the
     /// intermediary's organisation who has not set a password: a new link (valid 7 days),
     /// the earlier ones void, the mail and the audit entry in one conditional write
-    /// (`reissue_invitation`, as the members' resend). `Conflict` once accepted.
-    pub async fn resend_party_invitation(&self, org_id: &str) -> Result<(), OrgChangeError> {
+    /// (`reissue_invitation`, as the members' resend). `Accepted` once accepted; at most
+    /// `Limits::party_invitations_per_org` per organisation and hour, counted before
+    /// anything is written (a refused resend sends and changes nothing).
+    pub async fn resend_party_invitation(&self, org_id: &str) -> Result<(), ResendError> {
         let org = self
             .store
             .get_org(org_id)
             .await
             .map_err(OrderError::from)?
             .filter(|org| matches!(org.kind, OrgKind::Provider { .. } | OrgKind::Intermediary))
-            .ok_or(OrgChangeError::NotFound)?;
+            .ok_or(ResendError::NotFound)?;
         let admin = self
             .store
             .get_user(&org.admin_user_id)
             .await
             .map_err(OrderError::from)?
-            .ok_or(OrgChangeError::NotFound)?;
+            .ok_or(ResendError::NotFound)?;
         if admin.password_hash.is_some() || admin.deactivated {
-            return Err(OrgChangeError::Conflict);
+            return Err(ResendError::Accepted);
         }
         let now = self.now();
+        let limit = self.settings.limits.party_invitations_per_org;
+        let (counter, end) = limit.window_key("party-invitations-org", &org.id, now);
+        let count = self
+            .store
+            .increment_counter(&counter, now, end)
+            .await
+            .map_err(OrderError::from)?;
+        if count > limit.max {
+            return Err(ResendError::RateLimited {
+                retry_after: end - now,
+            });
+        }
         let token = new_secret_token();
         let record = TokenRecord {
             hash: sha256_hex(&token),
@@ -171,8 +200,8 @@ impl Orders {
             .await
         {
             Ok(()) => Ok(()),
-            Err(StoreError::Conflict | StoreError::NotFound) => Err(OrgChangeError::Conflict),
-            Err(e) => Err(OrgChangeError::Order(e.into())),
+            Err(StoreError::Conflict | StoreError::NotFound) => Err(ResendError::Accepted),
+            Err(e) => Err(ResendError::Order(e.into())),
         }
     }
 }

@@ -1,15 +1,22 @@
-//! `csp-function admin backfill-order-markers`: the records later releases added beside each
-//! order, written for the orders stored before them: the intermediary's marker of an
-//! Umklappvertrag (`UVORDER#<id>`, so the intermediary's console lists it) and the month
-//! entry on the order's idempotency marker (`ORDERMONTH#…`, the operator's figures).
+//! `csp-function admin backfill-markers` (formerly `backfill-order-markers`, still accepted):
+//! the records and index entries later releases added, written for what was stored before
+//! them:
+//! - beside each order, the intermediary's marker of an Umklappvertrag (`UVORDER#<id>`, so
+//!   the intermediary's console lists it) and the month entry on the order's idempotency
+//!   marker (`ORDERMONTH#…`, the operator's figures);
+//! - on each party marker (`PARTYORG#<party>`, one per provider's or the intermediary's
+//!   organisation), the GSI1 entry `PARTYORGS` / `<party>` the operator's
+//!   "Anbieterorganisationen" reads: markers written before that page have none, so their
+//!   organisations are missing from it.
 //!
-//! It reads every order once with a `Scan` (a one-off command, never a request) and writes
+//! It reads the table once with a `Scan` (a one-off command, never a request) and writes
 //! each record conditionally: a marker only if missing, a month entry only on a marker that
-//! has none. Running it twice, or while orders come in, changes nothing more.
+//! has none, a party marker's GSI1 entry only if the marker still exists for the same
+//! organisation and has none. Running it twice, or while orders come in, changes nothing more.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{DynamoStore, Item, backend, doc_of, is_condition_failure, s, sortable};
+use super::{DynamoStore, Item, backend, doc_of, get_s, is_condition_failure, s, sortable};
 use crate::domain::orders::Order;
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::sha256_hex;
@@ -20,10 +27,21 @@ pub struct Backfill {
     pub orders: usize,
     pub intermediary_markers: usize,
     pub month_entries: usize,
+    /// Party markers read, and those given their GSI1 entry.
+    pub parties: usize,
+    pub party_entries: usize,
+}
+
+impl Backfill {
+    /// Whether this run wrote anything.
+    pub fn wrote_anything(&self) -> bool {
+        self.intermediary_markers + self.month_entries + self.party_entries > 0
+    }
 }
 
 impl DynamoStore {
-    /// Writes the missing markers of every stored order (see the module's text).
+    /// Writes the missing markers of every stored order and the missing GSI1 entries of the
+    /// party markers (see the module's text).
     pub async fn backfill_order_markers(&self) -> Result<Backfill, StoreError> {
         let mut done = Backfill::default();
         let mut start: Option<Item> = None;
@@ -32,13 +50,21 @@ impl DynamoStore {
                 .client
                 .scan()
                 .table_name(&self.table)
-                .filter_expression("SK = :order")
+                .filter_expression("SK = :order OR SK = :party")
                 .expression_attribute_values(":order", s("ORDER"))
+                .expression_attribute_values(":party", s("PARTYORG"))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(backend)?;
             for item in out.items.unwrap_or_default() {
+                if get_s(&item, "SK")? == "PARTYORG" {
+                    done.parties += 1;
+                    if self.add_party_entry(&item).await? {
+                        done.party_entries += 1;
+                    }
+                    continue;
+                }
                 let order: Order = doc_of(&item)?;
                 done.orders += 1;
                 if self.add_intermediary_marker(&order).await? {
@@ -93,6 +119,39 @@ impl DynamoStore {
                 ":sort",
                 AttributeValue::S(format!("{}#{}", sortable(order.created_at), order.id)),
             )
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// Gives a party marker of the release before its GSI1 entry (`PARTYORGS` / party), if
+    /// it has none and still names the same organisation.
+    async fn add_party_entry(&self, marker: &Item) -> Result<bool, StoreError> {
+        if marker.contains_key("GSI1PK") {
+            return Ok(false);
+        }
+        let pk = get_s(marker, "PK")?;
+        let Some(party) = pk.strip_prefix("PARTYORG#") else {
+            return Ok(false);
+        };
+        let org_id = get_s(marker, "org_id")?;
+        match self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(pk))
+            .key("SK", s("PARTYORG"))
+            .update_expression("SET GSI1PK = :list, GSI1SK = :party")
+            .condition_expression(
+                "attribute_exists(PK) AND org_id = :org AND attribute_not_exists(GSI1PK)",
+            )
+            .expression_attribute_values(":list", s(super::console::PARTY_ORGS))
+            .expression_attribute_values(":party", s(party))
+            .expression_attribute_values(":org", s(org_id))
             .send()
             .await
         {

@@ -92,8 +92,8 @@ impl DynamoStore {
 }
 
 /// The GSI1 partition of the party markers: the operator's list of provider organisations.
-/// Markers written before it existed are not in it (see the report of issue 26).
-const PARTY_ORGS: &str = "PARTYORGS";
+/// Markers written before it existed are not in it until `admin backfill-markers` ran.
+pub(super) const PARTY_ORGS: &str = "PARTYORGS";
 
 #[async_trait]
 impl ConsoleStore for DynamoStore {

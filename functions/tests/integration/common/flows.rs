@@ -1306,6 +1306,17 @@ macro_rules! store_tests {
             common::operator_providers::operator_resends_first_invitation($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn expired_first_invitation_is_listed_and_sent_again() {
+            common::operator_providers::expired_first_invitation_is_listed_and_sent_again(
+                $make.await,
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn resending_first_invitations_is_limited() {
+            common::operator_providers::resending_first_invitations_is_limited($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn operator_manages_organisations() {
             common::operator_orgs::operator_manages_organisations($make.await).await;
         }

@@ -335,3 +335,191 @@ pub async fn operator_resends_first_invitation(store: Arc<dyn PortalStore>) {
         Some("/api/betrieb/anbieter?hinweis=schon-angenommen")
     );
 }
+
+/// The form "Einladung erneut senden" of the only pending row, posted as the browser does.
+async fn resend_pending(app: &TestApp, operator: &str) -> Reply {
+    let page = app.get(PAGE, Opts::html().cookie(operator)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let action = markup::attrs(&page.body, "main tbody td form", "action");
+    assert_eq!(action.len(), 1, "{}", page.body);
+    let csrf = markup::attrs(&page.body, "main tbody td form input[name=csrf]", "value");
+    assert_eq!(csrf.len(), 1, "{}", page.body);
+    app.post_form(
+        &action[0],
+        &[("csrf", &csrf[0])],
+        Opts::html().cookie(operator),
+    )
+    .await
+}
+
+/// A mailed invitation link opened as mailed: the page it leads to, after redirects.
+async fn open_link(app: &TestApp, link: &str) -> Reply {
+    let mut reply = app.get(&path_of(link), Opts::html()).await;
+    while let Some(next) = reply.location.clone() {
+        reply = app.get(&next, Opts::html()).await;
+    }
+    reply
+}
+
+/// An invitation past its seven days is listed as "Einladung abgelaufen" and its link no
+/// longer opens the password form; sending it again gives a link that works, the old one
+/// stays void.
+pub async fn expired_first_invitation_is_listed_and_sent_again(store: Arc<dyn PortalStore>) {
+    let app = spawn(Arc::clone(&store)).await;
+    app.state
+        .orders
+        .create_party_org(
+            OrgKind::Provider {
+                provider_id: "dataport".into(),
+            },
+            "Dataport AöR",
+            "Dana Daten",
+            "dana@dataport-abgelaufen.example",
+        )
+        .await
+        .expect("created");
+    app.state.outbox.mail_queued().await;
+    let first = app.link_in_mail("dana@dataport-abgelaufen.example", "Einladung");
+    let valid = open_link(&app, &first).await;
+    assert_eq!(
+        markup::texts(&valid.body, "main h1"),
+        ["Passwort festlegen"]
+    );
+
+    // Seven days and a second later.
+    app.clock.advance(7 * 24 * 60 * 60 + 1);
+    let operator = signed_in_operator(&app, "abgelaufen@betrieb.example").await;
+    let page = app.get(PAGE, Opts::html().cookie(&operator)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(markup::texts(&page.body, "main tbody th"), ["Dataport AöR"]);
+    assert_eq!(
+        markup::texts(&page.body, "main tbody td .invitation"),
+        ["Einladung abgelaufen"]
+    );
+    assert_eq!(
+        markup::texts(&page.body, "main tbody td form button"),
+        ["Einladung erneut senden"]
+    );
+    let json = app.get(PAGE, Opts::json().cookie(&operator)).await;
+    assert_eq!(json.json()["organisationen"][0]["einladung"], "expired");
+
+    // The mailed link no longer leads to the password form.
+    let expired = open_link(&app, &first).await;
+    assert_eq!(
+        markup::texts(&expired.body, "main h1"),
+        ["Link ungültig oder abgelaufen"]
+    );
+
+    // Sent again: a new link that works; the old one stays void.
+    let resent = resend_pending(&app, &operator).await;
+    assert_eq!(
+        resent.location.as_deref(),
+        Some("/api/betrieb/anbieter?hinweis=erneut-gesendet")
+    );
+    let listed = app
+        .get(
+            resent.location.as_deref().unwrap_or(PAGE),
+            Opts::html().cookie(&operator),
+        )
+        .await;
+    assert_eq!(
+        markup::texts(&listed.body, "main tbody td .invitation"),
+        ["eingeladen"]
+    );
+    assert_eq!(markup::texts(&listed.body, "[role=status] p").len(), 1);
+    let second = app.link_in_mail("dana@dataport-abgelaufen.example", "Einladung");
+    assert_ne!(second, first);
+    let old = open_link(&app, &first).await;
+    assert_eq!(
+        markup::texts(&old.body, "main h1"),
+        ["Link ungültig oder abgelaufen"]
+    );
+    super::flows::set_password_and_sign_in(&app, &second, "dana@dataport-abgelaufen.example").await;
+    let after = app.get(PAGE, Opts::html().cookie(&operator)).await;
+    assert_eq!(
+        markup::texts(&after.body, "main tbody td .invitation"),
+        ["angenommen"]
+    );
+    let old = open_link(&app, &first).await;
+    assert_eq!(
+        markup::texts(&old.body, "main h1"),
+        ["Link ungültig oder abgelaufen"]
+    );
+}
+
+/// "Einladung erneut senden" is limited per organisation and hour: over the limit the page
+/// says so, no mail goes out and the last link keeps working; another organisation and the
+/// next hour are not affected.
+pub async fn resending_first_invitations_is_limited(store: Arc<dyn PortalStore>) {
+    let app = spawn_with(Arc::clone(&store), |settings| {
+        settings.limits.party_invitations_per_org = functions::domain::RateLimit {
+            max: 2,
+            window_secs: 3600,
+        };
+    })
+    .await;
+    let operator = signed_in_operator(&app, "grenze@betrieb.example").await;
+    let created = create(
+        &app,
+        &operator,
+        &[
+            ("partei", "dataport"),
+            ("name", "Dataport AöR"),
+            ("admin_name", "Dana Daten"),
+            ("admin_email", "dana@dataport-grenze.example"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    for _ in 0..2 {
+        let resent = resend_pending(&app, &operator).await;
+        assert_eq!(resent.status, 303, "{}", resent.body);
+    }
+    app.state.outbox.mail_queued().await;
+    let mails = app.mails_to("dana@dataport-grenze.example");
+    assert_eq!(mails, 3, "the invitation and two sent again");
+    let last = app.link_in_mail("dana@dataport-grenze.example", "Einladung");
+
+    let limited = resend_pending(&app, &operator).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.headers.get("retry-after").is_some());
+    let alert = markup::texts(&limited.body, "main [role=alert] p");
+    assert_eq!(alert.len(), 1, "{}", limited.body);
+    assert!(alert[0].contains("zu oft erneut gesendet"), "{alert:?}");
+    // The page is still the list, with the row still pending.
+    assert_eq!(
+        markup::texts(&limited.body, "main tbody td .invitation"),
+        ["eingeladen"]
+    );
+    app.state.outbox.mail_queued().await;
+    assert_eq!(app.mails_to("dana@dataport-grenze.example"), mails);
+    // Nothing changed: the last link still opens the password form.
+    let form = open_link(&app, &last).await;
+    assert_eq!(markup::texts(&form.body, "main h1"), ["Passwort festlegen"]);
+
+    // The next hour (when Retry-After says; the session kept alive halfway): sent again.
+    let wait: i64 = limited
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("seconds");
+    assert!((1..=3600).contains(&wait), "{wait}");
+    app.clock.advance(wait / 2);
+    assert_eq!(
+        app.get(PAGE, Opts::html().cookie(&operator)).await.status,
+        200
+    );
+    app.clock.advance(wait - wait / 2);
+    let resent = resend_pending(&app, &operator).await;
+    assert_eq!(resent.status, 303, "{}", resent.body);
+    app.state.outbox.mail_queued().await;
+    assert_eq!(app.mails_to("dana@dataport-grenze.example"), mails + 1);
+    let newest = app.link_in_mail("dana@dataport-grenze.example", "Einladung");
+    assert_ne!(newest, last);
+    let void = open_link(&app, &last).await;
+    assert_eq!(
+        markup::texts(&void.body, "main h1"),
+        ["Link ungültig oder abgelaufen"]
+    );
+}
