@@ -169,7 +169,8 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
     await expectText(page.getByRole("main").getByRole("status"), "wieder aktiv");
   });
   await step("Zweiten Faktor zurücksetzen: aus der Personenliste, Adresse vorausgefüllt, axe-sauber", async () => {
-    await page.getByRole("link", { name: `Zurücksetzen: ${customer.name}` }).click();
+    // The link names the person for screen readers ("Zurücksetzen: Erika Mustermann").
+    await page.getByRole("region", { name: "Personen" }).getByRole("link", { name: new RegExp(`^Zurücksetzen\\W+${customer.name}$`) }).click();
     await expectText(page.locator("h1"), "Zweiten Faktor zurücksetzen");
     const value = await page.getByLabel(/^E-Mail-Adresse der Person/).inputValue();
     if (value !== customer.email) throw new Error(`vorausgefüllt: ${value}`);

@@ -1,8 +1,9 @@
 //! "Gemeldete Bedarfe" in the operator console: the reported needs with filters (category,
 //! open or handled, period), marked as handled once (a second mark says by whom and when),
 //! and the filtered list as CSV for German Excel (all pages). The list comes in pages of
-//! [`NEEDS_PAGE_SIZE`] whose links keep the filter; a page past the last leads to the last. The bearer-token JSON route stays as it was
-//! (`operator::operator_needs`); without a token the same address is this page.
+//! [`NEEDS_PAGE_SIZE`] whose links keep the filter; a page past the last leads to the last.
+//! The bearer-token JSON route stays as it was (`operator::operator_needs`); without a token
+//! the same address is this page.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -254,8 +255,18 @@ pub async fn needs_page(
         ));
     }
     if page > last {
-        // A page past the end (the list got shorter, or a typed address): the last one.
-        return Ok(see_other(&query.page_url(last)));
+        // A page past the end (the list got shorter, e.g. by a mark with "Nur offene", or a
+        // typed address): the last one, with the notice of the mark if there is one.
+        let mut extra = vec![
+            ("hinweis", query.hinweis.as_str()),
+            ("bedarf", query.bedarf.as_str()),
+        ];
+        extra.retain(|(_, v)| !v.is_empty());
+        let last_text = last.to_string();
+        if last > 1 {
+            extra.push(("seite", &last_text));
+        }
+        return Ok(see_other(&query.url(LIST, &extra)));
     }
     let notice = notice(&state, &query).await;
     let rows: Vec<_> = found.rows.iter().map(view).collect();
