@@ -9,15 +9,22 @@
 // summary), deactivates it (the customer can no longer sign in) and reactivates it; under
 // "Anbieterorganisationen" sends the form empty (error summary), then creates the
 // organisation of a provider without one and sees its first Hauptadmin listed as eingeladen.
+// "Zweiten Faktor zurücksetzen": the customer has switched her second factor on; from her
+// organisation's page the operator opens the form, is refused for the own factor (message at
+// the field), confirms "Wirklich zurücksetzen?" for the customer, who gets a mail; with
+// JavaScript and by keyboard only, a person without a factor is refused at the field.
 // A customer gets 403 on the console. axe: 0 violations on every console page, empty and
 // with errors.
 import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
+import { keyboardUser } from "../lib/keyboard.mjs";
+import { mails, waitForMailLink } from "../lib/mail.mjs";
 import { expectNeedConfirmed, fillNeed } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { signUpAndSignIn } from "../lib/signup.mjs";
 import { setPasswordFromInvitation, signInSettingUpSecondFactor } from "../lib/members.mjs";
+import { totp } from "../lib/totp.mjs";
 
 const env = portalAndBrowser("betriebskonsole");
 
@@ -40,7 +47,19 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
     await customers.getByRole("button", { name: "Bedarf senden" }).click();
     await expectNeedConfirmed(customers);
   });
+  await customerStep("Die Kundin schaltet die Zwei-Faktor-Anmeldung ein", async () => {
+    await customers.goto(`${portal.url}/api/konto/zwei-faktor`);
+    const customerKey = (await customers.locator("[data-secret]").textContent()).trim();
+    await customers.getByLabel("Bestätigungscode aus der App").fill(totp(customerKey));
+    await customers.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
+    await expectText(customers.getByRole("main").getByRole("status"), "ist eingeschaltet");
+  });
   await customerStep("Die Betriebskonsole ist Kundinnen und Kunden verschlossen (403)", async () => {
+    const reset = await customers.request.post(`${portal.url}/api/betrieb/zwei-faktor`, {
+      form: { email: operator.email, bestaetigt: "ja" },
+      headers: { origin: portal.url },
+    });
+    if (reset.status() !== 403) throw new Error(`Zurücksetzen: Status ${reset.status()} statt 403`);
     const response = await customers.goto(`${portal.url}/api/betrieb/bedarfe`);
     if (response.status() !== 403) throw new Error(`Status ${response.status()} statt 403`);
   });
@@ -135,6 +154,49 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
   await step("Organisation wieder aktivieren", async () => {
     await page.getByRole("button", { name: "Organisation wieder aktivieren" }).click();
     await expectText(page.getByRole("main").getByRole("status"), "wieder aktiv");
+  });
+  await step("Zweiten Faktor zurücksetzen: aus der Personenliste, Adresse vorausgefüllt, axe-sauber", async () => {
+    // The link names the person for screen readers ("Zurücksetzen: Erika Mustermann").
+    await page.getByRole("region", { name: "Personen" }).getByRole("link", { name: new RegExp(`^Zurücksetzen\\W+${customer.name}$`) }).click();
+    await expectText(page.locator("h1"), "Zweiten Faktor zurücksetzen");
+    const value = await page.getByLabel(/^E-Mail-Adresse der Person/).inputValue();
+    if (value !== customer.email) throw new Error(`vorausgefüllt: ${value}`);
+    await expectAxeClean(page, "Zweiten Faktor zurücksetzen");
+  });
+  await step("Der eigene Faktor: Meldung am Feld, axe-sauber", async () => {
+    await page.getByLabel(/^E-Mail-Adresse der Person/).fill(operator.email);
+    await page.getByRole("button", { name: "Weiter" }).click();
+    await expectText(page.locator(".error-summary"), "eigenen zweiten Faktor");
+    await expectText(page.locator("#zf-email-fehler"), "Betriebskonsole");
+    await expectAxeClean(page, "Zweiten Faktor zurücksetzen (mit Fehler)");
+  });
+  await step("Wirklich zurücksetzen? Ja: Hinweis und E-Mail an die Kundin, axe-sauber", async () => {
+    await page.getByLabel(/^E-Mail-Adresse der Person/).fill(customer.email);
+    await page.getByRole("button", { name: "Weiter" }).click();
+    await expectText(page.locator("h1"), "Wirklich zurücksetzen?");
+    await expectText(page.getByRole("main"), customer.organisation);
+    await expectAxeClean(page, "Wirklich zurücksetzen?");
+    await page.getByRole("button", { name: "Ja, zweiten Faktor zurücksetzen" }).click();
+    await expectText(page.getByRole("main").getByRole("status"), "ist zurückgesetzt");
+    await expectAxeClean(page, "Zweiten Faktor zurücksetzen (zurückgesetzt)");
+    await until(
+      () => mails(portal.mailDir).find((m) => m.to.includes(customer.email) && /zurückgesetzt/.test(m.body) && /abgemeldet/.test(m.body)),
+      "keine E-Mail über das Zurücksetzen an die Kundin",
+    );
+  });
+  await step("Mit JavaScript, nur Tastatur: eine Person ohne zweiten Faktor, Meldung am Feld", async () => {
+    const jsPage = await openPage(browser, { storageState: await page.context().storageState() });
+    const kb = keyboardUser(jsPage);
+    await jsPage.goto(`${portal.url}/api/betrieb/zwei-faktor`);
+    await kb.tabUntil((f) => f.id === "zf-email", "das Feld „E-Mail-Adresse der Person“");
+    await kb.type(customer.email);
+    await kb.tabUntil((f) => f.tag === "button" && /Weiter/.test(f.text), "„Weiter“", { max: 2 });
+    await kb.press("Enter", { navigates: true });
+    await expectText(jsPage.locator(".error-summary"), "ohne zweiten Faktor");
+    await expectText(jsPage.locator("#zf-email-fehler"), "nichts zurückzusetzen");
+    await expectAxeClean(jsPage, "Zweiten Faktor zurücksetzen (mit JavaScript, mit Fehler)");
+    kb.expectAllVisible();
+    await jsPage.context().close();
   });
   await step("Anbieterorganisationen über die Navigation: leeres Formular, axe-sauber", async () => {
     await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Anbieterorganisationen" }).click();

@@ -132,3 +132,25 @@ pub mod party_org {
     };
     pub const FIELDS: &[Field] = &[PARTY, NAME, ADMIN_NAME, ADMIN_EMAIL];
 }
+
+/// "Zweiten Faktor zurücksetzen": the address of the person whose authenticator app is lost,
+/// and the answer of the confirmation step ("Wirklich zurücksetzen?").
+pub mod factor_reset {
+    use super::*;
+
+    pub const EMAIL: Field = Field {
+        kind: FieldKind::Email,
+        max_len: 254,
+        autocomplete: "off",
+        hint: "Die Adresse, mit der sich die Person anmeldet.",
+        ..Field::new("email", "zf-email", "E-Mail-Adresse der Person")
+    };
+    /// `ja` once the operator has confirmed; without it the form asks first.
+    pub const CONFIRMED: Field = Field {
+        kind: FieldKind::Hidden,
+        required: false,
+        max_len: 2,
+        ..Field::new("bestaetigt", "zf-bestaetigt", "Bestätigt")
+    };
+    pub const FIELDS: &[Field] = &[EMAIL, CONFIRMED];
+}

@@ -72,6 +72,8 @@ pub struct Limits {
     /// Mails the newsletter form sends to one address (confirmation links, notices); further
     /// submissions answer the same and send nothing, so the form cannot flood a mailbox.
     pub newsletter_mails_per_address: RateLimit,
+    /// Second factors one operator resets from the console (then 429).
+    pub factor_resets_per_operator: RateLimit,
 }
 
 impl Default for Limits {
@@ -114,6 +116,10 @@ impl Default for Limits {
             newsletter_mails_per_address: RateLimit {
                 max: 3,
                 window_secs: 24 * 3600,
+            },
+            factor_resets_per_operator: RateLimit {
+                max: 10,
+                window_secs: 3600,
             },
         }
     }

@@ -15,12 +15,14 @@ mod openapi;
 mod operator;
 mod operator_console;
 mod operator_deadlines;
+mod operator_factor;
 mod operator_figures;
 mod operator_gate;
 mod operator_needs;
 mod operator_orgs;
 mod operator_providers;
 mod orders;
+mod pagination;
 mod profile;
 pub mod refusal;
 pub mod request;
@@ -771,9 +773,9 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/betrieb/bedarfe",
-                "Gemeldete Bedarfe, neueste zuerst; ohne Token für angemeldete Betreiberkonten die Seite „Gemeldete Bedarfe“ mit Filtern (kategorie, stand, von, bis) (HTML)",
+                "Gemeldete Bedarfe, neueste zuerst; ohne Token für angemeldete Betreiberkonten die Seite „Gemeldete Bedarfe“ mit Filtern (kategorie, stand, von, bis) in Seiten zu 20 (seite; eine Seite nach der letzten leitet zur letzten) (HTML)",
             )
-            .query(&["kategorie", "stand", "von", "bis", "hinweis", "bedarf"])
+            .query(&["kategorie", "stand", "von", "bis", "seite", "hinweis", "bedarf"])
             .auth(Auth::Operator),
             get(op::operator_needs),
         ),
@@ -799,9 +801,9 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/betrieb/organisationen",
-                "„Organisationen“: Suche nach dem Namen (q), mit Art, Stand, Personen und Bestellungen; Sitzung eines Betreiberkontos (HTML)",
+                "„Organisationen“: Suche nach dem Namen (q), mit Art, Stand, Personen und Bestellungen, nach Namen in Seiten zu 25 (seite; eine Seite nach der letzten leitet zur letzten); Sitzung eines Betreiberkontos (HTML)",
             )
-            .query(&["q"])
+            .query(&["q", "seite"])
             .auth(Auth::Session),
             get(operator_orgs::organisations),
         ),
@@ -898,6 +900,24 @@ pub fn routes() -> Vec<Route> {
             )
             .auth(Auth::Operator),
             get(operator_figures::operator_figures),
+        ),
+        r(
+            RouteDoc::get(
+                "/api/betrieb/zwei-faktor",
+                "„Zweiten Faktor zurücksetzen“: das Formular (email füllt die Adresse vor), nach dem Zurücksetzen mit Hinweis (zurueckgesetzt); Sitzung eines Betreiberkontos (HTML)",
+            )
+            .query(&["email", "zurueckgesetzt"])
+            .auth(Auth::Session),
+            get(operator_factor::factor_page),
+        ),
+        r(
+            RouteDoc::post(
+                "/api/betrieb/zwei-faktor",
+                "Den verlorenen zweiten Faktor einer anderen Person zurücksetzen (wie csp-function admin reset-second-factor): ohne bestaetigt=ja zeigt die Antwort, wessen Faktor es ist, und fragt nach; mit bestaetigt=ja werden Faktor und Sitzungen beendet, die Person per E-Mail informiert, das Änderungsprotokoll nennt die handelnde Person. Nicht der eigene Faktor; begrenzt je Betreiberkonto; Sitzung eines Betreiberkontos mit CSRF-Token",
+                &[catalog::forms::operator::factor_reset::FIELDS],
+            )
+            .auth(Auth::Session),
+            post(operator_factor::reset_factor),
         ),
     ]
 }

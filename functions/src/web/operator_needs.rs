@@ -1,7 +1,9 @@
 //! "Gemeldete Bedarfe" in the operator console: the reported needs with filters (category,
 //! open or handled, period), marked as handled once (a second mark says by whom and when),
-//! and the filtered list as CSV for German Excel. The bearer-token JSON route stays as it was
-//! (`operator::operator_needs`); without a token the same address is this page.
+//! and the filtered list as CSV for German Excel (all pages). The list comes in pages of
+//! [`NEEDS_PAGE_SIZE`] whose links keep the filter; a page past the last leads to the last.
+//! The bearer-token JSON route stays as it was (`operator::operator_needs`); without a token
+//! the same address is this page.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,12 +16,15 @@ use super::form::{PostedForm, day_start};
 use super::members::require_token;
 use super::operator_console::operator_session;
 use super::orders::order_error;
+use super::pagination::{page_count, pagination, requested_page};
 use super::refusal::Refusal;
 use super::request::Caller;
 use super::responses::{CORRECT, errors_json, json_value, see_other};
 use crate::domain::clock::german_day;
 use crate::domain::orders::Need;
-use crate::domain::orders::operator::{NO_CATEGORY, NeedFilter, NeedMarked, needs_csv};
+use crate::domain::orders::operator::{
+    NEEDS_PAGE_SIZE, NO_CATEGORY, NeedFilter, NeedMarked, needs_csv,
+};
 use crate::domain::validation::FieldErrors;
 use crate::pages::Page;
 use crate::state::AppState;
@@ -41,6 +46,8 @@ pub struct NeedsQuery {
     hinweis: String,
     #[serde(default)]
     bedarf: String,
+    #[serde(default)]
+    seite: String,
 }
 
 impl NeedsQuery {
@@ -54,6 +61,20 @@ impl NeedsQuery {
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .collect()
+    }
+
+    /// The page asked for.
+    fn page(&self) -> usize {
+        requested_page(&self.seite)
+    }
+
+    /// The list with this filter on page `page` (1 = none).
+    fn page_url(&self, page: usize) -> String {
+        if page > 1 {
+            self.url(LIST, &[("seite", &page.to_string())])
+        } else {
+            self.url(LIST, &[])
+        }
     }
 
     /// `path` with this filter (and `extra` pairs) as its query.
@@ -115,6 +136,8 @@ impl NeedsQuery {
             handled,
             from,
             until,
+            offset: (self.page() - 1) * NEEDS_PAGE_SIZE,
+            limit: NEEDS_PAGE_SIZE,
         })
     }
 }
@@ -200,23 +223,53 @@ pub async fn needs_page(
     let categories = categories(&state);
     let (filter, errors, status) = match query.filter(&categories) {
         Ok(filter) => (filter, FieldErrors::default(), StatusCode::OK),
+        // The filter to correct above, and the first page of all needs below.
         Err(errors) => (
-            NeedFilter::default(),
+            NeedFilter {
+                limit: NEEDS_PAGE_SIZE,
+                ..NeedFilter::default()
+            },
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     };
-    let needs = state
+    let found = state
         .orders
         .filtered_needs(&filter)
         .await
         .map_err(|e| order_error(&caller, Some(&info.user.name), e))?;
+    let (page, listed) = if errors.is_empty() {
+        (query.page(), query.clone())
+    } else {
+        (1, NeedsQuery::default())
+    };
+    let last = page_count(found.total, NEEDS_PAGE_SIZE);
     if caller.wants_json {
-        let list: Vec<_> = needs.iter().map(need_json).collect();
-        return Ok(json_value(status, serde_json::json!({"bedarfe": list})));
+        let list: Vec<_> = found.rows.iter().map(need_json).collect();
+        return Ok(json_value(
+            status,
+            serde_json::json!({
+                "gesamt": found.total, "seite": page, "seitengroesse": NEEDS_PAGE_SIZE,
+                "bedarfe": list,
+            }),
+        ));
+    }
+    if page > last {
+        // A page past the end (the list got shorter, e.g. by a mark with "Nur offene", or a
+        // typed address): the last one, with the notice of the mark if there is one.
+        let mut extra = vec![
+            ("hinweis", query.hinweis.as_str()),
+            ("bedarf", query.bedarf.as_str()),
+        ];
+        extra.retain(|(_, v)| !v.is_empty());
+        let last_text = last.to_string();
+        if last > 1 {
+            extra.push(("seite", &last_text));
+        }
+        return Ok(see_other(&query.url(LIST, &extra)));
     }
     let notice = notice(&state, &query).await;
-    let rows: Vec<_> = needs.iter().map(view).collect();
+    let rows: Vec<_> = found.rows.iter().map(view).collect();
     let mut choices: Vec<Choice> = categories
         .iter()
         .map(|(id, name)| Choice {
@@ -248,16 +301,25 @@ pub async fn needs_page(
     } else {
         "Fehler: Gemeldete Bedarfe"
     };
-    let filter_fields: Vec<(&str, &str)> = query.pairs();
+    let page_text = page.to_string();
+    let mut filter_fields: Vec<(&str, &str)> = listed.pairs();
+    if page > 1 {
+        filter_fields.push(("seite", &page_text));
+    }
     let page = Page::new("betrieb/needs.html", title)
         .status(status)
         .with("needs", &rows)
-        .with("filtered", &query.filtered())
+        .with("total", &found.total)
+        .with(
+            "pagination",
+            &pagination(page, found.total, NEEDS_PAGE_SIZE, |n| listed.page_url(n)),
+        )
+        .with("filtered", &listed.filtered())
         .with("form", &form)
         .with("categories", &choices)
         .with("notice", &notice)
         .with("filter_fields", &filter_fields)
-        .with("csv", &query.url(&format!("{LIST}.csv"), &[]))
+        .with("csv", &listed.url(&format!("{LIST}.csv"), &[]))
         .with("csrf", &info.csrf_token);
     Ok(state.page(page, Some(&info.user.name)))
 }
@@ -290,11 +352,14 @@ pub async fn needs_csv_file(
     axum::extract::Query(query): axum::extract::Query<NeedsQuery>,
 ) -> Result<Response, Refusal> {
     let info = operator_session(&state, &caller).await?;
-    let filter = query.filter(&categories(&state)).map_err(|errors| {
+    let mut filter = query.filter(&categories(&state)).map_err(|errors| {
         Refusal::new(&caller, StatusCode::UNPROCESSABLE_ENTITY, CORRECT)
             .with_fields(errors_json(&errors))
             .for_session(Some(&info.user.name))
     })?;
+    // The whole filtered list, whichever page the link was on.
+    filter.offset = 0;
+    filter.limit = 0;
     let needs = state
         .orders
         .filtered_needs(&filter)
@@ -303,7 +368,7 @@ pub async fn needs_csv_file(
     let mut response = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        needs_csv(&needs),
+        needs_csv(&needs.rows),
     )
         .into_response();
     response.headers_mut().insert(
@@ -326,6 +391,7 @@ pub async fn mark_handled(
         stand: input.get(form::STATE.name).to_owned(),
         von: input.get(form::FROM.name).to_owned(),
         bis: input.get(form::UNTIL.name).to_owned(),
+        seite: input.get("seite").to_owned(),
         ..NeedsQuery::default()
     };
     let marked = state
@@ -347,8 +413,9 @@ pub async fn mark_handled(
             serde_json::json!({"ok": status == StatusCode::OK, "bedarf": need_json(need)}),
         ));
     }
-    Ok(see_other(&back.url(
-        LIST,
-        &[("hinweis", hinweis), ("bedarf", need.id.as_str())],
-    )))
+    let mut extra = vec![("hinweis", hinweis), ("bedarf", need.id.as_str())];
+    if back.page() > 1 {
+        extra.push(("seite", back.seite.as_str()));
+    }
+    Ok(see_other(&back.url(LIST, &extra)))
 }

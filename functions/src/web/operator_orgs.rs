@@ -15,6 +15,7 @@ use super::form::PostedForm;
 use super::members::require_token;
 use super::operator_console::operator_session;
 use super::orders::order_error;
+use super::pagination::{page_count, pagination, requested_page};
 use super::refusal::Refusal;
 use super::request::Caller;
 use super::responses::{CORRECT, see_other};
@@ -22,7 +23,7 @@ use crate::domain::AccountError;
 use crate::domain::accounts::SessionInfo;
 use crate::domain::clock::german_day;
 use crate::domain::model::{OrgStatus, Standing};
-use crate::domain::orders::operator_orgs::{OrgChangeError, OrgOverview};
+use crate::domain::orders::operator_orgs::{ORGS_PAGE_SIZE, OrgChangeError, OrgOverview};
 use crate::domain::validation::FieldErrors;
 use crate::pages::Page;
 use crate::state::AppState;
@@ -33,6 +34,25 @@ const LIST: &str = "/api/betrieb/organisationen";
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    seite: String,
+}
+
+/// The search for `q` on page `page` (1 = none).
+fn search_url(q: &str, page: usize) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if !q.is_empty() {
+        query.append_pair(org_search::QUERY.name, q);
+    }
+    if page > 1 {
+        query.append_pair("seite", &page.to_string());
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        LIST.to_owned()
+    } else {
+        format!("{LIST}?{query}")
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -46,7 +66,8 @@ struct RowView<'a> {
     orders: usize,
 }
 
-/// The search, and the organisations found.
+/// The search, and the organisations found: one page of [`ORGS_PAGE_SIZE`], by name; a
+/// page past the last leads to the last.
 pub async fn organisations(
     State(state): State<AppState>,
     caller: Caller,
@@ -54,12 +75,18 @@ pub async fn organisations(
 ) -> Result<Response, Refusal> {
     let info = operator_session(&state, &caller).await?;
     let q: String = query.q.trim().chars().take(100).collect();
-    let rows = state
+    let page = requested_page(&query.seite);
+    let found = state
         .orders
-        .search_orgs(&q)
+        .search_orgs(&q, (page - 1) * ORGS_PAGE_SIZE, ORGS_PAGE_SIZE)
         .await
         .map_err(|e| order_error(&caller, Some(&info.user.name), e))?;
-    let views: Vec<_> = rows
+    let last = page_count(found.total, ORGS_PAGE_SIZE);
+    if page > last {
+        return Ok(see_other(&search_url(&q, last)));
+    }
+    let views: Vec<_> = found
+        .rows
         .iter()
         .map(|r| RowView {
             id: &r.org.id,
@@ -76,7 +103,12 @@ pub async fn organisations(
         .with("rows", &views)
         .with("form", &form)
         .with("searched", &!q.is_empty())
-        .with("limit", &crate::domain::orders::operator_orgs::SEARCH_LIMIT);
+        .with("total", &found.total)
+        .with("current_page", &page)
+        .with(
+            "pagination",
+            &pagination(page, found.total, ORGS_PAGE_SIZE, |n| search_url(&q, n)),
+        );
     Ok(state.page(page, Some(&info.user.name)))
 }
 
@@ -92,6 +124,12 @@ struct PersonView<'a> {
     email: &'a str,
     role: &'static str,
     state: &'static str,
+    /// Signs in with a second factor.
+    factor: bool,
+    /// The signed-in operator (whose factor the console does not reset).
+    own: bool,
+    /// "Zweiten Faktor zurücksetzen" with the address filled in.
+    reset: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -157,6 +195,15 @@ fn detail_page(
             } else {
                 "aktiv"
             },
+            factor: u.second_factor.is_some(),
+            own: u.id == info.user.id,
+            reset: format!(
+                "{}?{}",
+                super::operator_factor::PAGE,
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("email", &u.email)
+                    .finish()
+            ),
         })
         .collect();
     let candidates: Vec<_> = overview

@@ -84,7 +84,7 @@ async fn openapi_document_covers_every_route() {
     );
 }
 
-fn smtp_server() -> (String, std::path::PathBuf) {
+pub(crate) fn smtp_server() -> (String, std::path::PathBuf) {
     let address = std::env::var("CSP_TEST_SMTP").unwrap_or_else(|_| {
         panic!(
             "CSP_TEST_SMTP is not set: run the tests through scripts/test, which starts aiosmtpd"
@@ -96,7 +96,7 @@ fn smtp_server() -> (String, std::path::PathBuf) {
 }
 
 /// Mails in the server's Maildir that contain `needle`.
-fn received(maildir: &std::path::Path, needle: &str) -> Vec<String> {
+pub(crate) fn received(maildir: &std::path::Path, needle: &str) -> Vec<String> {
     let mut found = Vec::new();
     for sub in ["new", "cur"] {
         let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else {
@@ -216,7 +216,7 @@ async fn registration_mail_travels_through_a_real_smtp_server() {
 }
 
 /// Headers plus the decoded body (lettre picks base64 or quoted-printable for UTF-8 text).
-fn decoded(raw: &str) -> String {
+pub(crate) fn decoded(raw: &str) -> String {
     use base64::Engine;
     let raw = raw.replace("\r\n", "\n");
     let (headers, body) = raw.split_once("\n\n").expect("headers and body");

@@ -3,8 +3,12 @@
 //! ended, with the party whose turn it is.
 //!
 //! Access patterns (no scan of all records):
-//! - needs: SQLite `needs` table read whole (it holds only needs), DynamoDB the `NEEDS`
-//!   partition of GSI1; a need is read and marked by its key.
+//! - needs, one page through a filter: SQLite index `needs_by_created (created_at)` with the
+//!   period as its range (`INDEXED BY`), category and state as conditions on the documents it
+//!   finds, `LIMIT`/`OFFSET` for the page and `count(*)` for the total; DynamoDB the `NEEDS`
+//!   partition of GSI1 with the period as a key condition on `<created>#<id>`, read through
+//!   (all of its pages), then category and state filtered and the page cut out in memory
+//!   ([`NeedFilter::page_of`]). A need is read and marked by its key.
 //! - deadlines: SQLite index `orders_undecided (final, deadline)` with `final = 0 AND
 //!   deadline < ?`; DynamoDB GSI1 partition `UNDECIDED` with `GSI1SK < <deadline>` (a key
 //!   condition on the sort key `<deadline>#<id>`), then each order by its key.
@@ -28,6 +32,10 @@ pub const WATCH_DAYS: i64 = 10;
 pub trait OperatorStore: Send + Sync {
     /// One need by its id.
     async fn get_need(&self, id: &str) -> Result<Option<Need>, StoreError>;
+
+    /// The needs through `filter`, newest first (ties by id, descending): the page
+    /// `filter.offset`/`filter.limit` (limit 0: all) and how many match in all.
+    async fn list_needs_page(&self, filter: &NeedFilter) -> Result<NeedPage, StoreError>;
 
     /// Replaces the need by `need` (which carries `handled`) if it is not handled yet:
     /// [`StoreError::Conflict`] if it was (then nothing is written), [`StoreError::NotFound`]
@@ -70,6 +78,20 @@ pub struct NeedFilter {
     pub from: Option<i64>,
     /// Reported before (Unix seconds).
     pub until: Option<i64>,
+    /// How many matching needs (newest first) come before the page.
+    pub offset: usize,
+    /// The page's size; 0 for all (the CSV export).
+    pub limit: usize,
+}
+
+/// How many needs one page of the operator's list shows.
+pub const NEEDS_PAGE_SIZE: usize = 20;
+
+/// One page of the needs through a filter, and how many the filter found in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeedPage {
+    pub rows: Vec<Need>,
+    pub total: usize,
 }
 
 /// The category filter's value for needs reported without a category.
@@ -89,6 +111,24 @@ impl NeedFilter {
             .is_none_or(|handled| need.handled.is_some() == handled)
             && self.from.is_none_or(|from| need.created_at >= from)
             && self.until.is_none_or(|until| need.created_at < until)
+    }
+
+    /// Filters, sorts (newest first, ties by id descending) and cuts out the page: for
+    /// stores that read the needs by key and filter in memory.
+    pub fn page_of(&self, mut needs: Vec<Need>) -> NeedPage {
+        needs.retain(|n| self.matches(n));
+        needs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        let total = needs.len();
+        let rows = needs
+            .into_iter()
+            .skip(self.offset)
+            .take(if self.limit == 0 {
+                usize::MAX
+            } else {
+                self.limit
+            })
+            .collect();
+        NeedPage { rows, total }
     }
 }
 
@@ -159,11 +199,9 @@ impl Orders {
         Ok(self.store.get_need(id).await?)
     }
 
-    /// The needs through `filter`, newest first.
-    pub async fn filtered_needs(&self, filter: &NeedFilter) -> Result<Vec<Need>, OrderError> {
-        let mut needs = self.store.list_needs().await?;
-        needs.retain(|n| filter.matches(n));
-        Ok(needs)
+    /// The needs through `filter`, newest first: its page and how many match in all.
+    pub async fn filtered_needs(&self, filter: &NeedFilter) -> Result<NeedPage, OrderError> {
+        Ok(self.store.list_needs_page(filter).await?)
     }
 
     /// Marks a need as handled by `by`, once: a second mark (also a concurrent one) answers

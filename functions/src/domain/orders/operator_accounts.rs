@@ -4,10 +4,15 @@
 //! organisation's audit trail. An operator must then set up a new factor at the next
 //! sign-in (the operator gate asks for it before anything else); anyone else signs in with
 //! the password alone until they switch it on again.
+//!
+//! The operator console offers the same reset for other people
+//! ([`Orders::reset_others_second_factor`]): the same function, the acting operator named in
+//! the audit entry, and never the operator's own factor (they would lock themselves out of
+//! the check that lets them into the console).
 
 use super::{OrderError, Orders};
 use crate::domain::mails;
-use crate::domain::model::{AuditAction, AuditEntry, User};
+use crate::domain::model::{AuditAction, AuditEntry, Organisation, User};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
 use crate::domain::validation;
@@ -21,6 +26,9 @@ pub enum ResetFactorError {
     NoSuchPerson,
     #[error("the person has no second factor")]
     NoFactor,
+    /// An operator's own factor, from the console.
+    #[error("an operator resets no own second factor in the console")]
+    Own,
     #[error(transparent)]
     Order(#[from] OrderError),
 }
@@ -39,21 +47,62 @@ impl Orders {
         email: &str,
         actor: &str,
     ) -> Result<User, ResetFactorError> {
+        self.reset(email, actor, None).await
+    }
+
+    /// The person whose factor `operator` would reset from the console, and their
+    /// organisation: what the confirmation step shows. Refuses as the reset would.
+    pub async fn factor_holder(
+        &self,
+        email: &str,
+        operator: &User,
+    ) -> Result<(User, Organisation), ResetFactorError> {
+        self.holder(email, Some(&operator.id)).await
+    }
+
+    /// [`Self::reset_second_factor`] from the operator console: `operator` is named in the
+    /// audit entry and cannot reset their own factor ([`ResetFactorError::Own`]).
+    pub async fn reset_others_second_factor(
+        &self,
+        email: &str,
+        operator: &User,
+    ) -> Result<User, ResetFactorError> {
+        self.reset(email, &operator.name, Some(&operator.id)).await
+    }
+
+    async fn holder(
+        &self,
+        email: &str,
+        not_of: Option<&str>,
+    ) -> Result<(User, Organisation), ResetFactorError> {
         let email = validation::normalize_email(email)
             .map_err(|message| ResetFactorError::Invalid(message.to_string()))?;
-        let before = self
+        let person = self
             .store
             .find_user_by_email(&email)
             .await?
             .ok_or(ResetFactorError::NoSuchPerson)?;
-        if before.second_factor.is_none() {
+        if not_of == Some(person.id.as_str()) {
+            return Err(ResetFactorError::Own);
+        }
+        if person.second_factor.is_none() {
             return Err(ResetFactorError::NoFactor);
         }
         let org = self
             .store
-            .get_org(&before.org_id)
+            .get_org(&person.org_id)
             .await?
             .ok_or(ResetFactorError::NoSuchPerson)?;
+        Ok((person, org))
+    }
+
+    async fn reset(
+        &self,
+        email: &str,
+        actor: &str,
+        not_of: Option<&str>,
+    ) -> Result<User, ResetFactorError> {
+        let (before, org) = self.holder(email, not_of).await?;
         let after = User {
             second_factor: None,
             ..before.clone()

@@ -5,7 +5,9 @@
 //!
 //! Access patterns: organisations are read per status (SQLite `orgs.status`, DynamoDB the
 //! GSI1 partitions `ORGSTATUS#<status>`), their people by `ORGUSERS#<org>` and their orders
-//! by `ORGORDERS#<org>` (SQLite indexes `users.org_id`, `orders_by_org`).
+//! by `ORGORDERS#<org>` (SQLite indexes `users.org_id`, `orders_by_org`). The search reads
+//! every status's organisations that way, filters and sorts them by name in memory (the name
+//! is no key) and counts people and orders only for the page it shows.
 
 use super::{OrderError, Orders};
 use crate::domain::input::Problems;
@@ -13,8 +15,15 @@ use crate::domain::model::{AuditAction, AuditEntry, OrgStatus, Organisation, Use
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::new_id;
 
-/// At most this many organisations answer a search.
-pub const SEARCH_LIMIT: usize = 50;
+/// How many organisations one page of the search shows.
+pub const ORGS_PAGE_SIZE: usize = 25;
+
+/// One page of the organisations a search found, and how many it found in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrgSearch {
+    pub rows: Vec<OrgRow>,
+    pub total: usize,
+}
 
 /// One organisation as the search lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,9 +78,15 @@ pub enum OrgNameField {
 }
 
 impl Orders {
-    /// Organisations whose name contains `query` (case-insensitive; all if empty), by name,
-    /// at most [`SEARCH_LIMIT`], with their people and orders counted.
-    pub async fn search_orgs(&self, query: &str) -> Result<Vec<OrgRow>, OrderError> {
+    /// Organisations whose name contains `query` (case-insensitive; all if empty), by name
+    /// (ties by id): `limit` of them (0: all) after the first `offset`, with their people and
+    /// orders counted, and how many the search found in all.
+    pub async fn search_orgs(
+        &self,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<OrgSearch, OrderError> {
         let wanted = query.trim().to_lowercase();
         let mut orgs = Vec::new();
         for status in OrgStatus::ALL {
@@ -84,9 +99,13 @@ impl Orders {
                 .cmp(&b.name.to_lowercase())
                 .then(a.id.cmp(&b.id))
         });
-        orgs.truncate(SEARCH_LIMIT);
-        let mut rows = Vec::with_capacity(orgs.len());
-        for org in orgs {
+        let total = orgs.len();
+        let page = orgs
+            .into_iter()
+            .skip(offset)
+            .take(if limit == 0 { usize::MAX } else { limit });
+        let mut rows = Vec::new();
+        for org in page {
             let members = self.store.list_org_users(&org.id).await?.len();
             let orders = self.store.list_org_orders(&org.id).await?.len();
             rows.push(OrgRow {
@@ -95,7 +114,7 @@ impl Orders {
                 orders,
             });
         }
-        Ok(rows)
+        Ok(OrgSearch { rows, total })
     }
 
     /// One organisation with its people, orders counted and audit trail.

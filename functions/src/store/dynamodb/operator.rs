@@ -11,7 +11,7 @@ use super::{
     n, s, sortable, to_doc,
 };
 use crate::domain::model::{AuditEntry, OrgStatus, Organisation, OutgoingMail, User};
-use crate::domain::orders::operator::OperatorStore;
+use crate::domain::orders::operator::{NeedFilter, NeedPage, OperatorStore};
 use crate::domain::orders::ports::OrderStore;
 use crate::domain::orders::{Need, Order};
 use crate::domain::ports::Store;
@@ -23,6 +23,43 @@ fn need_key(id: &str) -> Item {
 
 #[async_trait]
 impl OperatorStore for DynamoStore {
+    /// The `NEEDS` partition of GSI1 in the period (a key condition on `<created>#<id>`),
+    /// read through all of its pages; category, state and the page in memory.
+    async fn list_needs_page(&self, filter: &NeedFilter) -> Result<NeedPage, StoreError> {
+        let low = format!("{}#", sortable(filter.from.unwrap_or(0).max(0)));
+        // `~` sorts after every id character.
+        let high = match filter.until {
+            Some(until) => format!("{}#", sortable(until.max(0))),
+            None => format!("{}~", sortable(i64::MAX)),
+        };
+        let mut needs = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high")
+                .expression_attribute_values(":pk", s("NEEDS"))
+                .expression_attribute_values(":low", s(low.clone()))
+                .expression_attribute_values(":high", s(high.clone()))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items.unwrap_or_default() {
+                needs.push(doc_of::<Need>(&item)?);
+            }
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+        Ok(filter.page_of(needs))
+    }
+
     async fn get_need(&self, id: &str) -> Result<Option<Need>, StoreError> {
         self.get(format!("NEED#{id}"), "NEED")
             .await?

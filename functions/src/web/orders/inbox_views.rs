@@ -9,6 +9,7 @@ use crate::domain::orders::{ApiParty, OrderStatus};
 use crate::domain::validation::FieldErrors;
 use crate::state::AppState;
 use crate::web::form::day_start;
+use crate::web::pagination::Pagination;
 
 pub(super) const BASE: &str = "/api/konto/eingegangene-bestellungen";
 
@@ -145,40 +146,8 @@ pub(super) struct Choice {
     selected: bool,
 }
 
-#[derive(Debug, Serialize)]
-pub(super) struct PageLink {
-    url: String,
-    number: usize,
-    current: bool,
-    gap_before: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub(super) struct Pagination {
-    total: usize,
-    prev: Option<String>,
-    next: Option<String>,
-    pages: Vec<PageLink>,
-}
-
 pub(super) fn pagination(query: &InboxQuery, page: usize, total_rows: usize) -> Pagination {
-    let total = total_rows.div_ceil(PAGE_SIZE).max(1);
-    let window = |n: usize| n == 1 || n == total || n.abs_diff(page) <= 2;
-    let pages = (1..=total)
-        .filter(|n| window(*n))
-        .map(|n| PageLink {
-            url: query.url(BASE, n),
-            number: n,
-            current: n == page,
-            gap_before: n > 1 && !window(n - 1),
-        })
-        .collect();
-    Pagination {
-        total,
-        prev: (page > 1).then(|| query.url(BASE, page - 1)),
-        next: (page < total).then(|| query.url(BASE, page + 1)),
-        pages,
-    }
+    crate::web::pagination::pagination(page, total_rows, PAGE_SIZE, |n| query.url(BASE, n))
 }
 
 /// The offerings the party's orders can be for (the catalog's current ones).

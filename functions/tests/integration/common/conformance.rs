@@ -20,7 +20,7 @@ fn mail(to: &str, now: i64) -> OutgoingMail {
     }
 }
 
-fn registration(email: &str, now: i64) -> NewRegistration {
+pub fn registration(email: &str, now: i64) -> NewRegistration {
     let org_id = new_id();
     let user_id = new_id();
     NewRegistration {

@@ -1324,6 +1324,18 @@ macro_rules! store_tests {
         async fn org_status_changes_once() {
             common::operator_orgs::org_status_changes_once($make.await).await;
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_needs_come_in_pages() {
+            common::operator_paging::needs_come_in_pages($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn operator_organisations_come_in_pages() {
+            common::operator_paging::organisations_come_in_pages($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_operator_resets_a_lost_second_factor() {
+            common::operator_factor::an_operator_resets_a_lost_second_factor($make.await).await;
+        }
     };
 }
 

@@ -567,7 +567,7 @@ pub(super) async fn org_id(app: &TestApp, cookie: &str) -> String {
 }
 
 /// Invites through the HTML form, as an administrator's browser does.
-pub(super) async fn invite(
+pub(crate) async fn invite(
     app: &TestApp,
     cookie: &str,
     name: &str,

@@ -13,8 +13,10 @@ pub mod interest;
 pub mod members;
 pub mod newsletter;
 pub mod operator_console;
+pub mod operator_factor;
 pub mod operator_orgs;
 pub mod operator_pages;
+pub mod operator_paging;
 pub mod operator_providers;
 pub mod orders;
 pub mod profile;
@@ -85,9 +87,52 @@ pub async fn spawn(store: Arc<dyn PortalStore>) -> TestApp {
     spawn_with(store, |_| {}).await
 }
 
+/// Each mail to the test's memory (for the helpers below) and through the real SMTP test
+/// server (`CSP_TEST_SMTP`), whose Maildir a test reads as a mailbox.
+struct ThroughSmtp {
+    memory: MemorySender,
+    smtp: functions::mail::SmtpSender,
+}
+
+#[async_trait::async_trait]
+impl functions::mail::MailSender for ThroughSmtp {
+    async fn send(
+        &self,
+        from: &str,
+        mail: &functions::domain::model::OutgoingMail,
+    ) -> Result<(), functions::mail::MailError> {
+        self.memory.send(from, mail).await?;
+        self.smtp.send(from, mail).await
+    }
+}
+
+/// [`spawn_with`] whose mails also travel through the real SMTP test server.
+pub async fn spawn_smtp(
+    store: Arc<dyn PortalStore>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let (address, _) = crate::contracts::smtp_server();
+    spawn_sending(store, adjust, move |memory| {
+        Arc::new(ThroughSmtp {
+            memory,
+            smtp: functions::mail::SmtpSender::from_url(&format!("smtp://{address}"))
+                .expect("sender"),
+        })
+    })
+    .await
+}
+
 pub async fn spawn_with(
     store: Arc<dyn PortalStore>,
     adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_sending(store, adjust, |memory| Arc::new(memory)).await
+}
+
+async fn spawn_sending(
+    store: Arc<dyn PortalStore>,
+    adjust: impl FnOnce(&mut Settings),
+    sender: impl FnOnce(MemorySender) -> Arc<dyn functions::mail::MailSender>,
 ) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -99,7 +144,7 @@ pub async fn spawn_with(
     adjust(&mut settings);
     let state = AppState::new(
         store,
-        Arc::new(mails.clone()),
+        sender(mails.clone()),
         settings,
         Secret::new(b"t".repeat(32)),
         clock.clone(),
