@@ -19,7 +19,7 @@ import { test } from "node:test";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
 import { keyboardUser } from "../lib/keyboard.mjs";
-import { mails, waitForMailLink } from "../lib/mail.mjs";
+import { mails } from "../lib/mail.mjs";
 import { expectNeedConfirmed, fillNeed } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { signUpAndSignIn } from "../lib/signup.mjs";
