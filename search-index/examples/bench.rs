@@ -7,6 +7,7 @@
 //! bench --open INDEX_DIR              (internal) open once, answer one query, print µs
 //! bench --queries CONTENT_DIR TSV      top-3 accuracy over a graded query set
 //! bench --build CONTENT_DIR [ROUNDS]   only the index build: per round `wall_ms cpu_ms bytes`
+//!                                      (0 rounds: only the catalog is loaded)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -229,7 +230,10 @@ fn builds(content: &Path, rounds: usize) -> Result<(), Error> {
             stats.bytes
         );
     }
-    std::fs::remove_dir_all(&work)?;
+    // Nothing was built with zero rounds (what a count of the loading alone runs).
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
     Ok(())
 }
 
