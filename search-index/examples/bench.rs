@@ -6,6 +6,8 @@
 //! bench CONTENT_DIR [ITERATIONS]      the whole benchmark
 //! bench --open INDEX_DIR              (internal) open once, answer one query, print µs
 //! bench --queries CONTENT_DIR TSV      top-3 accuracy over a graded query set
+//! bench --build CONTENT_DIR [ROUNDS]   only the index build: per round `wall_ms cpu_ms bytes`
+//!                                      (0 rounds: only the catalog is loaded)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -32,6 +34,11 @@ fn main() -> Result<(), Error> {
         let content = PathBuf::from(args.get(1).ok_or("--queries needs the content folder")?);
         let tsv = PathBuf::from(args.get(2).ok_or("--queries needs the query file")?);
         return accuracy(&content, &tsv);
+    }
+    if args.first().map(String::as_str) == Some("--build") {
+        let content = PathBuf::from(args.get(1).ok_or("--build needs the content folder")?);
+        let rounds: usize = args.get(2).map_or(Ok(1), |n| n.parse())?;
+        return builds(&content, rounds);
     }
     let content = PathBuf::from(
         args.first()
@@ -204,6 +211,44 @@ fn accuracy(content: &Path, tsv: &Path) -> Result<(), Error> {
     println!("ours top-3: {passed}/{all}");
     std::fs::remove_dir_all(&work)?;
     Ok(())
+}
+
+/// Builds the index of `content` `rounds` times, printing one line per build: wall time and
+/// CPU time of this process (all threads, user + system) in milliseconds, and bytes on disk.
+fn builds(content: &Path, rounds: usize) -> Result<(), Error> {
+    let catalog = catalog::load_catalog(content).map_err(|e| format!("{e:?}"))?;
+    let work = std::env::temp_dir().join(format!("csp-bench-build-{}", std::process::id()));
+    let dir = work.join("search-index");
+    for _ in 0..rounds {
+        let cpu = cpu_time()?;
+        let stats = build_index(&catalog, &dir)?;
+        let cpu = cpu_time()?.saturating_sub(cpu);
+        println!(
+            "{:.1} {:.1} {}",
+            stats.took.as_secs_f64() * 1000.0,
+            cpu.as_secs_f64() * 1000.0,
+            stats.bytes
+        );
+    }
+    // Nothing was built with zero rounds (what a count of the loading alone runs).
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    Ok(())
+}
+
+/// User + system time of this process so far (Linux: `/proc/self/stat`, in clock ticks of
+/// 10 ms).
+fn cpu_time() -> Result<Duration, Error> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // The fields after the command name (in parentheses, which may hold spaces).
+    let rest = stat.rsplit_once(')').ok_or("no /proc/self/stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<u64, Error> {
+        Ok(fields.get(i).ok_or("short /proc/self/stat")?.parse()?)
+    };
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
 /// Per-query latencies over `iterations` calls cycling through `set`, after a warm-up.

@@ -14,14 +14,36 @@ use super::GermanStemmer;
 
 const STEM_CACHE_ENTRIES: usize = 100_000;
 
+type Words = HashMap<String, String, BuildHasherDefault<WordHasher>>;
+
 /// The stems one analyzer clone has looked up.
 #[derive(Default)]
-pub(super) struct LocalStems(HashMap<String, String, BuildHasherDefault<WordHasher>>);
+pub(super) struct LocalStems {
+    /// Folded word → stem.
+    folded: Words,
+    /// Raw word, as written in the text, → the stem of its fold, for words without
+    /// camel-case parts: a word seen before (nearly every word of a long text) is neither
+    /// folded nor looked up twice. The token of a raw word depends on that word alone.
+    raw: Words,
+}
 
 impl LocalStems {
+    /// The stem of the raw word `raw` if it was [remembered](LocalStems::remember_raw).
+    pub fn raw_stem(&self, raw: &str) -> Option<&str> {
+        self.raw.get(raw).map(String::as_str)
+    }
+
+    /// Remembers that the raw word `raw`, which has no camel-case parts, stems to `stem`.
+    pub fn remember_raw(&mut self, raw: &str, stem: &str) {
+        if self.raw.len() >= STEM_CACHE_ENTRIES {
+            self.raw.clear();
+        }
+        self.raw.insert(raw.to_owned(), stem.to_owned());
+    }
+
     /// Appends the stem of `folded` to `out`.
     pub fn stem_into(&mut self, folded: &str, shared: &Mutex<SharedStems>, out: &mut String) {
-        if let Some(stem) = self.0.get(folded) {
+        if let Some(stem) = self.folded.get(folded) {
             out.push_str(stem);
             return;
         }
@@ -30,10 +52,10 @@ impl LocalStems {
             .unwrap_or_else(PoisonError::into_inner)
             .stem(folded);
         out.push_str(&stem);
-        if self.0.len() >= STEM_CACHE_ENTRIES {
-            self.0.clear();
+        if self.folded.len() >= STEM_CACHE_ENTRIES {
+            self.folded.clear();
         }
-        self.0.insert(folded.to_owned(), stem);
+        self.folded.insert(folded.to_owned(), stem);
     }
 }
 

@@ -7,7 +7,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::MIN_SUFFIX_CHARS;
 use super::stems::{LocalStems, SharedStems};
-use super::words::{WordCursor, fold_into};
+use super::words::{Found, WordCursor, fold_into};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Mode {
@@ -123,6 +123,15 @@ impl GermanTokenStream<'_> {
         self.suffixes_left -= 1;
     }
 
+    /// Makes `word` the current word, at the next position.
+    fn next_word(&mut self, word: Found) {
+        self.position = self.next_position;
+        self.next_position += 1;
+        self.word_from = word.from;
+        self.ascii = word.ascii;
+        self.next_part = 0;
+    }
+
     fn set_token(&mut self) {
         let token = &mut self.buffers.token;
         token.offset_from = self.item.0;
@@ -154,15 +163,35 @@ impl TokenStream for GermanTokenStream<'_> {
                 }
                 continue;
             }
-            let Some(word) = self.words.next(&mut b.folded, &mut b.bounds) else {
+            let Some(word) = self.words.next_raw() else {
                 return false;
             };
-            self.position = self.next_position;
-            self.next_position += 1;
-            self.word_from = word.from;
-            self.ascii = word.ascii;
-            self.next_part = 0;
+            let raw = self
+                .words
+                .text()
+                .get(word.from..word.to)
+                .unwrap_or_default();
+            if self.mode == Mode::Stemmed
+                && let Some(stem) = b.stems.raw_stem(raw)
+            {
+                // A word this clone has stemmed before: no folding, no parts.
+                b.bounds.clear();
+                b.token.text.clear();
+                b.token.text.push_str(stem);
+                self.next_word(word);
+                self.item = (word.from, word.to);
+                self.set_token();
+                return true;
+            }
+            if !self.words.fold(word, &mut b.folded, &mut b.bounds) {
+                continue;
+            }
+            self.next_word(word);
             if self.start(word.from, word.to) {
+                let b = &mut *self.buffers;
+                if self.mode == Mode::Stemmed && b.bounds.is_empty() {
+                    b.stems.remember_raw(raw, &b.token.text);
+                }
                 return true;
             }
         }

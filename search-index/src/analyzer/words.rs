@@ -86,23 +86,38 @@ impl<'a> WordCursor<'a> {
     /// into `bounds` (byte offsets in the word: 0, the start of each further part, the
     /// word's length); `bounds` is empty for a word of one part.
     pub fn next(&mut self, folded: &mut String, bounds: &mut Vec<usize>) -> Option<Found> {
-        while let Some((from, to, ascii)) = next_run(self.text, self.at) {
-            self.at = to;
-            let Some(raw) = self.text.get(from..to) else {
-                continue;
-            };
-            folded.clear();
-            let camel = fold_into(raw, ascii, folded, MAX_WORD_BYTES);
-            if folded.is_empty() || folded.len() > MAX_WORD_BYTES {
-                continue;
+        while let Some(found) = self.next_raw() {
+            if self.fold(found, folded, bounds) {
+                return Some(found);
             }
-            bounds.clear();
-            if camel {
-                case_bounds(raw, bounds);
-            }
-            return Some(Found { from, to, ascii });
         }
         None
+    }
+
+    /// Moves to the next run of letters and digits, kept or not, without folding it: what
+    /// a tokenizer that remembers what it made of a raw word looks at first.
+    pub fn next_raw(&mut self) -> Option<Found> {
+        let (from, to, ascii) = next_run(self.text, self.at)?;
+        self.at = to;
+        Some(Found { from, to, ascii })
+    }
+
+    /// Folds the word `found` (from [`WordCursor::next_raw`]) into `folded` and its part
+    /// boundaries into `bounds`, as [`WordCursor::next`] does; false if it is not kept.
+    pub fn fold(&self, found: Found, folded: &mut String, bounds: &mut Vec<usize>) -> bool {
+        let Some(raw) = self.text.get(found.from..found.to) else {
+            return false;
+        };
+        folded.clear();
+        let camel = fold_into(raw, found.ascii, folded, MAX_WORD_BYTES);
+        if folded.is_empty() || folded.len() > MAX_WORD_BYTES {
+            return false;
+        }
+        bounds.clear();
+        if camel {
+            case_bounds(raw, bounds);
+        }
+        true
     }
 }
 
