@@ -1,6 +1,7 @@
 //! The operator's needs and deadlines in SQLite (see [`crate::domain::orders::operator`]):
 //! a need marked as handled under the condition that it is not yet (its document has no
-//! `handled`), and the undecided orders by deadline through the index `orders_undecided`.
+//! `handled`), the undecided orders by deadline through the index `orders_undecided`, and
+//! the orders the portal closed at their deadline through `orders_closed_by_portal`.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -12,6 +13,23 @@ use crate::domain::model::{AuditEntry, OrgStatus, Organisation, OutgoingMail, Us
 use crate::domain::orders::operator::OperatorStore;
 use crate::domain::orders::{Need, Order};
 use crate::domain::ports::StoreError;
+
+/// The release with the operator's list of orders the portal closed at their deadline: when
+/// it closed them, as a column with a partial index (only those orders are in it), filled in
+/// for the orders closed before from their history (the last entry is the portal's, with
+/// the expiry's reason). [`crate::domain::orders::Order::closed_by_portal_at`] says the same.
+pub(super) const CLOSED_BY_PORTAL_SCHEMA: &str = "
+ALTER TABLE orders ADD COLUMN closed_by_portal_at INTEGER;
+UPDATE orders SET closed_by_portal_at = json_extract(doc, '$.history[#-1].at')
+    WHERE final = 1
+      AND json_extract(doc, '$.history[#-1].by') = 'portal'
+      AND json_extract(doc, '$.history[#-1].reason') = 'Keine Entscheidung innerhalb von 30 Tagen';
+CREATE INDEX orders_closed_by_portal ON orders(closed_by_portal_at, seq)
+    WHERE closed_by_portal_at IS NOT NULL;
+";
+
+const CLOSED_BY_PORTAL: &str = "SELECT doc FROM orders INDEXED BY orders_closed_by_portal
+     WHERE closed_by_portal_at >= ?1 ORDER BY closed_by_portal_at DESC, seq DESC";
 
 #[async_trait]
 impl OperatorStore for SqliteStore {
@@ -73,6 +91,19 @@ impl OperatorStore for SqliteStore {
         .await
     }
 
+    async fn list_closed_by_portal_since(&self, since: i64) -> Result<Vec<Order>, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(CLOSED_BY_PORTAL).map_err(backend)?;
+            let docs = stmt
+                .query_map([since], |row| row.get::<_, String>(0))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            docs.iter().map(|doc| from_json(doc)).collect()
+        })
+        .await
+    }
+
     async fn reset_second_factor(
         &self,
         before: &User,
@@ -121,5 +152,31 @@ impl OperatorStore for SqliteStore {
             insert_audit(tx, &audit)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list of orders the portal closed reads its partial index from `since` on, in the
+    /// index's order (no sorting, no scan).
+    #[tokio::test]
+    async fn closed_by_portal_is_a_search_in_index_order() {
+        let store = SqliteStore::open_in_memory().expect("open");
+        let conn = store.conn.lock().await;
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {CLOSED_BY_PORTAL}"))
+            .expect("prepare")
+            .query_map([1_i64], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let plan = plan.join(" | ");
+        assert!(
+            plan.contains("SEARCH orders USING INDEX orders_closed_by_portal "),
+            "{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }

@@ -16,6 +16,7 @@ pub mod operator_console;
 pub mod operator_orgs;
 pub mod operator_pages;
 pub mod operator_providers;
+pub mod order_lists;
 pub mod orders;
 pub mod profile;
 pub mod return_to;
