@@ -157,7 +157,47 @@ impl OperatorStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::migrations::{MIGRATIONS, apply};
     use super::*;
+
+    /// A database of the release before: its orders get their number's counter and, if the
+    /// portal closed them at their deadline, when it did (from the history).
+    #[test]
+    fn the_migrations_fill_in_the_orders_stored_before() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("open");
+        apply(&mut conn, &MIGRATIONS[..MIGRATIONS.len() - 2]).expect("the release before");
+        let history = |by: &str, reason: &str| {
+            format!(
+                r#"{{"history":[{{"at":10,"by":"customer","from":null,"to":"offen","reason":null}},{{"at":99,"by":"{by}","from":"offen","to":"abgelehnt_anbieter_dv","reason":"{reason}"}}]}}"#
+            )
+        };
+        for (id, number, doc) in [
+            (
+                "expired",
+                "CSP-2026-000042",
+                history("portal", crate::domain::orders::EXPIRY_REASON),
+            ),
+            ("rejected", "CSP-2026-1000001", history("provider", "Nein")),
+        ] {
+            conn.execute(
+                "INSERT INTO orders (id, org_id, idempotency_key, provider_id, status, final, created_at, deadline, doc, number)
+                 VALUES (?1, 'org', ?1, 'dataport', 'abgelehnt_anbieter_dv', 1, 10, 20, ?2, ?3)",
+                params![id, doc, number],
+            )
+            .expect("insert");
+        }
+        apply(&mut conn, MIGRATIONS).expect("this release");
+        let row = |id: &str| {
+            conn.query_row(
+                "SELECT seq, closed_by_portal_at FROM orders WHERE id = ?1",
+                [id],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .expect("row")
+        };
+        assert_eq!(row("expired"), (42, Some(99)));
+        assert_eq!(row("rejected"), (1_000_001, None));
+    }
 
     /// The list of orders the portal closed reads its partial index from `since` on, in the
     /// index's order (no sorting, no scan).
