@@ -1,10 +1,12 @@
 // Journey 11b: the operator console beyond the registrations. A customer reports a Bedarf
-// (with JavaScript). The operator uses the account `csp serve` creates out of the box
+// and orders dMessenger (with JavaScript). The operator uses the account `csp serve` creates out of the box
 // (konsole@betrieb.example, invitation in the mail folder): without JavaScript the operator
 // accepts the invitation, sets a password and the mandatory second factor, then in
 // "Gemeldete Bedarfe" finds the need, filters with a wrong date (error summary), filters the
 // open ones (GET form), marks the need as handled (the list says by whom), downloads the CSV
-// export (BOM, `;`), opens "Fristen der Bestellungen" through the console's navigation, then
+// export (BOM, `;`), opens "Fristen der Bestellungen" through the console's navigation (the
+// customer's order, moved 31 days back and closed by the scheduled work, then appears under
+// "Vom Portal geschlossen"), then
 // under "Organisationen" finds the customer's organisation, saves it without a name (error
 // summary), deactivates it (the customer can no longer sign in) and reactivates it; under
 // "Anbieterorganisationen" sends the form empty (error summary), then creates the
@@ -16,11 +18,13 @@
 // A customer gets 403 on the console. axe: 0 violations on every console page, empty and
 // with errors.
 import { test } from "node:test";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { expectText, journey, openPage, until } from "../lib/browser.mjs";
 import { axeViolations, formatViolations } from "../lib/audit.mjs";
 import { keyboardUser } from "../lib/keyboard.mjs";
 import { mails } from "../lib/mail.mjs";
-import { expectNeedConfirmed, fillNeed } from "../lib/orders.mjs";
+import { dmessengerOrder, expectNeedConfirmed, fillNeed, fillOrderForm, submitOrder } from "../lib/orders.mjs";
 import { portalAndBrowser } from "../lib/setup.mjs";
 import { signUpAndSignIn } from "../lib/signup.mjs";
 import { setPasswordFromInvitation, signInSettingUpSecondFactor } from "../lib/members.mjs";
@@ -53,6 +57,12 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
     await customers.getByLabel("Bestätigungscode aus der App").fill(totp(customerKey));
     await customers.getByRole("button", { name: "Zwei-Faktor-Anmeldung einschalten" }).click();
     await expectText(customers.getByRole("main").getByRole("status"), "ist eingeschaltet");
+  });
+  let expired;
+  await customerStep("Kunde bestellt den dMessenger als Direktvertrag", async () => {
+    await customers.goto(`${portal.url}/bestellen/dmessenger/`);
+    await fillOrderForm(customers, dmessengerOrder(customer, { contract: "Direktvertrag" }));
+    expired = await submitOrder(customers);
   });
   await customerStep("Die Betriebskonsole ist Kundinnen und Kunden verschlossen (403)", async () => {
     const reset = await customers.request.post(`${portal.url}/api/betrieb/zwei-faktor`, {
@@ -114,11 +124,33 @@ test("Journey 11b: Betriebskonsole – Bedarfe filtern, als erledigt markieren, 
     if (!lines[1].includes(`;${need.title};`)) throw new Error(`Bedarf fehlt: ${lines[1]}`);
     if (!lines[1].includes(`;erledigt;`)) throw new Error(`nicht erledigt: ${lines[1]}`);
   });
-  await step("Fristen der Bestellungen über die Navigation: leer, axe-sauber", async () => {
+  await step("Fristen der Bestellungen über die Navigation: nichts an der Frist, nichts geschlossen, axe-sauber", async () => {
     await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Fristen der Bestellungen" }).click();
     await expectText(page.locator("h1"), "Fristen der Bestellungen");
     await expectText(page.getByRole("main"), "Keine unentschiedene Bestellung");
+    await expectText(page.getByRole("main"), "hat das Portal keine Bestellung an der Frist geschlossen");
     await expectAxeClean(page, "Fristen der Bestellungen (leer)");
+  });
+  await step("31 Tage später schließt das Portal die Bestellung: „Vom Portal geschlossen“ nennt sie, axe-sauber", async () => {
+    // The portal has no clock to turn: the order is moved 31 days into the past in the
+    // function's database, then the scheduled work runs as its command.
+    const month = 31 * 86400;
+    execFileSync("sqlite3", [
+      path.join(portal.functionDir, "function.sqlite3"),
+      `UPDATE orders SET created_at = created_at - ${month}, deadline = deadline - ${month},
+         doc = json_set(doc, '$.created_at', created_at - ${month}, '$.deadline', deadline - ${month})
+       WHERE number = '${expired.number}';`,
+    ]);
+    // (`csp serve` runs the same work every few minutes; whichever comes first closes it.)
+    const out = await portal.admin("run-due-work");
+    if (!/Fehler: 0/.test(out)) throw new Error(`die Arbeit meldet Fehler: ${out}`);
+    await page.reload();
+    const section = page.getByRole("region", { name: /Vom Portal geschlossene Bestellungen/ });
+    const row = section.getByRole("row", { name: new RegExp(expired.number) });
+    await expectText(row, customer.organisation);
+    await expectText(row, "dMessenger");
+    await expectText(row, "Anbieter");
+    await expectAxeClean(page, "Fristen der Bestellungen (mit geschlossener Bestellung)");
   });
   await step("Organisationen: suchen und die Organisation der Kundin öffnen, axe-sauber", async () => {
     await page.getByRole("navigation", { name: "Betriebskonsole" }).getByRole("link", { name: "Organisationen", exact: true }).click();

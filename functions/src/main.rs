@@ -303,8 +303,12 @@ async fn main() -> Result<()> {
                     .backfill_order_markers()
                     .await?;
                 println!(
-                    "{} Bestellungen gelesen: {} Intermediärs-Einträge und {} Monatseinträge ergänzt.",
-                    done.orders, done.intermediary_markers, done.month_entries
+                    "{} Bestellungen gelesen: {} Intermediärs-Einträge, {} Monatseinträge und {} Einträge geschlossener Bestellungen ergänzt, {} Sortierschlüssel erneuert.",
+                    done.orders,
+                    done.intermediary_markers,
+                    done.month_entries,
+                    done.closed_markers,
+                    done.sort_keys
                 );
                 println!(
                     "{} Organisationen von Anbietern, Intermediär und Betrieb gelesen: {} Einträge für die Liste „Anbieterorganisationen“ ergänzt.",

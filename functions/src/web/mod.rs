@@ -888,7 +888,7 @@ pub fn routes() -> Vec<Route> {
         r(
             RouteDoc::get(
                 "/api/betrieb/bestellungen/ueberfaellig",
-                "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist; ohne Token für angemeldete Betreiberkonten die Seite „Fristen“: unentschiedene Bestellungen, deren Frist in höchstens 10 Tagen endet oder abgelaufen ist, mit der Partei, die am Zug ist (HTML)",
+                "Unentschiedene Bestellungen nach Ablauf der 30-Tage-Frist; ohne Token für angemeldete Betreiberkonten die Seite „Fristen“: unentschiedene Bestellungen, deren Frist in höchstens 10 Tagen endet oder abgelaufen ist, mit der Partei, die am Zug ist, und die vom Portal in den letzten 90 Tagen an der Frist geschlossenen (HTML)",
             )
             .auth(Auth::Operator),
             get(op::operator_overdue),

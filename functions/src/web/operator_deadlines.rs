@@ -2,7 +2,9 @@
 //! within 10 days or has ended, earliest deadline first, with the party whose turn it is.
 //! The scheduled work closes an order within minutes of its deadline, so an order past it
 //! shows here only until then (marked "Frist abgelaufen"); the bearer-token JSON route stays
-//! as it was (`operator::operator_overdue`).
+//! as it was (`operator::operator_overdue`). A second section, "Vom Portal geschlossen",
+//! lists the orders the portal closed at their deadline in the last [`CLOSED_DAYS`] days,
+//! the latest closing first, with the party whose decision it had been.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,7 +17,7 @@ use super::request::Caller;
 use super::responses::json_value;
 use crate::domain::clock::german_day;
 use crate::domain::orders::Party;
-use crate::domain::orders::operator::{DeadlineRow, WATCH_DAYS};
+use crate::domain::orders::operator::{CLOSED_DAYS, ClosedRow, DeadlineRow, WATCH_DAYS};
 use crate::pages::Page;
 use crate::state::AppState;
 
@@ -63,11 +65,38 @@ fn view(row: &DeadlineRow) -> RowView<'_> {
     }
 }
 
+#[derive(Debug, Serialize)]
+struct ClosedView<'a> {
+    number: &'a str,
+    customer: &'a str,
+    offering: &'a str,
+    provider: &'a str,
+    closed_on: String,
+    turn: &'static str,
+}
+
+fn closed_view(row: &ClosedRow) -> ClosedView<'_> {
+    let order = &row.order;
+    ClosedView {
+        number: &order.number,
+        customer: &order.folder.customer.organisation,
+        offering: &order.folder.offering.name,
+        provider: &order.folder.offering.provider.name,
+        closed_on: german_day(row.closed_at),
+        turn: turn_label(row.turn),
+    }
+}
+
 pub async fn deadlines_page(state: AppState, caller: Caller) -> Result<Response, Refusal> {
     let info = operator_session(&state, &caller).await?;
     let rows = state
         .orders
         .deadline_watch()
+        .await
+        .map_err(|e| order_error(&caller, Some(&info.user.name), e))?;
+    let closed = state
+        .orders
+        .closed_by_portal()
         .await
         .map_err(|e| order_error(&caller, Some(&info.user.name), e))?;
     if caller.wants_json {
@@ -81,9 +110,18 @@ pub async fn deadlines_page(state: AppState, caller: Caller) -> Result<Response,
                 })
             })
             .collect();
+        let closed: Vec<_> = closed
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "nummer": r.order.number, "geschlossen_am": r.closed_at,
+                    "am_zug": r.turn.map(|p| p.as_str()),
+                })
+            })
+            .collect();
         return Ok(json_value(
             StatusCode::OK,
-            serde_json::json!({"bestellungen": list}),
+            serde_json::json!({"bestellungen": list, "vom_portal_geschlossen": closed}),
         ));
     }
     let views: Vec<_> = rows.iter().map(view).collect();
@@ -91,6 +129,11 @@ pub async fn deadlines_page(state: AppState, caller: Caller) -> Result<Response,
     let page = Page::new("betrieb/deadlines.html", "Fristen der Bestellungen")
         .with("rows", &views)
         .with("overdue", &overdue)
-        .with("watch_days", &WATCH_DAYS);
+        .with("watch_days", &WATCH_DAYS)
+        .with(
+            "closed",
+            &closed.iter().map(closed_view).collect::<Vec<_>>(),
+        )
+        .with("closed_days", &CLOSED_DAYS);
     Ok(state.page(page, Some(&info.user.name)))
 }

@@ -260,3 +260,134 @@ async fn backfill_lists_provider_orgs_of_older_party_markers() {
     assert!(!again.wrote_anything());
     assert_eq!(listed().await, ["Dataport AöR", "Intermediär eG"]);
 }
+
+/// Orders stored before the number's tie-break carry `<created>#<id>` sort keys: mixed with
+/// new ones in one second, the lists (and the console's pages) still come in number order;
+/// the backfill rewrites the old keys once, after which the index itself is in that order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_sort_keys_mix_with_new_ones_and_the_backfill_rewrites_them() {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use functions::domain::orders::ApiParty;
+    use functions::domain::orders::console::OrderFilter;
+    use functions::domain::orders::ports::{ConsoleStore, OrderStore};
+    use functions::domain::ports::Store;
+
+    let endpoint = std::env::var("CSP_TEST_DYNAMODB_ENDPOINT").expect("DynamoDB Local");
+    let table = format!("csp-test-sortkeys-{}", functions::domain::tokens::new_id());
+    let store = DynamoStore::new(&DynamoConfig::local(&endpoint, &table));
+    store.create_table().await.expect("table");
+    let store = Arc::new(store);
+    let (_app, _customer, expected) = common::order_lists::same_second_orders(store.clone()).await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-central-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
+            .endpoint_url(&endpoint)
+            .build(),
+    );
+    let user = store
+        .find_user_by_email("einkauf@gleichzeit.de")
+        .await
+        .expect("read")
+        .expect("user");
+    let orders = store.list_org_orders(&user.org_id).await.expect("orders");
+    // Every other order (and its intermediary's marker) as the release before wrote it.
+    for order in orders.iter().step_by(2) {
+        let old = AttributeValue::S(format!("{:020}#{}", order.created_at, order.id));
+        client
+            .update_item()
+            .table_name(&table)
+            .key("PK", AttributeValue::S(format!("ORDER#{}", order.id)))
+            .key("SK", AttributeValue::S("ORDER".into()))
+            .update_expression("SET GSI1SK = :old, GSI2SK = :old")
+            .expression_attribute_values(":old", old.clone())
+            .send()
+            .await
+            .expect("old order keys");
+        client
+            .update_item()
+            .table_name(&table)
+            .key("PK", AttributeValue::S(format!("UVORDER#{}", order.id)))
+            .key("SK", AttributeValue::S("UVORDER".into()))
+            .update_expression("SET GSI2SK = :old")
+            .expression_attribute_values(":old", old)
+            .send()
+            .await
+            .expect("old marker key");
+    }
+    let numbers = |orders: Vec<functions::domain::orders::Order>| {
+        orders.into_iter().map(|o| o.number).collect::<Vec<_>>()
+    };
+    let pages = |party: ApiParty| {
+        let store = store.clone();
+        async move {
+            let mut all = Vec::new();
+            for offset in [0, 25] {
+                let page = store
+                    .list_inbox(
+                        &party,
+                        &OrderFilter {
+                            offset,
+                            limit: 25,
+                            ..OrderFilter::default()
+                        },
+                    )
+                    .await
+                    .expect("page");
+                all.extend(page.rows.into_iter().map(|r| r.number));
+            }
+            all
+        }
+    };
+    let dataport = ApiParty::Provider("dataport".into());
+    assert_eq!(
+        numbers(store.list_org_orders(&user.org_id).await.expect("orders")),
+        expected
+    );
+    assert_eq!(
+        numbers(
+            store
+                .list_provider_orders("dataport")
+                .await
+                .expect("orders")
+        ),
+        expected
+    );
+    assert_eq!(
+        pages(dataport.clone()).await,
+        expected,
+        "no skip, no repeat"
+    );
+    assert_eq!(pages(ApiParty::Intermediary).await, expected);
+
+    let done = store.backfill_order_markers().await.expect("backfill");
+    assert_eq!((done.orders, done.sort_keys), (31, 16));
+    let again = store.backfill_order_markers().await.expect("backfill");
+    assert_eq!(again.sort_keys, 0, "once");
+    // The index itself is in number order now.
+    let out = client
+        .query()
+        .table_name(&table)
+        .index_name("GSI2")
+        .key_condition_expression("GSI2PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S("PROVIDERORDERS#dataport".into()))
+        .scan_index_forward(false)
+        .send()
+        .await
+        .expect("query");
+    let in_index: Vec<String> = out
+        .items
+        .unwrap_or_default()
+        .iter()
+        .map(|item| {
+            let doc = item.get("doc").and_then(|d| d.as_s().ok()).expect("doc");
+            serde_json::from_str::<functions::domain::orders::Order>(doc)
+                .expect("order")
+                .number
+        })
+        .collect();
+    assert_eq!(in_index, expected);
+    assert_eq!(pages(dataport).await, expected);
+}

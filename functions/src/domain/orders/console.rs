@@ -100,7 +100,12 @@ impl OrderFilter {
     /// party's orders by key and filter in memory.
     pub fn page_of(&self, mut rows: Vec<OrderSummary>) -> OrderPage {
         rows.retain(|row| self.matches(row));
-        rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        rows.sort_by(|a, b| {
+            super::model::newest_first(
+                (a.created_at, &a.number, &a.id),
+                (b.created_at, &b.number, &b.id),
+            )
+        });
         let total = rows.len();
         let rows = rows
             .into_iter()
@@ -450,6 +455,46 @@ mod tests {
         assert_eq!(r.days_left(31 * DAY), Some(0));
         let done = row("CSP-2", "Stadt", 0, OrderStatus::Bestellt);
         assert_eq!(done.days_left(0), None);
+    }
+
+    #[test]
+    fn orders_of_one_second_page_by_number_not_by_id() {
+        // Ids that sort against the numbers, and a seventh digit (compared as a number).
+        let mut rows = Vec::new();
+        for (id, number) in [
+            ("z", "CSP-2026-999999"),
+            ("a", "CSP-2026-1000000"),
+            ("m", "CSP-2026-999998"),
+        ] {
+            let mut r = row(number, "Stadt", 50, OrderStatus::Offen);
+            r.id = id.into();
+            rows.push(r);
+        }
+        rows.push(row("CSP-2026-000001", "Stadt", 10, OrderStatus::Offen));
+        let mut seen = Vec::new();
+        for offset in 0..4 {
+            let filter = OrderFilter {
+                limit: 1,
+                offset,
+                ..OrderFilter::default()
+            };
+            seen.extend(
+                filter
+                    .page_of(rows.clone())
+                    .rows
+                    .into_iter()
+                    .map(|r| r.number),
+            );
+        }
+        assert_eq!(
+            seen,
+            [
+                "CSP-2026-1000000",
+                "CSP-2026-999999",
+                "CSP-2026-999998",
+                "CSP-2026-000001"
+            ]
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ use catalog::snapshot::OrderCatalog;
 pub use links::{ApiParty, LinkClaims};
 pub use model::{
     BillingAddress, ConfiguredOption, ContractFolder, DAY, DECISION_DAYS, EXPIRY_REASON,
-    FolderCustomer, HistoryEntry, Need, Order, REMINDER_DAYS,
+    FolderCustomer, HistoryEntry, Need, Order, REMINDER_DAYS, newest_first, number_sequence,
 };
 pub use status::{Action, OrderStatus, Party, TransitionError, expiry, transition, whose_turn};
 
@@ -534,7 +534,7 @@ impl Orders {
                     .into_iter()
                     .filter(|o| o.contract_model == catalog::model::ContractModel::Umklappvertrag)
                     .collect();
-                orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+                orders.sort_by(|a, b| newest_first(a.newest_key(), b.newest_key()));
                 orders
             }
         })

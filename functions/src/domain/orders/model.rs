@@ -82,6 +82,23 @@ impl Order {
             })
     }
 
+    /// When the portal closed the order at its deadline, if it did.
+    pub fn closed_by_portal_at(&self) -> Option<i64> {
+        self.expired_undecided()
+            .then(|| self.history.last().map(|h| h.at))
+            .flatten()
+    }
+
+    /// The place of the order in the year's numbering ([`number_sequence`]).
+    pub fn sequence(&self) -> i64 {
+        number_sequence(&self.number)
+    }
+
+    /// What [`newest_first`] compares.
+    pub fn newest_key(&self) -> (i64, &str, &str) {
+        (self.created_at, &self.number, &self.id)
+    }
+
     /// The reason of the rejection, if rejected.
     pub fn rejection_reason(&self) -> Option<&str> {
         self.history
@@ -90,6 +107,26 @@ impl Order {
             .find(|h| h.to.is_rejection())
             .and_then(|h| h.reason.as_deref())
     }
+}
+
+/// The counter in an order number (`CSP-2026-000123` → 123): it grows with each order of a
+/// year, so it breaks ties between orders placed in the same second (which share the year).
+/// Compared as a number, so a seventh digit still sorts after six; 0 for a number without one.
+pub fn number_sequence(number: &str) -> i64 {
+    number
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// "Newest first" for orders: by creation time, then by number (the later order of the same
+/// second first), then by id so that the order is total.
+pub fn newest_first(a: (i64, &str, &str), b: (i64, &str, &str)) -> std::cmp::Ordering {
+    let key = |(created, number, id): (i64, &str, &str)| {
+        (created, number_sequence(number), id.to_owned())
+    };
+    key(b).cmp(&key(a))
 }
 
 /// The contract folder (Vertragsmappe): everything the contract consists of, as it stood

@@ -12,6 +12,10 @@
 //! - deadlines: SQLite index `orders_undecided (final, deadline)` with `final = 0 AND
 //!   deadline < ?`; DynamoDB GSI1 partition `UNDECIDED` with `GSI1SK < <deadline>` (a key
 //!   condition on the sort key `<deadline>#<id>`), then each order by its key.
+//! - orders the portal closed at their deadline: SQLite partial index
+//!   `orders_closed_by_portal (closed_by_portal_at, seq)`; DynamoDB GSI1 partition
+//!   `EXPIREDORDERS` with `GSI1SK >= <since>` on the markers `EXPIRED#<id>` written in the
+//!   closing's transaction (sort key `<closed>#<seq>#<id>`), then each order by its key.
 
 use async_trait::async_trait;
 
@@ -45,6 +49,10 @@ pub trait OperatorStore: Send + Sync {
     /// Undecided orders whose deadline is before `until`, earliest deadline first.
     async fn list_undecided_due_before(&self, until: i64) -> Result<Vec<Order>, StoreError>;
 
+    /// Orders the portal closed at their deadline at or after `since`, the latest closing
+    /// first (of one moment, the higher number first).
+    async fn list_closed_by_portal_since(&self, since: i64) -> Result<Vec<Order>, StoreError>;
+
     /// Replaces the person `before` by `after` (without the second factor) if the record is
     /// still `before`, with `mail` and the `audit` entry, all or nothing:
     /// [`StoreError::Conflict`] if it changed meanwhile, [`StoreError::NotFound`] if gone.
@@ -66,6 +74,10 @@ pub trait OperatorStore: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 }
+
+/// How many days back the operator's list of orders the portal closed at their deadline
+/// reaches.
+pub const CLOSED_DAYS: i64 = 90;
 
 /// Which needs the operator's list shows; every field narrows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -193,6 +205,33 @@ pub struct DeadlineRow {
     pub overdue: bool,
 }
 
+/// An order the portal closed because its decision period ended without a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosedRow {
+    pub order: Order,
+    /// When the portal closed it.
+    pub closed_at: i64,
+    /// Whose decision it had been (provider or intermediary).
+    pub turn: Option<Party>,
+}
+
+impl ClosedRow {
+    /// The row of `order`, if the portal closed it at its deadline.
+    pub fn of(order: Order) -> Option<ClosedRow> {
+        let closed_at = order.closed_by_portal_at()?;
+        let turn = order
+            .history
+            .last()
+            .and_then(|h| h.from)
+            .and_then(|from| whose_turn(from, order.contract_model));
+        Some(ClosedRow {
+            order,
+            closed_at,
+            turn,
+        })
+    }
+}
+
 impl Orders {
     /// One need by its id.
     pub async fn need(&self, id: &str) -> Result<Option<Need>, OrderError> {
@@ -233,14 +272,31 @@ impl Orders {
         }
     }
 
+    /// Orders the portal closed at their deadline in the last [`CLOSED_DAYS`] days, the
+    /// latest closing first.
+    pub async fn closed_by_portal(&self) -> Result<Vec<ClosedRow>, OrderError> {
+        let since = self.now() - CLOSED_DAYS * DAY;
+        Ok(self
+            .store
+            .list_closed_by_portal_since(since)
+            .await?
+            .into_iter()
+            .filter_map(ClosedRow::of)
+            .collect())
+    }
+
     /// Undecided orders whose deadline ends within [`WATCH_DAYS`] or has passed (the
     /// scheduled work closes those within minutes), earliest deadline first.
     pub async fn deadline_watch(&self) -> Result<Vec<DeadlineRow>, OrderError> {
         let now = self.now();
-        let orders = self
+        let mut orders = self
             .store
             .list_undecided_due_before(now + WATCH_DAYS * DAY)
             .await?;
+        // Orders of one second share their deadline: the earlier number first.
+        orders.sort_by(|a, b| {
+            (a.deadline, a.sequence(), &a.id).cmp(&(b.deadline, b.sequence(), &b.id))
+        });
         Ok(orders
             .into_iter()
             .map(|order| DeadlineRow {

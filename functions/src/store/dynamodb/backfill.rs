@@ -2,8 +2,13 @@
 //! the records and index entries later releases added, written for what was stored before
 //! them:
 //! - beside each order, the intermediary's marker of an Umklappvertrag (`UVORDER#<id>`, so
-//!   the intermediary's console lists it) and the month entry on the order's idempotency
-//!   marker (`ORDERMONTH#…`, the operator's figures);
+//!   the intermediary's console lists it), the month entry on the order's idempotency
+//!   marker (`ORDERMONTH#…`, the operator's figures) and the marker of an order the portal
+//!   closed at its deadline (`EXPIRED#<id>`, the operator's "Vom Portal geschlossen");
+//! - the sort keys of the lists read newest first, rewritten from `<created>#<id>` to
+//!   `<created>#<seq>#<id>` (on the order and on the intermediary's marker; see
+//!   [`super::orders::newest_sort_key`]), each update conditional on the key not being the
+//!   new one already;
 //! - on each party marker (`PARTYORG#<party>`, one per provider's or the intermediary's
 //!   organisation), the GSI1 entry `PARTYORGS` / `<party>` the operator's
 //!   "Anbieterorganisationen" reads: markers written before that page have none, so their
@@ -27,6 +32,11 @@ pub struct Backfill {
     pub orders: usize,
     pub intermediary_markers: usize,
     pub month_entries: usize,
+    /// Orders (or their intermediary's markers) whose sort keys were rewritten.
+    pub sort_keys: usize,
+    /// Orders the portal closed at their deadline before the operator's list of them
+    /// existed, now marked for it (`EXPIRED#<id>`).
+    pub closed_markers: usize,
     /// Party markers read, and those given their GSI1 entry.
     pub parties: usize,
     pub party_entries: usize,
@@ -35,7 +45,12 @@ pub struct Backfill {
 impl Backfill {
     /// Whether this run wrote anything.
     pub fn wrote_anything(&self) -> bool {
-        self.intermediary_markers + self.month_entries + self.party_entries > 0
+        self.intermediary_markers
+            + self.month_entries
+            + self.sort_keys
+            + self.closed_markers
+            + self.party_entries
+            > 0
     }
 }
 
@@ -73,6 +88,15 @@ impl DynamoStore {
                 if self.add_month_entry(&order).await? {
                     done.month_entries += 1;
                 }
+                if self.rewrite_sort_keys(&order).await? {
+                    done.sort_keys += 1;
+                }
+                if self
+                    .add_marker(super::operator::closed_by_portal_marker(&order))
+                    .await?
+                {
+                    done.closed_markers += 1;
+                }
             }
             match out.last_evaluated_key {
                 Some(next) => start = Some(next),
@@ -82,7 +106,13 @@ impl DynamoStore {
     }
 
     async fn add_intermediary_marker(&self, order: &Order) -> Result<bool, StoreError> {
-        let Some(marker) = super::console::intermediary_marker(order) else {
+        self.add_marker(super::console::intermediary_marker(order))
+            .await
+    }
+
+    /// Puts `marker` if there is one and no item has its key yet.
+    async fn add_marker(&self, marker: Option<Item>) -> Result<bool, StoreError> {
+        let Some(marker) = marker else {
             return Ok(false);
         };
         match self
@@ -98,6 +128,47 @@ impl DynamoStore {
             Err(e) if is_condition_failure(&e) => Ok(false),
             Err(e) => Err(backend(e)),
         }
+    }
+
+    /// Sets the order's and its intermediary marker's list sort keys to the current form;
+    /// `true` if one of them was older.
+    async fn rewrite_sort_keys(&self, order: &Order) -> Result<bool, StoreError> {
+        let sort = s(super::orders::newest_sort_key(order));
+        let on_order = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(format!("ORDER#{}", order.id)))
+            .key("SK", s("ORDER"))
+            .update_expression("SET GSI1SK = :sort, GSI2SK = :sort")
+            .condition_expression("attribute_exists(PK) AND (GSI1SK <> :sort OR GSI2SK <> :sort)")
+            .expression_attribute_values(":sort", sort.clone())
+            .send()
+            .await;
+        let mut rewritten = match on_order {
+            Ok(_) => true,
+            Err(e) if is_condition_failure(&e) => false,
+            Err(e) => return Err(backend(e)),
+        };
+        if super::console::intermediary_marker(order).is_some() {
+            let on_marker = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("PK", s(format!("UVORDER#{}", order.id)))
+                .key("SK", s("UVORDER"))
+                .update_expression("SET GSI2SK = :sort")
+                .condition_expression("attribute_exists(PK) AND GSI2SK <> :sort")
+                .expression_attribute_values(":sort", sort)
+                .send()
+                .await;
+            match on_marker {
+                Ok(_) => rewritten = true,
+                Err(e) if is_condition_failure(&e) => {}
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Ok(rewritten)
     }
 
     async fn add_month_entry(&self, order: &Order) -> Result<bool, StoreError> {

@@ -3,11 +3,11 @@
 //! | record | PK | SK | GSI2PK / GSI2SK |
 //! | --- | --- | --- | --- |
 //! | party marker | `PARTYORG#<provider:id or intermediary>` | `PARTYORG` | (one organisation per party; GSI1 `PARTYORGS` / `<party>`) |
-//! | Umklappvertrag marker | `UVORDER#<order>` | `UVORDER` | `INTERMEDIARYORDERS` / `<created>#<order>` |
+//! | Umklappvertrag marker | `UVORDER#<order>` | `UVORDER` | `INTERMEDIARYORDERS` / `<created>#<seq>#<order>` |
 //!
 //! | access pattern | key or index |
 //! | --- | --- |
-//! | a provider's orders, newest first, in a period | GSI2 `PROVIDERORDERS#<provider>`, `GSI2SK` between the period's bounds, status as filter |
+//! | a provider's orders, newest first, in a period | GSI2 `PROVIDERORDERS#<provider>`, `GSI2SK` between the period's bounds, status as filter; sorted and paged in memory (`OrderFilter::page_of`), so old and new sort keys mix without a skip or a repeat |
 //! | the intermediary's orders (Umklappvertrag) | GSI2 `INTERMEDIARYORDERS`, then the orders by key |
 //! | every party's organisation (operator's list) | GSI1 `PARTYORGS`, then the organisation, its Hauptadmin, the password-link pointer `PWLINK#<user>` and its token by key |
 //!
@@ -39,10 +39,7 @@ pub(super) fn intermediary_marker(order: &Order) -> Option<Item> {
     let mut marker = key(format!("UVORDER#{}", order.id), "UVORDER");
     marker.insert("order_id".into(), s(&order.id));
     marker.insert("GSI2PK".into(), s("INTERMEDIARYORDERS"));
-    marker.insert(
-        "GSI2SK".into(),
-        s(format!("{}#{}", sortable(order.created_at), order.id)),
-    );
+    marker.insert("GSI2SK".into(), s(super::orders::newest_sort_key(order)));
     Some(marker)
 }
 

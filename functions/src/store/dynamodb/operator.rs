@@ -1,7 +1,9 @@
 //! The operator's needs and deadlines in DynamoDB (see
 //! [`crate::domain::orders::operator`]): a need is marked as handled by an update on its key
 //! under `attribute_not_exists(handled_at)`; the orders near or past their deadline come from
-//! GSI1's `UNDECIDED` partition with a key condition on the sort key `<deadline>#<id>`.
+//! GSI1's `UNDECIDED` partition with a key condition on the sort key `<deadline>#<id>`; the
+//! orders the portal closed at their deadline from GSI1's `EXPIREDORDERS` partition (the
+//! marker [`closed_by_portal_marker`], written in the closing's transaction).
 
 use async_trait::async_trait;
 
@@ -21,8 +23,62 @@ fn need_key(id: &str) -> Item {
     key(format!("NEED#{id}"), "NEED")
 }
 
+/// The GSI1 partition of the orders the portal closed at their deadline.
+const EXPIRED_ORDERS: &str = "EXPIREDORDERS";
+
+/// The marker that lists `order` among the orders the portal closed at their deadline
+/// (`EXPIRED#<id>`, GSI1 `EXPIREDORDERS` / `<closed>#<seq>#<id>`), if the portal closed it.
+pub(super) fn closed_by_portal_marker(order: &Order) -> Option<Item> {
+    let closed_at = order.closed_by_portal_at()?;
+    let mut marker = key(format!("EXPIRED#{}", order.id), "EXPIRED");
+    marker.insert("order_id".into(), s(&order.id));
+    marker.insert("GSI1PK".into(), s(EXPIRED_ORDERS));
+    marker.insert(
+        "GSI1SK".into(),
+        s(format!(
+            "{}#{}#{}",
+            sortable(closed_at),
+            sortable(order.sequence()),
+            order.id
+        )),
+    );
+    Some(marker)
+}
+
 #[async_trait]
 impl OperatorStore for DynamoStore {
+    async fn list_closed_by_portal_since(&self, since: i64) -> Result<Vec<Order>, StoreError> {
+        let mut markers = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :pk AND GSI1SK >= :since")
+                .expression_attribute_values(":pk", s(EXPIRED_ORDERS))
+                .expression_attribute_values(":since", s(sortable(since.max(0))))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            markers.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+        let mut orders = Vec::with_capacity(markers.len());
+        for marker in &markers {
+            if let Some(order) = self.get_order(get_s(marker, "order_id")?).await? {
+                orders.push(order);
+            }
+        }
+        Ok(orders)
+    }
+
     /// The `NEEDS` partition of GSI1 in the period (a key condition on `<created>#<id>`),
     /// read through all of its pages; category, state and the page in memory.
     async fn list_needs_page(&self, filter: &NeedFilter) -> Result<NeedPage, StoreError> {

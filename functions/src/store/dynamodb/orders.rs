@@ -2,12 +2,16 @@
 //!
 //! | record | PK | SK | GSI1PK / GSI1SK | GSI2PK / GSI2SK |
 //! | --- | --- | --- | --- | --- |
-//! | order | `ORDER#<id>` | `ORDER` | `ORGORDERS#<org>` / `<created>#<id>` | `PROVIDERORDERS#<provider>` / `<created>#<id>` |
+//! | order | `ORDER#<id>` | `ORDER` | `ORGORDERS#<org>` / `<created>#<seq>#<id>` | `PROVIDERORDERS#<provider>` / `<created>#<seq>#<id>` |
 //! | idempotency marker | `ORDERKEY#<org>#<sha256 of key>` | `ORDERKEY` | | `ORDERMONTH#<yyyy-mm>` / `<created>#<id>` (see [`super::figures`]) |
 //! | undecided marker | `UNDECIDED#<id>` | `UNDECIDED` | `UNDECIDED` / `<deadline>#<id>` (deleted when decided) | |
+//! | closed by the portal at the deadline (see [`super::operator`]) | `EXPIRED#<id>` | `EXPIRED` | `EXPIREDORDERS` / `<closed>#<seq>#<id>` | |
 //! | used decision link, or a deadline reminder's marker | `LINK#<sha256>` | `LINK` | | |
 //! | need | `NEED#<id>` | `NEED` | `NEEDS` / `<created>#<id>` | |
-//! | Umklappvertrag marker (see [`super::console`]) | `UVORDER#<id>` | `UVORDER` | | `INTERMEDIARYORDERS` / `<created>#<id>` |
+//! | Umklappvertrag marker (see [`super::console`]) | `UVORDER#<id>` | `UVORDER` | | `INTERMEDIARYORDERS` / `<created>#<seq>#<id>` |
+//!
+//! `<seq>` is the counter of the order number ([`Order::sequence`], 20 digits): orders of the
+//! same second sort by number (see [`newest_sort_key`]).
 //!
 //! An order, its idempotency marker, its undecided marker and its mails are one transaction
 //! (the marker's `attribute_not_exists` makes racing duplicates fail as a whole); a status
@@ -23,7 +27,7 @@ use super::{
 };
 use crate::domain::model::OutgoingMail;
 use crate::domain::orders::ports::{CreatedOrder, OrderStore, UsedLink};
-use crate::domain::orders::{Need, Order, OrderStatus};
+use crate::domain::orders::{Need, Order, OrderStatus, newest_first};
 use crate::domain::ports::StoreError;
 use crate::domain::tokens::sha256_hex;
 
@@ -50,11 +54,30 @@ fn used_link_item(link: &UsedLink) -> Item {
     used
 }
 
-fn order_item(order: &Order) -> Result<Item, StoreError> {
+/// The sort key of an order in the lists read newest first: `<created>#<counter of its
+/// number>#<id>`, both numbers fixed-width, so that orders of the same second come in the
+/// order of their numbers. Items stored before it was introduced carry `<created>#<id>`;
+/// the readers sort what they read (see [`sort_newest_first`]) and `csp-function admin
+/// backfill-order-markers` rewrites them.
+pub(super) fn newest_sort_key(order: &Order) -> String {
+    format!(
+        "{}#{}#{}",
+        sortable(order.created_at),
+        sortable(order.sequence()),
+        order.id
+    )
+}
+
+/// Orders newest first whatever form their items' sort keys have.
+pub(super) fn sort_newest_first(orders: &mut [Order]) {
+    orders.sort_by(|a, b| newest_first(a.newest_key(), b.newest_key()));
+}
+
+pub(super) fn order_item(order: &Order) -> Result<Item, StoreError> {
     let mut item = order_key(&order.id);
     item.insert("status".into(), s(order.status.as_str()));
     item.insert("doc".into(), to_doc(order)?);
-    let sort = s(format!("{}#{}", sortable(order.created_at), order.id));
+    let sort = s(newest_sort_key(order));
     item.insert("GSI1PK".into(), s(format!("ORGORDERS#{}", order.org_id)));
     item.insert("GSI1SK".into(), sort.clone());
     item.insert(
@@ -164,14 +187,18 @@ impl OrderStore for DynamoStore {
         let items = self
             .query_index("GSI1", format!("ORGORDERS#{org_id}"), false, None)
             .await?;
-        Self::docs(&items)
+        let mut orders = Self::docs(&items)?;
+        sort_newest_first(&mut orders);
+        Ok(orders)
     }
 
     async fn list_provider_orders(&self, provider_id: &str) -> Result<Vec<Order>, StoreError> {
         let items = self
             .query_index("GSI2", format!("PROVIDERORDERS#{provider_id}"), false, None)
             .await?;
-        Self::docs(&items)
+        let mut orders = Self::docs(&items)?;
+        sort_newest_first(&mut orders);
+        Ok(orders)
     }
 
     async fn list_undecided_orders(&self) -> Result<Vec<Order>, StoreError> {
@@ -216,6 +243,9 @@ impl OrderStore for DynamoStore {
                 .build()
                 .map_err(build_error)?;
             items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        if let Some(marker) = super::operator::closed_by_portal_marker(order) {
+            items.push(self.put_new(marker)?);
         }
         if let Some(link) = link {
             items.push(self.put_new(used_link_item(link))?);

@@ -5,9 +5,11 @@
 //!
 //! | access pattern | index (covering) |
 //! | --- | --- |
-//! | a provider's orders, newest first (period, offering, search) | `orders_inbox_provider (provider_id, created_at, id, …)` |
-//! | a provider's orders in one status | `orders_inbox_provider_status (provider_id, status, created_at, id, …)` |
-//! | the intermediary's orders (Umklappvertrag) | `orders_inbox_model (contract_model, created_at, id, …)` |
+//! | a provider's orders, newest first (period, offering, search) | `orders_inbox_provider (provider_id, created_at, seq, id, …)` |
+//! | a provider's orders in one status | `orders_inbox_provider_status (provider_id, status, created_at, seq, id, …)` |
+//! | the intermediary's orders (Umklappvertrag) | `orders_inbox_model (contract_model, created_at, seq, id, …)` |
+//! | the partner API's list of a provider's orders | `orders_inbox_provider`, then the row |
+//! | an organisation's orders (customer's account, operator's counts) | `orders_by_org (org_id, created_at, seq, id)` |
 //! | the organisation of a party | `orgs_by_party (party)`, unique |
 //! | every party's organisation (operator's list) | `orgs_by_party` (partial: `party IS NOT NULL`), then the Hauptadmin by key and its invitation by `tokens_by_user` |
 
@@ -51,12 +53,39 @@ CREATE INDEX IF NOT EXISTS orders_inbox_model ON orders(contract_model, created_
     status, offering_id, deadline, number, customer, offering_name, plan_name, provider_id, search);
 ";
 
+/// The release in which "newest first" breaks ties by the order number: the number's
+/// counter as a column (`seq`, [`crate::domain::orders::number_sequence`]; the numbers are
+/// `CSP-<year>-<counter>`), filled in for the orders stored before, and the indexes of the
+/// lists rebuilt with it after `created_at`, so that `ORDER BY created_at DESC, seq DESC`
+/// still reads them in index order (`orders_by_provider` is covered by
+/// `orders_inbox_provider` and goes).
+pub(super) const SEQUENCE_SCHEMA: &str = "
+ALTER TABLE orders ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE orders SET seq = CAST(substr(number, 10) AS INTEGER)
+    WHERE number GLOB 'CSP-[0-9][0-9][0-9][0-9]-[0-9]*';
+DROP INDEX IF EXISTS orders_by_org;
+DROP INDEX IF EXISTS orders_by_provider;
+DROP INDEX IF EXISTS orders_inbox_provider;
+DROP INDEX IF EXISTS orders_inbox_provider_status;
+DROP INDEX IF EXISTS orders_inbox_model;
+CREATE INDEX orders_by_org ON orders(org_id, created_at, seq, id);
+CREATE INDEX orders_inbox_provider ON orders(provider_id, created_at, seq, id,
+    status, offering_id, deadline, number, customer, offering_name, plan_name, contract_model, search);
+CREATE INDEX orders_inbox_provider_status ON orders(provider_id, status, created_at, seq, id,
+    offering_id, deadline, number, customer, offering_name, plan_name, contract_model, search);
+CREATE INDEX orders_inbox_model ON orders(contract_model, created_at, seq, id,
+    status, offering_id, deadline, number, customer, offering_name, plan_name, provider_id, search);
+";
+
+/// Newest first, the later number first within a second (see [`SEQUENCE_SCHEMA`]).
+pub(super) const NEWEST_FIRST: &str = "ORDER BY created_at DESC, seq DESC, id DESC";
+
 /// Fills the console's columns of a new order (in the transaction that inserts it).
 pub(super) fn set_summary_columns(tx: &Connection, order: &Order) -> Result<(), StoreError> {
     let summary = OrderSummary::of(order);
     tx.execute(
         "UPDATE orders SET number = ?1, customer = ?2, offering_id = ?3, offering_name = ?4,
-             plan_name = ?5, contract_model = ?6, search = ?7 WHERE id = ?8",
+             plan_name = ?5, contract_model = ?6, search = ?7, seq = ?9 WHERE id = ?8",
         params![
             summary.number,
             summary.customer,
@@ -65,7 +94,8 @@ pub(super) fn set_summary_columns(tx: &Connection, order: &Order) -> Result<(), 
             summary.plan_name,
             summary.contract_model.as_str(),
             OrderSummary::search_text(&summary.number, &summary.customer),
-            summary.id
+            summary.id,
+            order.sequence()
         ],
     )
     .map_err(backend)?;
@@ -160,7 +190,7 @@ fn list_inbox(
     values.push(i64::try_from(filter.offset).unwrap_or(i64::MAX).into());
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM orders WHERE {predicate} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+            "SELECT {COLUMNS} FROM orders WHERE {predicate} {NEWEST_FIRST} LIMIT ? OFFSET ?"
         ))
         .map_err(backend)?;
     let rows = stmt
@@ -344,7 +374,7 @@ mod tests {
         for (party, filter, index) in cases {
             let (predicate, values) = inbox_predicate(&party, &filter);
             let sql = format!(
-                "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM orders WHERE {predicate} ORDER BY created_at DESC, id DESC LIMIT 25"
+                "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM orders WHERE {predicate} {NEWEST_FIRST} LIMIT 25"
             );
             let plan: Vec<String> = conn
                 .prepare(&sql)
@@ -362,6 +392,36 @@ mod tests {
                 plan.contains(&format!("SEARCH orders USING COVERING INDEX {index} ")),
                 "{filter:?} ({index}): {plan:?}"
             );
+            // Newest first (with the number's tie-break) is the index's order: no sorting.
+            assert!(!plan.contains("TEMP B-TREE"), "{filter:?}: {plan:?}");
+        }
+    }
+
+    /// The customer's and the partner API's lists: entered at the key, in index order.
+    #[tokio::test]
+    async fn order_lists_read_in_index_order() {
+        let store = SqliteStore::open_in_memory().expect("open");
+        let conn = store.conn.lock().await;
+        for (column, index) in [
+            ("org_id", "orders_by_org"),
+            ("provider_id", "orders_inbox_provider"),
+        ] {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT doc FROM orders WHERE {column} = ?1 {NEWEST_FIRST}"
+            );
+            let plan: Vec<String> = conn
+                .prepare(&sql)
+                .expect("prepare")
+                .query_map(["x"], |r| r.get::<_, String>(3))
+                .expect("plan")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            let plan = plan.join(" | ");
+            assert!(
+                plan.contains(&format!("SEARCH orders USING INDEX {index} ")),
+                "{column}: {plan:?}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{column}: {plan:?}");
         }
     }
 }

@@ -57,6 +57,14 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "2026-12-figures",
         sql: super::figures::SCHEMA,
     },
+    Migration {
+        name: "2026-12-order-sequence",
+        sql: super::console::SEQUENCE_SCHEMA,
+    },
+    Migration {
+        name: "2026-12-closed-by-portal",
+        sql: super::operator::CLOSED_BY_PORTAL_SCHEMA,
+    },
 ];
 
 /// Why the schema could not be brought up to date.

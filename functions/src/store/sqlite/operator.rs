@@ -1,7 +1,8 @@
 //! The operator's needs and deadlines in SQLite (see [`crate::domain::orders::operator`]):
 //! a need marked as handled under the condition that it is not yet (its document has no
-//! `handled`), the needs one page at a time through the index `needs_by_created`, and the
-//! undecided orders by deadline through the index `orders_undecided`.
+//! `handled`), the needs one page at a time through the index `needs_by_created`, the
+//! undecided orders by deadline through the index `orders_undecided`, and the orders the
+//! portal closed at their deadline through `orders_closed_by_portal`.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -52,6 +53,23 @@ pub(super) fn needs_page_sql(predicate: &str) -> String {
         "SELECT doc FROM needs INDEXED BY needs_by_created WHERE {predicate} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
     )
 }
+
+/// The release with the operator's list of orders the portal closed at their deadline: when
+/// it closed them, as a column with a partial index (only those orders are in it), filled in
+/// for the orders closed before from their history (the last entry is the portal's, with
+/// the expiry's reason). [`crate::domain::orders::Order::closed_by_portal_at`] says the same.
+pub(super) const CLOSED_BY_PORTAL_SCHEMA: &str = "
+ALTER TABLE orders ADD COLUMN closed_by_portal_at INTEGER;
+UPDATE orders SET closed_by_portal_at = json_extract(doc, '$.history[#-1].at')
+    WHERE final = 1
+      AND json_extract(doc, '$.history[#-1].by') = 'portal'
+      AND json_extract(doc, '$.history[#-1].reason') = 'Keine Entscheidung innerhalb von 30 Tagen';
+CREATE INDEX orders_closed_by_portal ON orders(closed_by_portal_at, seq)
+    WHERE closed_by_portal_at IS NOT NULL;
+";
+
+const CLOSED_BY_PORTAL: &str = "SELECT doc FROM orders INDEXED BY orders_closed_by_portal
+     WHERE closed_by_portal_at >= ?1 ORDER BY closed_by_portal_at DESC, seq DESC";
 
 #[async_trait]
 impl OperatorStore for SqliteStore {
@@ -149,6 +167,19 @@ impl OperatorStore for SqliteStore {
         .await
     }
 
+    async fn list_closed_by_portal_since(&self, since: i64) -> Result<Vec<Order>, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(CLOSED_BY_PORTAL).map_err(backend)?;
+            let docs = stmt
+                .query_map([since], |row| row.get::<_, String>(0))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            docs.iter().map(|doc| from_json(doc)).collect()
+        })
+        .await
+    }
+
     async fn reset_second_factor(
         &self,
         before: &User,
@@ -202,6 +233,7 @@ impl OperatorStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::migrations::{MIGRATIONS, apply};
     use super::*;
 
     /// Every form of the needs' filter reads through the index `needs_by_created`.
@@ -251,5 +283,65 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A database of the release before: its orders get their number's counter and, if the
+    /// portal closed them at their deadline, when it did (from the history).
+    #[test]
+    fn the_migrations_fill_in_the_orders_stored_before() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("open");
+        apply(&mut conn, &MIGRATIONS[..MIGRATIONS.len() - 2]).expect("the release before");
+        let history = |by: &str, reason: &str| {
+            format!(
+                r#"{{"history":[{{"at":10,"by":"customer","from":null,"to":"offen","reason":null}},{{"at":99,"by":"{by}","from":"offen","to":"abgelehnt_anbieter_dv","reason":"{reason}"}}]}}"#
+            )
+        };
+        for (id, number, doc) in [
+            (
+                "expired",
+                "CSP-2026-000042",
+                history("portal", crate::domain::orders::EXPIRY_REASON),
+            ),
+            ("rejected", "CSP-2026-1000001", history("provider", "Nein")),
+        ] {
+            conn.execute(
+                "INSERT INTO orders (id, org_id, idempotency_key, provider_id, status, final, created_at, deadline, doc, number)
+                 VALUES (?1, 'org', ?1, 'dataport', 'abgelehnt_anbieter_dv', 1, 10, 20, ?2, ?3)",
+                params![id, doc, number],
+            )
+            .expect("insert");
+        }
+        apply(&mut conn, MIGRATIONS).expect("this release");
+        let row = |id: &str| {
+            conn.query_row(
+                "SELECT seq, closed_by_portal_at FROM orders WHERE id = ?1",
+                [id],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+            )
+            .expect("row")
+        };
+        assert_eq!(row("expired"), (42, Some(99)));
+        assert_eq!(row("rejected"), (1_000_001, None));
+    }
+
+    /// The list of orders the portal closed reads its partial index from `since` on, in the
+    /// index's order (no sorting, no scan).
+    #[tokio::test]
+    async fn closed_by_portal_is_a_search_in_index_order() {
+        let store = SqliteStore::open_in_memory().expect("open");
+        let conn = store.conn.lock().await;
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {CLOSED_BY_PORTAL}"))
+            .expect("prepare")
+            .query_map([1_i64], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let plan = plan.join(" | ");
+        assert!(
+            plan.contains("SEARCH orders USING INDEX orders_closed_by_portal "),
+            "{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }

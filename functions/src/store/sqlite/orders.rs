@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::console::NEWEST_FIRST;
 use super::{SqliteStore, backend, from_json, insert_mail, to_json};
 use crate::domain::model::OutgoingMail;
 use crate::domain::orders::ports::{CreatedOrder, OrderStore, UsedLink};
@@ -134,7 +135,7 @@ impl OrderStore for SqliteStore {
         self.run(move |conn| {
             query_orders(
                 conn,
-                "SELECT doc FROM orders WHERE org_id = ?1 ORDER BY created_at DESC, id DESC",
+                &format!("SELECT doc FROM orders WHERE org_id = ?1 {NEWEST_FIRST}"),
                 Some(&org_id),
             )
         })
@@ -146,7 +147,7 @@ impl OrderStore for SqliteStore {
         self.run(move |conn| {
             query_orders(
                 conn,
-                "SELECT doc FROM orders WHERE provider_id = ?1 ORDER BY created_at DESC, id DESC",
+                &format!("SELECT doc FROM orders WHERE provider_id = ?1 {NEWEST_FIRST}"),
                 Some(&provider_id),
             )
         })
@@ -177,13 +178,15 @@ impl OrderStore for SqliteStore {
         self.transaction(move |tx| {
             let changed = tx
                 .execute(
-                    "UPDATE orders SET status = ?1, final = ?2, doc = ?3 WHERE id = ?4 AND status = ?5",
+                    "UPDATE orders SET status = ?1, final = ?2, doc = ?3, closed_by_portal_at = ?6
+                     WHERE id = ?4 AND status = ?5",
                     params![
                         order.status.as_str(),
                         order.status.is_final(),
                         to_json(&order)?,
                         order.id,
-                        expected.as_str()
+                        expected.as_str(),
+                        order.closed_by_portal_at()
                     ],
                 )
                 .map_err(backend)?;

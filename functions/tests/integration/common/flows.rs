@@ -1143,6 +1143,14 @@ macro_rules! store_tests {
             common::console::inbox_conformance($make.await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn order_lists_same_second_in_number_order() {
+            common::order_lists::same_second_orders_list_in_number_order($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn order_lists_closed_by_portal_latest_first() {
+            common::order_lists::closed_by_portal_are_listed_latest_first($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn order_store_conformance() {
             common::orders::store_conformance($make.await).await;
         }

@@ -18,6 +18,7 @@ pub mod operator_orgs;
 pub mod operator_pages;
 pub mod operator_paging;
 pub mod operator_providers;
+pub mod order_lists;
 pub mod orders;
 pub mod profile;
 pub mod return_to;

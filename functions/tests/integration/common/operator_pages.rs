@@ -299,7 +299,7 @@ pub async fn operator_sees_orders_at_their_deadline(store: Arc<dyn PortalStore>)
         markup::texts(&page.body, "main h1"),
         ["Fristen der Bestellungen"]
     );
-    let rows = markup::texts(&page.body, "main tbody tr");
+    let rows = markup::texts(&page.body, "main table.deadlines tbody tr");
     assert_eq!(
         rows.len(),
         2,
@@ -313,7 +313,7 @@ pub async fn operator_sees_orders_at_their_deadline(store: Arc<dyn PortalStore>)
         .number;
     let cells = |row: usize| {
         let html = scraper::Html::parse_document(&page.body);
-        let selector = scraper::Selector::parse("main tbody tr").expect("selector");
+        let selector = scraper::Selector::parse("main table.deadlines tbody tr").expect("selector");
         let cell = scraper::Selector::parse("th, td").expect("selector");
         html.select(&selector)
             .nth(row)
@@ -343,8 +343,57 @@ pub async fn operator_sees_orders_at_their_deadline(store: Arc<dyn PortalStore>)
     // The portal closes the overdue one at its next run: then only the other is left.
     let work = app.state.run_due_work().await;
     assert_eq!(work.failed, 0, "{work:?}");
+    assert!(
+        markup::texts(&page.body, "main table.closed").is_empty(),
+        "nothing closed yet"
+    );
+    assert!(
+        markup::texts(&page.body, "main p")
+            .iter()
+            .any(|p| p.contains("hat das Portal keine Bestellung an der Frist geschlossen")),
+        "the empty section says so"
+    );
     let page = app.get(DEADLINES, Opts::html().cookie(&operator)).await;
-    assert_eq!(markup::texts(&page.body, "main tbody tr").len(), 1);
+    assert_eq!(
+        markup::texts(&page.body, "main table.deadlines tbody tr").len(),
+        1
+    );
+    // … and lists the closed one under "Vom Portal geschlossen", whose turn it was.
+    assert_eq!(
+        markup::texts(&page.body, "main h2"),
+        ["An der Frist", "Vom Portal geschlossen"]
+    );
+    let closed = {
+        let html = scraper::Html::parse_document(&page.body);
+        let row = scraper::Selector::parse("main table.closed tbody tr").expect("selector");
+        let cell = scraper::Selector::parse("th, td").expect("selector");
+        html.select(&row)
+            .map(|r| {
+                r.select(&cell)
+                    .map(|c| c.text().collect::<String>().trim().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert_eq!(closed[0][0], late_number);
+    assert_eq!(closed[0][1], "Stadt Fristen");
+    assert_eq!(closed[0][2], "dMessenger");
+    assert_eq!(
+        closed[0][4],
+        functions::domain::clock::german_day(app.state.orders.now())
+    );
+    assert_eq!(closed[0][5], "Anbieter", "the provider's decision was due");
+    let json = app.get(DEADLINES, Opts::json().cookie(&operator)).await;
+    assert_eq!(json.status, 200, "{}", json.body);
+    assert_eq!(
+        json.json()["vom_portal_geschlossen"][0]["nummer"],
+        late_number.as_str()
+    );
+    assert_eq!(
+        json.json()["vom_portal_geschlossen"][0]["am_zug"],
+        "provider"
+    );
 
     // Refused for anyone else; the bearer-token API unchanged.
     let provider = party_member(
