@@ -9,6 +9,7 @@ pub mod mails;
 pub mod model;
 pub mod newsletter;
 pub mod orders;
+pub mod paging;
 pub mod password;
 pub mod ports;
 pub mod tokens;

@@ -106,16 +106,7 @@ impl OrderFilter {
                 (b.created_at, &b.number, &b.id),
             )
         });
-        let total = rows.len();
-        let rows = rows
-            .into_iter()
-            .skip(self.offset)
-            .take(if self.limit == 0 {
-                usize::MAX
-            } else {
-                self.limit
-            })
-            .collect();
+        let (rows, total) = crate::domain::paging::cut(rows, self.offset, self.limit);
         OrderPage { rows, total }
     }
 }

@@ -123,10 +123,9 @@ pub fn number_sequence(number: &str) -> i64 {
 /// "Newest first" for orders: by creation time, then by number (the later order of the same
 /// second first), then by id so that the order is total.
 pub fn newest_first(a: (i64, &str, &str), b: (i64, &str, &str)) -> std::cmp::Ordering {
-    let key = |(created, number, id): (i64, &str, &str)| {
-        (created, number_sequence(number), id.to_owned())
-    };
-    key(b).cmp(&key(a))
+    let (a_created, a_number, a_id) = a;
+    let (b_created, b_number, b_id) = b;
+    (b_created, number_sequence(b_number), b_id).cmp(&(a_created, number_sequence(a_number), a_id))
 }
 
 /// The contract folder (Vertragsmappe): everything the contract consists of, as it stood

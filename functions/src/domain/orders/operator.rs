@@ -130,16 +130,7 @@ impl NeedFilter {
     pub fn page_of(&self, mut needs: Vec<Need>) -> NeedPage {
         needs.retain(|n| self.matches(n));
         needs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let total = needs.len();
-        let rows = needs
-            .into_iter()
-            .skip(self.offset)
-            .take(if self.limit == 0 {
-                usize::MAX
-            } else {
-                self.limit
-            })
-            .collect();
+        let (rows, total) = crate::domain::paging::cut(needs, self.offset, self.limit);
         NeedPage { rows, total }
     }
 }

@@ -93,17 +93,8 @@ impl Orders {
             orgs.extend(self.store.list_orgs_by_status(status).await?);
         }
         orgs.retain(|o| wanted.is_empty() || o.name.to_lowercase().contains(&wanted));
-        orgs.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
-                .then(a.id.cmp(&b.id))
-        });
-        let total = orgs.len();
-        let page = orgs
-            .into_iter()
-            .skip(offset)
-            .take(if limit == 0 { usize::MAX } else { limit });
+        orgs.sort_by_cached_key(|o| (o.name.to_lowercase(), o.id.clone()));
+        let (page, total) = crate::domain::paging::cut(orgs, offset, limit);
         let mut rows = Vec::new();
         for org in page {
             let members = self.store.list_org_users(&org.id).await?.len();
