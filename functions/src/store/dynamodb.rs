@@ -135,6 +135,19 @@ fn backend<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>
     StoreError::Backend(DisplayErrorContext(&e).to_string())
 }
 
+/// Every item `query` finds, through all of its pages (the SDK's paginator follows
+/// `LastEvaluatedKey`): partitions read whole by key, never a scan.
+async fn query_all(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    let mut pages = query.into_paginator().send();
+    while let Some(page) = pages.next().await {
+        items.extend(page.map_err(backend)?.items.unwrap_or_default());
+    }
+    Ok(items)
+}
+
 fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -437,28 +450,24 @@ impl DynamoStore {
         ascending: bool,
         limit: Option<i32>,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", format!("{index}PK"))
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .scan_index_forward(ascending)
-                .set_limit(limit)
-                .set_exclusive_start_key(start.take())
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", format!("{index}PK"))
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(ascending);
+        match limit {
+            None => query_all(query).await,
+            Some(limit) => Ok(query
+                .limit(limit)
                 .send()
                 .await
-                .map_err(backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) if limit.is_none() => start = Some(next),
-                _ => return Ok(items),
-            }
+                .map_err(backend)?
+                .items
+                .unwrap_or_default()),
         }
     }
 

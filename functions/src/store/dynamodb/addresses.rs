@@ -90,26 +90,15 @@ impl DynamoStore {
         &self,
         org_id: &str,
     ) -> Result<Vec<Address>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let items = super::query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
                 .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(partition(org_id)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(super::backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
+                .expression_attribute_values(":pk", s(partition(org_id))),
+        )
+        .await?;
         let default_id = items
             .iter()
             .find(|item| get_s(item, "SK").is_ok_and(|sk| sk == DEFAULT))

@@ -67,27 +67,16 @@ fn line_item(line: &CartLine) -> Result<Item, StoreError> {
 #[async_trait]
 impl CartStore for DynamoStore {
     async fn list_cart(&self, user_id: &str) -> Result<Vec<CartLine>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let items = super::query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
                 .key_condition_expression("PK = :pk AND begins_with(SK, :line)")
                 .expression_attribute_values(":pk", s(partition(user_id)))
-                .expression_attribute_values(":line", s("LINE#"))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(super::backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
+                .expression_attribute_values(":line", s("LINE#")),
+        )
+        .await?;
         let mut lines = items
             .iter()
             .map(super::doc_of::<CartLine>)

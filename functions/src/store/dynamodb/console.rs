@@ -20,8 +20,8 @@ use async_trait::async_trait;
 
 use super::members::audit_item;
 use super::{
-    DynamoStore, Item, TransactError, backend, doc_of, get_s, key, mail_item, org_item, s,
-    sortable, token_item, user_item,
+    DynamoStore, Item, TransactError, doc_of, get_s, key, mail_item, org_item, s, sortable,
+    token_item, user_item,
 };
 use crate::domain::model::TokenKind;
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
@@ -58,33 +58,23 @@ impl DynamoStore {
             Some(until) => format!("{}#", sortable(until.max(0))),
             None => format!("{}~", sortable(i64::MAX)),
         };
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("GSI2")
-                .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":low", s(low.clone()))
-                .expression_attribute_values(":high", s(high.clone()))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take());
-            if let (true, Some(status)) = (status_filter, filter.status) {
-                query = query
-                    .filter_expression("#status = :status")
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(":status", s(status.as_str()));
-            }
-            let out = query.send().await.map_err(backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(items),
-            }
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI2")
+            .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high))
+            .scan_index_forward(false);
+        if let (true, Some(status)) = (status_filter, filter.status) {
+            query = query
+                .filter_expression("#status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(status.as_str()));
         }
+        super::query_all(query).await
     }
 }
 

@@ -16,7 +16,7 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, Item, backend, doc_of, get_s, s, sortable};
+use super::{DynamoStore, Item, doc_of, get_s, s, sortable};
 use crate::domain::model::{OrgKind, OrgStatus, Organisation};
 use crate::domain::orders::figures::OrderFacts;
 use crate::domain::orders::ports::{FiguresStore, OrderStore};
@@ -63,29 +63,19 @@ impl DynamoStore {
         pk: String,
         since: i64,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let items = super::query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .index_name(index)
                 .key_condition_expression("#pk = :pk AND #sk >= :low")
                 .expression_attribute_names("#pk", format!("{index}PK"))
                 .expression_attribute_names("#sk", format!("{index}SK"))
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":low", s(format!("{}#", sortable(since.max(0)))))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(items),
-            }
-        }
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":low", s(format!("{}#", sortable(since.max(0))))),
+        )
+        .await?;
+        Ok(items)
     }
 }
 

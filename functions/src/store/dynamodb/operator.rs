@@ -48,28 +48,17 @@ pub(super) fn closed_by_portal_marker(order: &Order) -> Option<Item> {
 #[async_trait]
 impl OperatorStore for DynamoStore {
     async fn list_closed_by_portal_since(&self, since: i64) -> Result<Vec<Order>, StoreError> {
-        let mut markers = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let markers = super::query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .index_name("GSI1")
                 .key_condition_expression("GSI1PK = :pk AND GSI1SK >= :since")
                 .expression_attribute_values(":pk", s(EXPIRED_ORDERS))
                 .expression_attribute_values(":since", s(sortable(since.max(0))))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            markers.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
+                .scan_index_forward(false),
+        )
+        .await?;
         let mut orders = Vec::with_capacity(markers.len());
         for marker in &markers {
             if let Some(order) = self.get_order(get_s(marker, "order_id")?).await? {
@@ -88,31 +77,21 @@ impl OperatorStore for DynamoStore {
             Some(until) => format!("{}#", sortable(until.max(0))),
             None => format!("{}~", sortable(i64::MAX)),
         };
-        let mut needs = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let needs = super::query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .index_name("GSI1")
                 .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high")
                 .expression_attribute_values(":pk", s("NEEDS"))
-                .expression_attribute_values(":low", s(low.clone()))
-                .expression_attribute_values(":high", s(high.clone()))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items.unwrap_or_default() {
-                needs.push(doc_of::<Need>(&item)?);
-            }
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
+                .expression_attribute_values(":low", s(low))
+                .expression_attribute_values(":high", s(high))
+                .scan_index_forward(false),
+        )
+        .await?
+        .iter()
+        .map(doc_of::<Need>)
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(filter.page_of(needs))
     }
 
@@ -147,11 +126,8 @@ impl OperatorStore for DynamoStore {
     }
 
     async fn list_undecided_due_before(&self, until: i64) -> Result<Vec<Order>, StoreError> {
-        let mut markers = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
+        let markers = super::query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .index_name("GSI1")
@@ -159,17 +135,9 @@ impl OperatorStore for DynamoStore {
                 .expression_attribute_values(":pk", s("UNDECIDED"))
                 // `<deadline>#<id>` < `<until>` exactly when deadline < until (fixed width).
                 .expression_attribute_values(":until", s(sortable(until)))
-                .scan_index_forward(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            markers.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
+                .scan_index_forward(true),
+        )
+        .await?;
         let mut orders = Vec::with_capacity(markers.len());
         for marker in &markers {
             // The index is eventually consistent: a marker may outlive its decision briefly.
