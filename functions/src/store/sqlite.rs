@@ -79,6 +79,35 @@ fn from_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError>
 }
 
 /// Writes an audit entry (in the caller's transaction).
+/// The document of the one row `sql` finds, if there is one (`sql` selects `doc`).
+fn read_doc<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<T>, StoreError> {
+    conn.query_row(sql, params, |row| row.get::<_, String>(0))
+        .optional()
+        .map_err(backend)?
+        .map(|doc| from_json(&doc))
+        .transpose()
+}
+
+/// The documents of the rows `sql` finds, in its order (`sql` selects `doc`; the statement
+/// is cached).
+fn read_docs<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let docs = stmt
+        .query_map(params, |row| row.get::<_, String>(0))
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    docs.iter().map(|doc| from_json(doc)).collect()
+}
+
 fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",
@@ -144,13 +173,7 @@ fn use_token(tx: &Connection, hash: &str, now: i64) -> Result<(), StoreError> {
 }
 
 fn read_org(conn: &Connection, id: &str) -> Result<Option<Organisation>, StoreError> {
-    conn.query_row("SELECT doc FROM orgs WHERE id = ?1", [id], |row| {
-        row.get::<_, String>(0)
-    })
-    .optional()
-    .map_err(backend)?
-    .map(|doc| from_json(&doc))
-    .transpose()
+    read_doc(conn, "SELECT doc FROM orgs WHERE id = ?1", [id])
 }
 
 /// Changes an organisation's status if it is `from`; `Conflict` otherwise.
@@ -332,45 +355,25 @@ impl Store for SqliteStore {
         status: OrgStatus,
     ) -> Result<Vec<Organisation>, StoreError> {
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT doc FROM orgs WHERE status = ?1 ORDER BY created_at, id")
-                .map_err(backend)?;
-            let docs = stmt
-                .query_map([status.as_str()], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
+            read_docs(
+                conn,
+                "SELECT doc FROM orgs WHERE status = ?1 ORDER BY created_at, id",
+                [status.as_str()],
+            )
         })
         .await
     }
 
     async fn get_user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
         let id = user_id.to_owned();
-        self.run(move |conn| {
-            conn.query_row("SELECT doc FROM users WHERE id = ?1", [&id], |row| {
-                row.get::<_, String>(0)
-            })
-            .optional()
-            .map_err(backend)?
-            .map(|doc| from_json(&doc))
-            .transpose()
-        })
-        .await
+        self.run(move |conn| read_doc(conn, "SELECT doc FROM users WHERE id = ?1", [&id]))
+            .await
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let email = email.to_owned();
-        self.run(move |conn| {
-            conn.query_row("SELECT doc FROM users WHERE email = ?1", [&email], |row| {
-                row.get::<_, String>(0)
-            })
-            .optional()
-            .map_err(backend)?
-            .map(|doc| from_json(&doc))
-            .transpose()
-        })
-        .await
+        self.run(move |conn| read_doc(conn, "SELECT doc FROM users WHERE email = ?1", [&email]))
+            .await
     }
 
     async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError> {

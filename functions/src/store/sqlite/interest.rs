@@ -83,13 +83,7 @@ impl InterestStore for SqliteStore {
     async fn get_interest(&self, id: &str) -> Result<Option<Interest>, StoreError> {
         let id = id.to_owned();
         self.run(move |conn| {
-            conn.query_row("SELECT doc FROM interests WHERE id = ?1", [&id], |row| {
-                row.get::<_, String>(0)
-            })
-            .optional()
-            .map_err(backend)?
-            .map(|doc| from_json(&doc))
-            .transpose()
+            super::read_doc(conn, "SELECT doc FROM interests WHERE id = ?1", [&id])
         })
         .await
     }
@@ -101,15 +95,7 @@ impl InterestStore for SqliteStore {
     ) -> Result<Option<Interest>, StoreError> {
         let (org_id, offering_id) = (org_id.to_owned(), offering_id.to_owned());
         self.run(move |conn| {
-            conn.query_row(
-                "SELECT doc FROM interests WHERE org_id = ?1 AND offering_id = ?2 AND withdrawn_at IS NULL",
-                params![org_id, offering_id],
-                |row| row.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(backend)?
-            .map(|doc| from_json(&doc))
-            .transpose()
+            super::read_doc(conn, "SELECT doc FROM interests WHERE org_id = ?1 AND offering_id = ?2 AND withdrawn_at IS NULL", params![org_id, offering_id])
         })
         .await
     }

@@ -1,10 +1,10 @@
 //! The people of an organisation in SQLite: each change one immediate transaction that
 //! first checks the organisation and the person are still as the domain read them.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::{
-    SqliteStore, backend, from_json, insert_audit, insert_mail, insert_token, read_org, to_json,
+    SqliteStore, backend, insert_audit, insert_mail, insert_token, read_org, to_json,
     void_earlier_password_links,
 };
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
@@ -18,13 +18,7 @@ CREATE INDEX IF NOT EXISTS audit_by_org ON audit(org_id, at);
 ";
 
 fn read_user(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
-    conn.query_row("SELECT doc FROM users WHERE id = ?1", [id], |row| {
-        row.get::<_, String>(0)
-    })
-    .optional()
-    .map_err(backend)?
-    .map(|doc| from_json(&doc))
-    .transpose()
+    super::read_doc(conn, "SELECT doc FROM users WHERE id = ?1", [id])
 }
 
 /// The organisation and the person are as read, the person belongs to it and is not its
@@ -50,15 +44,11 @@ impl SqliteStore {
     pub(super) async fn list_org_users_impl(&self, org_id: &str) -> Result<Vec<User>, StoreError> {
         let id = org_id.to_owned();
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT doc FROM users WHERE org_id = ?1 ORDER BY id")
-                .map_err(backend)?;
-            let docs = stmt
-                .query_map([&id], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
+            super::read_docs(
+                conn,
+                "SELECT doc FROM users WHERE org_id = ?1 ORDER BY id",
+                [&id],
+            )
         })
         .await
     }
@@ -289,17 +279,11 @@ impl SqliteStore {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let id = org_id.to_owned();
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT doc FROM audit WHERE org_id = ?1 ORDER BY at DESC, rowid DESC",
-                )
-                .map_err(backend)?;
-            let docs = stmt
-                .query_map([&id], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
+            super::read_docs(
+                conn,
+                "SELECT doc FROM audit WHERE org_id = ?1 ORDER BY at DESC, rowid DESC",
+                [&id],
+            )
         })
         .await
     }

@@ -34,15 +34,11 @@ fn read(conn: &Connection, sql: &str, param: &str) -> Result<Option<Subscriber>,
 }
 
 fn list(conn: &Connection, confirmed: bool) -> Result<Vec<Subscriber>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT doc FROM newsletter WHERE confirmed = ?1 ORDER BY sort_at, id")
-        .map_err(backend)?;
-    let docs = stmt
-        .query_map([confirmed], |row| row.get::<_, String>(0))
-        .map_err(backend)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(backend)?;
-    docs.iter().map(|doc| from_json(doc)).collect()
+    super::read_docs(
+        conn,
+        "SELECT doc FROM newsletter WHERE confirmed = ?1 ORDER BY sort_at, id",
+        [confirmed],
+    )
 }
 
 /// `Conflict` if the row exists with another document, `NotFound` if it does not.

@@ -151,33 +151,19 @@ impl OperatorStore for SqliteStore {
 
     async fn list_undecided_due_before(&self, until: i64) -> Result<Vec<Order>, StoreError> {
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT doc FROM orders INDEXED BY orders_undecided
+            super::read_docs(
+                conn,
+                "SELECT doc FROM orders INDEXED BY orders_undecided
                      WHERE final = 0 AND deadline < ?1 ORDER BY deadline, id",
-                )
-                .map_err(backend)?;
-            let docs = stmt
-                .query_map([until], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
+                [until],
+            )
         })
         .await
     }
 
     async fn list_closed_by_portal_since(&self, since: i64) -> Result<Vec<Order>, StoreError> {
-        self.run(move |conn| {
-            let mut stmt = conn.prepare_cached(CLOSED_BY_PORTAL).map_err(backend)?;
-            let docs = stmt
-                .query_map([since], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
-        })
-        .await
+        self.run(move |conn| super::read_docs(conn, CLOSED_BY_PORTAL, [since]))
+            .await
     }
 
     async fn reset_second_factor(

@@ -76,15 +76,11 @@ pub(super) fn order_by_key(
     org_id: &str,
     key: &str,
 ) -> Result<Option<Order>, StoreError> {
-    conn.query_row(
+    super::read_doc(
+        conn,
         "SELECT doc FROM orders WHERE org_id = ?1 AND idempotency_key = ?2",
         [org_id, key],
-        |row| row.get::<_, String>(0),
     )
-    .optional()
-    .map_err(backend)?
-    .map(|doc| from_json(&doc))
-    .transpose()
 }
 
 #[async_trait]
@@ -118,16 +114,8 @@ impl OrderStore for SqliteStore {
 
     async fn get_order(&self, id: &str) -> Result<Option<Order>, StoreError> {
         let id = id.to_owned();
-        self.run(move |conn| {
-            conn.query_row("SELECT doc FROM orders WHERE id = ?1", [&id], |row| {
-                row.get::<_, String>(0)
-            })
-            .optional()
-            .map_err(backend)?
-            .map(|doc| from_json(&doc))
-            .transpose()
-        })
-        .await
+        self.run(move |conn| super::read_doc(conn, "SELECT doc FROM orders WHERE id = ?1", [&id]))
+            .await
     }
 
     async fn list_org_orders(&self, org_id: &str) -> Result<Vec<Order>, StoreError> {
@@ -292,15 +280,11 @@ impl OrderStore for SqliteStore {
 
     async fn list_needs(&self) -> Result<Vec<Need>, StoreError> {
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT doc FROM needs ORDER BY created_at DESC, id DESC")
-                .map_err(backend)?;
-            let docs = stmt
-                .query_map([], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
+            super::read_docs(
+                conn,
+                "SELECT doc FROM needs ORDER BY created_at DESC, id DESC",
+                [],
+            )
         })
         .await
     }

@@ -1,7 +1,7 @@
 //! Named roles in SQLite: one row per role, its name unique per organisation by a
 //! constraint; each change one immediate transaction that checks the role is as read.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::{SqliteStore, backend, from_json, to_json};
 use crate::domain::model::{AuditEntry, OutgoingMail, Role, User};
@@ -15,13 +15,7 @@ CREATE TABLE IF NOT EXISTS roles (
 ";
 
 fn read_role(conn: &Connection, id: &str) -> Result<Option<Role>, StoreError> {
-    conn.query_row("SELECT doc FROM roles WHERE id = ?1", [id], |row| {
-        row.get::<_, String>(0)
-    })
-    .optional()
-    .map_err(backend)?
-    .map(|doc| from_json(&doc))
-    .transpose()
+    super::read_doc(conn, "SELECT doc FROM roles WHERE id = ?1", [id])
 }
 
 /// `Conflict` unless the role `role_id` exists in the organisation `org_id`.
@@ -48,15 +42,11 @@ impl SqliteStore {
     pub(super) async fn list_roles_impl(&self, org_id: &str) -> Result<Vec<Role>, StoreError> {
         let id = org_id.to_owned();
         self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT doc FROM roles WHERE org_id = ?1 ORDER BY id")
-                .map_err(backend)?;
-            let docs = stmt
-                .query_map([&id], |row| row.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            docs.iter().map(|doc| from_json(doc)).collect()
+            super::read_docs(
+                conn,
+                "SELECT doc FROM roles WHERE org_id = ?1 ORDER BY id",
+                [&id],
+            )
         })
         .await
     }
