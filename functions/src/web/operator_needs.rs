@@ -16,7 +16,7 @@ use super::form::{PostedForm, day_start};
 use super::members::require_token;
 use super::operator_console::operator_session;
 use super::orders::order_error;
-use super::pagination::{page_count, pagination, requested_page};
+use super::pagination::{PAGE_PARAM, page_count, pagination, requested_page};
 use super::refusal::Refusal;
 use super::request::Caller;
 use super::responses::{CORRECT, errors_json, json_value, see_other};
@@ -71,7 +71,7 @@ impl NeedsQuery {
     /// The list with this filter on page `page` (1 = none).
     fn page_url(&self, page: usize) -> String {
         if page > 1 {
-            self.url(LIST, &[("seite", &page.to_string())])
+            self.url(LIST, &[(PAGE_PARAM, &page.to_string())])
         } else {
             self.url(LIST, &[])
         }
@@ -264,7 +264,7 @@ pub async fn needs_page(
         extra.retain(|(_, v)| !v.is_empty());
         let last_text = last.to_string();
         if last > 1 {
-            extra.push(("seite", &last_text));
+            extra.push((PAGE_PARAM, &last_text));
         }
         return Ok(see_other(&query.url(LIST, &extra)));
     }
@@ -304,7 +304,7 @@ pub async fn needs_page(
     let page_text = page.to_string();
     let mut filter_fields: Vec<(&str, &str)> = listed.pairs();
     if page > 1 {
-        filter_fields.push(("seite", &page_text));
+        filter_fields.push((PAGE_PARAM, &page_text));
     }
     let page = Page::new("betrieb/needs.html", title)
         .status(status)
@@ -391,7 +391,7 @@ pub async fn mark_handled(
         stand: input.get(form::STATE.name).to_owned(),
         von: input.get(form::FROM.name).to_owned(),
         bis: input.get(form::UNTIL.name).to_owned(),
-        seite: input.get("seite").to_owned(),
+        seite: input.get(PAGE_PARAM).to_owned(),
         ..NeedsQuery::default()
     };
     let marked = state
@@ -415,7 +415,7 @@ pub async fn mark_handled(
     }
     let mut extra = vec![("hinweis", hinweis), ("bedarf", need.id.as_str())];
     if back.page() > 1 {
-        extra.push(("seite", back.seite.as_str()));
+        extra.push((PAGE_PARAM, back.seite.as_str()));
     }
     Ok(see_other(&back.url(LIST, &extra)))
 }

@@ -15,7 +15,7 @@ use super::form::PostedForm;
 use super::members::require_token;
 use super::operator_console::operator_session;
 use super::orders::order_error;
-use super::pagination::{page_count, pagination, requested_page};
+use super::pagination::{PAGE_PARAM, page_count, pagination, requested_page};
 use super::refusal::Refusal;
 use super::request::Caller;
 use super::responses::{CORRECT, see_other};
@@ -45,7 +45,7 @@ fn search_url(q: &str, page: usize) -> String {
         query.append_pair(org_search::QUERY.name, q);
     }
     if page > 1 {
-        query.append_pair("seite", &page.to_string());
+        query.append_pair(PAGE_PARAM, &page.to_string());
     }
     let query = query.finish();
     if query.is_empty() {

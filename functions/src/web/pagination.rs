@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+/// The query parameter of the page asked for.
+pub(super) const PAGE_PARAM: &str = "seite";
+
 #[derive(Debug, Serialize)]
 pub(super) struct PageLink {
     url: String,

@@ -9,7 +9,7 @@ use crate::domain::orders::{ApiParty, OrderStatus};
 use crate::domain::validation::FieldErrors;
 use crate::state::AppState;
 use crate::web::form::day_start;
-use crate::web::pagination::Pagination;
+use crate::web::pagination::{PAGE_PARAM, Pagination, requested_page};
 
 pub(super) const BASE: &str = "/api/konto/eingegangene-bestellungen";
 
@@ -45,7 +45,7 @@ impl InboxQuery {
         .map(|(k, v)| (k, v.clone()))
         .collect();
         if page > 1 {
-            pairs.push(("seite", page.to_string()));
+            pairs.push((PAGE_PARAM, page.to_string()));
         }
         if pairs.is_empty() {
             return path.to_owned();
@@ -81,7 +81,7 @@ impl InboxQuery {
         {
             errors.add("bis", "Das Ende des Zeitraums liegt vor seinem Anfang.");
         }
-        let page = self.seite.parse::<usize>().unwrap_or(1).clamp(1, 100_000);
+        let page = requested_page(&self.seite);
         if !errors.is_empty() {
             return Err(errors);
         }
