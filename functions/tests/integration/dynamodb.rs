@@ -12,6 +12,19 @@ use functions::domain::orders::ports::PortalStore;
 use functions::store::{DynamoConfig, DynamoStore};
 
 /// A fresh table per test, so tests run in parallel without seeing each other's records.
+/// A client of DynamoDB Local without the store, to write items as an older release did.
+fn raw_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-central-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
+            .endpoint_url(endpoint)
+            .build(),
+    )
+}
+
 async fn dynamodb() -> Arc<dyn PortalStore> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let endpoint = std::env::var("CSP_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
@@ -42,7 +55,6 @@ crate::interest_tests!(dynamodb());
 /// backfill writes both once, and a second run writes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_adds_the_markers_of_older_orders_once() {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::types::AttributeValue;
     use functions::domain::orders::ApiParty;
     use functions::domain::orders::console::OrderFilter;
@@ -89,14 +101,7 @@ async fn backfill_adds_the_markers_of_older_orders_once() {
     );
 
     // Make them look like orders of the release before: markers and month entries gone.
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("eu-central-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
-            .endpoint_url(&endpoint)
-            .build(),
-    );
+    let client = raw_client(&endpoint);
     let user = store
         .find_user_by_email("einkauf@alt.de")
         .await
@@ -167,7 +172,6 @@ async fn backfill_adds_the_markers_of_older_orders_once() {
 /// backfill adds the entry once (a second run writes nothing).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_lists_provider_orgs_of_older_party_markers() {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::types::AttributeValue;
     use common::{Opts, markup};
     use functions::domain::model::OrgKind;
@@ -227,14 +231,7 @@ async fn backfill_lists_provider_orgs_of_older_party_markers() {
     assert_eq!(listed().await, ["Dataport AöR", "Intermediär eG"]);
 
     // Write both party markers as the release before did: no GSI1 entry.
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("eu-central-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
-            .endpoint_url(&endpoint)
-            .build(),
-    );
+    let client = raw_client(&endpoint);
     for (party, org_id) in [
         ("provider:dataport", dataport.as_str()),
         ("intermediary", intermediary.as_str()),
@@ -266,7 +263,6 @@ async fn backfill_lists_provider_orgs_of_older_party_markers() {
 /// the backfill rewrites the old keys once, after which the index itself is in that order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn old_sort_keys_mix_with_new_ones_and_the_backfill_rewrites_them() {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::types::AttributeValue;
     use functions::domain::orders::ApiParty;
     use functions::domain::orders::console::OrderFilter;
@@ -279,14 +275,7 @@ async fn old_sort_keys_mix_with_new_ones_and_the_backfill_rewrites_them() {
     store.create_table().await.expect("table");
     let store = Arc::new(store);
     let (_app, _customer, expected) = common::order_lists::same_second_orders(store.clone()).await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("eu-central-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "test"))
-            .endpoint_url(&endpoint)
-            .build(),
-    );
+    let client = raw_client(&endpoint);
     let user = store
         .find_user_by_email("einkauf@gleichzeit.de")
         .await
