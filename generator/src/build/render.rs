@@ -117,7 +117,7 @@ pub struct Renderer<'s, 'c> {
     maturity_rows: MaturityRows,
     /// The static forms, empty: the same for every build.
     forms: StaticForms,
-    order_parts: OrderFormParts,
+    shared: SharedParts,
 }
 
 /// The forms of the static pages, as their templates read them (see `catalog::forms`).
@@ -131,18 +131,22 @@ struct StaticForms {
     cart: tera::Value,
 }
 
-/// The parts of the order form that read the same on every offering's static form, rendered
-/// once per build (the function's form includes the partials with a person's values).
-struct OrderFormParts {
-    customer: String,
-    cart: String,
+/// Parts of pages that read the same on every static page that shows them, rendered once per
+/// build: the order form's billing, reference and note fields and its Warenkorb block, and the
+/// newsletter form in the footer of every page. The function's pages include the same
+/// partials with a person's values. Each is a Tera string, shared (not copied) by every page.
+struct SharedParts {
+    order_customer: tera::Value,
+    order_cart: tera::Value,
+    footer_newsletter: tera::Value,
 }
 
 const ORDER_CUSTOMER_TEMPLATE: &str = "partials/order-customer.html";
 const ORDER_CART_TEMPLATE: &str = "partials/order-cart.html";
+const FOOTER_NEWSLETTER_TEMPLATE: &str = "partials/footer-newsletter.html";
 
-impl OrderFormParts {
-    fn render(tera: &Tera, forms: &StaticForms) -> Result<OrderFormParts, BuildError> {
+impl SharedParts {
+    fn render(tera: &Tera, forms: &StaticForms) -> Result<SharedParts, BuildError> {
         let mut context = Context::new();
         context.insert_value("form", forms.order.clone());
         context.insert_value("cart_form", forms.cart.clone());
@@ -150,11 +154,13 @@ impl OrderFormParts {
         context.insert("addresses", &Vec::<(String, String)>::new());
         let render = |template: &str| {
             tera.render(template, &context)
+                .map(|html| tera::Value::safe_string(&html))
                 .map_err(|e| template_error(template, &e))
         };
-        Ok(OrderFormParts {
-            customer: render(ORDER_CUSTOMER_TEMPLATE)?,
-            cart: render(ORDER_CART_TEMPLATE)?,
+        Ok(SharedParts {
+            order_customer: render(ORDER_CUSTOMER_TEMPLATE)?,
+            order_cart: render(ORDER_CART_TEMPLATE)?,
+            footer_newsletter: render(FOOTER_NEWSLETTER_TEMPLATE)?,
         })
     }
 }
@@ -208,7 +214,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
     ) -> Result<Renderer<'s, 'c>, BuildError> {
         let maturity_rows = MaturityRows::render(&tera, &site.catalog.maturity_model)?;
         let forms = StaticForms::new();
-        let order_parts = OrderFormParts::render(&tera, &forms)?;
+        let shared = SharedParts::render(&tera, &forms)?;
         let mut renderer = Renderer {
             site,
             tera,
@@ -217,7 +223,7 @@ impl<'s, 'c> Renderer<'s, 'c> {
             facets: Vec::new(),
             maturity_rows,
             forms,
-            order_parts,
+            shared,
         };
         renderer.tiles = match tiles {
             Some(tiles) => tiles,
@@ -344,6 +350,10 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 asset_version: &self.asset_version,
             },
         );
+        context.insert_value(
+            "shared_footer_newsletter",
+            self.shared.footer_newsletter.clone(),
+        );
         let template = template_of(job);
         let (title, description, section, feed, noindex): (String, String, &str, Option<&str>, bool) = match job {
             Job::Home => {
@@ -378,8 +388,8 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 let nothing = |_: &str| String::new();
                 context.insert("o", &OrderOffering::new(&orderable, &nothing, &[]));
                 context.insert_value("form", self.forms.order.clone());
-                context.insert("shared_customer", &self.order_parts.customer);
-                context.insert("shared_cart", &self.order_parts.cart);
+                context.insert_value("shared_customer", self.shared.order_customer.clone());
+                context.insert_value("shared_cart", self.shared.order_cart.clone());
                 context.insert("csrf", "");
                 context.insert("idempotency_key", "");
                 context.insert("addresses", &Vec::<(String, String)>::new());
@@ -557,5 +567,49 @@ impl<'s, 'c> Renderer<'s, 'c> {
                 last_item: start + members.len(),
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The footer's newsletter form, rendered once per build, reads exactly as the partial the
+    /// function's pages include: a page rendered with it and one through the include are the
+    /// same, byte for byte.
+    #[test]
+    fn shared_footer_reads_as_the_partial_the_function_includes() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let catalog = catalog::load_catalog(&repo.join("content")).unwrap();
+        let site = Site::new(&catalog, "https://portal.example");
+        let theme = repo.join("themes/default");
+        let mut renderer = Renderer::new(&site, &theme, "v".into()).unwrap();
+        let jobs = [Job::NotFound, Job::Offering(0), Job::Order(0)];
+        let shared: Vec<String> = jobs
+            .iter()
+            .map(|&job| renderer.render(job, &renderer.path(job)).unwrap())
+            .collect();
+        renderer.shared.footer_newsletter = tera::Value::none();
+        for (&job, shared) in jobs.iter().zip(&shared) {
+            let included = renderer.render(job, &renderer.path(job)).unwrap();
+            assert_eq!(&included, shared, "{job:?}");
+        }
+        // The form is there at all.
+        let count = |html: &str, selector: &str| {
+            let selector = scraper::Selector::parse(selector).unwrap();
+            scraper::Html::parse_document(html)
+                .select(&selector)
+                .count()
+        };
+        for html in &shared {
+            assert_eq!(
+                count(
+                    html,
+                    "footer form[action='/api/newsletter'] input[name=email]"
+                ),
+                1
+            );
+        }
     }
 }
