@@ -78,7 +78,6 @@ fn from_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError>
     serde_json::from_str(doc).map_err(backend)
 }
 
-/// Writes an audit entry (in the caller's transaction).
 /// The document of the one row `sql` finds, if there is one (`sql` selects `doc`).
 fn read_doc<T: serde::de::DeserializeOwned>(
     conn: &Connection,
@@ -108,6 +107,32 @@ fn read_docs<T: serde::de::DeserializeOwned>(
     docs.iter().map(|doc| from_json(doc)).collect()
 }
 
+/// For a list read a page at a time: counts the rows `count_sql` finds with `values`, then
+/// appends the page's `LIMIT` and `OFFSET` to `values` for the page's query (`limit` 0 means
+/// all rows).
+fn count_then_page(
+    conn: &Connection,
+    count_sql: &str,
+    values: &mut Vec<rusqlite::types::Value>,
+    limit: usize,
+    offset: usize,
+) -> Result<i64, StoreError> {
+    let total: i64 = conn
+        .prepare_cached(count_sql)
+        .map_err(backend)?
+        .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))
+        .map_err(backend)?;
+    let limit = if limit == 0 {
+        -1
+    } else {
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    };
+    values.push(limit.into());
+    values.push(i64::try_from(offset).unwrap_or(i64::MAX).into());
+    Ok(total)
+}
+
+/// Writes an audit entry (in the caller's transaction).
 fn insert_audit(tx: &Connection, audit: &AuditEntry) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit (id, org_id, at, doc) VALUES (?1, ?2, ?3, ?4)",

@@ -16,8 +16,8 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::insert_audit;
 use super::{SqliteStore, backend, from_json, insert_mail, insert_token, to_json};
+use super::{count_then_page, insert_audit};
 use crate::domain::model::{AuditEntry, Organisation, OutgoingMail, TokenRecord, User};
 use crate::domain::orders::console::{OrderFilter, OrderPage, OrderSummary};
 use crate::domain::orders::ports::{ConsoleStore, PartyOrgEntry};
@@ -176,18 +176,13 @@ fn list_inbox(
     filter: &OrderFilter,
 ) -> Result<OrderPage, StoreError> {
     let (predicate, mut values) = inbox_predicate(party, filter);
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM orders WHERE {predicate}"))
-        .map_err(backend)?
-        .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))
-        .map_err(backend)?;
-    let limit = if filter.limit == 0 {
-        -1
-    } else {
-        i64::try_from(filter.limit).unwrap_or(i64::MAX)
-    };
-    values.push(limit.into());
-    values.push(i64::try_from(filter.offset).unwrap_or(i64::MAX).into());
+    let total = count_then_page(
+        conn,
+        &format!("SELECT count(*) FROM orders WHERE {predicate}"),
+        &mut values,
+        filter.limit,
+        filter.offset,
+    )?;
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM orders WHERE {predicate} {NEWEST_FIRST} LIMIT ? OFFSET ?"

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::{
-    SqliteStore, backend, change_org_status, from_json, insert_audit, insert_mail, to_json,
+    SqliteStore, backend, change_org_status, count_then_page, from_json, insert_audit, insert_mail,
+    to_json,
 };
 use crate::domain::model::{AuditEntry, OrgStatus, Organisation, OutgoingMail, User};
 use crate::domain::orders::operator::{NO_CATEGORY, NeedFilter, NeedPage, OperatorStore};
@@ -77,18 +78,13 @@ impl OperatorStore for SqliteStore {
         let filter = filter.clone();
         self.run(move |conn| {
             let (predicate, mut values) = needs_predicate(&filter);
-            let total: i64 = conn
-                .prepare_cached(&needs_count_sql(&predicate))
-                .map_err(backend)?
-                .query_row(rusqlite::params_from_iter(values.iter()), |r| r.get(0))
-                .map_err(backend)?;
-            let limit = if filter.limit == 0 {
-                -1
-            } else {
-                i64::try_from(filter.limit).unwrap_or(i64::MAX)
-            };
-            values.push(limit.into());
-            values.push(i64::try_from(filter.offset).unwrap_or(i64::MAX).into());
+            let total = count_then_page(
+                conn,
+                &needs_count_sql(&predicate),
+                &mut values,
+                filter.limit,
+                filter.offset,
+            )?;
             let docs = conn
                 .prepare_cached(&needs_page_sql(&predicate))
                 .map_err(backend)?

@@ -136,6 +136,18 @@ pub async fn same_second_orders_list_in_number_order(store: Arc<dyn PortalStore>
 /// closing first (two closed at the same moment: the higher number first), with the party
 /// whose decision it had been; an undecided order is not in it, and after 90 days an order
 /// leaves it.
+/// The numbers of the orders on "Vom Portal geschlossen", in the list's order.
+async fn closed_numbers(app: &TestApp) -> Vec<String> {
+    app.state
+        .orders
+        .closed_by_portal()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|r| r.order.number)
+        .collect()
+}
+
 pub async fn closed_by_portal_are_listed_latest_first(store: Arc<dyn PortalStore>) {
     use functions::domain::orders::Party;
     use functions::domain::orders::operator::CLOSED_DAYS;
@@ -166,14 +178,7 @@ pub async fn closed_by_portal_are_listed_latest_first(store: Arc<dyn PortalStore
         number(through).await,
         number(later).await,
     );
-    assert!(
-        app.state
-            .orders
-            .closed_by_portal()
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(closed_numbers(&app).await.is_empty());
 
     // Past the first two deadlines: one run closes both at the same moment.
     app.clock.advance(29 * DAY + 60);
@@ -196,15 +201,7 @@ pub async fn closed_by_portal_are_listed_latest_first(store: Arc<dyn PortalStore
     app.clock.advance(DAY);
     let second_run = app.state.orders.now();
     assert_eq!(app.state.run_due_work().await.expired, 1);
-    let numbers: Vec<String> = app
-        .state
-        .orders
-        .closed_by_portal()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|r| r.order.number)
-        .collect();
+    let numbers = closed_numbers(&app).await;
     assert_eq!(
         numbers,
         [later.clone(), through, direct],
@@ -223,23 +220,8 @@ pub async fn closed_by_portal_are_listed_latest_first(store: Arc<dyn PortalStore
     // 90 days after the first closing only the later one is left, then none.
     app.clock
         .advance(first_run + CLOSED_DAYS * DAY - app.state.orders.now() + 1);
-    let numbers: Vec<String> = app
-        .state
-        .orders
-        .closed_by_portal()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|r| r.order.number)
-        .collect();
+    let numbers = closed_numbers(&app).await;
     assert_eq!(numbers, [later]);
     app.clock.advance(DAY);
-    assert!(
-        app.state
-            .orders
-            .closed_by_portal()
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(closed_numbers(&app).await.is_empty());
 }
