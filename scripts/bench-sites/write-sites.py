@@ -13,8 +13,8 @@ a symlinked content folder reliably):
   options, documents, Markdown conditions, the maturity section from the shared maturity model)
   and an order form; the catalog and every facet csp lists (category, subcategory, service
   type, contract model, customer scope, maturity band, provider) paged by 24 tiles; the same
-  page shell (head, header, footer) as csp's theme; an Atom feed and a sitemap;
-  for Zola also its search index. Not written: csp's exports (JSON, CSV, filter and compare
+  page shell (head, header, footer) as csp's theme; a feed and a sitemap; for
+  Zola also its search index. Not written: csp's exports (JSON, CSV, filter and compare
   data), the order snapshot and the per-listing feeds, which neither generator can make from
   one content file. The templates are in zola-templates/ and hugo-layouts/ next to this
   script.
@@ -103,12 +103,12 @@ def percent(offering, model):
     return (round(100 * reached / possible) if possible else 0), reached, possible
 
 
-def write_trivial(pages_root, site):
+def write_trivial(offerings, site):
     pages = site / "content" / "cloud-services"
     pages.mkdir(parents=True)
     (site / "content" / "_index.md").write_text('+++\ntitle = "Cloud-Service-Portal"\n+++\n')
     (pages / "_index.md").write_text('+++\ntitle = "Cloud-Services"\n+++\n')
-    for o in pages_root:
+    for o in offerings:
         front = f"+++\ntitle = {json.dumps(o['name'], ensure_ascii=False)}\n" \
                 f"description = {json.dumps(o['summary'].strip(), ensure_ascii=False)}\n+++\n"
         body = f"{o['description']}\n\n## Bedingungen\n\n{o['conditions']}\n"
