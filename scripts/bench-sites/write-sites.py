@@ -17,7 +17,8 @@ a symlinked content folder reliably):
   Zola also its search index. Not written: csp's exports (JSON, CSV, filter and compare
   data), the order snapshot and the per-listing feeds, which neither generator can make from
   one content file. The templates are in zola-templates/ and hugo-layouts/ next to this
-  script.
+  script, the markup both share (csp's page shell, the fixed parts of the order form) in
+  shared/.
 
 The values csp computes while building (formatted prices, the maturity percentage, names of
 providers, types and categories) are written into the front matter here, so the other
@@ -62,12 +63,9 @@ def toml(value):
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def front_matter(fields, taxonomies=None, extra=None):
+def front_matter(fields, extra=None):
     lines = ["+++"]
     lines += [f"{key} = {toml(value)}" for key, value in fields.items()]
-    if taxonomies:
-        lines.append("[taxonomies]")
-        lines += [f"{key} = {toml(value)}" for key, value in taxonomies.items()]
     if extra:
         lines.append("[extra]")
         lines += [f"{key} = {toml(value)}" for key, value in extra.items()]
@@ -139,8 +137,8 @@ def write_trivial(offerings, site):
 
 
 # Hugo lists the facets as taxonomies (listing pages written here, as for Zola below, took
-# Hugo as long: 1.48 against 1.50 s for 1,000 offerings). Zola's taxonomies would do too, but Zola renders every
-# page of a paged term with the whole term (all its pages) in the template context, so that
+# Hugo as long: 1.48 against 1.50 s for 1,000 offerings). Zola's taxonomies would do too,
+# but Zola renders every page of a paged term with the whole term (all its pages) in the template context, so that
 # build grows with the square of the offerings: 6.9 s for 1,000, 28 s for 2,000 and 719 s for
 # 10,000 (issue 28's machine). Pages with `render = false` are left out of sections, so stub
 # pages cannot carry a facet's members either. The fastest Zola site we found: each listing
@@ -150,6 +148,19 @@ def write_trivial(offerings, site):
 # 1.1 s so).
 TAXONOMIES = ["kategorie", "unterkategorie", "typ", "vertragsmodell", "kundenkreis", "reifegrad",
               "anbieter"]
+
+
+def write_templates(target, blocks, own, base, partials):
+    """A generator's templates: its own, the base template made from csp's page shell
+    (shared/shell.html, with the generator's blocks for the @NAMES@ in it) and the parts of
+    the order form without template syntax (shared/order-*.html)."""
+    shutil.copytree(own, target)
+    shell = (HERE / "shared" / "shell.html").read_text(encoding="utf-8")
+    for name, block in blocks.items():
+        shell = shell.replace(name, block)
+    (target / base).write_text(shell, encoding="utf-8")
+    for part in sorted((HERE / "shared").glob("order-*.html")):
+        shutil.copy(part, target / partials / part.name)
 
 
 def write_full(offerings, content, target):
@@ -192,19 +203,22 @@ def write_full(offerings, content, target):
             "choices": opt.get("choices", []),
         } for opt in o.get("options", [])]
         maturity = o.get("maturity", {})
-        taxonomies = {
-            "kategorie": sorted({categories[c.split("/")[0]] for c in o["categories"]}),
-            "unterkategorie": sorted({" › ".join(subcategories[c]) for c in o["categories"] if c in subcategories}),
-            "typ": [TYPE_LABELS[o["service_type"]]],
-            "vertragsmodell": [CONTRACT_LABELS[m] for m in o["contract_models"]],
-            "kundenkreis": [SCOPE_LABELS[s] for s in o["customer_scope"]],
-            "reifegrad": [label for floor, label in BANDS if score >= floor],
-            "anbieter": [provider["name"]],
-        }
+        # The listings the offering is in: (taxonomy for Hugo, folder for Zola, name).
+        listings = [("kategorie", f"cloud-services/kategorie/{c}", categories[c])
+                    for c in sorted({c.split("/")[0] for c in o["categories"]})]
+        listings += [("unterkategorie", f"cloud-services/kategorie/{c}", " › ".join(subcategories[c]))
+                     for c in o["categories"] if c in subcategories]
+        listings += [("typ", f"cloud-services/typ/{o['service_type']}", TYPE_LABELS[o["service_type"]])]
+        listings += [("vertragsmodell", f"cloud-services/vertragsmodell/{m}", CONTRACT_LABELS[m])
+                     for m in o["contract_models"]]
+        listings += [("kundenkreis", f"cloud-services/kundenkreis/{k}", SCOPE_LABELS[k])
+                     for k in o["customer_scope"]]
+        listings += [("reifegrad", f"cloud-services/reifegrad/ab-{floor}", label)
+                     for floor, label in BANDS if score >= floor]
+        listings += [("anbieter", f"anbieter/{provider['id']}", provider["name"])]
         extra = {
             "id": o["id"],
             "provider": provider["name"],
-            "provider_id": provider["id"],
             "type_label": TYPE_LABELS[o["service_type"]],
             "price": euro(cheapest["price"]) if cheapest else "",
             "unit": cheapest.get("unit", "") if cheapest else "",
@@ -235,26 +249,18 @@ def write_full(offerings, content, target):
                   "date": str(o.get("updated", "2025-01-01"))}
         order_extra = {key: extra[key] for key in
                        ["id", "provider", "scopes", "plans", "options", "contract_ids"]}
-        order = front_matter({"title": f"{o['name']} bestellen"}, None, order_extra)
-        for site, front in ((zola, front_matter(fields, None, extra)),
-                            (hugo, front_matter({**fields, **taxonomies}, None, extra))):
+        order = front_matter({"title": f"{o['name']} bestellen"}, order_extra)
+        taxonomies = {name: [label for taxonomy, _, label in listings if taxonomy == name]
+                      for name in TAXONOMIES}
+        for site, front in ((zola, front_matter(fields, extra)),
+                            (hugo, front_matter({**fields, **taxonomies}, extra))):
             (site / "content" / "cloud-services" / f"{o['id']}.md").write_text(
                 front + o["description"], encoding="utf-8")
             (site / "content" / "bestellen" / f"{o['id']}.md").write_text(order, encoding="utf-8")
-        # Zola: the listings the offering is in (see the comment above TAXONOMIES).
-        facets = [(f"cloud-services/kategorie/{c}", categories[c])
-                  for c in sorted({c.split("/")[0] for c in o["categories"]})]
-        facets += [(f"cloud-services/kategorie/{c}", subcategories[c][1])
-                   for c in o["categories"] if c in subcategories]
-        facets += [(f"cloud-services/typ/{o['service_type']}", TYPE_LABELS[o["service_type"]])]
-        facets += [(f"cloud-services/vertragsmodell/{m}", CONTRACT_LABELS[m]) for m in o["contract_models"]]
-        facets += [(f"cloud-services/kundenkreis/{k}", SCOPE_LABELS[k]) for k in o["customer_scope"]]
-        facets += [(f"cloud-services/reifegrad/ab-{floor}", label) for floor, label in BANDS if score >= floor]
-        facets += [(f"anbieter/{provider['id']}", provider["name"])]
-        facets.append(("cloud-services", "Cloud-Services"))
         tile = {"id": o["id"], "title": o["name"], "summary": fields["description"],
                 **{key: extra[key] for key in ["type_label", "provider", "price", "unit", "meter", "score"]}}
-        for folder, title in facets:
+        # Zola: each listing's members, the catalog included (see the comment above TAXONOMIES).
+        for _, folder, title in listings + [(None, "cloud-services", "Cloud-Services")]:
             zola_listings.setdefault(folder, (title, []))[1].append((o["name"], o["id"], tile))
 
     (zola / "content" / "_index.md").write_text('+++\ntitle = "Cloud-Service-Portal"\n+++\n')
@@ -264,20 +270,23 @@ def write_full(offerings, content, target):
     for folder, (title, members) in zola_listings.items():
         members.sort()
         pages = [members[i:i + 24] for i in range(0, len(members), 24)]
+
+        def page_path(number, folder=folder):
+            return folder if number == 1 else f"{folder}/seite/{number}"
+
         for number, page in enumerate(pages, start=1):
-            path = folder if number == 1 else f"{folder}/seite/{number}"
-            page_path = lambda k: f"/{folder}/" if k == 1 else f"/{folder}/seite/{k}/"
-            extra = {"page": number, "pages": len(pages), "total": len(members),
-                     "first": (number - 1) * 24 + 1, "last": (number - 1) * 24 + len(page),
-                     "prev": page_path(number - 1) if number > 1 else "",
-                     "next": page_path(number + 1) if number < len(pages) else "",
-                     "tiles": [tile for _, _, tile in page]}
+            path = page_path(number)
+            listing = {"page": number, "pages": len(pages), "total": len(members),
+                       "first": (number - 1) * 24 + 1, "last": (number - 1) * 24 + len(page),
+                       "prev": f"/{page_path(number - 1)}/" if number > 1 else "",
+                       "next": f"/{page_path(number + 1)}/" if number < len(pages) else "",
+                       "tiles": [tile for _, _, tile in page]}
             fields = {"title": title, "template": "listing.html", "in_search_index": False}
             if path == "cloud-services":  # the detail pages' section: they are searchable
                 fields.update(page_template="angebot.html", in_search_index=True)
             (zola / "content" / path).mkdir(parents=True, exist_ok=True)
             (zola / "content" / path / "_index.md").write_text(
-                front_matter(fields, None, extra), encoding="utf-8")
+                front_matter(fields, listing), encoding="utf-8")
     for folder in ["cloud-services/kategorie", "cloud-services/typ", "cloud-services/vertragsmodell",
                    "cloud-services/kundenkreis", "cloud-services/reifegrad", "anbieter"]:
         (zola / "content" / folder / "_index.md").write_text(
@@ -287,20 +296,30 @@ def write_full(offerings, content, target):
         'build_search_index = true\ngenerate_feeds = true\nfeed_filenames = ["atom.xml"]\n'
         '[search]\ninclude_content = true\nindex_format = "elasticlunr_json"\n'
         '[markdown]\nrender_emoji = false\n')
-    shutil.copytree(HERE / "zola-templates", zola / "templates")
+    write_templates(zola / "templates", {
+        "@TITLE@": "{% block title %}{% endblock title %}",
+        "@DESCRIPTION@": "{% block description %}{% endblock description %}",
+        "@CANONICAL@": "{{ current_url | safe }}",
+        "@MAIN@": "{% block main %}{% endblock main %}",
+    }, HERE / "zola-templates", "base.html", ".")
     (zola / "maturity.json").write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
 
     (hugo / "content" / "_index.md").write_text('+++\ntitle = "Cloud-Service-Portal"\n+++\n')
     (hugo / "content" / "cloud-services" / "_index.md").write_text('+++\ntitle = "Cloud-Services"\n+++\n')
     (hugo / "content" / "bestellen" / "_index.md").write_text(
-        '+++\ntitle = "Bestellen"\n[_build]\nrender = "never"\nlist = "local"\n+++\n')
+        '+++\ntitle = "Bestellen"\n[_build]\nrender = "never"\n+++\n')
     taxonomies = "\n".join(f'{name} = "{name}"' for name in TAXONOMIES)
     (hugo / "config.toml").write_text(
         'baseURL = "https://portal.example/"\nlanguageCode = "de"\npaginate = 24\n'
         'paginatePath = "seite"\n'
         f'[taxonomies]\n{taxonomies}\n'
         '[outputs]\nhome = ["HTML", "RSS"]\nsection = ["HTML"]\ntaxonomy = ["HTML"]\nterm = ["HTML"]\n')
-    shutil.copytree(HERE / "hugo-layouts", hugo / "layouts")
+    write_templates(hugo / "layouts", {
+        "@TITLE@": '{{ block "title" . }}{{ .Title }}{{ end }}',
+        "@DESCRIPTION@": '{{ block "description" . }}{{ .Description }}{{ end }}',
+        "@CANONICAL@": "{{ .Permalink }}",
+        "@MAIN@": '{{ block "main" . }}{{ end }}',
+    }, HERE / "hugo-layouts", "_default/baseof.html", "partials")
     (hugo / "data").mkdir()
     (hugo / "data" / "maturity.json").write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
 
